@@ -1,0 +1,43 @@
+# pm_pipeline: `make demo` runs the whole quarterly cycle on the sample council;
+# `make test` installs and runs the tests; `make ui` starts the Dagster UI.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export PM_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: install demo test ui lint bench sample clean home
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+home:
+	@mkdir -p "$(DAGSTER_HOME)"
+	@cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+
+demo: install home
+	$(PY) -m pm_pipeline.demo
+
+test: install
+	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
+
+ui: install home
+	$(VENV)/bin/dagster dev -w workspace.yaml
+
+lint: install
+	$(VENV)/bin/ruff check pm_pipeline pm_pipeline_tests bench
+	$(VENV)/bin/ruff format --check pm_pipeline pm_pipeline_tests bench
+
+bench: install
+	$(PY) bench/scale.py
+
+sample: install
+	$(PY) -m pm_pipeline.sample.generate data
+
+clean:
+	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/reports .dagster_home

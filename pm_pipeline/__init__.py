@@ -1,0 +1,1 @@
+"""pm_pipeline: a council's quarterly performance cycle as Dagster assets."""

@@ -1,0 +1,155 @@
+"""Jobs, schedules and sensors: the quarterly cycle runs itself, on the framework's calendar.
+
+Times are Europe/London. The quarterly run fires at midnight at the end of the data-entry
+month (00:00 on 1 August for Q1), reminders on the first working day after a quarter ends,
+and the owners' fix loop re-runs a quarter's checks within a minute of a file changing.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import dagster as dg
+
+from pm_pipeline.periods import QUARTERLY, TIMEZONE, Quarter, first_working_day_after
+from pm_pipeline.resources import CouncilFiles
+
+quarterly_performance_job = dg.define_asset_job(
+    "quarterly_performance_job",
+    selection=dg.AssetSelection.assets(
+        "indicator_register", "pi_returns", "quality_issues", "kpi_scorecard",
+        "quarterly_performance_report",
+    )
+    | dg.AssetSelection.groups("benchmarks"),
+    partitions_def=QUARTERLY,
+    description="The whole quarterly cycle for one quarter: register, returns and their checks, "
+    "benchmarks, scorecard and report.",
+)  # fmt: skip
+register_job = dg.define_asset_job(
+    "register_job",
+    selection=dg.AssetSelection.assets("indicator_register"),
+    description="Validate the council and indicator register and load it into the warehouse.",
+)
+returns_job = dg.define_asset_job(
+    "returns_job",
+    selection=dg.AssetSelection.assets("pi_returns", "quality_issues"),
+    partitions_def=QUARTERLY,
+    description="Re-read one quarter's returns and re-run every data-quality check on them.",
+)
+outstanding_returns_job = dg.define_asset_job(
+    "outstanding_returns_job",
+    selection=dg.AssetSelection.assets("outstanding_returns"),
+    partitions_def=QUARTERLY,
+    description="Write the reminder list of returns not yet received, by owner and manager.",
+)
+
+RUNNING = dg.DefaultScheduleStatus.RUNNING
+
+
+def quarter_reported_on(tick: date) -> Quarter:
+    """The quarter a run at the end of a data-entry month reports: the one before last month's."""
+    return Quarter.containing(tick).previous
+
+
+def _london_date(context: dg.ScheduleEvaluationContext) -> date:
+    return context.scheduled_execution_time.astimezone(_tz()).date()
+
+
+def _tz():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(TIMEZONE)
+
+
+@dg.schedule(
+    cron_schedule="0 0 1 2,5,8,11 *",
+    job=quarterly_performance_job,
+    execution_timezone=TIMEZONE,
+    default_status=RUNNING,
+    description="Midnight at the end of 31 July, 31 October, 31 January and 30 April: the "
+    "quarter just closed.",
+)
+def quarterly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    quarter = quarter_reported_on(_london_date(context))
+    return dg.RunRequest(
+        run_key=f"quarterly-{quarter.key}",
+        partition_key=quarter.key,
+        tags={"quarter": quarter.label},
+    )
+
+
+def reminder_due(day: date) -> Quarter | None:
+    """The quarter to chase on `day`, if `day` is the first working day after a quarter ended."""
+    quarter = Quarter.containing(day).previous
+    return quarter if first_working_day_after(quarter.end) == day else None
+
+
+@dg.schedule(
+    cron_schedule="0 8 1-7 1,4,7,10 *",
+    job=outstanding_returns_job,
+    execution_timezone=TIMEZONE,
+    default_status=RUNNING,
+    description="08:00 on the first working day after each quarter ends: the outstanding "
+    "returns list by owner and manager.",
+)
+def reminder_schedule(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    quarter = reminder_due(_london_date(context))
+    if quarter is None:
+        yield dg.SkipReason("Not the first working day after the quarter ended.")
+        return
+    yield dg.RunRequest(
+        run_key=f"reminders-{quarter.key}", partition_key=quarter.key, tags={"quarter": quarter.label}
+    )
+
+
+def folder_fingerprints(files: CouncilFiles) -> dict[str, str]:
+    """A hash per quarter folder of its files' names, sizes and modification times."""
+    prints = {}
+    if not files.returns_dir.is_dir():
+        return prints
+    for folder in sorted(files.returns_dir.iterdir()):
+        if not folder.is_dir():
+            continue
+        digest = hashlib.sha256()
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            stat = path.stat()
+            digest.update(f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        prints[folder.name] = digest.hexdigest()[:16]
+    return prints
+
+
+@dg.sensor(
+    job=returns_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Watches returns/: when a quarter's files change, re-runs that quarter's "
+    "returns and checks so an owner sees a fix within a minute.",
+)
+def returns_sensor(
+    context: dg.SensorEvaluationContext, council_files: CouncilFiles
+) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    before = json.loads(context.cursor) if context.cursor else {}
+    now = folder_fingerprints(council_files)
+    known = set(QUARTERLY.get_partition_keys(current_time=datetime.now(_tz())))
+    changed = False
+    for folder, fingerprint in now.items():
+        if before.get(folder) == fingerprint:
+            continue
+        try:
+            quarter = Quarter.from_folder(folder)
+        except ValueError:
+            context.log.warning(f"returns/{folder} is not a quarter folder like 2025-26-Q1")
+            continue
+        if quarter.key not in known:
+            context.log.info(f"returns/{folder}: {quarter.label} has not ended yet")
+            continue
+        changed = True
+        yield dg.RunRequest(
+            run_key=f"returns-{folder}-{fingerprint}",
+            partition_key=quarter.key,
+            tags={"quarter": quarter.label, "trigger": "returns changed"},
+        )
+    context.update_cursor(json.dumps(now))
+    if not changed:
+        yield dg.SkipReason("No returns changed.")

@@ -1,0 +1,235 @@
+"""`pi_returns` and `quality_issues`: one step reads a quarter's files and runs every rule.
+
+They are one multi-asset on purpose: blocking checks stop everything downstream of the step
+that fails them, and `quality_issues` (the owners' to-do list) must be written on every run,
+above all on the runs whose checks fail.
+"""
+
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from pm_pipeline.intake.archive import archive
+from pm_pipeline.intake.read import QuarterRead, read_quarter
+from pm_pipeline.intake.restatements import first_reported, restatements
+from pm_pipeline.metadata import markdown_table
+from pm_pipeline.periods import QUARTERLY, Quarter
+from pm_pipeline.quality.owner_lists import write_owner_lists
+from pm_pipeline.quality.rules import ERROR, RETURN_RULES, RULES, WARN, Issue
+from pm_pipeline.register.load import Register
+from pm_pipeline.register.store import read_register
+from pm_pipeline.resources import CouncilFiles
+from pm_pipeline.warehouse import TABLES, partition, read_table, replace_all
+
+HISTORY_FOR_RULES = 12  # quarters of accepted returns the movement rule learns from
+FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "value", "message"]
+
+
+class IntakeConfig(dg.Config):
+    as_of: str = Field(
+        default="",
+        description="Judge timeliness and provisional figures as of this date (YYYY-MM-DD); "
+        "blank means today.",
+    )
+
+
+def _assign_owners(issues: list[Issue], read: QuarterRead, register: Register) -> None:
+    """Every issue goes to someone: the PI's owner, else whoever owns most of that file's PIs."""
+    owners = dict(zip(register.indicators["pi_id"], register.indicators["owner"], strict=True))
+    by_file: dict[str, Counter] = {}
+    for row in read.candidates.itertuples():
+        by_file.setdefault(row.source_file, Counter())[owners.get(row.pi_id)] += 1
+    for issue in issues:
+        if issue.owner:
+            continue
+        issue.owner = owners.get(issue.pi_id)
+        if not issue.owner and issue.source_file in by_file:
+            ranked = [o for o, _ in by_file[issue.source_file].most_common() if o]
+            issue.owner = ranked[0] if ranked else None
+
+
+def _check_results(
+    issues: list[Issue], notes: dict[str, str]
+) -> Iterator[dg.AssetCheckResult]:
+    for rule in RETURN_RULES:
+        failing = [i for i in issues if i.rule == rule.name]
+        table = pd.DataFrame([i.__dict__ for i in failing], columns=[*FIX_COLUMNS, "rule"])
+        table = table[FIX_COLUMNS].rename(columns={"message": "what to fix"})
+        metadata: dict[str, object] = {
+            "failing rows": len(failing),
+            "owners affected": len({i.owner for i in failing if i.owner}),
+            "failures": dg.MetadataValue.md(markdown_table(table) if failing else "All clear."),
+        }
+        if rule.name in notes:
+            metadata["note"] = notes[rule.name]
+        yield dg.AssetCheckResult(
+            asset_key="pi_returns",
+            check_name=rule.name,
+            passed=not failing,
+            severity=dg.AssetCheckSeverity.ERROR
+            if rule.severity == ERROR
+            else dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+        )
+
+
+def process_quarter(
+    quarter: Quarter,
+    register: Register,
+    files: CouncilFiles,
+    history: pd.DataFrame,
+    as_of: date,
+) -> dict[str, object]:
+    """Read, archive, evaluate and split one quarter's returns (no warehouse writes)."""
+    from pm_pipeline.quality.evaluate import evaluate_returns  # imports Great Expectations
+
+    read, contents = read_quarter(files.returns_dir, quarter, register.canonical_ids())
+    archived = {
+        source: archive(files.archive_dir, source, data, f.sha256)
+        for (source, data), f in zip(contents.items(), read.files, strict=True)
+    }
+    candidates = read.candidates.copy()
+    candidates["version"] = candidates["source_file"].map(lambda s: archived[s].version)
+    evaluation = evaluate_returns(candidates, register.indicators, quarter, history, as_of)
+    issues = read.issues + evaluation.all_issues()
+    _assign_owners(issues, read, register)
+    accepted = candidates.drop(index=sorted(evaluation.rejected)).assign(period=quarter.key)
+    first = first_reported(
+        files.archive_dir, quarter, {f.source_file: f.sha256 for f in read.files},
+        register.canonical_ids(),
+    )  # fmt: skip
+    decimals = dict(zip(register.indicators["pi_id"], register.indicators["decimals"], strict=True))
+    return {
+        "read": read,
+        "accepted": accepted,
+        "issues": issues,
+        "notes": evaluation.notes,
+        "restatements": restatements(accepted, first, decimals, quarter.key),
+    }
+
+
+@dg.multi_asset(
+    name="returns_intake",
+    specs=[
+        dg.AssetSpec(
+            "pi_returns",
+            deps=["indicator_register"],
+            group_name="intake",
+            kinds={"duckdb", "xlsx", "csv"},
+            description=(
+                "The quarter's accepted PI returns, read from every .csv and .xlsx in "
+                "returns/<YYYY-YY-Qn>/ with their provenance (file, Excel row, sha256, version)."
+            ),
+            metadata={"table": "pi_returns"},
+        ),
+        dg.AssetSpec(
+            "quality_issues",
+            deps=["indicator_register"],
+            group_name="quality",
+            kinds={"duckdb", "html"},
+            description=(
+                "Every data-quality problem in the quarter's returns, one row per problem with "
+                "a plain-English fix, plus each owner's list under reports/<quarter>/quality/. "
+                "Written on every run, including runs whose checks fail."
+            ),
+            metadata={"table": "quality_issues"},
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(rule.name, asset="pi_returns", blocking=rule.severity == ERROR,
+                          description=f"[{rule.severity}] {rule.description}")
+        for rule in RETURN_RULES
+    ],  # fmt: skip
+    partitions_def=QUARTERLY,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="warehouse",
+)
+def returns_intake(
+    context: dg.AssetExecutionContext,
+    config: IntakeConfig,
+    council_files: CouncilFiles,
+    warehouse: DuckDBResource,
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    as_of = date.fromisoformat(config.as_of) if config.as_of else date.today()
+    quarters = [Quarter.from_key(k) for k in context.partition_keys]
+    with warehouse.get_connection() as conn:
+        register = read_register(conn)
+        earliest = quarters[0].history(HISTORY_FOR_RULES + 1)[0]
+        history = read_table(
+            conn, "pi_returns", "period >= ? AND period < ?", [earliest.key, quarters[0].key]
+        )[["pi_id", "period", "value"]]
+    all_issues: list[Issue] = []
+    notes: dict[str, str] = {}
+    summary = []
+    for quarter in quarters:
+        outcome = process_quarter(quarter, register, council_files, history, as_of)
+        accepted, issues = outcome["accepted"], outcome["issues"]
+        issue_frame = pd.DataFrame([i.as_row(quarter.key) for i in issues],
+                                   columns=list(TABLES["quality_issues"]))  # fmt: skip
+        with warehouse.get_connection() as conn:
+            replace_all(
+                conn,
+                [
+                    partition("pi_returns", accepted, quarter.key),
+                    partition("quality_issues", issue_frame, quarter.key),
+                    partition("restatements", outcome["restatements"], quarter.key),
+                ],
+            )
+        lists = write_owner_lists(
+            council_files.reports_dir / quarter.folder / "quality", quarter, issue_frame, register
+        )
+        history = pd.concat([history, accepted[["pi_id", "period", "value"]]], ignore_index=True)
+        all_issues += issues
+        notes.update(outcome["notes"])
+        read = outcome["read"]
+        summary.append(
+            {
+                "quarter": quarter.label,
+                "files": len(read.files),
+                "rows read": read.rows_in,
+                "accepted": len(accepted),
+                "errors": sum(i.severity == ERROR for i in issues),
+                "warnings": sum(i.severity == WARN for i in issues),
+                "restated": len(outcome["restatements"]),
+                "owner lists": str(lists.parent) if lists else "",
+            }
+        )
+        context.log.info(
+            f"{quarter.label}: {read.rows_in} rows in {len(read.files)} files, "
+            f"{len(accepted)} accepted, {len(issues)} issues"
+        )
+    table = dg.MetadataValue.md(markdown_table(pd.DataFrame(summary)))
+    yield dg.MaterializeResult(
+        asset_key="pi_returns",
+        metadata={
+            "rows accepted": sum(s["accepted"] for s in summary),
+            "rows read": sum(s["rows read"] for s in summary),
+            "by quarter": table,
+        },
+    )
+    by_rule = Counter(i.rule for i in all_issues)
+    yield dg.MaterializeResult(
+        asset_key="quality_issues",
+        metadata={
+            "errors": sum(i.severity == ERROR for i in all_issues),
+            "warnings": sum(i.severity == WARN for i in all_issues),
+            "by rule": dg.MetadataValue.md(
+                markdown_table(
+                    pd.DataFrame(
+                        [{"rule": r, "severity": RULES[r].severity, "issues": n}
+                         for r, n in sorted(by_rule.items())]  # fmt: skip
+                    )
+                )
+            ),
+            "owner lists": dg.MetadataValue.path(
+                str(council_files.reports_dir / quarters[-1].folder / "quality")
+            ),
+        },
+    )
+    yield from _check_results(all_issues, notes)

@@ -1,0 +1,350 @@
+"""The returns rules as one Great Expectations suite, run once per quarter.
+
+Each expectation carries its rule name in `meta`; the failing row indexes GX reports are
+turned into `Issue`s whose messages tell the owner what to change. Great Expectations costs
+seconds to import, so it is imported here, inside `run_suite`, and this module is only
+imported from inside the intake step — never when Dagster loads the code location.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+import pandas as pd
+
+from pm_pipeline.periods import Quarter
+from pm_pipeline.register.load import due_pis
+from pm_pipeline.quality.rules import ERROR, RETURN_RULES, RULES, Issue
+
+PLACEHOLDER_NOTE = r"(?i)^\s*(n/?a|-+|\.+|x|tbc|tba|none|nil|na|null|unavailable|see above)\s*$"
+MIN_UNAVAILABLE_NOTE = 15  # characters: enough to say why ("awaiting DWP data")
+MOVEMENT_Z_LIMIT = 3.5
+MOVEMENT_MIN_HISTORY = 4
+RATE_SCALES = (1, 100, 1_000, 10_000, 100_000)
+
+
+@dataclass
+class Evaluation:
+    """Issues found, by rule (every returns rule present), and the rows ERROR rules reject."""
+
+    issues: dict[str, list[Issue]] = field(
+        default_factory=lambda: {rule.name: [] for rule in RETURN_RULES}
+    )
+    rejected: set[int] = field(default_factory=set)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def add(self, issue: Issue, row_index: int | None = None) -> None:
+        self.issues[issue.rule].append(issue)
+        if row_index is not None and RULES[issue.rule].severity == ERROR:
+            self.rejected.add(row_index)
+
+    def all_issues(self) -> list[Issue]:
+        return [i for rule in self.issues.values() for i in rule]
+
+
+def _fmt(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "blank"
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def _implied_value(row: pd.Series) -> float:
+    ratio = row["numerator"] / row["denominator"] if row["denominator"] else math.inf
+    if row["unit"] == "percent":
+        return ratio * 100
+    if row["unit"] == "rate":
+        return min((ratio * s for s in RATE_SCALES), key=lambda v: abs(v - row["value"]))
+    return ratio
+
+
+def _movement_z(frame: pd.DataFrame, history: pd.DataFrame, quarter: Quarter) -> pd.Series:
+    """How unusual each row's change from last quarter is, against the PI's own past changes."""
+    if history.empty:
+        return pd.Series(np.nan, index=frame.index)
+    keys = [q.key for q in quarter.history(13)[:-1]]
+    wide = history.pivot_table(index="pi_id", columns="period", values="value", aggfunc="last")
+    wide = wide.reindex(columns=keys)
+    changes = wide.diff(axis=1).iloc[:, 1:]
+    stats = pd.DataFrame(
+        {
+            "previous": wide[keys[-1]],
+            "mean": changes.mean(axis=1),
+            "std": changes.std(axis=1),
+            "n": changes.count(axis=1),
+        }
+    )
+    joined = frame[["pi_id", "value"]].join(stats, on="pi_id")
+    usable = (joined["n"] >= MOVEMENT_MIN_HISTORY) & (joined["std"] > 0)
+    z = (joined["value"] - joined["previous"] - joined["mean"]) / joined["std"]
+    return z.where(usable)
+
+
+def validation_frame(
+    candidates: pd.DataFrame, indicators: pd.DataFrame, history: pd.DataFrame, quarter: Quarter
+) -> pd.DataFrame:
+    """Candidate rows with the register's attributes and the derived columns the rules test."""
+    attrs = indicators.set_index("pi_id")[
+        ["title", "type", "unit", "frequency", "decimals", "valid_min", "valid_max", "owner"]
+    ]
+    frame = candidates.reset_index(drop=True).join(attrs, on="pi_id")
+    for column in ("value", "numerator", "denominator", "valid_min", "valid_max"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
+    tolerance = 0.5 * 10.0 ** -frame["decimals"].fillna(2) + 1e-9
+    both = frame["numerator"].notna() & frame["denominator"].notna() & frame["value"].notna()
+    implied = (
+        frame.loc[both].apply(_implied_value, axis=1) if both.any() else pd.Series(dtype=float)
+    )
+    frame["implied_value"] = implied.reindex(frame.index)
+    frame["ratio_excess"] = (frame["value"] - frame["implied_value"]).abs() - tolerance
+    is_count = frame["unit"] == "count"
+    frame["count_fraction"] = (frame["value"] - frame["value"].round()).abs().where(is_count)
+    frame["movement_z"] = _movement_z(frame, history, quarter)
+    return frame
+
+
+def _expectations(
+    frame: pd.DataFrame, indicators: pd.DataFrame, quarter: Quarter, report_ready: bool
+) -> list:
+    import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column
+
+    e = gx.expectations
+    window_start, window_end = quarter.entry_window
+    due = sorted(due_pis(indicators, quarter)["pi_id"])
+    suite = [
+        e.ExpectColumnValuesToBeInSet(column="pi_id", value_set=list(indicators["pi_id"]),
+                                      meta={"rule": "pi_in_register"}),
+        e.ExpectColumnValuesToBeUnique(column="pi_id", meta={"rule": "one_return_per_pi"}),
+        e.ExpectColumnValuesToBeInSet(column="stated_period", value_set=[quarter.key],
+                                      meta={"rule": "period_matches_folder"}),
+        e.ExpectColumnValuesToNotBeNull(column="value", row_condition=Column("status") != "unavailable",
+                                        meta={"rule": "value_present"}),
+        e.ExpectColumnValuesToNotBeNull(column="note", meta={"rule": "note_present"}),
+        e.ExpectColumnValuesToNotMatchRegex(column="note", regex=PLACEHOLDER_NOTE,
+                                            meta={"rule": "note_present"}),
+        e.ExpectColumnValueLengthsToBeBetween(column="note", min_value=MIN_UNAVAILABLE_NOTE,
+                                              row_condition=Column("status") == "unavailable",
+                                              meta={"rule": "note_present", "why": True}),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="value", column_B="valid_min", or_equal=True,
+                                                  ignore_row_if="either_value_is_missing",
+                                                  meta={"rule": "value_in_range", "bound": "min"}),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="valid_max", column_B="value", or_equal=True,
+                                                  ignore_row_if="either_value_is_missing",
+                                                  meta={"rule": "value_in_range", "bound": "max"}),
+        e.ExpectColumnValuesToBeBetween(column="value", min_value=0, max_value=100,
+                                        row_condition=Column("unit") == "percent",
+                                        meta={"rule": "value_in_range", "bound": "percent"}),
+        e.ExpectColumnValuesToBeBetween(column="value", min_value=0,
+                                        row_condition=Column("unit") == "count",
+                                        meta={"rule": "value_in_range", "bound": "negative_count"}),
+        e.ExpectColumnValuesToBeBetween(column="count_fraction", max_value=0,
+                                        meta={"rule": "value_in_range", "bound": "whole_count"}),
+        e.ExpectColumnValuesToBeBetween(column="ratio_excess", max_value=0,
+                                        meta={"rule": "numerator_denominator_agree"}),
+        e.ExpectColumnDistinctValuesToContainSet(column="pi_id", value_set=due,
+                                                 meta={"rule": "returns_complete"}),
+        e.ExpectColumnValuesToBeBetween(
+            column="submitted_at",
+            min_value=datetime.combine(window_start, time.min),
+            max_value=datetime.combine(window_end + timedelta(days=1), time.min) - timedelta(seconds=1),
+            meta={"rule": "submitted_on_time"},
+        ),
+        e.ExpectColumnValuesToBeBetween(column="movement_z", min_value=-MOVEMENT_Z_LIMIT,
+                                        max_value=MOVEMENT_Z_LIMIT, meta={"rule": "movement_usual"}),
+    ]  # fmt: skip
+    if report_ready:
+        suite.append(
+            e.ExpectColumnValuesToNotBeInSet(
+                column="status", value_set=["provisional"], meta={"rule": "final_figures"}
+            )
+        )
+    return suite
+
+
+def run_suite(frame: pd.DataFrame, expectations: list) -> list:
+    """Validate the frame against the expectations with an ephemeral GX context."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas("returns")
+        .add_dataframe_asset("candidate_rows")
+        .add_batch_definition_whole_dataframe("quarter")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name="pi_returns", expectations=expectations))
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    return list(result.results)
+
+
+def evaluate_returns(
+    candidates: pd.DataFrame,
+    indicators: pd.DataFrame,
+    quarter: Quarter,
+    history: pd.DataFrame,
+    today: date,
+) -> Evaluation:
+    """Every returns rule on the quarter's candidate rows; row indexes refer to `candidates`."""
+    frame = validation_frame(candidates, indicators, history, quarter)
+    report_ready = today > quarter.entry_window[1]
+    outcome = Evaluation()
+    if not report_ready:
+        outcome.notes["final_figures"] = (
+            f"The data-entry window for {quarter.label} is still open (closes "
+            f"{quarter.entry_window[1]:%d/%m/%Y}); provisional figures are allowed until then."
+        )
+    failing: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for result in run_suite(frame, _expectations(frame, indicators, quarter, report_ready)):
+        meta = result.expectation_config.meta or {}
+        if result.success:
+            continue
+        key = (meta["rule"], meta.get("bound") or ("why" if meta.get("why") else ""))
+        failing[key] += list(result.result.get("unexpected_index_list") or [])
+        if meta["rule"] == "returns_complete":
+            failing[key].append(-1)
+    messages = _Messages(frame, quarter, indicators)
+    for (rule, detail), indexes in failing.items():
+        if rule == "returns_complete":
+            for issue in messages.missing(set(frame["pi_id"])):
+                outcome.add(issue)
+            continue
+        for index in sorted(set(indexes)):
+            outcome.add(messages.issue(rule, detail, int(index)), int(index))
+    return outcome
+
+
+class _Messages:
+    """Plain-English messages: what is wrong, where, and what to do about it."""
+
+    def __init__(self, frame: pd.DataFrame, quarter: Quarter, indicators: pd.DataFrame):
+        self.frame = frame
+        self.quarter = quarter
+        self.indicators = indicators
+
+    def _issue(self, rule: str, row: pd.Series, message: str) -> Issue:
+        return Issue(
+            rule,
+            row["pi_id"],
+            row["source_file"],
+            int(row["source_row"]),
+            row["raw_value"] if isinstance(row["raw_value"], str) else _fmt(row["value"]),
+            message,
+            owner=row["owner"] if isinstance(row["owner"], str) else row["submitted_by"],
+        )
+
+    def issue(self, rule: str, detail: str, index: int) -> Issue:
+        row = self.frame.loc[index]
+        pid, where = row["pi_id"], f"{row['source_file']} row {int(row['source_row'])}"
+        value = _fmt(row["value"])
+        text = {
+            "pi_in_register": lambda: (
+                f"{pid} in {where} is not a PI in the register{row['raw_id_hint']} — check the "
+                "id against your list of PIs, or ask the performance team to add it"
+            ),
+            "one_return_per_pi": lambda: self._duplicates(row),
+            "period_matches_folder": lambda: (
+                f"{pid} in {where} says {_label(row['stated_period'])} but the file is in the "
+                f"{self.quarter.label} folder — correct the period, or move the row to the "
+                f"{_folder(row['stated_period'])} folder"
+            ),
+            "value_present": lambda: (
+                f"{pid} in {where} has no value — enter the figure, or set status to "
+                "unavailable and say why in the note"
+            ),
+            "note_present": lambda: (
+                f"{pid} in {where} is unavailable but the note does not say why — explain why "
+                "the figure is delayed or unavailable and when it is expected"
+                if detail == "why"
+                else f"{pid} in {where} has no explanatory note — add a sentence anyone can "
+                "understand explaining the figure"
+            ),
+            "value_in_range": lambda: self._range(row, detail, where),
+            "numerator_denominator_agree": lambda: (
+                f"{pid} in {where} is {value} but numerator {_fmt(row['numerator'])} / "
+                f"denominator {_fmt(row['denominator'])} gives {_fmt(row['implied_value'])} — "
+                "correct the value, the numerator or the denominator"
+            ),
+            "submitted_on_time": lambda: self._timing(row, where),
+            "movement_usual": lambda: (
+                f"{pid} in {where} is {value}, a change from last quarter far outside its usual "
+                "quarter-to-quarter movement — check the figure, and explain the change in the note"
+            ),
+            "final_figures": lambda: (
+                f"{pid} in {where} is still provisional after the data-entry window closed on "
+                f"{self.quarter.entry_window[1]:%d/%m/%Y} — confirm the final figure and set "
+                "status to final"
+            ),
+        }[rule]()
+        return self._issue(rule, row, text)
+
+    def _duplicates(self, row: pd.Series) -> str:
+        same = self.frame[self.frame["pi_id"] == row["pi_id"]]
+        places = ", ".join(f"{r.source_file} row {int(r.source_row)}" for r in same.itertuples())
+        return (
+            f"{row['pi_id']} has {len(same)} returns for {self.quarter.label} ({places}) — keep "
+            "one and delete the others"
+        )
+
+    def _range(self, row: pd.Series, bound: str, where: str) -> str:
+        pid, value = row["pi_id"], _fmt(row["value"])
+        fix = "correct the value and save the file"
+        return {
+            "percent": f"{pid} in {where} is {value} but a percentage must be between 0 and 100",
+            "negative_count": f"{pid} in {where} is {value} but a count cannot be negative",
+            "whole_count": f"{pid} in {where} is {value} but a count must be a whole number",
+            "min": f"{pid} in {where} is {value} but {pid} cannot be below "
+            f"{_fmt(row['valid_min'])}",
+            "max": f"{pid} in {where} is {value} but {pid} cannot be above "
+            f"{_fmt(row['valid_max'])}",
+        }[bound] + f" — {fix}"
+
+    def _timing(self, row: pd.Series, where: str) -> str:
+        start, end = self.quarter.entry_window
+        submitted = row["submitted_at"]
+        if submitted.date() < start:
+            return (
+                f"{row['pi_id']} in {where} was submitted on {submitted:%d/%m/%Y}, before "
+                f"{self.quarter.label} ended — check the figure covers the whole quarter"
+            )
+        return (
+            f"{row['pi_id']} in {where} was submitted on {submitted:%d/%m/%Y}, after the "
+            f"data-entry window closed on {end:%d/%m/%Y} — please submit within the first three "
+            "weeks next quarter"
+        )
+
+    def missing(self, present: set[str]) -> list[Issue]:
+        due = due_pis(self.indicators, self.quarter)
+        return [
+            Issue(
+                "returns_complete",
+                pi.pi_id,
+                None,
+                None,
+                None,
+                f"{pi.pi_id} ({pi.title}) has no return for {self.quarter.label} — "
+                f"{pi.owner} to submit it in returns/{self.quarter.folder}/"
+                + (f" (manager: {pi.manager})" if isinstance(pi.manager, str) else ""),
+                owner=pi.owner,
+            )
+            for pi in due.itertuples()
+            if pi.pi_id not in present
+        ]
+
+
+def _label(key: str) -> str:
+    return Quarter.from_key(key).label
+
+
+def _folder(key: str) -> str:
+    return Quarter.from_key(key).folder

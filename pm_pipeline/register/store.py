@@ -1,0 +1,65 @@
+"""The validated register in the warehouse, so every later step reads the same register."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from pm_pipeline.register.load import Council, Register
+from pm_pipeline.warehouse import Replacement, read_table, replace_all
+
+
+class RegisterNotBuilt(RuntimeError):
+    pass
+
+
+def write_register(conn: duckdb.DuckDBPyConnection, register: Register) -> None:
+    council = register.council
+    replace_all(
+        conn,
+        [
+            Replacement(
+                "register_council",
+                pd.DataFrame(
+                    [
+                        {
+                            "name": council.name,
+                            "area_code": council.area_code,
+                            "region_code": council.region_code,
+                            "themes": list(council.themes),
+                            "amber_tolerance_pct": council.amber_tolerance_pct,
+                            "stable_band_pct": council.stable_band_pct,
+                            "comparator_group": council.comparator_group,
+                        }
+                    ]
+                ),
+            ),
+            Replacement("register_indicators", register.indicators),
+            Replacement("register_targets", register.targets),
+            Replacement("register_comparators", register.comparators),
+        ],
+    )
+
+
+def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
+    council = read_table(conn, "register_council")
+    if council.empty:
+        raise RegisterNotBuilt(
+            "The indicator register is not in the warehouse yet — materialise the "
+            "indicator_register asset first"
+        )
+    c = council.iloc[0]
+    return Register(
+        council=Council(
+            name=c["name"],
+            area_code=c["area_code"],
+            region_code=c["region_code"],
+            themes=tuple(c["themes"]),
+            amber_tolerance_pct=float(c["amber_tolerance_pct"]),
+            stable_band_pct=float(c["stable_band_pct"]),
+            comparator_group=c["comparator_group"],
+        ),
+        indicators=read_table(conn, "register_indicators"),
+        targets=read_table(conn, "register_targets"),
+        comparators=read_table(conn, "register_comparators"),
+    )

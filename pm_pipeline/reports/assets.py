@@ -1,0 +1,113 @@
+"""Report assets: the quarterly scorecard pack and the outstanding-returns reminder list."""
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from pm_pipeline.intake.read import read_quarter
+from pm_pipeline.metadata import markdown_table
+from pm_pipeline.periods import QUARTERLY, Quarter
+from pm_pipeline.register.load import due_pis
+from pm_pipeline.register.store import read_register
+from pm_pipeline.reports.render import is_sample, write_html
+from pm_pipeline.reports.scorecard_report import scorecard_view, write_scorecard_files
+from pm_pipeline.reports.spreadsheet import write_csv
+from pm_pipeline.resources import CouncilFiles
+
+
+@dg.asset(
+    partitions_def=QUARTERLY,
+    deps=["kpi_scorecard"],
+    group_name="reports",
+    kinds={"html", "xlsx", "pdf"},
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    owners=["team:performance"],
+    description=(
+        "reports/<YYYY-YY-Qn>/kpi_scorecard.html, .xlsx and .pdf: summary, exceptions first, "
+        "the balanced scorecard by theme with each PI's story, trend and position, and a key."
+    ),
+)
+def quarterly_performance_report(
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    written = []
+    for key in context.partition_keys:
+        quarter = Quarter.from_key(key)
+        with warehouse.get_connection() as conn:
+            register = read_register(conn)
+            view = scorecard_view(conn, quarter, register, council_files.commentary_dir)
+        paths = write_scorecard_files(council_files.reports_dir / quarter.folder, view)
+        written.append((quarter, paths, view))
+        context.log.info(f"{quarter.label}: wrote {', '.join(str(p) for p in paths.values())}")
+    quarter, paths, view = written[-1]
+    counts = dict(view["rag_rows"])
+    return dg.MaterializeResult(
+        metadata={
+            "html": dg.MetadataValue.path(str(paths["html"])),
+            "xlsx": dg.MetadataValue.path(str(paths["xlsx"])),
+            "pdf": dg.MetadataValue.path(str(paths["pdf"])),
+            "summary": dg.MetadataValue.md(
+                f"**{quarter.label}** — {counts['GREEN']} green, {counts['AMBER']} amber, "
+                f"{counts['RED']} red; {len(view['exception_entries'])} exceptions."
+            ),
+        }
+    )
+
+
+def outstanding(files: CouncilFiles, quarter: Quarter, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Due PIs with no row at all in the quarter's folder yet, by owner and manager."""
+    canonical = {pid.casefold(): pid for pid in indicators["pi_id"]}
+    read, _ = read_quarter(files.returns_dir, quarter, canonical)
+    present = set(read.candidates["pi_id"])
+    due = due_pis(indicators, quarter)
+    missing = due[~due["pi_id"].isin(present)]
+    return missing[["owner", "manager", "pi_id", "title", "service", "frequency"]].sort_values(
+        ["owner", "pi_id"]
+    )
+
+
+@dg.asset(
+    partitions_def=QUARTERLY,
+    deps=["indicator_register"],
+    group_name="reports",
+    kinds={"html", "csv"},
+    owners=["team:performance"],
+    description=(
+        "The reminder list: PIs with no return yet for the quarter, by owner and manager "
+        "(reports/<YYYY-YY-Qn>/outstanding_returns.html and .csv). Reads the returns folder "
+        "as it is now, so it is right even before the quarter's checks pass."
+    ),
+)
+def outstanding_returns(
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    quarter = Quarter.from_key(context.partition_key)
+    with warehouse.get_connection() as conn:
+        register = read_register(conn)
+    table = outstanding(council_files, quarter, register.indicators)
+    folder = council_files.reports_dir / quarter.folder
+    deadline = quarter.entry_window[1]
+    csv_path = write_csv(folder / "outstanding_returns.csv", table)
+    html_path = write_html(
+        folder / "outstanding_returns.html",
+        "outstanding_returns.html.j2",
+        council_name=register.council.name,
+        sample=is_sample(register.council.name),
+        quarter=quarter,
+        deadline=deadline,
+        owners=[
+            {"owner": owner, "rows": rows.to_dict("records")}
+            for owner, rows in table.groupby("owner", sort=True)
+        ],
+        total=len(table),
+        due=len(due_pis(register.indicators, quarter)),
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "outstanding": len(table),
+            "owners to chase": table["owner"].nunique(),
+            "html": dg.MetadataValue.path(str(html_path)),
+            "csv": dg.MetadataValue.path(str(csv_path)),
+            "by owner": dg.MetadataValue.md(markdown_table(table[["owner", "manager", "pi_id"]])),
+        }
+    )

@@ -1,0 +1,286 @@
+"""The quarterly KPI scorecard report: summary, exceptions, balanced scorecard, key.
+
+`scorecard_view` gathers what the page needs from the warehouse into plain dicts; the
+template only lays them out. The same view feeds the HTML, the PDF and the spreadsheet.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pm_pipeline.periods import Quarter
+from pm_pipeline.register.load import Register
+from pm_pipeline.reports import charts, narrative
+from pm_pipeline.reports.render import is_sample, render_html
+from pm_pipeline.reports.spreadsheet import Sheet, write_xlsx
+from pm_pipeline.reports.wording import (
+    DIRECTION_TEXT,
+    RAG_TEXT,
+    direction_label,
+    format_value,
+    rag_label,
+)
+from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.scorecard.rules import EXCEPTION_TEXT
+from pm_pipeline.tabular import FileProblem, clean_text, read_table_file
+from pm_pipeline.warehouse import read_table
+
+CHART_QUARTERS = 8
+RAG_ORDER = ["RED", "AMBER", "GREEN", "NO_DATA", "NO_TARGET"]
+DIRECTION_ORDER = ["IMPROVING", "STABLE", "WORSENING", "UP", "DOWN", "NO_COMPARISON"]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def read_commentary(folder: Path, quarter: Quarter, known: set[str]) -> tuple[dict, list[str]]:
+    """The performance team's own sentences (`commentary/<quarter>.csv`), and any problems."""
+    path = folder / f"{quarter.folder}.csv"
+    if not path.exists():
+        return {}, []
+    try:
+        sheets = read_table_file(path, path.name, {"pi_id"})
+    except FileProblem as exc:
+        return {}, [exc.message]
+    if not sheets or sheets[0].column("commentary") is None:
+        return {}, [f"{path.name} needs the columns pi_id, commentary, author"]
+    found, problems = {}, []
+    ids = {k.casefold(): k for k in known}
+    for row, record in sheets[0].records():
+        pid = ids.get(clean_text(record.get("pi_id")).casefold())
+        text = clean_text(record.get("commentary"))
+        if pid is None:
+            problems.append(f"{path.name} row {row}: '{record.get('pi_id')}' is not a PI")
+        elif text:
+            found[pid] = {"text": text, "author": clean_text(record.get("author")) or None}
+    return found, problems
+
+
+def _history(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pd.DataFrame:
+    keys = [q.key for q in quarter.history(CHART_QUARTERS * 2)]
+    placeholders = ", ".join("?" for _ in keys)
+    return read_table(conn, "pi_returns", f"period IN ({placeholders})", keys)
+
+
+def _trend(
+    pi: dict, quarter: Quarter, values: dict, targets: dict, register: Register
+) -> charts.Chart:
+    from pm_pipeline.scorecard.rules import rag
+
+    annual = pi["frequency"] == "annual"
+    periods = []
+    q = quarter
+    while len(periods) < CHART_QUARTERS:
+        periods.append(q)
+        q = q.same_quarter_last_year if annual else q.previous
+        if annual and len(periods) >= 5:
+            break
+    points = []
+    for q in reversed(periods):
+        value = values.get((q.key, pi["pi_id"]))
+        target, amber = targets.get((pi["pi_id"], q.financial_year.label), (None, None))
+        rating = rag(
+            value, target, pi["polarity"], pi["type"], int(pi["decimals"]),
+            register.council.amber_tolerance_pct, amber,
+        )  # fmt: skip
+        label = q.financial_year.label if annual else q.label
+        points.append((label, value, rating, target))
+    return charts.trend_chart(
+        f"trend-{pi['pi_id']}", f"{pi['title']}: trend", points, pi["unit"], int(pi["decimals"])
+    )
+
+
+def _peers(pi: dict, row: dict, benchmarks: pd.DataFrame, register: Register) -> charts.Chart | None:
+    if _missing(row.get("rank")) or benchmarks.empty:
+        return None
+    metric = pi["lginform_metric"] if row["benchmark_source"] == "lginform" else pi["oflog_metric"]
+    names = dict(zip(register.comparators["area_code"], register.comparators["area_name"], strict=True))
+    names[register.council.area_code] = register.council.name
+    same = benchmarks[
+        (benchmarks["source"] == row["benchmark_source"])
+        & (benchmarks["metric_id"] == metric)
+        & (benchmarks["period_label"] == row["benchmark_period"])
+        & benchmarks["area_code"].isin(names)
+        & benchmarks["value"].notna()
+    ]
+    ascending = pi["polarity"] == "lower_is_better"
+    same = same.sort_values("value", ascending=ascending)
+    bars = [
+        (names[r.area_code], float(r.value), r.area_code == register.council.area_code)
+        for r in same.itertuples()
+    ]
+    return charts.peer_chart(
+        f"peers-{pi['pi_id']}",
+        f"{pi['title']}: {register.council.name} and similar councils, {row['benchmark_period']}",
+        bars, pi["unit"], int(pi["decimals"]), row.get("comparator_median"),
+    )  # fmt: skip
+
+
+def scorecard_view(
+    conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Register, commentary_dir: Path
+) -> dict:
+    """Everything the quarterly report shows, as plain data."""
+    scorecard = read_table(conn, "kpi_scorecard", "period = ?", [quarter.key])
+    exceptions = read_table(conn, "kpi_exceptions", "period = ?", [quarter.key])
+    restated = read_table(conn, "restatements", "period = ?", [quarter.key])
+    history = _history(conn, quarter)
+    benchmarks = read_table(conn, "benchmarks")
+    pis = register.indicators.set_index("pi_id", drop=False)
+    values = {(r.period, r.pi_id): r.value for r in history.itertuples() if not _missing(r.value)}
+    targets = {
+        (r.pi_id, r.financial_year): (r.target, None if _missing(r.amber_threshold) else r.amber_threshold)
+        for r in register.targets.itertuples()
+    }
+    commentary, commentary_problems = read_commentary(commentary_dir, quarter, set(pis.index))
+    first_reported = dict(zip(restated["pi_id"], restated["first_reported_value"], strict=True))
+    reasons: dict[str, list[str]] = {}
+    for r in exceptions.itertuples():
+        reasons.setdefault(r.pi_id, []).append(EXCEPTION_TEXT.get(r.exception, r.reason))
+
+    entries = []
+    for record in scorecard.to_dict("records"):
+        pi = pis.loc[record["pi_id"]].to_dict()
+        row = {**record, "decimals": int(pi["decimals"]), "frequency": pi["frequency"]}
+        fmt = lambda v, _pi=pi: format_value(v, _pi["unit"], int(_pi["decimals"]))  # noqa: E731
+        entry = {
+            **row,
+            "value_text": fmt(row["value"]),
+            "target_text": "" if _missing(row["target"]) else fmt(row["target"]),
+            "previous_text": fmt(row["previous_value"]),
+            "last_year_text": fmt(row["last_year_value"]),
+            "story": narrative.pi_story(row, quarter),
+            "commentary": commentary.get(row["pi_id"]),
+            "exceptions": reasons.get(row["pi_id"], []),
+            "first_reported_text": (
+                fmt(first_reported[row["pi_id"]]) if row["pi_id"] in first_reported else None
+            ),
+            "position_text": (
+                "" if _missing(row["rank"])
+                else f"{int(row['rank'])} of {int(row['comparator_count'])}, "
+                f"{narrative.QUARTILE_WORDS[int(row['quartile'])]} ({row['benchmark_period']})"
+            ),
+            "median_text": "" if _missing(row["comparator_median"]) else fmt(row["comparator_median"]),
+            "best_text": "" if _missing(row["comparator_best"]) else fmt(row["comparator_best"]),
+            "trend": _trend(pi, quarter, values, targets, register),
+            "peers": _peers(pi, row, benchmarks, register),
+            "service": pi["service"],
+            "manager": pi["manager"],
+        }  # fmt: skip
+        entries.append(entry)
+
+    scored = [e for e in entries if e["rag"] not in ("NO_TARGET",)]
+    rag_counts = Counter(e["rag"] for e in entries)
+    direction_counts = Counter(e["direction_vs_previous"] for e in entries)
+    moves = []
+    for e in entries:
+        if e["direction_vs_previous"] in ("IMPROVING", "WORSENING") and e["previous_value"]:
+            change = (e["value"] - e["previous_value"]) / abs(e["previous_value"])
+            moves.append((abs(change), e))
+    moves.sort(key=lambda m: -m[0])
+    themes = []
+    for theme in register.council.themes:
+        members = [e for e in entries if e["theme"] == theme]
+        members.sort(key=lambda e: (not e["exceptions"], ["kpi", "service", "management",
+                                                          "contextual", "place"].index(e["type"]), e["pi_id"]))  # fmt: skip
+        themes.append({"name": theme, "entries": members,
+                       "counts": Counter(e["rag"] for e in members)})  # fmt: skip
+    return {
+        "council_name": register.council.name,
+        "sample": is_sample(register.council.name),
+        "comparator_group": register.council.comparator_group,
+        "quarter": quarter,
+        "quarter_months": f"{quarter.start:%B} to {quarter.end:%B %Y}",
+        "entries": entries,
+        "themes": themes,
+        "rag_rows": [(r, rag_counts.get(r, 0)) for r in RAG_ORDER],
+        "direction_rows": [(d, direction_counts.get(d, 0)) for d in DIRECTION_ORDER if direction_counts.get(d)],
+        "scored_count": len(scored),
+        "improvements": [e for _, e in moves if e["direction_vs_previous"] == "IMPROVING"][:3],
+        "declines": [e for _, e in moves if e["direction_vs_previous"] == "WORSENING"][:3],
+        "exception_entries": [e for e in entries if e["exceptions"]],
+        "restated_entries": [e for e in entries if e["first_reported_text"]],
+        "commentary_problems": commentary_problems,
+        "rag_text": RAG_TEXT,
+        "direction_text": DIRECTION_TEXT,
+        "exception_text": EXCEPTION_TEXT,
+        "tolerance": register.council.amber_tolerance_pct,
+        "stable_band": register.council.stable_band_pct,
+    }  # fmt: skip
+
+
+def summary_sentence(view: dict) -> str:
+    counts = dict(view["rag_rows"])
+    scored = counts["GREEN"] + counts["AMBER"] + counts["RED"]
+    directions = dict(view["direction_rows"])
+    parts = [
+        f"Of {scored} indicators measured against a target this quarter, {counts['GREEN']} "
+        f"{'is' if counts['GREEN'] == 1 else 'are'} green, {counts['AMBER']} amber and "
+        f"{counts['RED']} red."
+    ]
+    improving, worsening = directions.get("IMPROVING", 0), directions.get("WORSENING", 0)
+    parts.append(
+        f"Compared with last quarter, {improving} improved, {worsening} got worse and "
+        f"{directions.get('STABLE', 0)} held steady."
+    )
+    if view["exception_entries"]:
+        n = len(view["exception_entries"])
+        parts.append(f"{n} indicator{'s need' if n != 1 else ' needs'} attention first (exceptions below).")
+    return " ".join(parts)
+
+
+def scorecard_sheet(view: dict) -> pd.DataFrame:
+    rows = []
+    for e in view["entries"]:
+        rows.append({
+            "PI": e["pi_id"], "Title": e["title"], "Theme": e["theme"], "Type": e["type"],
+            "Owner": e["owner"], "Unit": e["unit"], "Value": e["value"], "Target": e["target"],
+            "RAG": rag_label(e["rag"]), "Previous value": e["previous_value"],
+            "Direction vs previous": direction_label(e["direction_vs_previous"]),
+            "Same quarter last year": e["last_year_value"],
+            "Direction vs last year": direction_label(e["direction_vs_last_year"]),
+            "Benchmark source": e["benchmark_source"], "Benchmark period": e["benchmark_period"],
+            "Comparator median": e["comparator_median"], "Comparator best": e["comparator_best"],
+            "Rank": e["rank"], "Comparators (incl. us)": e["comparator_count"],
+            "Quartile": e["quartile"], "Status": e["status"],
+            "Restated": "Restated" if e["first_reported_text"] else "",
+            "First reported value": e["first_reported_text"] or "",
+            "Exceptions": "; ".join(e["exceptions"]),
+            "Story": e["commentary"]["text"] if e["commentary"] else e["story"],
+            "Owner's note": e["note"],
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def write_scorecard_files(folder: Path, view: dict) -> dict[str, Path]:
+    """kpi_scorecard.html, .xlsx and .pdf for one quarter, each written whole."""
+    view = {**view, "summary": summary_sentence(view)}
+    html = render_html("kpi_scorecard.html.j2", **view)
+    paths = {"html": write_atomic(folder / "kpi_scorecard.html", html)}
+    title = f"{view['council_name']} KPI scorecard {view['quarter'].label}"
+    intro = [title + (" — SAMPLE DATA (synthetic figures)" if view["sample"] else "")]
+    paths["xlsx"] = write_xlsx(
+        folder / "kpi_scorecard.xlsx",
+        [
+            Sheet("Scorecard", scorecard_sheet(view), widths={"Title": 40, "Story": 60,
+                                                               "Owner's note": 60}, intro=intro),  # fmt: skip
+            Sheet("Key", key_sheet(view)),
+        ],
+        title,
+    )
+    from pm_pipeline.reports.pdf import html_to_pdf
+
+    paths["pdf"] = write_atomic(folder / "kpi_scorecard.pdf", html_to_pdf(html, folder))
+    return paths
+
+
+def key_sheet(view: dict) -> pd.DataFrame:
+    rows = [{"Term": label, "Meaning": meaning} for label, meaning, _ in view["rag_text"].values()]
+    rows += [{"Term": label, "Meaning": "Direction of travel"} for label, _ in view["direction_text"].values()]
+    rows += [{"Term": "Exception", "Meaning": text} for text in view["exception_text"].values()]
+    return pd.DataFrame(rows)

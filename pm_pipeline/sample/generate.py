@@ -1,0 +1,367 @@
+"""Write the sample council's register and returns (synthetic, deterministic).
+
+`python -m pm_pipeline.sample.generate data/` rebuilds `data/config/` and `data/returns/` for
+2023/24 Q1 to 2026/27 Q2. The same code writes councils of any size for `bench/scale.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from pm_pipeline.periods import FinancialYear, Quarter
+from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.sample import catalogue as cat
+from pm_pipeline.sample.catalogue import SamplePI
+
+FIRST = Quarter(2023, 1)
+LATEST = Quarter(2026, 2)
+YEARS = [FinancialYear(y) for y in range(2023, 2027)]
+FIXED_TIME = datetime(2026, 10, 1)
+
+# service -> (file name, header style); styles vary as real owners' files do
+SERVICE_FILES = {
+    "Housing": ("housing.xlsx", "xlsx_title"),
+    "Benefits": ("benefits.csv", "csv_bom_crlf"),
+    "Leisure and Communities": ("leisure_and_communities.csv", "csv_plain"),
+    "Waste and Environment": ("waste_and_environment.xlsx", "xlsx_plain"),
+    "Planning": ("planning.csv", "csv_shouty"),
+    "Economic Development": ("economic_development.xlsx", "xlsx_plain"),
+    "Revenues": ("revenues.csv", "csv_plain"),
+    "Human Resources": ("human_resources.xlsx", "xlsx_title"),
+    "Customer Services": ("customer_services.csv", "csv_bom_crlf"),
+    "Finance": ("finance.csv", "csv_shouty"),
+    "Policy and Performance": ("policy_and_performance.xlsx", "xlsx_plain"),
+}
+HEADER = ["pi_id", "period", "value", "numerator", "denominator", "status", "note",
+          "submitted_by", "submitted_at"]  # fmt: skip
+SHOUTY = ["PI_ID", " Period ", "Value", "Numerator", "Denominator", "Status", "Note",
+          "Submitted By", "Submitted At"]  # fmt: skip
+
+# Events that make the sample tell a story (and exercise the rules) in the latest quarters.
+UNAVAILABLE = {
+    (Quarter(2024, 3), "PB-03"): "The winter street cleanliness survey was cancelled because "
+    "of snow; the next survey is in the spring.",
+    (Quarter(2025, 2), "CS-01"): "Police partnership data for September was not received in "
+    "time; the figure will be restated next quarter.",
+    (LATEST, "PB-03"): "The autumn street cleanliness survey moved to November after the "
+    "contractor changed; the result will be reported with Q3.",
+}
+PROVISIONAL = {(LATEST, "ED-04")}
+LATE_FILE = (LATEST, "Planning", datetime(2026, 10, 28, 16, 5))
+OVERRIDES = {  # (quarter, pi) -> value: the sample's exceptions
+    (LATEST, "HS-02"): 57.8,
+    (Quarter(2026, 1), "HS-02"): 55.1,
+    (Quarter(2025, 4), "HS-02"): 52.0,
+}
+RESTATED = (LATEST, "WR-01", 49.1)  # first return omitted garden waste; corrected value stands
+
+
+def _level(pi: SamplePI, quarter: Quarter) -> float:
+    index = (quarter.fy_start_year - FIRST.fy_start_year) * 4 + quarter.q - FIRST.q
+    return pi.base + pi.trend * index + pi.season[quarter.q - 1]
+
+
+def _clip(pi: SamplePI, value: float) -> float:
+    low = 0.0 if pi.unit in ("percent", "count", "days", "gbp", "rate") else None
+    high = 100.0 if pi.unit == "percent" else None
+    if pi.valid_min is not None:
+        low = max(low or pi.valid_min, pi.valid_min)
+    if pi.valid_max is not None:
+        high = min(high or pi.valid_max, pi.valid_max)
+    if low is not None:
+        value = max(low, value)
+    if high is not None:
+        value = min(high, value)
+    return round(value, pi.decimals)
+
+
+def due(pi: SamplePI, quarter: Quarter) -> bool:
+    return pi.frequency == "quarterly" or quarter.q == 4
+
+
+def value_for(pi: SamplePI, quarter: Quarter, rng: random.Random) -> float:
+    if (quarter, pi.pi_id) in OVERRIDES:
+        return OVERRIDES[(quarter, pi.pi_id)]
+    return _clip(pi, _level(pi, quarter) + rng.gauss(0, pi.noise))
+
+
+def target_for(pi: SamplePI, year: FinancialYear) -> float | None:
+    if pi.target_margin is None or pi.type not in ("kpi", "service", "management"):
+        return None
+    quarters = [q for q in year.quarters if due(pi, q)]
+    expected = sum(_level(pi, q) for q in quarters) / len(quarters)
+    factor = 1 + pi.target_margin if pi.polarity == "higher_is_better" else 1 - pi.target_margin
+    return _clip(pi, expected * factor)
+
+
+_NOTES_UP = ("up on last quarter", "higher than last quarter", "an increase on last quarter")
+_NOTES_DOWN = ("down on last quarter", "lower than last quarter", "a fall from last quarter")
+_REASONS = {
+    "Housing": "demand from private-rented evictions remains high",
+    "Benefits": "the team cleared the backlog from the new claims system",
+    "Leisure and Communities": "school holiday programmes and events drove activity",
+    "Waste and Environment": "crews were on new rounds for part of the quarter",
+    "Planning": "two planning officer vacancies were filled this quarter",
+    "Economic Development": "the business support programme opened a new round",
+    "Revenues": "recovery work on arrears continued as planned",
+    "Human Resources": "seasonal illness and two long-term absences affected the figure",
+    "Customer Services": "call volumes peaked around annual billing",
+    "Finance": "new lettings on the commercial estate began to pay rent",
+    "Policy and Performance": "the figure comes from the latest published statistics",
+}
+
+
+def note_for(pi: SamplePI, value: float, before: float | None, rng: random.Random) -> str:
+    if before is None:
+        return f"First return for {pi.title.lower()} in this framework; {_REASONS[pi.service]}."
+    trend = rng.choice(_NOTES_UP if value > before else _NOTES_DOWN)
+    if value == before:
+        trend = "the same as last quarter"
+    return f"{pi.title} is {trend}: {_REASONS[pi.service]}."
+
+
+def _format_value(pi: SamplePI, value: float | None, style: str) -> object:
+    if value is None:
+        return None
+    if style.startswith("xlsx"):
+        return value / 100 if pi.unit == "percent" else value
+    text = f"{value:,.{pi.decimals}f}" if pi.unit in ("count", "gbp") else f"{value:.{pi.decimals}f}"
+    if pi.unit == "percent" and style == "csv_shouty":
+        return f"{text}%"
+    if pi.unit == "gbp":
+        return f"£{text}"
+    return text
+
+
+def _period_text(quarter: Quarter, style: str) -> str:
+    if style == "csv_shouty":
+        return f"Q{quarter.q} {quarter.financial_year.label}"
+    if style == "csv_bom_crlf":
+        return f"{quarter.financial_year.folder} Q{quarter.q}"
+    return quarter.label
+
+
+def _submitted(quarter: Quarter, service: str, rng: random.Random) -> datetime:
+    if (quarter, service) == LATE_FILE[:2]:
+        return LATE_FILE[2]
+    start, _ = quarter.entry_window
+    day = start + timedelta(days=rng.randint(3, 18))
+    return datetime(day.year, day.month, day.day, rng.randint(8, 17), rng.choice((0, 15, 30, 45)))
+
+
+def _write_csv(path: Path, rows: list[list[object]], style: str) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n" if style == "csv_bom_crlf" else "\n")
+    writer.writerow(SHOUTY if style == "csv_shouty" else HEADER)
+    writer.writerows([["" if c is None else c for c in row] for row in rows])
+    text = buffer.getvalue()
+    write_atomic(path, ("\ufeff" + text) if style == "csv_bom_crlf" else text)
+
+
+def _write_xlsx(path: Path, rows: list[list[object]], style: str, units: list[str], title: str) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Returns"
+    if style == "xlsx_title":
+        sheet.append([title])
+        sheet.append([])
+    sheet.append(HEADER)
+    for row, unit in zip(rows, units, strict=True):
+        sheet.append(row)
+        cell = sheet.cell(row=sheet.max_row, column=3)
+        if unit == "percent" and isinstance(cell.value, float):
+            cell.number_format = "0.0%"
+        date_cell = sheet.cell(row=sheet.max_row, column=9)
+        date_cell.number_format = "dd/mm/yyyy hh:mm"
+    book.properties.created = book.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_atomic(path, buffer.getvalue())
+
+
+def write_register(root: Path, pis: Sequence[SamplePI], council_name: str = cat.COUNCIL_NAME,
+                   comparators: Sequence[tuple[str, str]] = cat.COMPARATORS) -> None:  # fmt: skip
+    config = root / "config"
+    write_atomic(
+        config / "council.yaml",
+        "# SAMPLE DATA: a fictional council; every figure under data/ is synthetic.\n"
+        + yaml.safe_dump(
+            {
+                "name": council_name,
+                "area_code": cat.AREA_CODE,
+                "region_code": cat.REGION_CODE,
+                "themes": list(cat.THEMES),
+                "amber_tolerance_pct": 5,
+                "stable_band_pct": 5,
+                "comparator_group": "CIPFA nearest neighbours (sample: East Midlands districts)",
+            },
+            sort_keys=False,
+            allow_unicode=True,
+        ),
+    )
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["pi_id", "title", "description", "type", "theme", "service", "owner",
+                     "manager", "unit", "polarity", "frequency", "decimals", "valid_min",
+                     "valid_max", "lginform_metric", "oflog_metric"])  # fmt: skip
+    for pi in pis:
+        writer.writerow([
+            pi.pi_id, pi.title, pi.description or f"{pi.title} (sample indicator).", pi.type,
+            pi.theme, pi.service, pi.owner, cat.manager(pi.service), pi.unit, pi.polarity,
+            pi.frequency, pi.decimals, "" if pi.valid_min is None else pi.valid_min,
+            "" if pi.valid_max is None else pi.valid_max, pi.lginform_metric or "",
+            pi.oflog_metric or "",
+        ])  # fmt: skip
+    write_atomic(config / "indicators.csv", buffer.getvalue())
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["pi_id", "financial_year", "target", "amber_threshold"])
+    for pi in pis:
+        for year in YEARS:
+            target = target_for(pi, year)
+            if target is not None:
+                amber = f"{target * 1.08:.{pi.decimals}f}" if pi.pi_id == "HR-01" else ""
+                writer.writerow([pi.pi_id, year.label, f"{target:.{pi.decimals}f}", amber])
+    write_atomic(config / "targets.csv", buffer.getvalue())
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["area_code", "area_name"])
+    writer.writerows(comparators)
+    write_atomic(config / "comparators.csv", buffer.getvalue())
+
+
+def quarters(first: Quarter = FIRST, last: Quarter = LATEST) -> list[Quarter]:
+    out = [first]
+    while out[-1] < last:
+        out.append(out[-1].next)
+    return out
+
+
+def write_returns(root: Path, pis: Sequence[SamplePI], first: Quarter = FIRST,
+                  last: Quarter = LATEST, seed: int = 2023) -> dict[tuple[str, str], float]:  # fmt: skip
+    """Write every quarter's files; returns the values written, by (quarter key, pi_id)."""
+    rng = random.Random(seed)
+    values: dict[tuple[str, str], float] = {}
+    by_service: dict[str, list[SamplePI]] = defaultdict(list)
+    for pi in pis:
+        by_service[pi.service].append(pi)
+    for quarter in quarters(first, last):
+        for service, service_pis in by_service.items():
+            name, style = SERVICE_FILES.get(service, (f"{service.lower()}.csv", "csv_plain"))
+            submitted = _submitted(quarter, service, rng)
+            rows, units = [], []
+            for pi in service_pis:
+                if not due(pi, quarter):
+                    continue
+                reason = UNAVAILABLE.get((quarter, pi.pi_id))
+                value = None if reason else value_for(pi, quarter, rng)
+                before_q = quarter.previous if pi.frequency == "quarterly" else quarter.same_quarter_last_year
+                before = values.get((before_q.key, pi.pi_id))
+                note = reason or note_for(pi, value, before, rng)
+                if (quarter, pi.pi_id) in PROVISIONAL:
+                    note += " Provisional: the ONS revision is due in November."
+                numerator = denominator = None
+                if pi.numerator_of and value is not None:
+                    denominator = max(1, round(pi.numerator_of * rng.uniform(0.85, 1.15)))
+                    numerator = round(value / 100 * denominator)
+                    value = round(100 * numerator / denominator, pi.decimals)
+                if value is not None:
+                    values[(quarter.key, pi.pi_id)] = value
+                status = ("unavailable" if reason else "provisional"
+                          if (quarter, pi.pi_id) in PROVISIONAL else "final")  # fmt: skip
+                when = submitted if style.startswith("xlsx") else (
+                    submitted.strftime("%d/%m/%Y %H:%M") if style != "csv_plain"
+                    else submitted.strftime("%Y-%m-%dT%H:%M")
+                )  # fmt: skip
+                rows.append([
+                    pi.pi_id if style != "csv_shouty" else pi.pi_id.lower(),
+                    _period_text(quarter, style), _format_value(pi, value, style),
+                    numerator, denominator, status if status != "final" or rng.random() < 0.5 else "",
+                    note, pi.owner, when,
+                ])  # fmt: skip
+                units.append(pi.unit)
+            if not rows:
+                continue
+            path = root / "returns" / quarter.folder / name
+            if style.startswith("xlsx"):
+                title = f"{cat.COUNCIL_NAME} — {service} PI return, {quarter.label} (SAMPLE DATA)"
+                _write_xlsx(path, rows, style, units, title)
+            else:
+                _write_csv(path, rows, style)
+    return values
+
+
+def write_restated_original(root: Path) -> Path:
+    """The sample's restatement: the first Waste return for the latest quarter, kept in the
+    archive as version 1, with the figure that was later corrected."""
+    import hashlib
+
+    from pm_pipeline.intake.archive import archive
+
+    quarter, pi_id, first_value = RESTATED
+    name = SERVICE_FILES["Waste and Environment"][0]
+    current = root / "returns" / quarter.folder / name
+    from openpyxl import load_workbook
+
+    book = load_workbook(current)
+    sheet = book.active
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == pi_id:
+            row[2].value = first_value / 100
+            row[6].value = "Recycling rose on last quarter as garden waste collections peaked."
+            row[8].value = datetime(2026, 10, 9, 11, 20)
+    book.properties.created = book.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    archive_dir = root / "archive" / "returns"
+    for old in (archive_dir / quarter.folder / name).glob("v*"):
+        old.unlink()
+    seen = datetime(2026, 10, 9, 11, 20).astimezone()
+    return archive(archive_dir, f"{quarter.folder}/{name}", data, sha, seen).path
+
+
+def restate_current(root: Path) -> None:
+    """Give the current (corrected) Waste return a note that says it was corrected."""
+    from openpyxl import load_workbook
+
+    quarter, pi_id, _ = RESTATED
+    path = root / "returns" / quarter.folder / SERVICE_FILES["Waste and Environment"][0]
+    book = load_workbook(path)
+    for row in book.active.iter_rows(min_row=2):
+        if row[0].value == pi_id:
+            row[6].value = (
+                "Corrected on 20/10/2026: the first return left out garden-waste tonnages. "
+                "Recycling rose as garden waste collections peaked."
+            )
+    book.properties.created = book.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_atomic(path, buffer.getvalue())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data_dir", type=Path)
+    args = parser.parse_args(argv)
+    root: Path = args.data_dir
+    write_register(root, cat.CATALOGUE)
+    write_returns(root, cat.CATALOGUE)
+    restate_current(root)
+    print(f"sample council written to {root} ({write_restated_original(root)})")
+
+
+if __name__ == "__main__":
+    main()

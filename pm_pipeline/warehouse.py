@@ -1,0 +1,221 @@
+"""The DuckDB warehouse: table contracts (DESIGN section 4) and whole-partition writes.
+
+Every write replaces a whole partition (or table) inside one transaction, so a re-run never
+duplicates rows and a crash mid-write leaves the previous good rows in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+# Column order and types of every table other tools may read. The first nine are fixed by
+# DESIGN section 4; the others are this product's own and documented in the README.
+TABLES: dict[str, dict[str, str]] = {
+    "pi_returns": {
+        "period": "VARCHAR",
+        "pi_id": "VARCHAR",
+        "value": "DOUBLE",
+        "numerator": "DOUBLE",
+        "denominator": "DOUBLE",
+        "status": "VARCHAR",
+        "note": "VARCHAR",
+        "submitted_by": "VARCHAR",
+        "submitted_at": "TIMESTAMP",
+        "source_file": "VARCHAR",
+        "source_row": "INTEGER",
+        "file_sha256": "VARCHAR",
+        "version": "INTEGER",
+    },
+    "quality_issues": {
+        "period": "VARCHAR",
+        "rule": "VARCHAR",
+        "severity": "VARCHAR",
+        "pi_id": "VARCHAR",
+        "owner": "VARCHAR",
+        "source_file": "VARCHAR",
+        "source_row": "INTEGER",
+        "value": "VARCHAR",
+        "message": "VARCHAR",
+    },
+    "kpi_scorecard": {
+        "period": "VARCHAR",
+        "period_label": "VARCHAR",
+        "pi_id": "VARCHAR",
+        "title": "VARCHAR",
+        "type": "VARCHAR",
+        "theme": "VARCHAR",
+        "owner": "VARCHAR",
+        "unit": "VARCHAR",
+        "polarity": "VARCHAR",
+        "value": "DOUBLE",
+        "target": "DOUBLE",
+        "rag": "VARCHAR",
+        "previous_value": "DOUBLE",
+        "direction_vs_previous": "VARCHAR",
+        "last_year_value": "DOUBLE",
+        "direction_vs_last_year": "VARCHAR",
+        "benchmark_source": "VARCHAR",
+        "benchmark_period": "VARCHAR",
+        "comparator_median": "DOUBLE",
+        "comparator_best": "DOUBLE",
+        "rank": "INTEGER",
+        "comparator_count": "INTEGER",
+        "quartile": "INTEGER",
+        "note": "VARCHAR",
+        "status": "VARCHAR",
+        "restated": "BOOLEAN",
+    },
+    "benchmarks": {
+        "source": "VARCHAR",
+        "metric_id": "VARCHAR",
+        "metric_name": "VARCHAR",
+        "area_code": "VARCHAR",
+        "area_name": "VARCHAR",
+        "period_label": "VARCHAR",
+        "period_start": "DATE",
+        "period_end": "DATE",
+        "value": "DOUBLE",
+        "unit": "VARCHAR",
+        "polarity": "VARCHAR",
+    },
+    "register_council": {
+        "name": "VARCHAR",
+        "area_code": "VARCHAR",
+        "region_code": "VARCHAR",
+        "themes": "VARCHAR[]",
+        "amber_tolerance_pct": "DOUBLE",
+        "stable_band_pct": "DOUBLE",
+        "comparator_group": "VARCHAR",
+    },
+    "register_indicators": {
+        "pi_id": "VARCHAR",
+        "title": "VARCHAR",
+        "description": "VARCHAR",
+        "type": "VARCHAR",
+        "theme": "VARCHAR",
+        "service": "VARCHAR",
+        "owner": "VARCHAR",
+        "manager": "VARCHAR",
+        "unit": "VARCHAR",
+        "polarity": "VARCHAR",
+        "frequency": "VARCHAR",
+        "decimals": "INTEGER",
+        "valid_min": "DOUBLE",
+        "valid_max": "DOUBLE",
+        "lginform_metric": "VARCHAR",
+        "oflog_metric": "VARCHAR",
+    },
+    "register_targets": {
+        "pi_id": "VARCHAR",
+        "financial_year": "VARCHAR",
+        "target": "DOUBLE",
+        "amber_threshold": "DOUBLE",
+    },
+    "register_comparators": {
+        "area_code": "VARCHAR",
+        "area_name": "VARCHAR",
+    },
+    "kpi_exceptions": {
+        "period": "VARCHAR",
+        "pi_id": "VARCHAR",
+        "exception": "VARCHAR",
+        "reason": "VARCHAR",
+    },
+    "restatements": {
+        "period": "VARCHAR",
+        "pi_id": "VARCHAR",
+        "value": "DOUBLE",
+        "first_reported_value": "DOUBLE",
+        "first_version": "INTEGER",
+        "version": "INTEGER",
+        "source_file": "VARCHAR",
+    },
+}
+
+
+def ensure_table(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    columns = ", ".join(f'"{name}" {kind}' for name, kind in TABLES[table].items())
+    conn.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({columns})')
+
+
+def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """The frame with exactly the table's columns, in order (missing ones empty)."""
+    return frame.reindex(columns=list(TABLES[table]))
+
+
+def _insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    columns = list(TABLES[table])
+    staged = conform(frame, table)
+    conn.register("_staged", staged)
+    try:
+        select = ", ".join(
+            f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in TABLES[table].items()
+        )
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        conn.execute(f'INSERT INTO "{table}" ({quoted}) SELECT {select} FROM _staged')
+    finally:
+        conn.unregister("_staged")
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Rows of `table` matching `where` are replaced by `frame`."""
+
+    table: str
+    frame: pd.DataFrame
+    where: str = "TRUE"
+    params: Sequence[object] = ()
+
+
+def replace_all(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement]) -> None:
+    """Apply several replacements in one transaction: all of them land, or none."""
+    for item in replacements:
+        ensure_table(conn, item.table)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for item in replacements:
+            conn.execute(f'DELETE FROM "{item.table}" WHERE {item.where}', list(item.params))
+            _insert(conn, item.table, item.frame)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def replace_rows(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    where: str = "TRUE",
+    params: Sequence[object] = (),
+) -> int:
+    """Replace the rows matching `where` with `frame`, atomically. Returns rows written."""
+    replace_all(conn, [Replacement(table, frame, where, params)])
+    return len(frame)
+
+
+def partition(table: str, frame: pd.DataFrame, period: str) -> Replacement:
+    return Replacement(table, frame, "period = ?", (period,))
+
+
+def replace_partition(
+    conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, period: str
+) -> int:
+    replace_all(conn, [partition(table, frame, period)])
+    return len(frame)
+
+
+def read_table(
+    conn: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE", params: Sequence[object] = ()
+) -> pd.DataFrame:
+    """Rows of a contract table (empty, with its columns, if nothing has written it yet)."""
+    try:
+        return conn.execute(f'SELECT * FROM "{table}" WHERE {where}', list(params)).df()
+    except duckdb.CatalogException:
+        return pd.DataFrame(columns=list(TABLES[table]))
