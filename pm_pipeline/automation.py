@@ -18,14 +18,17 @@ from pm_pipeline.resources import CouncilFiles
 quarterly_performance_job = dg.define_asset_job(
     "quarterly_performance_job",
     selection=dg.AssetSelection.assets(
-        "indicator_register", "pi_returns", "quality_issues", "kpi_scorecard",
+        "indicator_register",
+        "pi_returns",
+        "quality_issues",
+        "kpi_scorecard",
         "quarterly_performance_report",
     )
     | dg.AssetSelection.groups("benchmarks"),
     partitions_def=QUARTERLY,
     description="The whole quarterly cycle for one quarter: register, returns and their checks, "
     "benchmarks, scorecard and report.",
-)  # fmt: skip
+)
 register_job = dg.define_asset_job(
     "register_job",
     selection=dg.AssetSelection.assets("indicator_register"),
@@ -93,13 +96,17 @@ def reminder_due(day: date) -> Quarter | None:
     description="08:00 on the first working day after each quarter ends: the outstanding "
     "returns list by owner and manager.",
 )
-def reminder_schedule(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
+def reminder_schedule(
+    context: dg.ScheduleEvaluationContext,
+) -> Iterator[dg.RunRequest | dg.SkipReason]:
     quarter = reminder_due(_london_date(context))
     if quarter is None:
         yield dg.SkipReason("Not the first working day after the quarter ended.")
         return
     yield dg.RunRequest(
-        run_key=f"reminders-{quarter.key}", partition_key=quarter.key, tags={"quarter": quarter.label}
+        run_key=f"reminders-{quarter.key}",
+        partition_key=quarter.key,
+        tags={"quarter": quarter.label},
     )
 
 
@@ -114,7 +121,9 @@ def folder_fingerprints(files: CouncilFiles) -> dict[str, str]:
         digest = hashlib.sha256()
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             stat = path.stat()
-            digest.update(f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+            digest.update(
+                f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
+            )
         prints[folder.name] = digest.hexdigest()[:16]
     return prints
 

@@ -5,7 +5,6 @@ that fails them, and `quality_issues` (the owners' to-do list) must be written o
 above all on the runs whose checks fail.
 """
 
-
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -54,9 +53,7 @@ def _assign_owners(issues: list[Issue], read: QuarterRead, register: Register) -
             issue.owner = ranked[0] if ranked else None
 
 
-def _check_results(
-    issues: list[Issue], notes: dict[str, str]
-) -> Iterator[dg.AssetCheckResult]:
+def _check_results(issues: list[Issue], notes: dict[str, str]) -> Iterator[dg.AssetCheckResult]:
     for rule in RETURN_RULES:
         failing = [i for i in issues if i.rule == rule.name]
         table = pd.DataFrame([i.__dict__ for i in failing], columns=[*FIX_COLUMNS, "rule"])
@@ -101,9 +98,11 @@ def process_quarter(
     _assign_owners(issues, read, register)
     accepted = candidates.drop(index=sorted(evaluation.rejected)).assign(period=quarter.key)
     first = first_reported(
-        files.archive_dir, quarter, {f.source_file: f.sha256 for f in read.files},
+        files.archive_dir,
+        quarter,
+        {f.source_file: f.sha256 for f in read.files},
         register.canonical_ids(),
-    )  # fmt: skip
+    )
     decimals = dict(zip(register.indicators["pi_id"], register.indicators["decimals"], strict=True))
     return {
         "read": read,
@@ -142,10 +141,14 @@ def process_quarter(
         ),
     ],
     check_specs=[
-        dg.AssetCheckSpec(rule.name, asset="pi_returns", blocking=rule.severity == ERROR,
-                          description=f"[{rule.severity}] {rule.description}")
+        dg.AssetCheckSpec(
+            rule.name,
+            asset="pi_returns",
+            blocking=rule.severity == ERROR,
+            description=f"[{rule.severity}] {rule.description}",
+        )
         for rule in RETURN_RULES
-    ],  # fmt: skip
+    ],
     partitions_def=QUARTERLY,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="warehouse",
@@ -170,8 +173,9 @@ def returns_intake(
     for quarter in quarters:
         outcome = process_quarter(quarter, register, council_files, history, as_of)
         accepted, issues = outcome["accepted"], outcome["issues"]
-        issue_frame = pd.DataFrame([i.as_row(quarter.key) for i in issues],
-                                   columns=list(TABLES["quality_issues"]))  # fmt: skip
+        issue_frame = pd.DataFrame(
+            [i.as_row(quarter.key) for i in issues], columns=list(TABLES["quality_issues"])
+        )
         with warehouse.get_connection() as conn:
             replace_all(
                 conn,
@@ -222,8 +226,10 @@ def returns_intake(
             "by rule": dg.MetadataValue.md(
                 markdown_table(
                     pd.DataFrame(
-                        [{"rule": r, "severity": RULES[r].severity, "issues": n}
-                         for r, n in sorted(by_rule.items())]  # fmt: skip
+                        [
+                            {"rule": r, "severity": RULES[r].severity, "issues": n}
+                            for r, n in sorted(by_rule.items())
+                        ]
                     )
                 )
             ),

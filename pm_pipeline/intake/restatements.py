@@ -30,7 +30,10 @@ def first_reported(
                     continue
                 found[row["pi_id"]] = (version.version, row["value"])
     return pd.DataFrame(
-        [{"pi_id": k, "first_version": v, "first_reported_value": x} for k, (v, x) in found.items()],
+        [
+            {"pi_id": k, "first_version": v, "first_reported_value": x}
+            for k, (v, x) in found.items()
+        ],
         columns=["pi_id", "first_version", "first_reported_value"],
     )
 

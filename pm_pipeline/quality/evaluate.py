@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from pm_pipeline.periods import Quarter
-from pm_pipeline.register.load import due_pis
 from pm_pipeline.quality.rules import ERROR, RETURN_RULES, RULES, Issue
+from pm_pipeline.register.load import due_pis
 
-PLACEHOLDER_NOTE = r"(?i)^\s*(n/?a|-+|\.+|x|tbc|tba|none|nil|na|null|unavailable|see above)\s*$"
+PLACEHOLDER_NOTE = r"(?i)^\s*(?:n/?a|-+|\.+|x|tbc|tba|none|nil|na|null|unavailable|see above)\s*$"
 MIN_UNAVAILABLE_NOTE = 15  # characters: enough to say why ("awaiting DWP data")
 MOVEMENT_Z_LIMIT = 3.5
 MOVEMENT_MIN_HISTORY = 4
@@ -69,6 +69,7 @@ def _movement_z(frame: pd.DataFrame, history: pd.DataFrame, quarter: Quarter) ->
     if history.empty:
         return pd.Series(np.nan, index=frame.index)
     keys = [q.key for q in quarter.history(13)[:-1]]
+    history = history.assign(value=pd.to_numeric(history["value"], errors="coerce").astype(float))
     wide = history.pivot_table(index="pi_id", columns="period", values="value", aggfunc="last")
     wide = wide.reindex(columns=keys)
     changes = wide.diff(axis=1).iloc[:, 1:]
@@ -82,8 +83,8 @@ def _movement_z(frame: pd.DataFrame, history: pd.DataFrame, quarter: Quarter) ->
     )
     joined = frame[["pi_id", "value"]].join(stats, on="pi_id")
     usable = (joined["n"] >= MOVEMENT_MIN_HISTORY) & (joined["std"] > 0)
-    z = (joined["value"] - joined["previous"] - joined["mean"]) / joined["std"]
-    return z.where(usable)
+    spread = joined["std"].where(usable)
+    return (joined["value"] - joined["previous"] - joined["mean"]) / spread
 
 
 def validation_frame(
@@ -120,46 +121,80 @@ def _expectations(
     window_start, window_end = quarter.entry_window
     due = sorted(due_pis(indicators, quarter)["pi_id"])
     suite = [
-        e.ExpectColumnValuesToBeInSet(column="pi_id", value_set=list(indicators["pi_id"]),
-                                      meta={"rule": "pi_in_register"}),
+        e.ExpectColumnValuesToBeInSet(
+            column="pi_id", value_set=list(indicators["pi_id"]), meta={"rule": "pi_in_register"}
+        ),
         e.ExpectColumnValuesToBeUnique(column="pi_id", meta={"rule": "one_return_per_pi"}),
-        e.ExpectColumnValuesToBeInSet(column="stated_period", value_set=[quarter.key],
-                                      meta={"rule": "period_matches_folder"}),
-        e.ExpectColumnValuesToNotBeNull(column="value", row_condition=Column("status") != "unavailable",
-                                        meta={"rule": "value_present"}),
+        e.ExpectColumnValuesToBeInSet(
+            column="stated_period", value_set=[quarter.key], meta={"rule": "period_matches_folder"}
+        ),
+        e.ExpectColumnValuesToNotBeNull(
+            column="value",
+            row_condition=Column("status") != "unavailable",
+            meta={"rule": "value_present"},
+        ),
         e.ExpectColumnValuesToNotBeNull(column="note", meta={"rule": "note_present"}),
-        e.ExpectColumnValuesToNotMatchRegex(column="note", regex=PLACEHOLDER_NOTE,
-                                            meta={"rule": "note_present"}),
-        e.ExpectColumnValueLengthsToBeBetween(column="note", min_value=MIN_UNAVAILABLE_NOTE,
-                                              row_condition=Column("status") == "unavailable",
-                                              meta={"rule": "note_present", "why": True}),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="value", column_B="valid_min", or_equal=True,
-                                                  ignore_row_if="either_value_is_missing",
-                                                  meta={"rule": "value_in_range", "bound": "min"}),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(column_A="valid_max", column_B="value", or_equal=True,
-                                                  ignore_row_if="either_value_is_missing",
-                                                  meta={"rule": "value_in_range", "bound": "max"}),
-        e.ExpectColumnValuesToBeBetween(column="value", min_value=0, max_value=100,
-                                        row_condition=Column("unit") == "percent",
-                                        meta={"rule": "value_in_range", "bound": "percent"}),
-        e.ExpectColumnValuesToBeBetween(column="value", min_value=0,
-                                        row_condition=Column("unit") == "count",
-                                        meta={"rule": "value_in_range", "bound": "negative_count"}),
-        e.ExpectColumnValuesToBeBetween(column="count_fraction", max_value=0,
-                                        meta={"rule": "value_in_range", "bound": "whole_count"}),
-        e.ExpectColumnValuesToBeBetween(column="ratio_excess", max_value=0,
-                                        meta={"rule": "numerator_denominator_agree"}),
-        e.ExpectColumnDistinctValuesToContainSet(column="pi_id", value_set=due,
-                                                 meta={"rule": "returns_complete"}),
+        e.ExpectColumnValuesToNotMatchRegex(
+            column="note", regex=PLACEHOLDER_NOTE, meta={"rule": "note_present"}
+        ),
+        e.ExpectColumnValueLengthsToBeBetween(
+            column="note",
+            min_value=MIN_UNAVAILABLE_NOTE,
+            row_condition=Column("status") == "unavailable",
+            meta={"rule": "note_present", "why": True},
+        ),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="value",
+            column_B="valid_min",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta={"rule": "value_in_range", "bound": "min"},
+        ),
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="valid_max",
+            column_B="value",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta={"rule": "value_in_range", "bound": "max"},
+        ),
+        e.ExpectColumnValuesToBeBetween(
+            column="value",
+            min_value=0,
+            max_value=100,
+            row_condition=Column("unit") == "percent",
+            meta={"rule": "value_in_range", "bound": "percent"},
+        ),
+        e.ExpectColumnValuesToBeBetween(
+            column="value",
+            min_value=0,
+            row_condition=Column("unit") == "count",
+            meta={"rule": "value_in_range", "bound": "negative_count"},
+        ),
+        e.ExpectColumnValuesToBeBetween(
+            column="count_fraction",
+            max_value=0,
+            meta={"rule": "value_in_range", "bound": "whole_count"},
+        ),
+        e.ExpectColumnValuesToBeBetween(
+            column="ratio_excess", max_value=0, meta={"rule": "numerator_denominator_agree"}
+        ),
+        e.ExpectColumnDistinctValuesToContainSet(
+            column="pi_id", value_set=due, meta={"rule": "returns_complete"}
+        ),
         e.ExpectColumnValuesToBeBetween(
             column="submitted_at",
             min_value=datetime.combine(window_start, time.min),
-            max_value=datetime.combine(window_end + timedelta(days=1), time.min) - timedelta(seconds=1),
+            max_value=datetime.combine(window_end + timedelta(days=1), time.min)
+            - timedelta(seconds=1),
             meta={"rule": "submitted_on_time"},
         ),
-        e.ExpectColumnValuesToBeBetween(column="movement_z", min_value=-MOVEMENT_Z_LIMIT,
-                                        max_value=MOVEMENT_Z_LIMIT, meta={"rule": "movement_usual"}),
-    ]  # fmt: skip
+        e.ExpectColumnValuesToBeBetween(
+            column="movement_z",
+            min_value=-MOVEMENT_Z_LIMIT,
+            max_value=MOVEMENT_Z_LIMIT,
+            meta={"rule": "movement_usual"},
+        ),
+    ]
     if report_ready:
         suite.append(
             e.ExpectColumnValuesToNotBeInSet(

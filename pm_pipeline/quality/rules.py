@@ -24,71 +24,101 @@ RULES: dict[str, Rule] = {
     rule.name: rule
     for rule in (
         Rule(
-            "file_readable", ERROR, "pi_returns",
+            "file_readable",
+            ERROR,
+            "pi_returns",
             "Every file in the quarter's folder can be opened and has the pi_id, period, value "
             "and note columns.",
         ),
         Rule(
-            "row_readable", ERROR, "pi_returns",
+            "row_readable",
+            ERROR,
+            "pi_returns",
             "Every row's pi_id, period, numbers, status and dates can be read.",
         ),
         Rule("pi_in_register", ERROR, "pi_returns", "Every row's pi_id is in the register."),
         Rule(
-            "one_return_per_pi", ERROR, "pi_returns",
+            "one_return_per_pi",
+            ERROR,
+            "pi_returns",
             "One return per PI per quarter, across all files.",
         ),
         Rule(
-            "period_matches_folder", ERROR, "pi_returns",
+            "period_matches_folder",
+            ERROR,
+            "pi_returns",
             "Each row's period is the quarter of the folder it was dropped in.",
         ),
         Rule(
-            "value_present", ERROR, "pi_returns",
+            "value_present",
+            ERROR,
+            "pi_returns",
             "A value is given unless the status is 'unavailable'.",
         ),
         Rule(
-            "note_present", ERROR, "pi_returns",
+            "note_present",
+            ERROR,
+            "pi_returns",
             "Every return has an explanatory note; an unavailable one says why.",
         ),
         Rule(
-            "value_in_range", ERROR, "pi_returns",
+            "value_in_range",
+            ERROR,
+            "pi_returns",
             "Values lie within the PI's valid_min/valid_max and the unit's natural range "
             "(percent 0-100; counts whole and not negative).",
         ),
         Rule(
-            "numerator_denominator_agree", ERROR, "pi_returns",
+            "numerator_denominator_agree",
+            ERROR,
+            "pi_returns",
             "Where numerator and denominator are given, the value agrees with them.",
         ),
         Rule(
-            "returns_complete", ERROR, "pi_returns",
+            "returns_complete",
+            ERROR,
+            "pi_returns",
             "Every quarterly PI (and every annual PI at Q4) has a return.",
         ),
         Rule(
-            "submitted_on_time", WARN, "pi_returns",
+            "submitted_on_time",
+            WARN,
+            "pi_returns",
             "Returns are submitted within the data-entry window (first three weeks after the "
             "quarter ends).",
         ),
         Rule(
-            "movement_usual", WARN, "pi_returns",
+            "movement_usual",
+            WARN,
+            "pi_returns",
             "The change from the previous quarter is within the PI's own history of changes.",
         ),
         Rule(
-            "final_figures", WARN, "pi_returns",
+            "final_figures",
+            WARN,
+            "pi_returns",
             "No provisional figures once the quarter's data-entry window has closed.",
         ),
         Rule(
-            "targets_on_scored_pis", ERROR, "indicator_register",
+            "targets_on_scored_pis",
+            ERROR,
+            "indicator_register",
             "Targets are set only for kpi, service and management PIs.",
         ),
         Rule(
-            "targets_fixed_for_year", ERROR, "indicator_register",
+            "targets_fixed_for_year",
+            ERROR,
+            "indicator_register",
             "Each PI has at most one target per financial year.",
         ),
         Rule(
-            "kpi_targets_set", ERROR, "indicator_register",
+            "kpi_targets_set",
+            ERROR,
+            "indicator_register",
             "Every KPI has a target for each financial year with returns.",
         ),
     )
-}  # fmt: skip
+}
 
 RETURN_RULES = [r for r in RULES.values() if r.asset == "pi_returns"]
 REGISTER_RULES = [r for r in RULES.values() if r.asset == "indicator_register"]

@@ -30,10 +30,11 @@ def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
     kinds={"duckdb", "csv"},
     pool="warehouse",
     check_specs=[
-        dg.AssetCheckSpec(rule.name, asset="indicator_register", blocking=True,
-                          description=rule.description)
+        dg.AssetCheckSpec(
+            rule.name, asset="indicator_register", blocking=True, description=rule.description
+        )
         for rule in REGISTER_RULES
-    ],  # fmt: skip
+    ],
     description=(
         "The council and indicator register (config/council.yaml, indicators.csv, targets.csv, "
         "comparators.csv), validated. A structural error stops the run naming file, row and "

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from pm_pipeline.register.load import Council, Register
-from pm_pipeline.warehouse import Replacement, read_table, replace_all
+from pm_pipeline.warehouse import TABLES, Replacement, ensure_table, read_table, replace_all
 
 
 class RegisterNotBuilt(RuntimeError):
@@ -14,6 +14,9 @@ class RegisterNotBuilt(RuntimeError):
 
 
 def write_register(conn: duckdb.DuckDBPyConnection, register: Register) -> None:
+    """Load the register; also create every contract table so readers see the whole schema."""
+    for table in TABLES:
+        ensure_table(conn, table)
     council = register.council
     replace_all(
         conn,

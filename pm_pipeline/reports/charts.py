@@ -104,19 +104,24 @@ def trend_chart(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10" '
             f'fill="{MUTED}">{escape(fmt(tick))}</text>'
         )
-    target_path = [
-        xy(i, t) for i, (*_, t) in enumerate(points) if not _missing(t)
-    ]
+    target_path = [xy(i, t) for i, (*_, t) in enumerate(points) if not _missing(t)]
     if target_path:
-        d = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(target_path))
-        parts.append(f'<path d="{d}" fill="none" stroke="{MUTED}" stroke-width="1.5" stroke-dasharray="6 4"/>')
+        d = " ".join(
+            f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(target_path)
+        )
+        parts.append(
+            f'<path d="{d}" fill="none" stroke="{MUTED}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+        )
         tx, ty = target_path[-1]
         parts.append(
             f'<text x="{tx:.1f}" y="{ty - 6:.1f}" text-anchor="end" font-size="10" '
             f'fill="{MUTED}">target</text>'
         )
     line = [(i, v) for i, (_, v, _, _) in enumerate(points) if not _missing(v)]
-    d = " ".join(f"{'M' if n == 0 else 'L'}{xy(i, v)[0]:.1f},{xy(i, v)[1]:.1f}" for n, (i, v) in enumerate(line))
+    d = " ".join(
+        f"{'M' if n == 0 else 'L'}{xy(i, v)[0]:.1f},{xy(i, v)[1]:.1f}"
+        for n, (i, v) in enumerate(line)
+    )
     parts.append(f'<path d="{d}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
     for i, (label, v, rag, _) in enumerate(points):
         x, _ = xy(i, low)

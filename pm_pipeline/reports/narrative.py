@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from pm_pipeline.periods import Quarter
 from pm_pipeline.reports.wording import format_value, ordinal
 
-QUARTILE_WORDS = {1: "top quartile", 2: "second quartile", 3: "third quartile", 4: "bottom quartile"}
+QUARTILE_WORDS = {
+    1: "top quartile",
+    2: "second quartile",
+    3: "third quartile",
+    4: "bottom quartile",
+}
 TYPE_WORDS = {"contextual": "contextual", "place": "place-based"}
 
 
@@ -36,10 +41,14 @@ def _movement(row: Mapping, quarter: Quarter, fmt) -> str:
     value, before = row["value"], row["previous_value"]
     title = row["title"]
     if _missing(before):
-        return f"{title} was {fmt(value)} in {now_words}; there is no earlier figure to compare with"
+        return (
+            f"{title} was {fmt(value)} in {now_words}; there is no earlier figure to compare with"
+        )
     direction = row["direction_vs_previous"]
     if direction == "STABLE":
-        return f"{title} held steady at {fmt(value)} in {now_words} ({fmt(before)} in {before_words})"
+        return (
+            f"{title} held steady at {fmt(value)} in {now_words} ({fmt(before)} in {before_words})"
+        )
     verb = "rose" if value > before else "fell" if value < before else "stayed"
     judgement = {"IMPROVING": " — an improvement", "WORSENING": " — a decline"}.get(direction, "")
     return f"{title} {verb} to {fmt(value)} in {now_words} from {fmt(before)} in {before_words}{judgement}"
@@ -82,8 +91,10 @@ def pi_story(row: Mapping, quarter: Quarter) -> str:
     if _missing(row["value"]):
         if row["status"] == "unavailable":
             reason = (row.get("note") or "").strip().rstrip(".")
-            return f"No figure for {quarter.label}: {reason[:1].lower() + reason[1:]}." if reason else (
-                f"No figure for {quarter.label}."
+            return (
+                f"No figure for {quarter.label}: {reason[:1].lower() + reason[1:]}."
+                if reason
+                else (f"No figure for {quarter.label}.")
             )
         return f"No return was made for {row['title']} in {quarter.label}."
     parts = [_movement(row, quarter, fmt) + ".", _target(row, fmt, quarter.financial_year.label)]

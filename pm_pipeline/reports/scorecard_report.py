@@ -86,9 +86,14 @@ def _trend(
         value = values.get((q.key, pi["pi_id"]))
         target, amber = targets.get((pi["pi_id"], q.financial_year.label), (None, None))
         rating = rag(
-            value, target, pi["polarity"], pi["type"], int(pi["decimals"]),
-            register.council.amber_tolerance_pct, amber,
-        )  # fmt: skip
+            value,
+            target,
+            pi["polarity"],
+            pi["type"],
+            int(pi["decimals"]),
+            register.council.amber_tolerance_pct,
+            amber,
+        )
         label = q.financial_year.label if annual else q.label
         points.append((label, value, rating, target))
     return charts.trend_chart(
@@ -96,11 +101,15 @@ def _trend(
     )
 
 
-def _peers(pi: dict, row: dict, benchmarks: pd.DataFrame, register: Register) -> charts.Chart | None:
+def _peers(
+    pi: dict, row: dict, benchmarks: pd.DataFrame, register: Register
+) -> charts.Chart | None:
     if _missing(row.get("rank")) or benchmarks.empty:
         return None
     metric = pi["lginform_metric"] if row["benchmark_source"] == "lginform" else pi["oflog_metric"]
-    names = dict(zip(register.comparators["area_code"], register.comparators["area_name"], strict=True))
+    names = dict(
+        zip(register.comparators["area_code"], register.comparators["area_name"], strict=True)
+    )
     names[register.council.area_code] = register.council.name
     same = benchmarks[
         (benchmarks["source"] == row["benchmark_source"])
@@ -118,8 +127,11 @@ def _peers(pi: dict, row: dict, benchmarks: pd.DataFrame, register: Register) ->
     return charts.peer_chart(
         f"peers-{pi['pi_id']}",
         f"{pi['title']}: {register.council.name} and similar councils, {row['benchmark_period']}",
-        bars, pi["unit"], int(pi["decimals"]), row.get("comparator_median"),
-    )  # fmt: skip
+        bars,
+        pi["unit"],
+        int(pi["decimals"]),
+        row.get("comparator_median"),
+    )
 
 
 def scorecard_view(
@@ -134,7 +146,10 @@ def scorecard_view(
     pis = register.indicators.set_index("pi_id", drop=False)
     values = {(r.period, r.pi_id): r.value for r in history.itertuples() if not _missing(r.value)}
     targets = {
-        (r.pi_id, r.financial_year): (r.target, None if _missing(r.amber_threshold) else r.amber_threshold)
+        (r.pi_id, r.financial_year): (
+            r.target,
+            None if _missing(r.amber_threshold) else r.amber_threshold,
+        )
         for r in register.targets.itertuples()
     }
     commentary, commentary_problems = read_commentary(commentary_dir, quarter, set(pis.index))
@@ -161,17 +176,20 @@ def scorecard_view(
                 fmt(first_reported[row["pi_id"]]) if row["pi_id"] in first_reported else None
             ),
             "position_text": (
-                "" if _missing(row["rank"])
+                ""
+                if _missing(row["rank"])
                 else f"{int(row['rank'])} of {int(row['comparator_count'])}, "
                 f"{narrative.QUARTILE_WORDS[int(row['quartile'])]} ({row['benchmark_period']})"
             ),
-            "median_text": "" if _missing(row["comparator_median"]) else fmt(row["comparator_median"]),
+            "median_text": ""
+            if _missing(row["comparator_median"])
+            else fmt(row["comparator_median"]),
             "best_text": "" if _missing(row["comparator_best"]) else fmt(row["comparator_best"]),
             "trend": _trend(pi, quarter, values, targets, register),
             "peers": _peers(pi, row, benchmarks, register),
             "service": pi["service"],
             "manager": pi["manager"],
-        }  # fmt: skip
+        }
         entries.append(entry)
 
     scored = [e for e in entries if e["rag"] not in ("NO_TARGET",)]
@@ -186,10 +204,16 @@ def scorecard_view(
     themes = []
     for theme in register.council.themes:
         members = [e for e in entries if e["theme"] == theme]
-        members.sort(key=lambda e: (not e["exceptions"], ["kpi", "service", "management",
-                                                          "contextual", "place"].index(e["type"]), e["pi_id"]))  # fmt: skip
-        themes.append({"name": theme, "entries": members,
-                       "counts": Counter(e["rag"] for e in members)})  # fmt: skip
+        members.sort(
+            key=lambda e: (
+                not e["exceptions"],
+                ["kpi", "service", "management", "contextual", "place"].index(e["type"]),
+                e["pi_id"],
+            )
+        )
+        themes.append(
+            {"name": theme, "entries": members, "counts": Counter(e["rag"] for e in members)}
+        )
     return {
         "council_name": register.council.name,
         "sample": is_sample(register.council.name),
@@ -199,7 +223,9 @@ def scorecard_view(
         "entries": entries,
         "themes": themes,
         "rag_rows": [(r, rag_counts.get(r, 0)) for r in RAG_ORDER],
-        "direction_rows": [(d, direction_counts.get(d, 0)) for d in DIRECTION_ORDER if direction_counts.get(d)],
+        "direction_rows": [
+            (d, direction_counts.get(d, 0)) for d in DIRECTION_ORDER if direction_counts.get(d)
+        ],
         "scored_count": len(scored),
         "improvements": [e for _, e in moves if e["direction_vs_previous"] == "IMPROVING"][:3],
         "declines": [e for _, e in moves if e["direction_vs_previous"] == "WORSENING"][:3],
@@ -211,7 +237,7 @@ def scorecard_view(
         "exception_text": EXCEPTION_TEXT,
         "tolerance": register.council.amber_tolerance_pct,
         "stable_band": register.council.stable_band_pct,
-    }  # fmt: skip
+    }
 
 
 def summary_sentence(view: dict) -> str:
@@ -230,30 +256,45 @@ def summary_sentence(view: dict) -> str:
     )
     if view["exception_entries"]:
         n = len(view["exception_entries"])
-        parts.append(f"{n} indicator{'s need' if n != 1 else ' needs'} attention first (exceptions below).")
+        parts.append(
+            f"{n} indicator{'s need' if n != 1 else ' needs'} attention first (exceptions below)."
+        )
     return " ".join(parts)
 
 
 def scorecard_sheet(view: dict) -> pd.DataFrame:
     rows = []
     for e in view["entries"]:
-        rows.append({
-            "PI": e["pi_id"], "Title": e["title"], "Theme": e["theme"], "Type": e["type"],
-            "Owner": e["owner"], "Unit": e["unit"], "Value": e["value"], "Target": e["target"],
-            "RAG": rag_label(e["rag"]), "Previous value": e["previous_value"],
-            "Direction vs previous": direction_label(e["direction_vs_previous"]),
-            "Same quarter last year": e["last_year_value"],
-            "Direction vs last year": direction_label(e["direction_vs_last_year"]),
-            "Benchmark source": e["benchmark_source"], "Benchmark period": e["benchmark_period"],
-            "Comparator median": e["comparator_median"], "Comparator best": e["comparator_best"],
-            "Rank": e["rank"], "Comparators (incl. us)": e["comparator_count"],
-            "Quartile": e["quartile"], "Status": e["status"],
-            "Restated": "Restated" if e["first_reported_text"] else "",
-            "First reported value": e["first_reported_text"] or "",
-            "Exceptions": "; ".join(e["exceptions"]),
-            "Story": e["commentary"]["text"] if e["commentary"] else e["story"],
-            "Owner's note": e["note"],
-        })  # fmt: skip
+        rows.append(
+            {
+                "PI": e["pi_id"],
+                "Title": e["title"],
+                "Theme": e["theme"],
+                "Type": e["type"],
+                "Owner": e["owner"],
+                "Unit": e["unit"],
+                "Value": e["value"],
+                "Target": e["target"],
+                "RAG": rag_label(e["rag"]),
+                "Previous value": e["previous_value"],
+                "Direction vs previous": direction_label(e["direction_vs_previous"]),
+                "Same quarter last year": e["last_year_value"],
+                "Direction vs last year": direction_label(e["direction_vs_last_year"]),
+                "Benchmark source": e["benchmark_source"],
+                "Benchmark period": e["benchmark_period"],
+                "Comparator median": e["comparator_median"],
+                "Comparator best": e["comparator_best"],
+                "Rank": e["rank"],
+                "Comparators (incl. us)": e["comparator_count"],
+                "Quartile": e["quartile"],
+                "Status": e["status"],
+                "Restated": "Restated" if e["first_reported_text"] else "",
+                "First reported value": e["first_reported_text"] or "",
+                "Exceptions": "; ".join(e["exceptions"]),
+                "Story": e["commentary"]["text"] if e["commentary"] else e["story"],
+                "Owner's note": e["note"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -267,8 +308,12 @@ def write_scorecard_files(folder: Path, view: dict) -> dict[str, Path]:
     paths["xlsx"] = write_xlsx(
         folder / "kpi_scorecard.xlsx",
         [
-            Sheet("Scorecard", scorecard_sheet(view), widths={"Title": 40, "Story": 60,
-                                                               "Owner's note": 60}, intro=intro),  # fmt: skip
+            Sheet(
+                "Scorecard",
+                scorecard_sheet(view),
+                widths={"Title": 40, "Story": 60, "Owner's note": 60},
+                intro=intro,
+            ),
             Sheet("Key", key_sheet(view)),
         ],
         title,
@@ -281,6 +326,9 @@ def write_scorecard_files(folder: Path, view: dict) -> dict[str, Path]:
 
 def key_sheet(view: dict) -> pd.DataFrame:
     rows = [{"Term": label, "Meaning": meaning} for label, meaning, _ in view["rag_text"].values()]
-    rows += [{"Term": label, "Meaning": "Direction of travel"} for label, _ in view["direction_text"].values()]
+    rows += [
+        {"Term": label, "Meaning": "Direction of travel"}
+        for label, _ in view["direction_text"].values()
+    ]
     rows += [{"Term": "Exception", "Meaning": text} for text in view["exception_text"].values()]
     return pd.DataFrame(rows)

@@ -73,7 +73,7 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet], title: str) -> Path:
             ws.append([line])
         if spec.intro:
             ws.append([])
-        header_row = ws.max_row + 1 if spec.intro else 1
+        header_row = len(spec.intro) + 2 if spec.intro else 1
         ws.append([str(c) for c in spec.frame.columns])
         for cell in ws[header_row]:
             cell.font = header_font

@@ -82,13 +82,36 @@ def manager(service: str) -> str:
     return f"{_OFFICERS[service][1]}@{DOMAIN}"
 
 
-def _pi(pi_id: str, title: str, type_: str, theme: str, service: str, unit: str, polarity: str,
-        frequency: str, base: float, trend: float, **kw: object) -> SamplePI:  # fmt: skip
-    return SamplePI(pi_id, title, type_, theme, service, officer(service), unit, polarity,
-                    frequency, base, trend, **kw)  # fmt: skip
+def _pi(
+    pi_id: str,
+    title: str,
+    type_: str,
+    theme: str,
+    service: str,
+    unit: str,
+    polarity: str,
+    frequency: str,
+    base: float,
+    trend: float,
+    **kw: object,
+) -> SamplePI:
+    return SamplePI(
+        pi_id,
+        title,
+        type_,
+        theme,
+        service,
+        officer(service),
+        unit,
+        polarity,
+        frequency,
+        base,
+        trend,
+        **kw,
+    )
 
 
-P, PL, PR, O = THEMES
+P, PL, PR, ORG = THEMES
 # fmt: off
 CATALOGUE: tuple[SamplePI, ...] = (
     # People
@@ -193,33 +216,33 @@ CATALOGUE: tuple[SamplePI, ...] = (
     _pi("PB-05", "Residents (mid-year estimate)", "place", PR, "Policy and Performance", "count",
         "neutral", "annual", 118400, 2100, decimals=0, valid_min=0),
     # Fit-for-purpose organisation
-    _pi("HR-01", "Working days lost to sickness per FTE (rolling 12 months)", "kpi", O,
+    _pi("HR-01", "Working days lost to sickness per FTE (rolling 12 months)", "kpi", ORG,
         "Human Resources", "days", "lower_is_better", "quarterly", 9.4, -0.06,
         season=(0, -0.2, 0.3, 0.4), noise=0.15, valid_min=0, valid_max=60, target_margin=0.0,
         lginform_metric="900007"),
-    _pi("HR-02", "Voluntary staff turnover (rolling 12 months)", "management", O,
+    _pi("HR-02", "Voluntary staff turnover (rolling 12 months)", "management", ORG,
         "Human Resources", "percent", "lower_is_better", "quarterly", 11.5, -0.1, noise=0.4,
         target_margin=0.0),
-    _pi("HR-03", "Mandatory training completed", "management", O, "Human Resources",
+    _pi("HR-03", "Mandatory training completed", "management", ORG, "Human Resources",
         "percent", "higher_is_better", "quarterly", 88, 0.4, noise=1.5, target_margin=0.0),
-    _pi("CU-01", "Complaints answered within 10 working days", "management", O,
+    _pi("CU-01", "Complaints answered within 10 working days", "management", ORG,
         "Customer Services", "percent", "higher_is_better", "quarterly", 83, 0.5, noise=2.0,
         target_margin=0.0, numerator_of=180),
-    _pi("CU-02", "Calls answered within 60 seconds", "service", O, "Customer Services",
+    _pi("CU-02", "Calls answered within 60 seconds", "service", ORG, "Customer Services",
         "percent", "higher_is_better", "quarterly", 72, 0.6, season=(-2, 1, 2, -4), noise=2.0,
         target_margin=0.0),
     _pi("CU-03", "Freedom of Information requests answered within 20 working days",
-        "management", O, "Customer Services", "percent", "higher_is_better", "quarterly", 90,
+        "management", ORG, "Customer Services", "percent", "higher_is_better", "quarterly", 90,
         0.2, noise=1.5, target_margin=0.0),
-    _pi("CU-04", "Compliments received", "contextual", O, "Customer Services", "count",
+    _pi("CU-04", "Compliments received", "contextual", ORG, "Customer Services", "count",
         "neutral", "quarterly", 96, 1, season=(5, 10, -5, -10), noise=8, decimals=0,
         valid_min=0),
-    _pi("FI-01", "Invoices paid within 30 days", "management", O, "Finance", "percent",
+    _pi("FI-01", "Invoices paid within 30 days", "management", ORG, "Finance", "percent",
         "higher_is_better", "quarterly", 93, 0.15, noise=1.0, target_margin=0.0),
-    _pi("FI-02", "Income from the council's commercial estate", "kpi", O, "Finance", "gbp",
+    _pi("FI-02", "Income from the council's commercial estate", "kpi", ORG, "Finance", "gbp",
         "higher_is_better", "quarterly", 412000, 2500, season=(0, 6000, -4000, 9000),
         noise=7000, decimals=0, valid_min=0, target_margin=0.0),
-    _pi("IT-01", "Transactions completed online", "service", O, "Customer Services", "percent",
+    _pi("IT-01", "Transactions completed online", "service", ORG, "Customer Services", "percent",
         "higher_is_better", "quarterly", 61, 0.9, noise=1.0, target_margin=0.0),
 )
 # fmt: on

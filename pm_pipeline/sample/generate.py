@@ -41,10 +41,28 @@ SERVICE_FILES = {
     "Finance": ("finance.csv", "csv_shouty"),
     "Policy and Performance": ("policy_and_performance.xlsx", "xlsx_plain"),
 }
-HEADER = ["pi_id", "period", "value", "numerator", "denominator", "status", "note",
-          "submitted_by", "submitted_at"]  # fmt: skip
-SHOUTY = ["PI_ID", " Period ", "Value", "Numerator", "Denominator", "Status", "Note",
-          "Submitted By", "Submitted At"]  # fmt: skip
+HEADER = [
+    "pi_id",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "status",
+    "note",
+    "submitted_by",
+    "submitted_at",
+]
+SHOUTY = [
+    "PI_ID",
+    " Period ",
+    "Value",
+    "Numerator",
+    "Denominator",
+    "Status",
+    "Note",
+    "Submitted By",
+    "Submitted At",
+]
 
 # Events that make the sample tell a story (and exercise the rules) in the latest quarters.
 UNAVAILABLE = {
@@ -134,7 +152,9 @@ def _format_value(pi: SamplePI, value: float | None, style: str) -> object:
         return None
     if style.startswith("xlsx"):
         return value / 100 if pi.unit == "percent" else value
-    text = f"{value:,.{pi.decimals}f}" if pi.unit in ("count", "gbp") else f"{value:.{pi.decimals}f}"
+    text = (
+        f"{value:,.{pi.decimals}f}" if pi.unit in ("count", "gbp") else f"{value:.{pi.decimals}f}"
+    )
     if pi.unit == "percent" and style == "csv_shouty":
         return f"{text}%"
     if pi.unit == "gbp":
@@ -167,7 +187,9 @@ def _write_csv(path: Path, rows: list[list[object]], style: str) -> None:
     write_atomic(path, ("\ufeff" + text) if style == "csv_bom_crlf" else text)
 
 
-def _write_xlsx(path: Path, rows: list[list[object]], style: str, units: list[str], title: str) -> None:
+def _write_xlsx(
+    path: Path, rows: list[list[object]], style: str, units: list[str], title: str
+) -> None:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -190,8 +212,12 @@ def _write_xlsx(path: Path, rows: list[list[object]], style: str, units: list[st
     write_atomic(path, buffer.getvalue())
 
 
-def write_register(root: Path, pis: Sequence[SamplePI], council_name: str = cat.COUNCIL_NAME,
-                   comparators: Sequence[tuple[str, str]] = cat.COMPARATORS) -> None:  # fmt: skip
+def write_register(
+    root: Path,
+    pis: Sequence[SamplePI],
+    council_name: str = cat.COUNCIL_NAME,
+    comparators: Sequence[tuple[str, str]] = cat.COMPARATORS,
+) -> None:
     config = root / "config"
     write_atomic(
         config / "council.yaml",
@@ -212,17 +238,47 @@ def write_register(root: Path, pis: Sequence[SamplePI], council_name: str = cat.
     )
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["pi_id", "title", "description", "type", "theme", "service", "owner",
-                     "manager", "unit", "polarity", "frequency", "decimals", "valid_min",
-                     "valid_max", "lginform_metric", "oflog_metric"])  # fmt: skip
+    writer.writerow(
+        [
+            "pi_id",
+            "title",
+            "description",
+            "type",
+            "theme",
+            "service",
+            "owner",
+            "manager",
+            "unit",
+            "polarity",
+            "frequency",
+            "decimals",
+            "valid_min",
+            "valid_max",
+            "lginform_metric",
+            "oflog_metric",
+        ]
+    )
     for pi in pis:
-        writer.writerow([
-            pi.pi_id, pi.title, pi.description or f"{pi.title} (sample indicator).", pi.type,
-            pi.theme, pi.service, pi.owner, cat.manager(pi.service), pi.unit, pi.polarity,
-            pi.frequency, pi.decimals, "" if pi.valid_min is None else pi.valid_min,
-            "" if pi.valid_max is None else pi.valid_max, pi.lginform_metric or "",
-            pi.oflog_metric or "",
-        ])  # fmt: skip
+        writer.writerow(
+            [
+                pi.pi_id,
+                pi.title,
+                pi.description or f"{pi.title} (sample indicator).",
+                pi.type,
+                pi.theme,
+                pi.service,
+                pi.owner,
+                cat.manager(pi.service),
+                pi.unit,
+                pi.polarity,
+                pi.frequency,
+                pi.decimals,
+                "" if pi.valid_min is None else pi.valid_min,
+                "" if pi.valid_max is None else pi.valid_max,
+                pi.lginform_metric or "",
+                pi.oflog_metric or "",
+            ]
+        )
     write_atomic(config / "indicators.csv", buffer.getvalue())
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
@@ -248,8 +304,13 @@ def quarters(first: Quarter = FIRST, last: Quarter = LATEST) -> list[Quarter]:
     return out
 
 
-def write_returns(root: Path, pis: Sequence[SamplePI], first: Quarter = FIRST,
-                  last: Quarter = LATEST, seed: int = 2023) -> dict[tuple[str, str], float]:  # fmt: skip
+def write_returns(
+    root: Path,
+    pis: Sequence[SamplePI],
+    first: Quarter = FIRST,
+    last: Quarter = LATEST,
+    seed: int = 2023,
+) -> dict[tuple[str, str], float]:
     """Write every quarter's files; returns the values written, by (quarter key, pi_id)."""
     rng = random.Random(seed)
     values: dict[tuple[str, str], float] = {}
@@ -266,7 +327,11 @@ def write_returns(root: Path, pis: Sequence[SamplePI], first: Quarter = FIRST,
                     continue
                 reason = UNAVAILABLE.get((quarter, pi.pi_id))
                 value = None if reason else value_for(pi, quarter, rng)
-                before_q = quarter.previous if pi.frequency == "quarterly" else quarter.same_quarter_last_year
+                before_q = (
+                    quarter.previous
+                    if pi.frequency == "quarterly"
+                    else quarter.same_quarter_last_year
+                )
                 before = values.get((before_q.key, pi.pi_id))
                 note = reason or note_for(pi, value, before, rng)
                 if (quarter, pi.pi_id) in PROVISIONAL:
@@ -278,18 +343,35 @@ def write_returns(root: Path, pis: Sequence[SamplePI], first: Quarter = FIRST,
                     value = round(100 * numerator / denominator, pi.decimals)
                 if value is not None:
                     values[(quarter.key, pi.pi_id)] = value
-                status = ("unavailable" if reason else "provisional"
-                          if (quarter, pi.pi_id) in PROVISIONAL else "final")  # fmt: skip
-                when = submitted if style.startswith("xlsx") else (
-                    submitted.strftime("%d/%m/%Y %H:%M") if style != "csv_plain"
-                    else submitted.strftime("%Y-%m-%dT%H:%M")
-                )  # fmt: skip
-                rows.append([
-                    pi.pi_id if style != "csv_shouty" else pi.pi_id.lower(),
-                    _period_text(quarter, style), _format_value(pi, value, style),
-                    numerator, denominator, status if status != "final" or rng.random() < 0.5 else "",
-                    note, pi.owner, when,
-                ])  # fmt: skip
+                status = (
+                    "unavailable"
+                    if reason
+                    else "provisional"
+                    if (quarter, pi.pi_id) in PROVISIONAL
+                    else "final"
+                )
+                when = (
+                    submitted
+                    if style.startswith("xlsx")
+                    else (
+                        submitted.strftime("%d/%m/%Y %H:%M")
+                        if style != "csv_plain"
+                        else submitted.strftime("%Y-%m-%dT%H:%M")
+                    )
+                )
+                rows.append(
+                    [
+                        pi.pi_id if style != "csv_shouty" else pi.pi_id.lower(),
+                        _period_text(quarter, style),
+                        _format_value(pi, value, style),
+                        numerator,
+                        denominator,
+                        status if status != "final" or rng.random() < 0.5 else "",
+                        note,
+                        pi.owner,
+                        when,
+                    ]
+                )
                 units.append(pi.unit)
             if not rows:
                 continue

@@ -66,10 +66,17 @@ def kpi_scorecard(
             )
             rag = Counter(scorecard["rag"])
             summary.append(
-                {"quarter": quarter.label, "PIs": len(scorecard), "RED": rag["RED"],
-                 "AMBER": rag["AMBER"], "GREEN": rag["GREEN"], "NO_DATA": rag["NO_DATA"],
-                 "NO_TARGET": rag["NO_TARGET"], "exceptions": exceptions["pi_id"].nunique(),
-                 "benchmarked": int(scorecard["rank"].notna().sum())}  # fmt: skip
+                {
+                    "quarter": quarter.label,
+                    "PIs": len(scorecard),
+                    "RED": rag["RED"],
+                    "AMBER": rag["AMBER"],
+                    "GREEN": rag["GREEN"],
+                    "NO_DATA": rag["NO_DATA"],
+                    "NO_TARGET": rag["NO_TARGET"],
+                    "exceptions": exceptions["pi_id"].nunique(),
+                    "benchmarked": int(scorecard["rank"].notna().sum()),
+                }
             )
     latest = summary[-1]
     return dg.MaterializeResult(
@@ -80,8 +87,6 @@ def kpi_scorecard(
             "GREEN": latest["GREEN"],
             "exceptions": latest["exceptions"],
             "by quarter": dg.MetadataValue.md(markdown_table(pd.DataFrame(summary))),
-            "exceptions list": dg.MetadataValue.md(
-                markdown_table(exceptions[["pi_id", "reason"]])
-            ),
+            "exceptions list": dg.MetadataValue.md(markdown_table(exceptions[["pi_id", "reason"]])),
         }
     )

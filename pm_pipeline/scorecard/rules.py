@@ -14,8 +14,13 @@ SCORED_TYPES = frozenset({"kpi", "service", "management"})
 
 GREEN, AMBER, RED, NO_TARGET, NO_DATA = "GREEN", "AMBER", "RED", "NO_TARGET", "NO_DATA"
 IMPROVING, WORSENING, STABLE, UP, DOWN, NO_COMPARISON = (
-    "IMPROVING", "WORSENING", "STABLE", "UP", "DOWN", "NO_COMPARISON",
-)  # fmt: skip
+    "IMPROVING",
+    "WORSENING",
+    "STABLE",
+    "UP",
+    "DOWN",
+    "NO_COMPARISON",
+)
 RAG_LEVEL = {GREEN: 2, AMBER: 1, RED: 0}
 
 
@@ -73,8 +78,8 @@ def direction(
     if _missing(value) or _missing(before):
         return NO_COMPARISON
     v, b = round_at(value, decimals), round_at(before, decimals)
-    if b == 0:
-        change = 0.0 if v == 0 else math.copysign(math.inf, v)
+    if b == 0:  # any move from zero is a move (DESIGN 5)
+        change = 0.0 if v == 0 else math.copysign(math.inf, v - b)
     else:
         change = (v - b) / abs(b)
     if abs(change) <= stable_band_pct / 100 + 1e-12:
@@ -182,9 +187,9 @@ def exceptions(history: Sequence[QuarterScore], year_so_far: Sequence[QuarterSco
         found.append(EXCEPTION_RED)
     if len(history) >= 2:
         before = history[-2]
-        if before.rag in RAG_LEVEL and now.rag in RAG_LEVEL:
-            if RAG_LEVEL[before.rag] - RAG_LEVEL[now.rag] >= 2:
-                found.append(EXCEPTION_FALL)
+        fell = RAG_LEVEL.get(before.rag, -9) - RAG_LEVEL.get(now.rag, 9)
+        if before.rag in RAG_LEVEL and now.rag in RAG_LEVEL and fell >= 2:
+            found.append(EXCEPTION_FALL)
         if now.direction_vs_previous == WORSENING and before.direction_vs_previous == WORSENING:
             found.append(EXCEPTION_WORSENING_RUN)
     if now.rag == GREEN and now.quartile == 4:

@@ -1,0 +1,101 @@
+from pathlib import Path
+
+import pytest
+
+from pm_pipeline.periods import FinancialYear
+from pm_pipeline.register.load import RegisterError, load_register
+from pm_pipeline_tests.council import Council, pi, write_csv
+
+
+def council(root: Path, **kwargs) -> Council:
+    defaults = {
+        "indicators": [
+            pi("KPI-1", "Recycling rate"),
+            pi("CTX-1", "Population", type_="contextual", unit="count", polarity="neutral"),
+            pi("SVC-1", "Days to process claims", type_="service", unit="days",
+               polarity="lower_is_better", theme="Place"),
+        ],
+        "targets": [("KPI-1", "2025/26", 50, ""), ("SVC-1", "2025/26", 20, 22)],
+    }  # fmt: skip
+    return Council(root, **{**defaults, **kwargs}).write()
+
+
+def problems(root: Path) -> str:
+    with pytest.raises(RegisterError) as caught:
+        load_register(root / "config")
+    return str(caught.value)
+
+
+def test_a_valid_register_loads_with_canonical_ids(data_dir):
+    council(data_dir)
+    register = load_register(data_dir / "config", [FinancialYear(2025)])
+    assert list(register.indicators["pi_id"]) == ["KPI-1", "CTX-1", "SVC-1"]
+    assert register.canonical_ids()["kpi-1"] == "KPI-1"
+    assert register.council.themes == ("People", "Place")
+    assert register.problems == []
+    assert register.indicators.set_index("pi_id").at["CTX-1", "decimals"] == 1
+
+
+def test_unknown_enum_names_file_row_and_column(data_dir):
+    bad = pi("KPI-2", "Bad polarity", polarity="up_is_good")
+    council(data_dir, indicators=[pi("KPI-1", "Recycling rate"), bad])
+    message = problems(data_dir)
+    assert "indicators.csv, row 3, column polarity: 'up_is_good' is not one of" in message
+
+
+def test_duplicate_pi_id_is_refused_whatever_its_case(data_dir):
+    council(data_dir, indicators=[pi("KPI-1", "A"), pi("kpi-1", "B")], targets=[])
+    assert "indicators.csv, row 3, column pi_id: 'kpi-1' duplicates row 2" in problems(data_dir)
+
+
+def test_target_for_unknown_pi_is_refused(data_dir):
+    council(data_dir, targets=[("KPI-9", "2025/26", 50, "")])
+    assert "targets.csv, row 2, column pi_id: 'KPI-9' is not in indicators.csv" in problems(
+        data_dir
+    )
+
+
+def test_missing_column_and_bad_theme_are_both_reported(data_dir):
+    council(data_dir, indicators=[pi("KPI-1", "A", theme="Prosperity")])
+    assert "column theme: 'Prosperity' is not a theme in council.yaml" in problems(data_dir)
+    write_csv(data_dir / "config" / "indicators.csv", ["pi_id", "title"], [["A", "B"]])
+    assert "indicators.csv, row 1: missing column(s) type, theme" in problems(data_dir)
+
+
+def test_amber_threshold_on_the_wrong_side_of_target_is_refused(data_dir):
+    council(data_dir, targets=[("SVC-1", "2025/26", 20, 18)])
+    assert "targets.csv, row 2, column amber_threshold: 18 is on the wrong side" in problems(
+        data_dir
+    )
+
+
+def test_policy_problems_are_returned_for_the_blocking_checks(data_dir):
+    council(
+        data_dir,
+        targets=[("KPI-1", "2025/26", 50, ""), ("KPI-1", "2025/26", 55, ""),
+                 ("CTX-1", "2025/26", 100, "")],
+    )  # fmt: skip
+    register = load_register(data_dir / "config", [FinancialYear(2025), FinancialYear(2026)])
+    by_rule = {(p.rule, p.pi_id, p.row) for p in register.problems}
+    assert ("targets_fixed_for_year", "KPI-1", 3) in by_rule
+    assert ("targets_on_scored_pis", "CTX-1", 4) in by_rule
+    assert ("kpi_targets_set", "KPI-1", None) in by_rule  # no 2026/27 target
+    messages = " ".join(p.message for p in register.problems)
+    assert "targets.csv, row 4, column target: CTX-1 is a contextual PI" in messages
+    assert "KPI KPI-1 has no target for 2026/27" in messages
+
+
+def test_comparators_accept_the_cipfa_layout_and_drop_the_council_itself(data_dir):
+    council(data_dir)
+    write_csv(data_dir / "config" / "comparators.csv", ["Code", "Name"],
+              [["E07000170", "Ashfield"], ["E07000999", "Ourselves"], ["e07000171", "Bassetlaw"]])  # fmt: skip
+    register = load_register(data_dir / "config")
+    assert list(register.comparators["area_code"]) == ["E07000170", "E07000171"]
+
+
+def test_missing_council_yaml_key_is_named(data_dir):
+    council(data_dir)
+    (data_dir / "config" / "council.yaml").write_text("name: X\narea_code: E07000999\n")
+    message = problems(data_dir)
+    assert "council.yaml, key region_code: missing" in message
+    assert "council.yaml, key themes: missing" in message
