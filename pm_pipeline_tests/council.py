@@ -14,29 +14,78 @@ import yaml
 from pm_pipeline.periods import Quarter
 
 INDICATOR_HEADER = [
-    "pi_id", "title", "description", "type", "theme", "service", "owner", "manager", "unit",
-    "polarity", "frequency", "decimals", "valid_min", "valid_max", "lginform_metric",
+    "pi_id",
+    "title",
+    "description",
+    "type",
+    "theme",
+    "service",
+    "owner",
+    "manager",
+    "unit",
+    "polarity",
+    "frequency",
+    "decimals",
+    "valid_min",
+    "valid_max",
+    "lginform_metric",
     "oflog_metric",
-]  # fmt: skip
-RETURN_HEADER = ["pi_id", "period", "value", "numerator", "denominator", "status", "note",
-                 "submitted_by", "submitted_at"]  # fmt: skip
+]
+RETURN_HEADER = [
+    "pi_id",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "status",
+    "note",
+    "submitted_by",
+    "submitted_at",
+]
 
 
-def pi(pi_id: str, title: str, type_: str = "kpi", unit: str = "percent",
-       polarity: str = "higher_is_better", frequency: str = "quarterly", theme: str = "People",
-       owner: str = "owner@test.example", decimals: int = 1, valid_min: str = "",
-       valid_max: str = "", lginform: str = "", oflog: str = "") -> dict:  # fmt: skip
+def pi(
+    pi_id: str,
+    title: str,
+    type_: str = "kpi",
+    unit: str = "percent",
+    polarity: str = "higher_is_better",
+    frequency: str = "quarterly",
+    theme: str = "People",
+    owner: str = "owner@test.example",
+    decimals: int = 1,
+    valid_min: str = "",
+    valid_max: str = "",
+    lginform: str = "",
+    oflog: str = "",
+) -> dict:
     return {
-        "pi_id": pi_id, "title": title, "description": f"{title} (test)", "type": type_,
-        "theme": theme, "service": "Test service", "owner": owner,
-        "manager": "manager@test.example", "unit": unit, "polarity": polarity,
-        "frequency": frequency, "decimals": decimals, "valid_min": valid_min,
-        "valid_max": valid_max, "lginform_metric": lginform, "oflog_metric": oflog,
-    }  # fmt: skip
+        "pi_id": pi_id,
+        "title": title,
+        "description": f"{title} (test)",
+        "type": type_,
+        "theme": theme,
+        "service": "Test service",
+        "owner": owner,
+        "manager": "manager@test.example",
+        "unit": unit,
+        "polarity": polarity,
+        "frequency": frequency,
+        "decimals": decimals,
+        "valid_min": valid_min,
+        "valid_max": valid_max,
+        "lginform_metric": lginform,
+        "oflog_metric": oflog,
+    }
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]],
-              encoding: str = "utf-8", newline: str = "\n") -> Path:  # fmt: skip
+def write_csv(
+    path: Path,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    encoding: str = "utf-8",
+    newline: str = "\n",
+) -> Path:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator=newline)
     writer.writerow(header)
@@ -58,7 +107,7 @@ class Council:
             ("E07000170", "Ashfield"),
             ("E07000171", "Bassetlaw"),
             ("E07000172", "Broxtowe"),
-        ]  # fmt: skip
+        ]
     )
     name: str = "Testshire District Council"
     themes: tuple[str, ...] = ("People", "Place")
@@ -77,40 +126,71 @@ class Council:
                     "stable_band_pct": 5,
                     "comparator_group": "Test neighbours",
                 }
-            )  # fmt: skip
+            )
         )
-        write_csv(config / "indicators.csv", INDICATOR_HEADER,
-                  [[row[c] for c in INDICATOR_HEADER] for row in self.indicators])  # fmt: skip
-        write_csv(config / "targets.csv", ["pi_id", "financial_year", "target", "amber_threshold"],
-                  self.targets)  # fmt: skip
+        write_csv(
+            config / "indicators.csv",
+            INDICATOR_HEADER,
+            [[row[c] for c in INDICATOR_HEADER] for row in self.indicators],
+        )
+        write_csv(
+            config / "targets.csv",
+            ["pi_id", "financial_year", "target", "amber_threshold"],
+            self.targets,
+        )
         write_csv(config / "comparators.csv", ["area_code", "area_name"], self.comparators)
         return self
 
-    def returns(self, quarter: Quarter, name: str, rows: Iterable[Sequence[object]],
-                header: Sequence[str] = RETURN_HEADER) -> Path:  # fmt: skip
+    def returns(
+        self,
+        quarter: Quarter,
+        name: str,
+        rows: Iterable[Sequence[object]],
+        header: Sequence[str] = RETURN_HEADER,
+    ) -> Path:
         return write_csv(self.root / "returns" / quarter.folder / name, header, rows)
 
 
-def good_row(pi_id: str, quarter: Quarter, value: object, note: str = "Steady performance.",
-             **overrides: object) -> list[object]:  # fmt: skip
+def good_row(
+    pi_id: str,
+    quarter: Quarter,
+    value: object,
+    note: str = "Steady performance.",
+    **overrides: object,
+) -> list[object]:
     """A return row that passes every rule (submitted inside the data-entry window)."""
     start, _ = quarter.entry_window
-    row = {"pi_id": pi_id, "period": quarter.label, "value": value, "numerator": "",
-           "denominator": "", "status": "final", "note": note,
-           "submitted_by": "owner@test.example", "submitted_at": f"{start:%d/%m/%Y} 10:00"}  # fmt: skip
+    row = {
+        "pi_id": pi_id,
+        "period": quarter.label,
+        "value": value,
+        "numerator": "",
+        "denominator": "",
+        "status": "final",
+        "note": note,
+        "submitted_by": "owner@test.example",
+        "submitted_at": f"{start:%d/%m/%Y} 10:00",
+    }
     row.update(overrides)
     return [row[c] for c in RETURN_HEADER]
 
 
-def run_job(data_dir: Path, job: str, partition_key: str | None = None,
-            instance: dg.DagsterInstance | None = None, **kwargs: object) -> dg.ExecuteInProcessResult:  # fmt: skip
+def run_job(
+    data_dir: Path,
+    job: str,
+    partition_key: str | None = None,
+    instance: dg.DagsterInstance | None = None,
+    **kwargs: object,
+) -> dg.ExecuteInProcessResult:
     from pm_pipeline.definitions import build_defs
 
     defs = build_defs(data_dir)
     return defs.resolve_job_def(job).execute_in_process(
-        instance=instance or dg.DagsterInstance.get(), partition_key=partition_key,
-        raise_on_error=False, **kwargs,
-    )  # fmt: skip
+        instance=instance or dg.DagsterInstance.get(),
+        partition_key=partition_key,
+        raise_on_error=False,
+        **kwargs,
+    )
 
 
 def check_results(result: dg.ExecuteInProcessResult) -> dict[str, bool]:

@@ -21,14 +21,23 @@ def build_council(root: Path) -> Council:
         root,
         indicators=[
             pi("REC-1", "Household waste recycled", theme="Place"),
-            pi("DAY-1", "Days to process new claims", type_="service", unit="days",
-               polarity="lower_is_better"),
+            pi(
+                "DAY-1",
+                "Days to process new claims",
+                type_="service",
+                unit="days",
+                polarity="lower_is_better",
+            ),
             pi("POP-1", "Residents", type_="place", unit="count", polarity="neutral", decimals=0),
             pi("INC-1", "Commercial income", type_="management", unit="gbp", decimals=0),
         ],
-        targets=[("REC-1", "2024/25", 45, ""), ("REC-1", "2025/26", 50, ""),
-                 ("DAY-1", "2025/26", 20, ""), ("INC-1", "2025/26", 100000, "")],
-    ).write()  # fmt: skip
+        targets=[
+            ("REC-1", "2024/25", 45, ""),
+            ("REC-1", "2025/26", 50, ""),
+            ("DAY-1", "2025/26", 20, ""),
+            ("INC-1", "2025/26", 100000, ""),
+        ],
+    ).write()
     values = {  # REC-1 rises; DAY-1 gets slower; INC-1 meets its target
         "REC-1": [40.0, 41.0, 42.0, 43.0, 48.0],
         "DAY-1": [18.0, 18.0, 18.0, 19.0, 23.0],
@@ -36,8 +45,10 @@ def build_council(root: Path) -> Council:
         "INC-1": [90000, 95000, 99000, 99500, 120000],
     }
     for n, quarter in enumerate(QUARTERS):
-        rows = [good_row(pid, quarter, series[n], note=f"{pid} note for {quarter.label}.")
-                for pid, series in values.items()]  # fmt: skip
+        rows = [
+            good_row(pid, quarter, series[n], note=f"{pid} note for {quarter.label}.")
+            for pid, series in values.items()
+        ]
         if quarter == NOW:
             rows[0][6] = '=HYPERLINK("http://x") <script>alert(1)</script>'
         council.returns(quarter, "returns.csv", rows)
@@ -52,10 +63,14 @@ def warehouse(data_dir: Path, sql: str, *params: object) -> list[tuple]:
 def run_cycle(data_dir: Path, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     assert run_job(data_dir, "register_job", instance=instance).success
     history = run_job(
-        data_dir, "returns_job", instance=instance,
-        tags={"dagster/asset_partition_range_start": QUARTERS[0].key,
-              "dagster/asset_partition_range_end": QUARTERS[-2].key},
-    )  # fmt: skip
+        data_dir,
+        "returns_job",
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": QUARTERS[0].key,
+            "dagster/asset_partition_range_end": QUARTERS[-2].key,
+        },
+    )
     assert history.success
     return run_job(data_dir, "quarterly_performance_job", NOW.key, instance=instance)
 
@@ -71,11 +86,21 @@ def test_quarterly_cycle_scores_reports_and_rewrites_partitions(data_dir):
         data_dir,
         "SELECT pi_id, value, target, rag, previous_value, direction_vs_previous, "
         "last_year_value, direction_vs_last_year, period_label, status FROM kpi_scorecard "
-        "WHERE period = ? ORDER BY pi_id", NOW.key,
-    )  # fmt: skip
+        "WHERE period = ? ORDER BY pi_id",
+        NOW.key,
+    )
     scored = {r[0]: r[1:] for r in rows}
-    assert scored["REC-1"] == (48.0, 50.0, "AMBER", 43.0, "IMPROVING", 40.0, "IMPROVING",
-                               "2025/26 Q1", "final")  # fmt: skip
+    assert scored["REC-1"] == (
+        48.0,
+        50.0,
+        "AMBER",
+        43.0,
+        "IMPROVING",
+        40.0,
+        "IMPROVING",
+        "2025/26 Q1",
+        "final",
+    )
     assert scored["DAY-1"][2:4] == ("RED", 19.0)  # 23 > 20 × 1.05
     assert scored["DAY-1"][4] == "WORSENING"
     assert scored["POP-1"][2] == "NO_TARGET" and scored["POP-1"][4] == "STABLE"

@@ -66,7 +66,7 @@ def test_period_labels_in_every_accepted_spelling(text):
 
 @pytest.mark.parametrize("text", ["2025/27 Q1", "Q5 2025/26", "2025 Q1", "", "July 2025"])
 def test_period_labels_that_are_not_quarters_say_how_to_write_one(text):
-    with pytest.raises(ValueError, match="2025/26 Q1|consecutive"):
+    with pytest.raises(ValueError, match=r"2025/26 Q1|consecutive"):
         parse_period_label(text)
 
 

@@ -29,19 +29,36 @@ def folder(data_dir: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("85%", 85.0), ("1,234", 1234.0), ("£1,234.50", 1234.5), ("-0", 0.0), ("(12.5)", -12.5),
-     (" 7 ", 7.0), ("\u221212", -12.0), (0.5, 0.5), (None, None), ("", None)],
-)  # fmt: skip
+    [
+        ("85%", 85.0),
+        ("1,234", 1234.0),
+        ("£1,234.50", 1234.5),
+        ("-0", 0.0),
+        ("(12.5)", -12.5),
+        (" 7 ", 7.0),
+        ("\u221212", -12.0),
+        (0.5, 0.5),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_numbers_as_people_type_them(text, number):
     assert parse_number(text) == number
 
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("12,5", "use a point for decimals"), ("NaN", "not a number"), ("inf", "not a number"),
-     ("1e309", "not a finite number"), ("#DIV/0!", "Excel error #DIV/0!"), ("abc", "not a number"),
-     (float("nan"), "not a finite number"), (True, "TRUE/FALSE")],
-)  # fmt: skip
+    [
+        ("12,5", "use a point for decimals"),
+        ("NaN", "not a number"),
+        ("inf", "not a number"),
+        ("1e309", "not a finite number"),
+        ("#DIV/0!", "Excel error #DIV/0!"),
+        ("abc", "not a number"),
+        (float("nan"), "not a finite number"),
+        (True, "TRUE/FALSE"),
+    ],
+)
 def test_numbers_that_are_not_say_what_to_type(text, fragment):
     with pytest.raises(ValueError, match=fragment.replace("(", r"\(")):
         parse_number(text)
@@ -49,10 +66,14 @@ def test_numbers_that_are_not_say_what_to_type(text, fragment):
 
 @pytest.mark.parametrize(
     ("text", "when"),
-    [("14/07/2025", datetime(2025, 7, 14)), ("14/07/2025 09:30", datetime(2025, 7, 14, 9, 30)),
-     ("2025-07-14", datetime(2025, 7, 14)), ("2025-07-14T09:30:15", datetime(2025, 7, 14, 9, 30, 15)),
-     ("2025-07-14T08:30:00Z", datetime(2025, 7, 14, 8, 30))],
-)  # fmt: skip
+    [
+        ("14/07/2025", datetime(2025, 7, 14)),
+        ("14/07/2025 09:30", datetime(2025, 7, 14, 9, 30)),
+        ("2025-07-14", datetime(2025, 7, 14)),
+        ("2025-07-14T09:30:15", datetime(2025, 7, 14, 9, 30, 15)),
+        ("2025-07-14T08:30:00Z", datetime(2025, 7, 14, 8, 30)),
+    ],
+)
 def test_uk_and_iso_dates(text, when):
     assert parse_timestamp(text) == when
 
@@ -101,8 +122,19 @@ def test_xlsx_with_title_rows_percent_cells_and_dates(data_dir):
     sheet.append(["Housing PI return"])
     sheet.append([])
     sheet.append(RETURN_HEADER)
-    sheet.append(["HS-01", "2025/26 Q1", 0.853, None, None, "Provisional", "Up.", "a@b.example",
-                  datetime(2025, 7, 10, 9, 0)])  # fmt: skip
+    sheet.append(
+        [
+            "HS-01",
+            "2025/26 Q1",
+            0.853,
+            None,
+            None,
+            "Provisional",
+            "Up.",
+            "a@b.example",
+            datetime(2025, 7, 10, 9, 0),
+        ]
+    )
     sheet["C4"].number_format = "0.0%"
     buffer = io.BytesIO()
     book.save(buffer)
@@ -118,12 +150,14 @@ def test_unreadable_cells_become_issues_naming_file_row_and_column(data_dir):
     write_csv(
         folder(data_dir) / "housing.csv",
         ["pi_id", "period", "value", "status", "note"],
-        [["HS-01", "2025/26 Q1", "12,5", "final", "x"],
-         ["HS-02", "summer", "10", "final", "y"],
-         ["", "2025/26 Q1", "10", "final", "z"],
-         ["WR-01", "2025/26 Q1", "10", "draft", "w"],
-         ["pi_id", "period", "value", "status", "note"]],
-    )  # fmt: skip
+        [
+            ["HS-01", "2025/26 Q1", "12,5", "final", "x"],
+            ["HS-02", "summer", "10", "final", "y"],
+            ["", "2025/26 Q1", "10", "final", "z"],
+            ["WR-01", "2025/26 Q1", "10", "draft", "w"],
+            ["pi_id", "period", "value", "status", "note"],
+        ],
+    )
     result = read(data_dir)
     assert result.candidates.empty
     found = {(i.rule, i.source_row, i.pi_id): i.message for i in result.issues}
@@ -142,8 +176,11 @@ def test_unreadable_cells_become_issues_naming_file_row_and_column(data_dir):
 
 
 def test_missing_column_unsupported_and_empty_files_are_reported_not_lost(data_dir):
-    write_csv(folder(data_dir) / "nonote.csv", ["pi_id", "period", "value"],
-              [["HS-01", "2025/26 Q1", "1"], ["HS-02", "2025/26 Q1", "2"]])  # fmt: skip
+    write_csv(
+        folder(data_dir) / "nonote.csv",
+        ["pi_id", "period", "value"],
+        [["HS-01", "2025/26 Q1", "1"], ["HS-02", "2025/26 Q1", "2"]],
+    )
     (folder(data_dir) / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0 not really")
     (folder(data_dir) / "empty.csv").write_bytes(b"")
     (folder(data_dir) / "~$housing.xlsx").write_bytes(b"lock file")

@@ -24,19 +24,34 @@ def small_council(root: Path) -> Council:
         root,
         indicators=[
             pi("KPI-1", "Recycling rate", valid_min="0"),
-            pi("CNT-1", "Homes delivered", type_="service", unit="count", decimals=0,
-               owner="counts@test.example"),
-            pi("SVC-1", "Days to decide", type_="service", unit="days", polarity="lower_is_better",
-               valid_max="100"),
+            pi(
+                "CNT-1",
+                "Homes delivered",
+                type_="service",
+                unit="count",
+                decimals=0,
+                owner="counts@test.example",
+            ),
+            pi(
+                "SVC-1",
+                "Days to decide",
+                type_="service",
+                unit="days",
+                polarity="lower_is_better",
+                valid_max="100",
+            ),
             pi("ANN-1", "Carbon", type_="management", unit="count", frequency="annual", decimals=0),
         ],
         targets=[("KPI-1", f"{y}/{(y + 1) % 100}", 50, "") for y in (2023, 2024, 2025)],
-    ).write()  # fmt: skip
+    ).write()
 
 
 def good_rows(quarter: Quarter = Q) -> list[list[object]]:
-    rows = [good_row("KPI-1", quarter, "51.5"), good_row("CNT-1", quarter, "120"),
-            good_row("SVC-1", quarter, "18.5")]  # fmt: skip
+    rows = [
+        good_row("KPI-1", quarter, "51.5"),
+        good_row("CNT-1", quarter, "120"),
+        good_row("SVC-1", quarter, "18.5"),
+    ]
     return rows + ([good_row("ANN-1", quarter, "3,900")] if quarter.q == 4 else [])
 
 
@@ -46,9 +61,12 @@ def run_quarter(
     instance = dg.DagsterInstance.ephemeral()
     assert run_job(data_dir, "register_job", instance=instance).success
     return run_job(
-        data_dir, "returns_job", key, instance=instance,
+        data_dir,
+        "returns_job",
+        key,
+        instance=instance,
         run_config={"ops": {"returns_intake": {"config": {"as_of": as_of}}}},
-    )  # fmt: skip
+    )
 
 
 def issues(data_dir: Path, period: str = Q.key) -> list[tuple]:
@@ -68,8 +86,8 @@ def replace(rows: list[list[object]], pi_id: str, column: int, value: object) ->
 PERIOD, VALUE, NUM, DEN, STATUS, NOTE, AT = 1, 2, 3, 4, 5, 6, 8
 
 CASES = {
-    "pi_in_register": (good_rows() + [good_row("XX-9", Q, "5")], ("XX-9", 5)),
-    "one_return_per_pi": (good_rows() + [good_row("KPI-1", Q, "52")], ("KPI-1", 2)),
+    "pi_in_register": ([*good_rows(), good_row("XX-9", Q, "5")], ("XX-9", 5)),
+    "one_return_per_pi": ([*good_rows(), good_row("KPI-1", Q, "52")], ("KPI-1", 2)),
     "period_matches_folder": (replace(good_rows(), "KPI-1", PERIOD, "2025/26 Q2"), ("KPI-1", 2)),
     "value_present": (replace(good_rows(), "CNT-1", VALUE, ""), ("CNT-1", 3)),
     "note_present": (replace(good_rows(), "SVC-1", NOTE, "n/a"), ("SVC-1", 4)),
@@ -124,8 +142,15 @@ def test_messages_say_what_to_change(data_dir):
 
 def test_unavailable_with_a_reason_keeps_the_value_and_note_rules(data_dir):
     rows = [r for r in good_rows() if r[0] != "SVC-1"]
-    rows.append(good_row("SVC-1", Q, "", status="unavailable",
-                         note="The case system was replaced; figures return next quarter."))  # fmt: skip
+    rows.append(
+        good_row(
+            "SVC-1",
+            Q,
+            "",
+            status="unavailable",
+            note="The case system was replaced; figures return next quarter.",
+        )
+    )
     small_council(data_dir).returns(Q, "service.csv", rows)
     result = run_quarter(data_dir)
     assert result.success
@@ -160,10 +185,14 @@ def test_unusual_movement_is_judged_against_the_pis_own_history(data_dir):
     instance = dg.DagsterInstance.ephemeral()
     assert run_job(data_dir, "register_job", instance=instance).success
     result = run_job(
-        data_dir, "returns_job", instance=instance,
-        tags={"dagster/asset_partition_range_start": quarters[0].key,
-              "dagster/asset_partition_range_end": quarters[-1].key},
-    )  # fmt: skip
+        data_dir,
+        "returns_job",
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": quarters[0].key,
+            "dagster/asset_partition_range_end": quarters[-1].key,
+        },
+    )
     assert result.success  # a WARN never blocks
     assert check_results(result)["movement_usual"] is False
     flagged = [(i[0], i[2]) for i in issues(data_dir, quarters[-1].key)]

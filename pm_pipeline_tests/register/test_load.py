@@ -12,11 +12,17 @@ def council(root: Path, **kwargs) -> Council:
         "indicators": [
             pi("KPI-1", "Recycling rate"),
             pi("CTX-1", "Population", type_="contextual", unit="count", polarity="neutral"),
-            pi("SVC-1", "Days to process claims", type_="service", unit="days",
-               polarity="lower_is_better", theme="Place"),
+            pi(
+                "SVC-1",
+                "Days to process claims",
+                type_="service",
+                unit="days",
+                polarity="lower_is_better",
+                theme="Place",
+            ),
         ],
         "targets": [("KPI-1", "2025/26", 50, ""), ("SVC-1", "2025/26", 20, 22)],
-    }  # fmt: skip
+    }
     return Council(root, **{**defaults, **kwargs}).write()
 
 
@@ -72,9 +78,12 @@ def test_amber_threshold_on_the_wrong_side_of_target_is_refused(data_dir):
 def test_policy_problems_are_returned_for_the_blocking_checks(data_dir):
     council(
         data_dir,
-        targets=[("KPI-1", "2025/26", 50, ""), ("KPI-1", "2025/26", 55, ""),
-                 ("CTX-1", "2025/26", 100, "")],
-    )  # fmt: skip
+        targets=[
+            ("KPI-1", "2025/26", 50, ""),
+            ("KPI-1", "2025/26", 55, ""),
+            ("CTX-1", "2025/26", 100, ""),
+        ],
+    )
     register = load_register(data_dir / "config", [FinancialYear(2025), FinancialYear(2026)])
     by_rule = {(p.rule, p.pi_id, p.row) for p in register.problems}
     assert ("targets_fixed_for_year", "KPI-1", 3) in by_rule
@@ -87,8 +96,11 @@ def test_policy_problems_are_returned_for_the_blocking_checks(data_dir):
 
 def test_comparators_accept_the_cipfa_layout_and_drop_the_council_itself(data_dir):
     council(data_dir)
-    write_csv(data_dir / "config" / "comparators.csv", ["Code", "Name"],
-              [["E07000170", "Ashfield"], ["E07000999", "Ourselves"], ["e07000171", "Bassetlaw"]])  # fmt: skip
+    write_csv(
+        data_dir / "config" / "comparators.csv",
+        ["Code", "Name"],
+        [["E07000170", "Ashfield"], ["E07000999", "Ourselves"], ["e07000171", "Bassetlaw"]],
+    )
     register = load_register(data_dir / "config")
     assert list(register.comparators["area_code"]) == ["E07000170", "E07000171"]
 

@@ -106,17 +106,32 @@ def score(rag_: str, dot: str = "STABLE", quartile=None, value=50.0, target=50.0
         ([score("GREEN")], [], []),
         ([score("GREEN"), score("RED")], [], ["RED", "FELL_TWO_LEVELS"]),
         ([score("AMBER"), score("RED")], [], ["RED"]),
-        ([score("GREEN", "WORSENING"), score("GREEN", "WORSENING")], [], ["WORSENING_TWO_QUARTERS"]),
+        (
+            [score("GREEN", "WORSENING"), score("GREEN", "WORSENING")],
+            [],
+            ["WORSENING_TWO_QUARTERS"],
+        ),
         ([score("GREEN", "IMPROVING"), score("GREEN", "WORSENING")], [], []),
         ([score("GREEN", quartile=4)], [], ["GREEN_BOTTOM_QUARTILE"]),
         ([score("AMBER", quartile=4)], [], []),
-        ([score("GREEN", value=60)], [score("GREEN", value=60), score("GREEN", value=61)], ["SOFT_TARGET"]),
+        (
+            [score("GREEN", value=60)],
+            [score("GREEN", value=60), score("GREEN", value=61)],
+            ["SOFT_TARGET"],
+        ),
         ([score("GREEN", value=60)], [score("GREEN", value=60), score("GREEN", value=54)], []),
-        ([score("GREEN", value=60)], [score("GREEN", value=60)], []),  # one quarter is not a pattern
-        ([score("GREEN", value=38, polarity=L)],
-         [score("GREEN", value=38, polarity=L), score("GREEN", value=39, polarity=L)], ["SOFT_TARGET"]),
+        (
+            [score("GREEN", value=60)],
+            [score("GREEN", value=60)],
+            [],
+        ),  # one quarter is not a pattern
+        (
+            [score("GREEN", value=38, polarity=L)],
+            [score("GREEN", value=38, polarity=L), score("GREEN", value=39, polarity=L)],
+            ["SOFT_TARGET"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_exceptions(history, year, expected):
     assert rules.exceptions(history, year) == expected
 
