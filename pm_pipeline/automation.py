@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import dagster as dg
 
+from pm_pipeline.alerts import Alert, SmtpSettings, append_log, send_email
 from pm_pipeline.periods import QUARTERLY, TIMEZONE, Quarter, first_working_day_after
 from pm_pipeline.resources import CouncilFiles
 
@@ -162,3 +163,35 @@ def returns_sensor(
     context.update_cursor(json.dumps(now))
     if not changed:
         yield dg.SkipReason("No returns changed.")
+
+
+def _failed_parts(instance: dg.DagsterInstance, run_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The steps that failed and the blocking (ERROR) checks that did not pass, in a run."""
+    steps, checks = [], []
+    for record in instance.all_logs(
+        run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+    ):
+        event = record.dagster_event
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            steps.append(event.step_key)
+        elif not event.event_specific_data.passed and (
+            event.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
+        ):
+            checks.append(event.event_specific_data.check_name)
+    return tuple(dict.fromkeys(steps)), tuple(dict.fromkeys(checks))
+
+
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Writes every failed run (job, quarter, failed step or check, link to the run) "
+    "to reports/alerts.log, and e-mails it when PM_SMTP_HOST and PM_ALERT_TO are set.",
+)
+def failure_alert_sensor(context: dg.RunFailureSensorContext, council_files: CouncilFiles) -> None:
+    run = context.dagster_run
+    steps, checks = _failed_parts(context.instance, run.run_id)
+    error = context.failure_event.message or "run failed"
+    alert = Alert(run.job_name, run.run_id, run.tags.get("dagster/partition"), steps, checks, error)
+    append_log(council_files.reports_dir / "alerts.log", alert)
+    settings = SmtpSettings.from_env()
+    if settings:
+        send_email(settings, alert)

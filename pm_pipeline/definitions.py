@@ -32,7 +32,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             automation.outstanding_returns_job,
         ],
         schedules=[automation.quarterly_schedule, automation.reminder_schedule],
-        sensors=[automation.returns_sensor],
+        sensors=[automation.returns_sensor, automation.failure_alert_sensor],
         resources=build_resources(data_dir),
         executor=dg.in_process_executor,
     )

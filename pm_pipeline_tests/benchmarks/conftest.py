@@ -1,7 +1,8 @@
-"""Fixtures for the benchmarks tests: a data directory of their own, a fake LG Inform, a register.
+"""Fixtures for the benchmarks tests: the sample files, a fake LG Inform, a register.
 
-Every test gets a fresh copy of the sample register and sample benchmark files under its own
-tmp_path; nothing under the repository's data/ is written.
+The root conftest gives every test its own PM_DATA_DIR and DAGSTER_HOME; here that data
+directory is filled with a copy of the sample register and sample benchmark files, built once
+per session from the generator. Nothing under the repository's data/ is written.
 """
 
 from __future__ import annotations
@@ -13,33 +14,31 @@ import duckdb
 import pytest
 
 from pm_pipeline.benchmarks.fake_lginform import FakeLGInform, dataset_from_cache
-from pm_pipeline.benchmarks.lginform import BASE_URL_ENV, KEY_ENV, SECRET_ENV, LGInformResource
+from pm_pipeline.benchmarks.lginform import LGInformResource
 from pm_pipeline.benchmarks.sample_data import write_sample
 from pm_pipeline.register.load import Register, load_register
 from pm_pipeline.register.store import write_register
-from pm_pipeline.resources import REPO_ROOT, build_resources
+from pm_pipeline.resources import build_resources
+from pm_pipeline.sample import catalogue
+from pm_pipeline.sample.generate import write_register as sample_register
 
-KEY = "testkey-4c1f0a"
-SECRET = "s3cret+/Value=9f2e7d"  # characters that Base64 and URLs both care about
+from .support import KEY, SECRET
 
 
 @pytest.fixture(scope="session")
 def sample_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample register and sample benchmark files, built once, copied per test."""
     root = tmp_path_factory.mktemp("sample") / "data"
-    shutil.copytree(REPO_ROOT / "data" / "config", root / "config")
+    sample_register(root, catalogue.CATALOGUE)
     write_sample(root)
     return root
 
 
 @pytest.fixture
-def data_dir(sample_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "data"
-    shutil.copytree(sample_tree, root)
-    monkeypatch.setenv("PM_DATA_DIR", str(root))
-    for name in (KEY_ENV, SECRET_ENV, BASE_URL_ENV):
-        monkeypatch.delenv(name, raising=False)
-    return root
+def data_dir(sample_tree: Path, isolated_dirs: Path) -> Path:
+    """This test's PM_DATA_DIR (from the root conftest) holding a copy of the sample tree."""
+    shutil.copytree(sample_tree, isolated_dirs, dirs_exist_ok=True)
+    return isolated_dirs
 
 
 @pytest.fixture
@@ -78,16 +77,21 @@ def fake(sample_dataset) -> FakeLGInform:
         yield server
 
 
-def fast_resource(base_url: str, **overrides: object) -> LGInformResource:
-    """Credentials set, short timeouts and backoff so fault tests take milliseconds."""
-    settings = {
-        "api_key": KEY,
-        "api_secret": SECRET,
-        "base_url": base_url,
-        "timeout_seconds": 0.3,
-        "max_retries": 2,
-        "backoff_seconds": 0.01,
-        "max_wait_seconds": 2.0,
-        **overrides,
-    }
-    return LGInformResource(**settings)
+@pytest.fixture
+def make_resource():
+    """LGInformResource with credentials and short timeouts/backoff: fault tests stay fast."""
+
+    def make(base_url: str, **overrides: object) -> LGInformResource:
+        settings = {
+            "api_key": KEY,
+            "api_secret": SECRET,
+            "base_url": base_url,
+            "timeout_seconds": 0.3,
+            "max_retries": 2,
+            "backoff_seconds": 0.01,
+            "max_wait_seconds": 2.0,
+            **overrides,
+        }
+        return LGInformResource(**settings)
+
+    return make

@@ -1,0 +1,197 @@
+"""Schedules, the returns sensor, reminders and failure alerts against a real Dagster instance."""
+
+import os
+import socket
+import time
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+from aiosmtpd.controller import Controller
+
+from pm_pipeline import automation
+from pm_pipeline.periods import Quarter
+from pm_pipeline.resources import CouncilFiles
+from pm_pipeline_tests.council import Council, check_results, good_row, pi, run_job
+
+pytestmark = pytest.mark.xdist_group("dagster")
+LONDON = ZoneInfo("Europe/London")
+
+
+def ticks(schedule: dg.ScheduleDefinition, start: datetime, count: int) -> list[datetime]:
+    from dagster._utils.schedules import cron_string_iterator
+
+    iterator = cron_string_iterator(start.timestamp(), schedule.cron_schedule, "Europe/London")
+    return [next(iterator) for _ in range(count)]
+
+
+def evaluate(schedule: dg.ScheduleDefinition, when: datetime, instance: dg.DagsterInstance):
+    from pm_pipeline.definitions import defs
+
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
+    return list(schedule.evaluate_tick(context).run_requests or [])
+
+
+def test_quarterly_schedule_fires_at_midnight_after_each_data_entry_month():
+    instance = dg.DagsterInstance.get()
+    found = ticks(automation.quarterly_schedule, datetime(2025, 7, 15, tzinfo=LONDON), 4)
+    assert [t.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") for t in found] == [
+        "2025-08-01 00:00 BST",  # end of 31 July: 2025/26 Q1
+        "2025-11-01 00:00 GMT",  # after the clocks go back
+        "2026-02-01 00:00 GMT",
+        "2026-05-01 00:00 BST",  # end of 30 April: Q4, crossing the financial year
+    ]
+    keys = [evaluate(automation.quarterly_schedule, t, instance)[0].partition_key for t in found]
+    assert keys == ["2025-04-01", "2025-07-01", "2025-10-01", "2026-01-01"]
+
+
+def test_reminders_go_on_the_first_working_day_after_the_quarter_ends():
+    instance = dg.DagsterInstance.get()
+    # 1 April 2024 was Easter Monday: the Q4 2023/24 reminder goes on Tuesday 2 April
+    april = ticks(automation.reminder_schedule, datetime(2024, 3, 31, 12, tzinfo=LONDON), 7)
+    fired = {t.date(): evaluate(automation.reminder_schedule, t, instance) for t in april}
+    assert [d for d, runs in fired.items() if runs] == [date(2024, 4, 2)]
+    assert fired[date(2024, 4, 2)][0].partition_key == "2024-01-01"
+    july = ticks(automation.reminder_schedule, datetime(2025, 6, 30, 12, tzinfo=LONDON), 1)
+    assert july[0].astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") == "2025-07-01 08:00 BST"
+    assert (
+        evaluate(automation.reminder_schedule, july[0], instance)[0].partition_key == "2025-04-01"
+    )
+
+
+def test_schedules_and_sensors_start_running():
+    from pm_pipeline.definitions import defs
+
+    for item in [*defs.schedules, *defs.sensors]:
+        assert item.default_status.value == "RUNNING", item.name
+
+
+Q = Quarter(2025, 1)
+
+
+def council(root: Path) -> Council:
+    return Council(
+        root,
+        indicators=[
+            pi("KPI-1", "Recycling rate"),
+            pi(
+                "SVC-1",
+                "Days",
+                type_="service",
+                unit="days",
+                polarity="lower_is_better",
+                owner="days@test.example",
+            ),
+        ],
+        targets=[("KPI-1", "2025/26", 50, "")],
+    ).write()
+
+
+def sensor_requests(instance, files: CouncilFiles, cursor: str | None):
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"council_files": files}
+    )
+    result = automation.returns_sensor(context)
+    requests = [r for r in result if isinstance(r, dg.RunRequest)]
+    return requests, context.cursor
+
+
+def test_a_fixed_file_turns_the_failing_check_green(data_dir):
+    instance = dg.DagsterInstance.get()
+    owner_file = council(data_dir).returns(
+        Q, "service.csv", [good_row("KPI-1", Q, "104.2"), good_row("SVC-1", Q, "12")]
+    )
+    files = CouncilFiles(data_dir=str(data_dir))
+    assert run_job(data_dir, "register_job", instance=instance).success
+
+    requests, cursor = sensor_requests(instance, files, None)
+    assert [r.partition_key for r in requests] == [Q.key]
+    first = run_job(data_dir, "returns_job", requests[0].partition_key, instance=instance)
+    assert check_results(first)["value_in_range"] is False
+
+    assert sensor_requests(instance, files, cursor)[0] == []  # nothing changed, nothing to run
+    time.sleep(0.01)
+    council(data_dir).returns(
+        Q, "service.csv", [good_row("KPI-1", Q, "54.2"), good_row("SVC-1", Q, "12")]
+    )
+    os.utime(owner_file)
+    requests, cursor = sensor_requests(instance, files, cursor)
+    assert [r.partition_key for r in requests] == [Q.key]
+    second = run_job(data_dir, "returns_job", requests[0].partition_key, instance=instance)
+    assert second.success and check_results(second)["value_in_range"] is True
+
+
+def test_the_sensor_ignores_quarters_not_yet_ended_and_odd_folders(data_dir):
+    instance = dg.DagsterInstance.get()
+    council(data_dir)
+    (data_dir / "returns" / "2099-00-Q1").mkdir(parents=True)
+    (data_dir / "returns" / "2099-00-Q1" / "x.csv").write_text("pi_id\n")
+    (data_dir / "returns" / "misc").mkdir()
+    assert sensor_requests(instance, CouncilFiles(data_dir=str(data_dir)), None)[0] == []
+
+
+def test_outstanding_returns_list_owners_and_managers(data_dir):
+    instance = dg.DagsterInstance.get()
+    council(data_dir).returns(Q, "recycling.csv", [good_row("KPI-1", Q, "51")])
+    assert run_job(data_dir, "register_job", instance=instance).success
+    assert run_job(data_dir, "outstanding_returns_job", Q.key, instance=instance).success
+    folder = data_dir / "reports" / Q.folder
+    csv_text = (folder / "outstanding_returns.csv").read_text(encoding="utf-8-sig")
+    assert csv_text.splitlines() == [
+        "owner,manager,pi_id,title,service,frequency",
+        "days@test.example,manager@test.example,SVC-1,Days,Test service,quarterly",
+    ]
+    html = (folder / "outstanding_returns.html").read_text()
+    assert "1 of 2 returns due for 2025/26 Q1 have not been received" in html
+    assert "by <strong>21 July 2025</strong>" in html
+
+
+class _Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(envelope.content.decode())
+        return "250 OK"
+
+
+def test_a_failed_run_is_logged_and_emailed(data_dir, monkeypatch):
+    inbox = _Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setenv("PM_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("PM_SMTP_PORT", str(port))
+        monkeypatch.setenv("PM_ALERT_TO", "performance@test.example")
+        instance = dg.DagsterInstance.get()
+        council(data_dir).returns(Q, "service.csv", [good_row("KPI-1", Q, "104.2")])
+        assert run_job(data_dir, "register_job", instance=instance).success
+        failed = run_job(data_dir, "returns_job", Q.key, instance=instance)
+        assert not failed.success
+        run = instance.get_run_by_id(failed.run_id)
+        (record,) = instance.all_logs(failed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+        failure = record.dagster_event
+        context = dg.build_run_status_sensor_context(
+            sensor_name="failure_alert_sensor",
+            dagster_instance=instance,
+            dagster_run=run,
+            dagster_event=failure,
+            resources={"council_files": CouncilFiles(data_dir=str(data_dir))},
+        ).for_run_failure()
+        automation.failure_alert_sensor(context)
+    finally:
+        controller.stop()
+    log = (data_dir / "reports" / "alerts.log").read_text()
+    assert "returns_job failed for 2025/26 Q1" in log
+    assert f"/runs/{failed.run_id}" in log
+    assert "returns_complete" in log and "value_in_range" in log and "returns_intake" in log
+    assert len(inbox.messages) == 1
+    assert "Subject: [pm_pipeline] returns_job failed for 2025/26 Q1" in inbox.messages[0]
+    assert "Blocking data-quality checks that failed:" in inbox.messages[0]
