@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PM_DATA_DIR ?= $(CURDIR)/data
 
+AXE := .cache/node_modules/axe-core/axe.min.js
+
 .PHONY: install demo test ui lint bench sample clean home
 
 $(VENV)/.installed: pyproject.toml
@@ -23,7 +25,13 @@ home:
 demo: install home
 	$(PY) -m pm_pipeline.demo
 
-test: install
+# axe-core (the accessibility rules the browser tests run) comes from the npm registry.
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --no-save --no-audit --no-fund --prefix .cache axe-core@4.14.1 >/dev/null; \
+	else echo "npm not found: the accessibility tests will be skipped"; fi
+
+test: install $(AXE)
 	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
 
 ui: install home

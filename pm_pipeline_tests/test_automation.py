@@ -154,7 +154,7 @@ class _Inbox:
     def __init__(self):
         self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.content.decode())
         return "250 OK"
 

@@ -32,8 +32,15 @@ SAMPLE_METRICS = [f"90000{i}" for i in range(1, 9)]
 def test_the_plan_covers_council_comparators_region_and_england(register):
     plan = plan_from_register(register)
     assert [m.metric_id for m in plan.metrics] == [
-        "900008", "900001", "900002", "900003", "900004", "900005", "900006", "900007",
-    ]  # fmt: skip
+        "900008",
+        "900001",
+        "900002",
+        "900003",
+        "900004",
+        "900005",
+        "900006",
+        "900007",
+    ]
     assert plan.areas[0] == "E07000999" and plan.areas[-2:] == ("E12000004", "E92000001")
     assert len(plan.areas) == 18
     wr01 = next(m for m in plan.metrics if m.metric_id == "900001")
