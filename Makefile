@@ -8,7 +8,7 @@ export PM_DATA_DIR ?= $(CURDIR)/data
 
 AXE := .cache/node_modules/axe-core/axe.min.js
 
-.PHONY: install demo test ui lint bench sample clean home
+.PHONY: install demo test ui lint bench sample clean home backfill
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,12 @@ sample: install
 
 clean:
 	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/reports .dagster_home
+
+# Backfill a range of quarters in one run: make backfill FROM=2023-04-01 TO=2026-07-01
+FROM ?= 2023-04-01
+TO ?= 2026-07-01
+backfill: install home
+	$(VENV)/bin/dagster asset materialize -m pm_pipeline.definitions --select indicator_register
+	$(VENV)/bin/dagster asset materialize -m pm_pipeline.definitions \
+		--select 'pi_returns,quality_issues,kpi_scorecard,quarterly_performance_report' \
+		--partition-range $(FROM)...$(TO)

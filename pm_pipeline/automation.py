@@ -165,11 +165,14 @@ def returns_sensor(
         yield dg.SkipReason("No returns changed.")
 
 
-def _failed_parts(instance: dg.DagsterInstance, run_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _failed_parts(
+    instance: dg.DagsterInstance, run_id: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The steps that failed and the blocking (ERROR) checks that did not pass, in a run."""
     steps, checks = [], []
     for record in instance.all_logs(
-        run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION}
+        run_id,
+        of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION},
     ):
         event = record.dagster_event
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:

@@ -5,6 +5,9 @@ from pathlib import Path
 import dagster as dg
 
 from pm_pipeline import automation
+from pm_pipeline.benchmarks.assets import asset_checks as benchmark_checks
+from pm_pipeline.benchmarks.assets import assets as benchmark_assets
+from pm_pipeline.benchmarks.lginform import lginform_resource_from_env
 from pm_pipeline.intake.assets import returns_intake
 from pm_pipeline.register.assets import indicator_register
 from pm_pipeline.reports.assets import (
@@ -24,7 +27,9 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             kpi_scorecard,
             quarterly_performance_report,
             outstanding_returns,
+            *benchmark_assets,
         ],
+        asset_checks=[*benchmark_checks],
         jobs=[
             automation.quarterly_performance_job,
             automation.register_job,
@@ -33,7 +38,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
         ],
         schedules=[automation.quarterly_schedule, automation.reminder_schedule],
         sensors=[automation.returns_sensor, automation.failure_alert_sensor],
-        resources=build_resources(data_dir),
+        resources={**build_resources(data_dir), "lginform": lginform_resource_from_env()},
         executor=dg.in_process_executor,
     )
 

@@ -7,6 +7,7 @@ above all on the runs whose checks fail.
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
 import dagster as dg
@@ -76,41 +77,63 @@ def _check_results(issues: list[Issue], notes: dict[str, str]) -> Iterator[dg.As
         )
 
 
-def process_quarter(
-    quarter: Quarter,
+@dataclass
+class QuarterOutcome:
+    quarter: Quarter
+    read: QuarterRead
+    accepted: pd.DataFrame
+    issues: list[Issue]
+    restatements: pd.DataFrame
+
+
+def process_quarters(
+    quarters: list[Quarter],
     register: Register,
     files: CouncilFiles,
     history: pd.DataFrame,
     as_of: date,
-) -> dict[str, object]:
-    """Read, archive, evaluate and split one quarter's returns (no warehouse writes)."""
+) -> tuple[list[QuarterOutcome], dict[str, str]]:
+    """Read and archive each quarter's files, run every rule once over all of them, and split
+    the rows into accepted returns and issues per quarter (no warehouse writes)."""
     from pm_pipeline.quality.evaluate import evaluate_returns  # imports Great Expectations
 
-    read, contents = read_quarter(files.returns_dir, quarter, register.canonical_ids())
-    archived = {
-        source: archive(files.archive_dir, source, data, f.sha256)
-        for (source, data), f in zip(contents.items(), read.files, strict=True)
-    }
-    candidates = read.candidates.copy()
-    candidates["version"] = candidates["source_file"].map(lambda s: archived[s].version)
-    evaluation = evaluate_returns(candidates, register.indicators, quarter, history, as_of)
-    issues = read.issues + evaluation.all_issues()
-    _assign_owners(issues, read, register)
-    accepted = candidates.drop(index=sorted(evaluation.rejected)).assign(period=quarter.key)
-    first = first_reported(
-        files.archive_dir,
-        quarter,
-        {f.source_file: f.sha256 for f in read.files},
-        register.canonical_ids(),
-    )
+    ids = register.canonical_ids()
+    reads: list[QuarterRead] = []
+    for quarter in quarters:
+        read, contents = read_quarter(files.returns_dir, quarter, ids)
+        versions = {
+            f.source_file: archive(
+                files.archive_dir, f.source_file, contents[f.source_file], f.sha256
+            )
+            for f in read.files
+        }
+        read.candidates["version"] = read.candidates["source_file"].map(
+            lambda s, v=versions: v[s].version
+        )
+        reads.append(read)
+    candidates = pd.concat([r.candidates for r in reads], ignore_index=True)
+    evaluation = evaluate_returns(candidates, register.indicators, quarters, history, as_of)
+    accepted_all = candidates.drop(index=sorted(evaluation.rejected))
+    found = evaluation.all_issues()
     decimals = dict(zip(register.indicators["pi_id"], register.indicators["decimals"], strict=True))
-    return {
-        "read": read,
-        "accepted": accepted,
-        "issues": issues,
-        "notes": evaluation.notes,
-        "restatements": restatements(accepted, first, decimals, quarter.key),
-    }
+    outcomes = []
+    for quarter, read in zip(quarters, reads, strict=True):
+        issues = read.issues + [i for i in found if i.period == quarter.key]
+        _assign_owners(issues, read, register)
+        accepted = accepted_all[accepted_all["period"] == quarter.key]
+        first = first_reported(
+            files.archive_dir, quarter, {f.source_file: f.sha256 for f in read.files}, ids
+        )
+        outcomes.append(
+            QuarterOutcome(
+                quarter,
+                read,
+                accepted,
+                issues,
+                restatements(accepted, first, decimals, quarter.key),
+            )
+        )
+    return outcomes, evaluation.notes
 
 
 @dg.multi_asset(
@@ -167,14 +190,18 @@ def returns_intake(
         history = read_table(
             conn, "pi_returns", "period >= ? AND period < ?", [earliest.key, quarters[0].key]
         )[["pi_id", "period", "value"]]
+    outcomes, notes = process_quarters(quarters, register, council_files, history, as_of)
     all_issues: list[Issue] = []
-    notes: dict[str, str] = {}
     summary = []
-    for quarter in quarters:
-        outcome = process_quarter(quarter, register, council_files, history, as_of)
-        accepted, issues = outcome["accepted"], outcome["issues"]
+    for outcome in outcomes:
+        quarter, read, accepted, issues = (
+            outcome.quarter,
+            outcome.read,
+            outcome.accepted,
+            outcome.issues,
+        )
         issue_frame = pd.DataFrame(
-            [i.as_row(quarter.key) for i in issues], columns=list(TABLES["quality_issues"])
+            [i.as_row() for i in issues], columns=list(TABLES["quality_issues"])
         )
         with warehouse.get_connection() as conn:
             replace_all(
@@ -182,16 +209,13 @@ def returns_intake(
                 [
                     partition("pi_returns", accepted, quarter.key),
                     partition("quality_issues", issue_frame, quarter.key),
-                    partition("restatements", outcome["restatements"], quarter.key),
+                    partition("restatements", outcome.restatements, quarter.key),
                 ],
             )
         lists = write_owner_lists(
             council_files.reports_dir / quarter.folder / "quality", quarter, issue_frame, register
         )
-        history = pd.concat([history, accepted[["pi_id", "period", "value"]]], ignore_index=True)
         all_issues += issues
-        notes.update(outcome["notes"])
-        read = outcome["read"]
         summary.append(
             {
                 "quarter": quarter.label,
@@ -200,8 +224,8 @@ def returns_intake(
                 "accepted": len(accepted),
                 "errors": sum(i.severity == ERROR for i in issues),
                 "warnings": sum(i.severity == WARN for i in issues),
-                "restated": len(outcome["restatements"]),
-                "owner lists": str(lists.parent) if lists else "",
+                "restated": len(outcome.restatements),
+                "owner lists": str(lists.parent),
             }
         )
         context.log.info(

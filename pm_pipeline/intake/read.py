@@ -261,6 +261,8 @@ def read_quarter(
         sha = hashlib.sha256(data).hexdigest()
         contents[source_file] = data
         read = read_return_bytes(data, source_file, canonical_ids, sha)
+        for issue in read.issues:
+            issue.period = quarter.key
         rows += read.rows
         issues += read.issues
         files.append(
@@ -272,4 +274,4 @@ def read_quarter(
             )
         )
     frame = pd.DataFrame(rows, columns=[*CANDIDATE_COLUMNS, "raw_id_hint"])
-    return QuarterRead(frame, issues, files), contents
+    return QuarterRead(frame.assign(period=quarter.key), issues, files), contents

@@ -1,9 +1,12 @@
-"""The returns rules as one Great Expectations suite, run once per quarter.
+"""The returns rules as one Great Expectations suite, validated once per run.
 
-Each expectation carries its rule name in `meta`; the failing row indexes GX reports are
-turned into `Issue`s whose messages tell the owner what to change. Great Expectations costs
-seconds to import, so it is imported here, inside `run_suite`, and this module is only
-imported from inside the intake step — never when Dagster loads the code location.
+Each expectation carries its rule name in `meta`; the failing row indexes GX reports become
+`Issue`s whose messages tell the owner what to change. Everything that depends on the quarter
+(its folder, entry window, whether it is report-ready) is a column of the validation frame, so
+one validation covers every quarter a run reads: a backfill of forty quarters costs one GX
+context and one suite, not forty. Great Expectations costs seconds to import, so it is imported
+inside `run_suite`, and this module is only imported from inside the intake step — never when
+Dagster loads the code location.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -25,6 +29,7 @@ PLACEHOLDER_NOTE = r"(?i)^\s*(?:n/?a|-+|\.+|x|tbc|tba|none|nil|na|null|unavailab
 MIN_UNAVAILABLE_NOTE = 15  # characters: enough to say why ("awaiting DWP data")
 MOVEMENT_Z_LIMIT = 3.5
 MOVEMENT_MIN_HISTORY = 4
+MOVEMENT_HISTORY_QUARTERS = 12
 RATE_SCALES = (1, 100, 1_000, 10_000, 100_000)
 
 
@@ -55,42 +60,52 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _implied_value(row: pd.Series) -> float:
-    ratio = row["numerator"] / row["denominator"] if row["denominator"] else math.inf
-    if row["unit"] == "percent":
-        return ratio * 100
-    if row["unit"] == "rate":
-        return min((ratio * s for s in RATE_SCALES), key=lambda v: abs(v - row["value"]))
-    return ratio
+def _implied_values(frame: pd.DataFrame) -> pd.Series:
+    """Value implied by numerator / denominator: ×100 for percentages, the nearest scale for rates."""
+    ratio = frame["numerator"] / frame["denominator"].where(frame["denominator"] != 0, np.nan)
+    ratio = ratio.where(frame["denominator"] != 0, np.inf)
+    implied = ratio.where(frame["unit"] != "percent", ratio * 100)
+    scaled = np.column_stack([ratio * s for s in RATE_SCALES]) if len(frame) else np.empty((0, 5))
+    nearest = (
+        np.abs(scaled - frame["value"].to_numpy()[:, None]).argmin(axis=1) if len(frame) else []
+    )
+    rates = pd.Series(
+        scaled[np.arange(len(frame)), nearest] if len(frame) else [], index=frame.index
+    )
+    return implied.where(frame["unit"] != "rate", rates)
 
 
-def _movement_z(frame: pd.DataFrame, history: pd.DataFrame, quarter: Quarter) -> pd.Series:
+def _movement_z(frame: pd.DataFrame, history: pd.DataFrame) -> pd.Series:
     """How unusual each row's change from last quarter is, against the PI's own past changes."""
+    z = pd.Series(np.nan, index=frame.index)
     if history.empty:
-        return pd.Series(np.nan, index=frame.index)
-    keys = [q.key for q in quarter.history(13)[:-1]]
+        return z
     history = history.assign(value=pd.to_numeric(history["value"], errors="coerce").astype(float))
     wide = history.pivot_table(index="pi_id", columns="period", values="value", aggfunc="last")
-    wide = wide.reindex(columns=keys)
-    changes = wide.diff(axis=1).iloc[:, 1:]
-    stats = pd.DataFrame(
-        {
-            "previous": wide[keys[-1]],
-            "mean": changes.mean(axis=1),
-            "std": changes.std(axis=1),
-            "n": changes.count(axis=1),
-        }
-    )
-    joined = frame[["pi_id", "value"]].join(stats, on="pi_id")
-    usable = (joined["n"] >= MOVEMENT_MIN_HISTORY) & (joined["std"] > 0)
-    spread = joined["std"].where(usable)
-    return (joined["value"] - joined["previous"] - joined["mean"]) / spread
+    for period, rows in frame.groupby("period"):
+        keys = [q.key for q in Quarter.from_key(period).history(MOVEMENT_HISTORY_QUARTERS + 1)[:-1]]
+        past = wide.reindex(columns=keys)
+        changes = past.diff(axis=1).iloc[:, 1:]
+        stats = pd.DataFrame(
+            {
+                "previous": past[keys[-1]],
+                "mean": changes.mean(axis=1),
+                "std": changes.std(axis=1),
+                "n": changes.count(axis=1),
+            }
+        )
+        joined = rows[["pi_id", "value"]].join(stats, on="pi_id")
+        usable = (joined["n"] >= MOVEMENT_MIN_HISTORY) & (joined["std"] > 0)
+        spread = joined["std"].where(usable)
+        z.loc[rows.index] = (joined["value"] - joined["previous"] - joined["mean"]) / spread
+    return z
 
 
 def validation_frame(
-    candidates: pd.DataFrame, indicators: pd.DataFrame, history: pd.DataFrame, quarter: Quarter
+    candidates: pd.DataFrame, indicators: pd.DataFrame, history: pd.DataFrame, as_of: date
 ) -> pd.DataFrame:
-    """Candidate rows with the register's attributes and the derived columns the rules test."""
+    """Candidate rows (with their folder's `period`) plus register attributes and the derived
+    columns the rules test, including each row's quarter-dependent limits."""
     attrs = indicators.set_index("pi_id")[
         ["title", "type", "unit", "frequency", "decimals", "valid_min", "valid_max", "owner"]
     ]
@@ -98,35 +113,42 @@ def validation_frame(
     for column in ("value", "numerator", "denominator", "valid_min", "valid_max"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
-    tolerance = 0.5 * 10.0 ** -frame["decimals"].fillna(2) + 1e-9
-    both = frame["numerator"].notna() & frame["denominator"].notna() & frame["value"].notna()
-    implied = (
-        frame.loc[both].apply(_implied_value, axis=1) if both.any() else pd.Series(dtype=float)
+    windows = {key: Quarter.from_key(key).entry_window for key in frame["period"].drop_duplicates()}
+    frame["window_start"] = pd.to_datetime(
+        frame["period"].map(lambda k: datetime.combine(windows[k][0], time.min))
     )
-    frame["implied_value"] = implied.reindex(frame.index)
+    frame["window_end"] = pd.to_datetime(
+        frame["period"].map(
+            lambda k: (
+                datetime.combine(windows[k][1] + timedelta(days=1), time.min) - timedelta(seconds=1)
+            )
+        )
+    )
+    frame["report_ready"] = frame["period"].map(lambda k: as_of > windows[k][1]).astype(bool)
+    tolerance = 0.5 * 10.0 ** -frame["decimals"].fillna(2) + 1e-9
+    frame["implied_value"] = _implied_values(frame)
     frame["ratio_excess"] = (frame["value"] - frame["implied_value"]).abs() - tolerance
     is_count = frame["unit"] == "count"
     frame["count_fraction"] = (frame["value"] - frame["value"].round()).abs().where(is_count)
-    frame["movement_z"] = _movement_z(frame, history, quarter)
+    own = candidates[["pi_id", "period", "value"]]
+    frame["movement_z"] = _movement_z(frame, pd.concat([history, own], ignore_index=True))
     return frame
 
 
-def _expectations(
-    frame: pd.DataFrame, indicators: pd.DataFrame, quarter: Quarter, report_ready: bool
-) -> list:
+def _expectations(indicators: pd.DataFrame, quarters: Sequence[Quarter]) -> list:
     import great_expectations as gx
     from great_expectations.expectations.row_conditions import Column
 
     e = gx.expectations
-    window_start, window_end = quarter.entry_window
-    due = sorted(due_pis(indicators, quarter)["pi_id"])
     suite = [
         e.ExpectColumnValuesToBeInSet(
             column="pi_id", value_set=list(indicators["pi_id"]), meta={"rule": "pi_in_register"}
         ),
-        e.ExpectColumnValuesToBeUnique(column="pi_id", meta={"rule": "one_return_per_pi"}),
-        e.ExpectColumnValuesToBeInSet(
-            column="stated_period", value_set=[quarter.key], meta={"rule": "period_matches_folder"}
+        e.ExpectCompoundColumnsToBeUnique(
+            column_list=["period", "pi_id"], meta={"rule": "one_return_per_pi"}
+        ),
+        e.ExpectColumnPairValuesToBeEqual(
+            column_A="stated_period", column_B="period", meta={"rule": "period_matches_folder"}
         ),
         e.ExpectColumnValuesToNotBeNull(
             column="value",
@@ -141,52 +163,56 @@ def _expectations(
             column="note",
             min_value=MIN_UNAVAILABLE_NOTE,
             row_condition=Column("status") == "unavailable",
-            meta={"rule": "note_present", "why": True},
+            meta={"rule": "note_present", "detail": "why"},
         ),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="value",
             column_B="valid_min",
             or_equal=True,
             ignore_row_if="either_value_is_missing",
-            meta={"rule": "value_in_range", "bound": "min"},
+            meta={"rule": "value_in_range", "detail": "min"},
         ),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="valid_max",
             column_B="value",
             or_equal=True,
             ignore_row_if="either_value_is_missing",
-            meta={"rule": "value_in_range", "bound": "max"},
+            meta={"rule": "value_in_range", "detail": "max"},
         ),
         e.ExpectColumnValuesToBeBetween(
             column="value",
             min_value=0,
             max_value=100,
             row_condition=Column("unit") == "percent",
-            meta={"rule": "value_in_range", "bound": "percent"},
+            meta={"rule": "value_in_range", "detail": "percent"},
         ),
         e.ExpectColumnValuesToBeBetween(
             column="value",
             min_value=0,
             row_condition=Column("unit") == "count",
-            meta={"rule": "value_in_range", "bound": "negative_count"},
+            meta={"rule": "value_in_range", "detail": "negative_count"},
         ),
         e.ExpectColumnValuesToBeBetween(
             column="count_fraction",
             max_value=0,
-            meta={"rule": "value_in_range", "bound": "whole_count"},
+            meta={"rule": "value_in_range", "detail": "whole_count"},
         ),
         e.ExpectColumnValuesToBeBetween(
             column="ratio_excess", max_value=0, meta={"rule": "numerator_denominator_agree"}
         ),
-        e.ExpectColumnDistinctValuesToContainSet(
-            column="pi_id", value_set=due, meta={"rule": "returns_complete"}
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="submitted_at",
+            column_B="window_start",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta={"rule": "submitted_on_time", "detail": "early"},
         ),
-        e.ExpectColumnValuesToBeBetween(
-            column="submitted_at",
-            min_value=datetime.combine(window_start, time.min),
-            max_value=datetime.combine(window_end + timedelta(days=1), time.min)
-            - timedelta(seconds=1),
-            meta={"rule": "submitted_on_time"},
+        e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="window_end",
+            column_B="submitted_at",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta={"rule": "submitted_on_time", "detail": "late"},
         ),
         e.ExpectColumnValuesToBeBetween(
             column="movement_z",
@@ -194,18 +220,27 @@ def _expectations(
             max_value=MOVEMENT_Z_LIMIT,
             meta={"rule": "movement_usual"},
         ),
+        e.ExpectColumnValuesToNotBeInSet(
+            column="status",
+            value_set=["provisional"],
+            row_condition=Column("report_ready") == True,  # noqa: E712
+            meta={"rule": "final_figures"},
+        ),
     ]
-    if report_ready:
+    for quarter in quarters:
         suite.append(
-            e.ExpectColumnValuesToNotBeInSet(
-                column="status", value_set=["provisional"], meta={"rule": "final_figures"}
+            e.ExpectColumnDistinctValuesToContainSet(
+                column="pi_id",
+                value_set=sorted(due_pis(indicators, quarter)["pi_id"]),
+                row_condition=Column("period") == quarter.key,
+                meta={"rule": "returns_complete", "detail": quarter.key},
             )
         )
     return suite
 
 
 def run_suite(frame: pd.DataFrame, expectations: list) -> list:
-    """Validate the frame against the expectations with an ephemeral GX context."""
+    """Validate the frame against the expectations with one ephemeral GX context."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -215,7 +250,7 @@ def run_suite(frame: pd.DataFrame, expectations: list) -> list:
     batch = (
         context.data_sources.add_pandas("returns")
         .add_dataframe_asset("candidate_rows")
-        .add_batch_definition_whole_dataframe("quarter")
+        .add_batch_definition_whole_dataframe("run")
         .get_batch(batch_parameters={"dataframe": frame})
     )
     suite = context.suites.add(gx.ExpectationSuite(name="pi_returns", expectations=expectations))
@@ -226,32 +261,32 @@ def run_suite(frame: pd.DataFrame, expectations: list) -> list:
 def evaluate_returns(
     candidates: pd.DataFrame,
     indicators: pd.DataFrame,
-    quarter: Quarter,
+    quarters: Sequence[Quarter],
     history: pd.DataFrame,
-    today: date,
+    as_of: date,
 ) -> Evaluation:
-    """Every returns rule on the quarter's candidate rows; row indexes refer to `candidates`."""
-    frame = validation_frame(candidates, indicators, history, quarter)
-    report_ready = today > quarter.entry_window[1]
+    """Every returns rule on the candidate rows of `quarters` (rows carry their folder's
+    `period`); row indexes in the result refer to `candidates`' positions."""
+    frame = validation_frame(candidates, indicators, history, as_of)
     outcome = Evaluation()
-    if not report_ready:
+    still_open = [q for q in quarters if as_of <= q.entry_window[1]]
+    if still_open:
         outcome.notes["final_figures"] = (
-            f"The data-entry window for {quarter.label} is still open (closes "
-            f"{quarter.entry_window[1]:%d/%m/%Y}); provisional figures are allowed until then."
+            "Provisional figures are allowed until the entry window "
+            "closes: " + ", ".join(f"{q.label} on {q.entry_window[1]:%d/%m/%Y}" for q in still_open)
         )
     failing: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for result in run_suite(frame, _expectations(frame, indicators, quarter, report_ready)):
-        meta = result.expectation_config.meta or {}
+    for result in run_suite(frame, _expectations(indicators, quarters)):
         if result.success:
             continue
-        key = (meta["rule"], meta.get("bound") or ("why" if meta.get("why") else ""))
-        failing[key] += list(result.result.get("unexpected_index_list") or [])
-        if meta["rule"] == "returns_complete":
-            failing[key].append(-1)
-    messages = _Messages(frame, quarter, indicators)
+        meta = result.expectation_config.meta or {}
+        failing[(meta["rule"], meta.get("detail", ""))] += list(
+            result.result.get("unexpected_index_list") or []
+        )
+    messages = _Messages(frame, indicators)
     for (rule, detail), indexes in failing.items():
         if rule == "returns_complete":
-            for issue in messages.missing(set(frame["pi_id"])):
+            for issue in messages.missing(Quarter.from_key(detail)):
                 outcome.add(issue)
             continue
         for index in sorted(set(indexes)):
@@ -262,9 +297,8 @@ def evaluate_returns(
 class _Messages:
     """Plain-English messages: what is wrong, where, and what to do about it."""
 
-    def __init__(self, frame: pd.DataFrame, quarter: Quarter, indicators: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, indicators: pd.DataFrame):
         self.frame = frame
-        self.quarter = quarter
         self.indicators = indicators
 
     def _issue(self, rule: str, row: pd.Series, message: str) -> Issue:
@@ -276,10 +310,12 @@ class _Messages:
             row["raw_value"] if isinstance(row["raw_value"], str) else _fmt(row["value"]),
             message,
             owner=row["owner"] if isinstance(row["owner"], str) else row["submitted_by"],
+            period=row["period"],
         )
 
     def issue(self, rule: str, detail: str, index: int) -> Issue:
         row = self.frame.loc[index]
+        quarter = Quarter.from_key(row["period"])
         pid, where = row["pi_id"], f"{row['source_file']} row {int(row['source_row'])}"
         value = _fmt(row["value"])
         text = {
@@ -287,11 +323,11 @@ class _Messages:
                 f"{pid} in {where} is not a PI in the register{row['raw_id_hint']} — check the "
                 "id against your list of PIs, or ask the performance team to add it"
             ),
-            "one_return_per_pi": lambda: self._duplicates(row),
+            "one_return_per_pi": lambda: self._duplicates(row, quarter),
             "period_matches_folder": lambda: (
-                f"{pid} in {where} says {_label(row['stated_period'])} but the file is in the "
-                f"{self.quarter.label} folder — correct the period, or move the row to the "
-                f"{_folder(row['stated_period'])} folder"
+                f"{pid} in {where} says {Quarter.from_key(row['stated_period']).label} but the "
+                f"file is in the {quarter.label} folder — correct the period, or move the row to "
+                f"the {Quarter.from_key(row['stated_period']).folder} folder"
             ),
             "value_present": lambda: (
                 f"{pid} in {where} has no value — enter the figure, or set status to "
@@ -310,25 +346,27 @@ class _Messages:
                 f"denominator {_fmt(row['denominator'])} gives {_fmt(row['implied_value'])} — "
                 "correct the value, the numerator or the denominator"
             ),
-            "submitted_on_time": lambda: self._timing(row, where),
+            "submitted_on_time": lambda: self._timing(row, detail, where, quarter),
             "movement_usual": lambda: (
                 f"{pid} in {where} is {value}, a change from last quarter far outside its usual "
                 "quarter-to-quarter movement — check the figure, and explain the change in the note"
             ),
             "final_figures": lambda: (
                 f"{pid} in {where} is still provisional after the data-entry window closed on "
-                f"{self.quarter.entry_window[1]:%d/%m/%Y} — confirm the final figure and set "
-                "status to final"
+                f"{quarter.entry_window[1]:%d/%m/%Y} — confirm the final figure and set status "
+                "to final"
             ),
         }[rule]()
         return self._issue(rule, row, text)
 
-    def _duplicates(self, row: pd.Series) -> str:
-        same = self.frame[self.frame["pi_id"] == row["pi_id"]]
+    def _duplicates(self, row: pd.Series, quarter: Quarter) -> str:
+        same = self.frame[
+            (self.frame["pi_id"] == row["pi_id"]) & (self.frame["period"] == row["period"])
+        ]
         places = ", ".join(f"{r.source_file} row {int(r.source_row)}" for r in same.itertuples())
         return (
-            f"{row['pi_id']} has {len(same)} returns for {self.quarter.label} ({places}) — keep "
-            "one and delete the others"
+            f"{row['pi_id']} has {len(same)} returns for {quarter.label} ({places}) — keep one "
+            "and delete the others"
         )
 
     def _range(self, row: pd.Series, bound: str, where: str) -> str:
@@ -344,22 +382,22 @@ class _Messages:
             f"{_fmt(row['valid_max'])}",
         }[bound] + f" — {fix}"
 
-    def _timing(self, row: pd.Series, where: str) -> str:
-        start, end = self.quarter.entry_window
+    def _timing(self, row: pd.Series, detail: str, where: str, quarter: Quarter) -> str:
         submitted = row["submitted_at"]
-        if submitted.date() < start:
+        if detail == "early":
             return (
                 f"{row['pi_id']} in {where} was submitted on {submitted:%d/%m/%Y}, before "
-                f"{self.quarter.label} ended — check the figure covers the whole quarter"
+                f"{quarter.label} ended — check the figure covers the whole quarter"
             )
         return (
             f"{row['pi_id']} in {where} was submitted on {submitted:%d/%m/%Y}, after the "
-            f"data-entry window closed on {end:%d/%m/%Y} — please submit within the first three "
-            "weeks next quarter"
+            f"data-entry window closed on {quarter.entry_window[1]:%d/%m/%Y} — please submit "
+            "within the first three weeks next quarter"
         )
 
-    def missing(self, present: set[str]) -> list[Issue]:
-        due = due_pis(self.indicators, self.quarter)
+    def missing(self, quarter: Quarter) -> list[Issue]:
+        present = set(self.frame.loc[self.frame["period"] == quarter.key, "pi_id"])
+        due = due_pis(self.indicators, quarter)
         return [
             Issue(
                 "returns_complete",
@@ -367,19 +405,12 @@ class _Messages:
                 None,
                 None,
                 None,
-                f"{pi.pi_id} ({pi.title}) has no return for {self.quarter.label} — "
-                f"{pi.owner} to submit it in returns/{self.quarter.folder}/"
+                f"{pi.pi_id} ({pi.title}) has no return for {quarter.label} — {pi.owner} to "
+                f"submit it in returns/{quarter.folder}/"
                 + (f" (manager: {pi.manager})" if isinstance(pi.manager, str) else ""),
                 owner=pi.owner,
+                period=quarter.key,
             )
             for pi in due.itertuples()
             if pi.pi_id not in present
         ]
-
-
-def _label(key: str) -> str:
-    return Quarter.from_key(key).label
-
-
-def _folder(key: str) -> str:
-    return Quarter.from_key(key).folder

@@ -135,10 +135,11 @@ class Issue:
     value: str | None
     message: str
     owner: str | None = None
+    period: str | None = None  # the quarter's partition key
 
     @property
     def severity(self) -> str:
         return RULES[self.rule].severity
 
-    def as_row(self, period: str) -> dict:
-        return {"period": period, "severity": self.severity, **asdict(self)}
+    def as_row(self) -> dict:
+        return {"severity": self.severity, **asdict(self)}

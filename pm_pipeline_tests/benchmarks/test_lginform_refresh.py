@@ -155,3 +155,19 @@ def test_cache_round_trip_and_checks(cache_dir):
     raw["periods"].pop("fin_2019_20")
     with pytest.raises(CacheProblem, match="no dates for period"):
         from_json(json.dumps(raw), "metric_900001.json")
+
+
+def test_odd_ids_and_keys_are_refused_before_anything_is_sent(
+    register, cache_dir, fake, make_resource
+):
+    register.indicators.loc[register.indicators["pi_id"] == "HB-01", "lginform_metric"] = "9000 08"
+    outcomes = refresh_lginform(
+        plan_from_register(register), make_resource(fake.base_url), cache_dir, NOW
+    )
+    assert outcomes[0].status == MISSING and "would need URL escaping" in outcomes[0].reason
+    assert [o.status for o in outcomes[1:]] == [FETCHED] * 7
+
+    bad_key = make_resource(fake.base_url, api_key="key with spaces")
+    outcomes = refresh_lginform(plan_from_register(register), bad_key, cache_dir, NOW)
+    assert {o.status for o in outcomes} == {CACHED, MISSING}
+    assert "LGINFORM_API_KEY" in outcomes[1].reason and "key with spaces" not in outcomes[1].reason

@@ -173,3 +173,32 @@ def test_the_sample_files_read_cleanly(data_dir: Path, register):
     }
     assert read.frame["area_code"].nunique() == 18
     assert read.frame["value"].isna().sum() == 2
+
+
+def test_an_excel_workbook_in_the_long_layout(tmp_path: Path):
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Oflog metrics (sample)"])
+    sheet.append(LONG_HEADER.split(","))
+    sheet.append(
+        [
+            "WM1",
+            "Recycling",
+            "E07000171",
+            "Bassetlaw",
+            "Q1 2024",
+            datetime(2024, 4, 1),
+            datetime(2024, 6, 30),
+            40.1,
+            "percent",
+            "",
+        ]
+    )
+    path = tmp_path / "metrics.xlsx"
+    book.save(path)
+    frame = parse_file(path.read_bytes(), "metrics.xlsx")
+    assert frame.iloc[0]["period_start"] == date(2024, 4, 1) and frame.iloc[0]["value"] == 40.1

@@ -1,0 +1,293 @@
+"""The benchmarks assets: LG Inform and Oflog metrics, one long `benchmarks` table, its checks.
+
+`lginform_benchmarks` and `oflog_benchmarks` hand their rows to `benchmarks` as DataFrames
+(through the IO manager); only `benchmarks` writes the warehouse, so only it takes the
+"warehouse" pool. The two source assets read the register briefly and spend the rest of
+their time on the network or in files.
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from pm_pipeline.benchmarks.combine import (
+    bad_area_codes,
+    combine,
+    conflicting,
+    coverage,
+    duplicate_keys,
+    source_summary,
+)
+from pm_pipeline.benchmarks.lginform import LGInformResource
+from pm_pipeline.benchmarks.oflog import MetricInfo, read_oflog_folder
+from pm_pipeline.benchmarks.refresh import (
+    CACHED,
+    FETCHED,
+    MISSING,
+    metrics_wanted,
+    outcome_rows,
+    outcome_table,
+    plan_from_register,
+    refresh_lginform,
+    summary,
+)
+from pm_pipeline.metadata import markdown_table
+from pm_pipeline.register.store import read_register
+from pm_pipeline.resources import CouncilFiles
+from pm_pipeline.warehouse import read_table, replace_rows
+
+GROUP = "benchmarks"
+LGINFORM_REFRESHED = "lginform_refreshed"
+OFLOG_FILES_READABLE = "oflog_files_readable"
+
+
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines) or "Nothing to fix."
+
+
+def _periods(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "none"
+    return f"{frame['period_label'].min()} to {frame['period_label'].max()}"
+
+
+def _shape(frame: pd.DataFrame) -> dict[str, object]:
+    return {
+        "dagster/row_count": len(frame),
+        "metrics": int(frame["metric_id"].nunique()),
+        "areas": int(frame["area_code"].nunique()),
+        "periods": _periods(frame),
+        "missing values": int(frame["value"].isna().sum()),
+    }
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"json", "pandas"},
+    deps=["indicator_register"],
+    check_specs=[
+        dg.AssetCheckSpec(
+            LGINFORM_REFRESHED,
+            asset="lginform_benchmarks",
+            description="[WARN] Every LG Inform metric in the register was fetched this run, or "
+            "(without credentials) read from the cache; fails when a request failed and an older "
+            "copy was used, or a metric has no figures at all.",
+        )
+    ],
+    description=(
+        "LG Inform metric values (lginform_metric in the register) for this council, its "
+        "comparators, its region and England, fetched through the signed web API and cached "
+        "under benchmarks/lginform/. Without credentials, or when the service fails, the last "
+        "good cached copy is used and the metadata says how old it is and why."
+    ),
+)
+def lginform_benchmarks(
+    context: dg.AssetExecutionContext,
+    council_files: CouncilFiles,
+    warehouse: DuckDBResource,
+    lginform: LGInformResource,
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    with warehouse.get_connection() as conn:
+        register = read_register(conn)
+    plan = plan_from_register(register)
+    now = datetime.now(UTC)
+    outcomes = refresh_lginform(plan, lginform, council_files.benchmarks_dir / "lginform", now)
+    offline = lginform.missing_credentials()
+    for o in outcomes:
+        expected = o.status == FETCHED or (o.status == CACHED and offline)
+        log = context.log.info if expected else context.log.warning
+        log(f"metric {o.wanted.metric_id}: {o.status}" + (f" — {o.reason}" if o.reason else ""))
+    host = urlsplit(lginform.endpoint()).netloc
+    text = summary(outcomes, now, host)
+    table = outcome_table(outcomes, now)
+    if outcomes and all(o.status == MISSING for o in outcomes):
+        raise dg.Failure(
+            description=f"No LG Inform benchmarks are available. {text}",
+            metadata={"by metric": dg.MetadataValue.md(markdown_table(table))},
+        )
+    rows = outcome_rows(outcomes)
+    cached = [o.cached for o in outcomes if o.status == CACHED]
+    yield dg.Output(
+        rows,
+        metadata={
+            **_shape(rows),
+            "mode": "live" if not offline else f"cache only: {offline}",
+            "service": host,
+            "summary": dg.MetadataValue.md(text),
+            "by metric": dg.MetadataValue.md(markdown_table(table)),
+            "oldest cached copy (days)": round(max(c.age_days(now) for c in cached), 1)
+            if cached
+            else 0.0,
+        },
+    )
+    failed = [o for o in outcomes if o.status == MISSING or (o.status == CACHED and not offline)]
+    yield dg.AssetCheckResult(
+        check_name=LGINFORM_REFRESHED,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "metrics not refreshed": len(failed),
+            "why": dg.MetadataValue.md(
+                _bullets([f"{o.wanted.metric_id} ({o.status}): {o.reason}" for o in failed])
+            ),
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"csv", "pandas"},
+    deps=["indicator_register"],
+    check_specs=[
+        dg.AssetCheckSpec(
+            OFLOG_FILES_READABLE,
+            asset="oflog_benchmarks",
+            description="[WARN] Every file under benchmarks/oflog/ is in the Oflog or the long "
+            "layout, with GSS area codes, financial years and numeric values; a file with a "
+            "problem is left out whole and each problem is listed with its file, row and column.",
+        )
+    ],
+    description=(
+        "Oflog metric values (oflog_metric in the register) from the CSV/XLSX files under "
+        "benchmarks/oflog/, in the Oflog prototype layout or the long layout (README). Unit "
+        "and polarity come from the register PI that maps to each metric."
+    ),
+)
+def oflog_benchmarks(
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
+) -> Iterator[dg.Output | dg.AssetCheckResult]:
+    with warehouse.get_connection() as conn:
+        register = read_register(conn)
+    wanted = metrics_wanted(register.indicators, "oflog_metric")
+    metrics = {m.metric_id: MetricInfo(m.unit, m.polarity) for m in wanted}
+    read = read_oflog_folder(council_files.benchmarks_dir / "oflog", metrics)
+    for problem in read.problems:
+        context.log.error(problem)
+    found = set(read.frame["metric_id"])
+    yield dg.Output(
+        read.frame,
+        metadata={
+            **_shape(read.frame),
+            "files": dg.MetadataValue.md(markdown_table(read.files)),
+            "register metrics without a file": ", ".join(sorted(set(metrics) - found)) or "none",
+            "metrics not in the register": ", ".join(sorted(found - set(metrics))) or "none",
+            "files refused": ", ".join(read.refused) or "none",
+            "other files (not read)": ", ".join(read.ignored) or "none",
+        },
+    )
+    yield dg.AssetCheckResult(
+        check_name=OFLOG_FILES_READABLE,
+        passed=not read.problems,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "files refused": len(read.refused),
+            "problems": len(read.problems),
+            "to fix": dg.MetadataValue.md(_bullets(read.problems[:50])),
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    pool="warehouse",
+    description=(
+        "Benchmarks from LG Inform and Oflog in one long table (DESIGN 3.3): source, metric, "
+        "area, period (label and dates), value, unit, polarity. One row per (source, metric, "
+        "area, period); a missing value stays missing, never zero."
+    ),
+    metadata={"table": "benchmarks"},
+)
+def benchmarks(
+    warehouse: DuckDBResource, lginform_benchmarks: pd.DataFrame, oflog_benchmarks: pd.DataFrame
+) -> dg.MaterializeResult:
+    table, dropped = combine([lginform_benchmarks, oflog_benchmarks])
+    with warehouse.get_connection() as conn:
+        replace_rows(conn, "benchmarks", table)
+    return dg.MaterializeResult(
+        metadata={
+            **_shape(table),
+            "by source": dg.MetadataValue.md(markdown_table(source_summary(table))),
+            "duplicates dropped": len(dropped),
+            "duplicates with a different value": conflicting(table, dropped),
+        }
+    )
+
+
+def _read(warehouse: DuckDBResource) -> pd.DataFrame:
+    with warehouse.get_connection() as conn:
+        return read_table(conn, "benchmarks")
+
+
+@dg.asset_check(
+    asset="benchmarks",
+    name="area_codes_are_gss",
+    blocking=True,
+    description="[ERROR] Every area code is the GSS code of a council, region or country "
+    "(e.g. E07000171), so benchmarks join to the register's council and comparators.",
+)
+def area_codes_are_gss(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    bad = bad_area_codes(_read(warehouse))
+    return dg.AssetCheckResult(
+        passed=bad.empty,
+        metadata={
+            "bad codes": len(bad),
+            "to fix": dg.MetadataValue.md(markdown_table(bad) if len(bad) else "All clear."),
+        },
+    )
+
+
+@dg.asset_check(
+    asset="benchmarks",
+    name="one_row_per_source_metric_area_period",
+    blocking=True,
+    description="[ERROR] No duplicate (source, metric, area, period): a repeated row would "
+    "count a council twice when ranking.",
+)
+def one_row_per_source_metric_area_period(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    repeated = duplicate_keys(_read(warehouse))
+    return dg.AssetCheckResult(
+        passed=repeated.empty,
+        metadata={
+            "repeated keys": len(repeated),
+            "to fix": dg.MetadataValue.md(
+                markdown_table(repeated) if len(repeated) else "All clear."
+            ),
+        },
+    )
+
+
+@dg.asset_check(
+    asset="benchmarks",
+    name="council_and_comparators_present",
+    additional_deps=["indicator_register"],
+    description="[WARN] For every benchmarked metric in the register, this council and at least "
+    "half its comparators have a value in the latest period the council has one.",
+)
+def council_and_comparators_present(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as conn:
+        register = read_register(conn)
+        table = read_table(conn, "benchmarks")
+    found = coverage(table, register)
+    gaps = found[~found["ok"]]
+    return dg.AssetCheckResult(
+        passed=gaps.empty,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "metrics checked": len(found),
+            "metrics short": len(gaps),
+            "coverage": dg.MetadataValue.md(markdown_table(found.drop(columns=["ok"]))),
+        },
+    )
+
+
+assets = [lginform_benchmarks, oflog_benchmarks, benchmarks]
+asset_checks = [
+    area_codes_are_gss,
+    one_row_per_source_metric_area_period,
+    council_and_comparators_present,
+]
