@@ -42,10 +42,14 @@ lint: install
 	$(VENV)/bin/ruff format --check pm_pipeline pm_pipeline_tests bench
 
 bench: install
+	$(PY) bench/quality_checks.py
+	$(PY) bench/benchmarks_refresh.py
 	$(PY) bench/scale.py
 
 sample: install
 	$(PY) -m pm_pipeline.sample.generate data
+	$(PY) -m pm_pipeline.benchmarks.sample_data data
+	$(PY) -m pm_pipeline.district.sample_data data
 
 clean:
 	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/reports .dagster_home

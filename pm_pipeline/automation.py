@@ -26,7 +26,6 @@ quarterly_performance_job = dg.define_asset_job(
         "quarterly_performance_report",
     )
     | dg.AssetSelection.groups("benchmarks"),
-    partitions_def=QUARTERLY,
     description="The whole quarterly cycle for one quarter: register, returns and their checks, "
     "benchmarks, scorecard and report.",
 )
@@ -38,14 +37,18 @@ register_job = dg.define_asset_job(
 returns_job = dg.define_asset_job(
     "returns_job",
     selection=dg.AssetSelection.assets("pi_returns", "quality_issues"),
-    partitions_def=QUARTERLY,
     description="Re-read one quarter's returns and re-run every data-quality check on them.",
 )
 outstanding_returns_job = dg.define_asset_job(
     "outstanding_returns_job",
     selection=dg.AssetSelection.assets("outstanding_returns"),
-    partitions_def=QUARTERLY,
     description="Write the reminder list of returns not yet received, by owner and manager.",
+)
+
+state_of_the_district_job = dg.define_asset_job(
+    "state_of_the_district_job",
+    selection=dg.AssetSelection.assets("district_context", "state_of_the_district"),
+    description="The six-monthly State of the District: reference files re-read, then the report.",
 )
 
 RUNNING = dg.DefaultScheduleStatus.RUNNING
@@ -80,6 +83,21 @@ def quarterly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         run_key=f"quarterly-{quarter.key}",
         partition_key=quarter.key,
         tags={"quarter": quarter.label},
+    )
+
+
+@dg.schedule(
+    cron_schedule="0 2 1 5,11 *",
+    job=state_of_the_district_job,
+    execution_timezone=TIMEZONE,
+    default_status=RUNNING,
+    description="02:00 on 1 November and 1 May, two hours after the Q2 and Q4 runs: the "
+    "State of the District for the half-year just closed.",
+)
+def state_of_the_district_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    half = quarter_reported_on(_london_date(context)).half
+    return dg.RunRequest(
+        run_key=f"state-of-the-district-{half.key}", partition_key=half.key, tags={"half": half.label}
     )
 
 

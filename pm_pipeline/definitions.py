@@ -8,6 +8,7 @@ from pm_pipeline import automation
 from pm_pipeline.benchmarks.assets import asset_checks as benchmark_checks
 from pm_pipeline.benchmarks.assets import assets as benchmark_assets
 from pm_pipeline.benchmarks.lginform import lginform_resource_from_env
+from pm_pipeline.district.assets import assets as district_assets
 from pm_pipeline.intake.assets import returns_intake
 from pm_pipeline.register.assets import indicator_register
 from pm_pipeline.reports.assets import (
@@ -28,6 +29,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             quarterly_performance_report,
             outstanding_returns,
             *benchmark_assets,
+            *district_assets,
         ],
         asset_checks=[*benchmark_checks],
         jobs=[
@@ -35,8 +37,13 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             automation.register_job,
             automation.returns_job,
             automation.outstanding_returns_job,
+            automation.state_of_the_district_job,
         ],
-        schedules=[automation.quarterly_schedule, automation.reminder_schedule],
+        schedules=[
+            automation.quarterly_schedule,
+            automation.reminder_schedule,
+            automation.state_of_the_district_schedule,
+        ],
         sensors=[automation.returns_sensor, automation.failure_alert_sensor],
         resources={**build_resources(data_dir), "lginform": lginform_resource_from_env()},
         executor=dg.in_process_executor,

@@ -64,6 +64,7 @@ def main() -> int:
     print(f"2/3 Quarterly cycle for {latest.label} ...")
     ok &= _run(defs, "quarterly_performance_job", instance, partition_key=latest.key)
     print("3/3 Reports due at this point of the year ...")
+    ok &= _run(defs, "outstanding_returns_job", instance, partition_key=latest.key)
     for job, key in extra_runs(defs, latest):
         ok &= _run(defs, job, instance, partition_key=key)
     print("\nReports:")
@@ -96,8 +97,9 @@ def report_paths(files: CouncilFiles, latest: Quarter) -> list[Path]:
     }
     return [
         path
-        for path in files.reports_dir.glob("*/*")
-        if path.is_file() and path.parent.name in wanted
+        for folder in wanted
+        for path in (files.reports_dir / folder).rglob("*")
+        if path.is_file()
     ]
 
 

@@ -49,6 +49,21 @@ def test_quarterly_schedule_fires_at_midnight_after_each_data_entry_month():
     assert keys == ["2025-04-01", "2025-07-01", "2025-10-01", "2026-01-01"]
 
 
+def test_state_of_the_district_follows_the_q2_and_q4_runs():
+    instance = dg.DagsterInstance.get()
+    found = ticks(automation.state_of_the_district_schedule, datetime(2025, 7, 1, tzinfo=LONDON), 3)
+    assert [t.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") for t in found] == [
+        "2025-11-01 02:00 GMT",  # after the Q2 run: H1 April-September 2025
+        "2026-05-01 02:00 BST",  # after the Q4 run: H2 October 2025-March 2026
+        "2026-11-01 02:00 GMT",
+    ]
+    keys = [
+        evaluate(automation.state_of_the_district_schedule, t, instance)[0].partition_key
+        for t in found
+    ]
+    assert keys == ["2025-04-01", "2025-10-01", "2026-04-01"]
+
+
 def test_reminders_go_on_the_first_working_day_after_the_quarter_ends():
     instance = dg.DagsterInstance.get()
     # 1 April 2024 was Easter Monday: the Q4 2023/24 reminder goes on Tuesday 2 April

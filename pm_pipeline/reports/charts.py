@@ -65,7 +65,7 @@ def trend_chart(
     decimals: int,
 ) -> Chart:
     """Values by period (label, value, rag, target) as a line with RAG-shaped markers."""
-    width, height, left, right, top, bottom = 380, 170, 58, 12, 14, 34
+    width, height, left, right, top, bottom = 380, 170, 58, 22, 14, 34
     values = [v for _, v, _, _ in points if not _missing(v)]
     targets = [t for *_, t in points if not _missing(t)]
     fmt = lambda v: format_value(v, unit, decimals)  # noqa: E731
@@ -125,14 +125,16 @@ def trend_chart(
     parts.append(f'<path d="{d}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
     for i, (label, v, rag, _) in enumerate(points):
         x, _ = xy(i, low)
+        year, _, quarter = label.rpartition(" ")  # "2025/26 Q1"; annual labels are just "2025/26"
+        anchor = "end" if i == len(points) - 1 and len(points) > 1 else "middle"
         parts.append(
-            f'<text x="{x:.1f}" y="{height - 18}" text-anchor="middle" font-size="9.5" '
-            f'fill="{MUTED}">{escape(label.split(" ")[-1])}</text>'
+            f'<text x="{x:.1f}" y="{height - 18}" text-anchor="{anchor}" font-size="9.5" '
+            f'fill="{MUTED}">{escape(quarter)}</text>'
         )
-        if i == 0 or label.endswith("Q1") or " " not in label:
+        if year and (i == 0 or quarter == "Q1"):
             parts.append(
-                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" font-size="9.5" '
-                f'fill="{MUTED}">{escape(label.split(" ")[0])}</text>'
+                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="{anchor}" font-size="9.5" '
+                f'fill="{MUTED}">{escape(year)}</text>'
             )
         if not _missing(v):
             parts.append(_marker(*xy(i, v), rag))

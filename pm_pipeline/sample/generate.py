@@ -194,7 +194,9 @@ def _xlsx_bytes(book: object) -> bytes:
             fixed.compress_type = zipfile.ZIP_DEFLATED
             content = source.read(item.filename)
             if item.filename == "docProps/core.xml":  # openpyxl stamps "modified" with now
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-10-01T00:00:00Z", content)
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-10-01T00:00:00Z", content
+                )
             target.writestr(fixed, content)
     return out.getvalue()
 

@@ -57,8 +57,8 @@ NOMIS_DIMENSION = ("", "_NAME", "_CODE", "_TYPE", "_TYPECODE", "_SORTORDER")
 
 def nomis_header(dimensions: Sequence[str]) -> list[str]:
     header = [f"{d}{suffix}" for d in dimensions for suffix in NOMIS_DIMENSION]
-    return header + ["OBS_VALUE", "OBS_STATUS", "OBS_STATUS_NAME", "OBS_CONF", "OBS_CONF_NAME",
-                     "RECORD_OFFSET", "RECORD_COUNT"]  # fmt: skip
+    observation = ["OBS_VALUE", "OBS_STATUS", "OBS_STATUS_NAME", "OBS_CONF", "OBS_CONF_NAME"]
+    return [*header, *observation, "RECORD_OFFSET", "RECORD_COUNT"]
 
 
 def _dimension(value: object, name: str) -> list[object]:

@@ -28,6 +28,8 @@ from .files import TENURE_HEADER, aps_csv, census_csv, file_10, mye_workbook, te
 HALF_KEY = "2026-04-01"  # 2026/27 H1: April to September 2026, run on 31 October 2026
 COUNCIL, ASHFIELD, BASSETLAW, BROXTOWE = "E07000999", "E07000170", "E07000171", "E07000172"
 REGION, ENGLAND = "E12000004", "E92000001"
+NAMES = {COUNCIL: "Testshire", ASHFIELD: "Ashfield", BASSETLAW: "Bassetlaw", BROXTOWE: "Broxtowe",
+         REGION: "East Midlands", ENGLAND: "England"}  # fmt: skip
 
 
 def ages(young: int, working: int, old: int) -> dict[int, int]:
@@ -58,10 +60,8 @@ def write_reference(ref: Path) -> None:
                 REGION: ages(900_000, 3_100_000, 1_000_000),
                 ENGLAND: ages(10_000_000, 37_000_000, 10_000_000)}),
     ):  # fmt: skip
-        names = {COUNCIL: "Testshire", ASHFIELD: "Ashfield", BASSETLAW: "Bassetlaw",
-                 BROXTOWE: "Broxtowe", REGION: "East Midlands", ENGLAND: "England"}  # fmt: skip
         mye_workbook(ref / f"mye-mid-{year}.xlsx", year,
-                     [(code, names[code], by_age) for code, by_age in populations.items()])  # fmt: skip
+                     [(code, NAMES[code], by_age) for code, by_age in populations.items()])  # fmt: skip
     rates = {
         ("2025-06", "Jul 2024-Jun 2025"): {COUNCIL: 72.0, ASHFIELD: 74.0, BASSETLAW: 70.0,
                                            BROXTOWE: 73.0, REGION: 73.5, ENGLAND: 75.5},
@@ -71,7 +71,7 @@ def write_reference(ref: Path) -> None:
                                            BROXTOWE: None, REGION: 74.0, ENGLAND: 75.7},
     }  # fmt: skip
     aps_csv(ref / "NM_17_5.data.csv", [
-        (when, name, code, "Area", 20599, value)
+        (when, name, code, NAMES[code], 20599, value)
         for (when, name), by_area in rates.items() for code, value in by_area.items()
     ])  # fmt: skip
     file_10(ref / "File_10_IoD2019_Local_Authority_District_Summaries.xlsx", [
@@ -157,6 +157,8 @@ class _Reader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         attrs = dict(attrs)
+        if tag == "br" and self._text is not None:
+            self._text.append(" ")
         if re.fullmatch(r"h[1-6]", tag):
             self.headings.append(int(tag[1]))
         if tag == "ul" and attrs.get("class") == "summary-list":
@@ -300,6 +302,9 @@ def test_report_states_the_district_figures_and_comparisons(data_dir: Path) -> N
         s == {"role": "img", "title": True, "desc": True} for s in reader.svgs
     )
     assert 'lang="en-GB"' in page
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    assert set(re.findall(r'href="#([^"]+)"', page)) <= set(ids)
 
     [event] = result.get_asset_materialization_events()
     metadata = event.materialization.metadata
