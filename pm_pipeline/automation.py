@@ -51,6 +51,12 @@ state_of_the_district_job = dg.define_asset_job(
     description="The six-monthly State of the District: reference files re-read, then the report.",
 )
 
+annual_report_job = dg.define_asset_job(
+    "annual_report_job",
+    selection=dg.AssetSelection.assets("annual_performance_report"),
+    description="The annual performance report for one financial year.",
+)
+
 RUNNING = dg.DefaultScheduleStatus.RUNNING
 
 
@@ -97,7 +103,23 @@ def quarterly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 def state_of_the_district_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     half = quarter_reported_on(_london_date(context)).half
     return dg.RunRequest(
-        run_key=f"state-of-the-district-{half.key}", partition_key=half.key, tags={"half": half.label}
+        run_key=f"state-of-the-district-{half.key}",
+        partition_key=half.key,
+        tags={"half": half.label},
+    )
+
+
+@dg.schedule(
+    cron_schedule="0 4 1 5 *",
+    job=annual_report_job,
+    execution_timezone=TIMEZONE,
+    default_status=RUNNING,
+    description="04:00 on 1 May, after the Q4 run: the annual report for the year just ended.",
+)
+def annual_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    year = quarter_reported_on(_london_date(context)).financial_year
+    return dg.RunRequest(
+        run_key=f"annual-{year.key}", partition_key=year.key, tags={"year": year.label}
     )
 
 

@@ -12,6 +12,7 @@ from pm_pipeline.district.assets import assets as district_assets
 from pm_pipeline.intake.assets import returns_intake
 from pm_pipeline.register.assets import indicator_register
 from pm_pipeline.reports.assets import (
+    annual_performance_report,
     outstanding_returns,
     quarterly_performance_report,
 )
@@ -28,6 +29,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             kpi_scorecard,
             quarterly_performance_report,
             outstanding_returns,
+            annual_performance_report,
             *benchmark_assets,
             *district_assets,
         ],
@@ -38,11 +40,13 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             automation.returns_job,
             automation.outstanding_returns_job,
             automation.state_of_the_district_job,
+            automation.annual_report_job,
         ],
         schedules=[
             automation.quarterly_schedule,
             automation.reminder_schedule,
             automation.state_of_the_district_schedule,
+            automation.annual_report_schedule,
         ],
         sensors=[automation.returns_sensor, automation.failure_alert_sensor],
         resources={**build_resources(data_dir), "lginform": lginform_resource_from_env()},

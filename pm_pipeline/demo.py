@@ -28,14 +28,30 @@ def returned_quarters(files: CouncilFiles, today: date) -> list[Quarter]:
     return sorted(found)
 
 
-def _run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, **kwargs: object) -> bool:
-    result = defs.resolve_job_def(job).execute_in_process(
-        instance=instance, raise_on_error=False, **kwargs
-    )
+def _report(job: str, result: dg.ExecuteInProcessResult) -> bool:
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         print(f"  {job} did not complete (failed: {', '.join(filter(None, failed))})")
     return result.success
+
+
+def _run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, **kwargs: object) -> bool:
+    result = defs.resolve_job_def(job).execute_in_process(
+        instance=instance, raise_on_error=False, **kwargs
+    )
+    return _report(job, result)
+
+
+def _materialize(
+    defs: dg.Definitions, keys: list[str], instance: dg.DagsterInstance, **kwargs: object
+) -> bool:
+    result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=instance,
+        asset_selection=[dg.AssetKey(k) for k in keys],
+        raise_on_error=False,
+        **kwargs,
+    )
+    return _report(", ".join(keys), result)
 
 
 def main() -> int:
@@ -49,21 +65,25 @@ def main() -> int:
         return 1
     latest = quarters[-1]
     print(f"Data directory: {files.root}\nDagster home: {instance.root_directory}")
-    print(f"1/3 Returns and checks for {quarters[0].label} to {latest.label} ...")
+    print("1/4 Register and benchmarks ...")
     ok = _run(defs, "register_job", instance)
+    ok &= _materialize(defs, ["lginform_benchmarks", "oflog_benchmarks", "benchmarks"], instance)
     if len(quarters) > 1:
-        ok &= _run(
+        print(
+            f"2/4 Returns, checks and scorecards for {quarters[0].label} to {quarters[-2].label} ..."
+        )
+        ok &= _materialize(
             defs,
-            "returns_job",
+            ["pi_returns", "quality_issues", "kpi_scorecard"],
             instance,
             tags={
                 "dagster/asset_partition_range_start": quarters[0].key,
                 "dagster/asset_partition_range_end": quarters[-2].key,
             },
         )
-    print(f"2/3 Quarterly cycle for {latest.label} ...")
+    print(f"3/4 Quarterly cycle for {latest.label} ...")
     ok &= _run(defs, "quarterly_performance_job", instance, partition_key=latest.key)
-    print("3/3 Reports due at this point of the year ...")
+    print("4/4 Reminders, and the reports due at this point of the year ...")
     ok &= _run(defs, "outstanding_returns_job", instance, partition_key=latest.key)
     for job, key in extra_runs(defs, latest):
         ok &= _run(defs, job, instance, partition_key=key)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from pm_pipeline.reports.charts import ACCENT, INK, MUTED, Chart
+from pm_pipeline.reports.charts import ACCENT, FONT, INK, MUTED, Chart, open_svg, text_width
 
 
 def _id(text: str) -> str:
@@ -26,10 +26,12 @@ def profile_chart(
 ) -> Chart:
     """Horizontal bars of percentages per category: the first series solid, the second outlined."""
     sid = _id(chart_id)
-    left, right, top, bar_h, gap = 150, 60, 30, 7, 6
-    width = 460
+    width, top, bar_h, gap = 460, 30, 9, 8
+    pairs = [" / ".join(f"{v[row]:.1f}%" for _, v in series) for row in range(len(categories))]
+    left = max((text_width(c) for c in categories), default=0) + 10
+    right = max((text_width(p, FONT - 1) for p in pairs), default=0) + 10
     row_h = bar_h * len(series) + gap
-    height = top + row_h * len(categories) + 10
+    height = top + row_h * len(categories) + 6
     high = max((v for _, values in series for v in values), default=1.0) or 1.0
     scale = (width - left - right) / high
     alt = f"{title}. " + " ".join(
@@ -39,34 +41,30 @@ def profile_chart(
         for name, values in series
     )
     styles = [f'fill="{ACCENT}"', f'fill="#fff" stroke="{INK}" stroke-width="1"']
-    parts = [
-        f'<svg role="img" aria-labelledby="{sid}-t {sid}-d" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{sid}-t">{escape(title)}</title><desc id="{sid}-d">{escape(alt)}</desc>',
-    ]
+    parts = [open_svg(sid, width, height, title, alt)]
+    x = left
     for i, (name, _) in enumerate(series):
-        x = left + i * 150
         parts.append(
-            f'<rect x="{x}" y="6" width="12" height="10" {styles[i % 2]}/>'
-            f'<text x="{x + 17}" y="15" font-size="10.5" fill="{INK}">{escape(name)}</text>'
+            f'<rect x="{x:.1f}" y="6" width="14" height="12" {styles[i % 2]}/>'
+            f'<text x="{x + 20:.1f}" y="17" font-size="{FONT}" fill="{INK}">{escape(name)}</text>'
         )
-    for row, category in enumerate(categories):
+        x += 20 + text_width(name) + 24
+    for row, (category, pair) in enumerate(zip(categories, pairs, strict=True)):
         y = top + row * row_h
+        middle = y + bar_h * len(series) / 2 + 4
         parts.append(
-            f'<text x="{left - 6}" y="{y + bar_h + 2}" text-anchor="end" font-size="10" '
+            f'<text x="{left - 6:.1f}" y="{middle:.1f}" text-anchor="end" font-size="{FONT}" '
             f'fill="{INK}">{escape(category)}</text>'
         )
         for i, (_, values) in enumerate(series):
-            value = values[row]
-            by = y + i * bar_h
             parts.append(
-                f'<rect x="{left}" y="{by}" width="{max(value * scale, 0.5):.1f}" '
+                f'<rect x="{left:.1f}" y="{y + i * bar_h}" width="{max(values[row] * scale, 0.5):.1f}" '
                 f'height="{bar_h - 1}" {styles[i % 2]}/>'
             )
         last = max(values[row] for _, values in series)
         parts.append(
-            f'<text x="{left + last * scale + 4:.1f}" y="{y + bar_h + 2}" font-size="9" '
-            f'fill="{MUTED}">{escape(" / ".join(f"{v[row]:.1f}%" for _, v in series))}</text>'
+            f'<text x="{left + last * scale + 4:.1f}" y="{middle:.1f}" font-size="{FONT - 1}" '
+            f'fill="{MUTED}">{escape(pair)}</text>'
         )
     parts.append("</svg>")
     return Chart(Markup("".join(parts)), alt)

@@ -11,7 +11,6 @@ is placed by size instead ("5th highest of 16").
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +19,7 @@ import pandas as pd
 
 from pm_pipeline.reports.wording import format_value, ordinal
 from pm_pipeline.scorecard.rules import benchmark_position
+from pm_pipeline.values import is_missing
 
 IMD = "Index of Multiple Deprivation"
 BEST, HIGHEST, MOST_DEPRIVED = "best", "highest", "most deprived"
@@ -42,10 +42,6 @@ class Figure:
     headline: bool = False  # a new release of it is news for the summary
     england_by_definition: float | None = None
     ranked_out_of: str | None = None  # the measure that says how many areas were ranked
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def series(context: pd.DataFrame, figure: Figure) -> pd.DataFrame:
@@ -92,7 +88,7 @@ def _changes(out: pd.DataFrame, figure: Figure) -> pd.DataFrame:
         for _, row in periods.iterrows():
             before = _earlier(periods, row["period_end"], figure.year_apart)
             value = None
-            if before is not None and not _missing(before["value"]) and before["value"]:
+            if before is not None and not is_missing(before["value"]) and before["value"]:
                 value = (row["value"] - before["value"]) / abs(before["value"]) * 100
             changed.append({**row.to_dict(), "value": value})
     return pd.DataFrame(changed, columns=out.columns)
@@ -124,7 +120,7 @@ class Comparison:
 
     @property
     def available(self) -> bool:
-        return not _missing(self.value)
+        return not is_missing(self.value)
 
 
 def _rank(own: float, peers: Sequence[float], descending: bool) -> int:
@@ -134,8 +130,8 @@ def _rank(own: float, peers: Sequence[float], descending: bool) -> int:
 
 def position(figure: Figure, own: float | None, peers: dict[str, float]) -> tuple:
     """(rank, count, quartile, median): DESIGN 5 for better/worse figures, else by size."""
-    values = [v for v in peers.values() if not _missing(v)]
-    if _missing(own) or not values:
+    values = [v for v in peers.values() if not is_missing(v)]
+    if is_missing(own) or not values:
         return None, None, None, None
     if figure.order == BEST and figure.polarity != "neutral":
         found = benchmark_position(own, peers, figure.polarity)
@@ -168,11 +164,11 @@ def compare(
     same = known[known["period"] == latest["period"]]
     values = dict(zip(same["area_code"], same["value"], strict=True))
     names = dict(zip(same["area_code"], same["area_name"], strict=True))
-    peers = {c: float(values[c]) for c in comparators if c in values and not _missing(values[c])}
+    peers = {c: float(values[c]) for c in comparators if c in values and not is_missing(values[c])}
     before = _earlier(own, latest["period_end"], figure.year_apart)
     rank, count, quartile, median = position(figure, float(latest["value"]), peers)
     england = next(
-        (float(v) for c, v in values.items() if c.startswith("E92") and not _missing(v)), None
+        (float(v) for c, v in values.items() if c.startswith("E92") and not is_missing(v)), None
     )
     ranked = _ranked(out_of, council, latest["period"])
     ranked_before = None if before is None else _ranked(out_of, council, before["period"])
@@ -182,14 +178,14 @@ def compare(
         period_end=latest["period_end"],
         value=float(latest["value"]),
         previous_period=None if before is None else before["period"],
-        previous_value=None if before is None or _missing(before["value"]) else float(before["value"]),
+        previous_value=None if before is None or is_missing(before["value"]) else float(before["value"]),
         peers=peers,
         peer_names={c: names[c] for c in peers},
         rank=rank,
         count=count,
         quartile=quartile,
         median=median,
-        region=None if _missing(values.get(region)) else float(values[region]),
+        region=None if is_missing(values.get(region)) else float(values[region]),
         england=england if england is not None else figure.england_by_definition,
         england_defined=england is None and figure.england_by_definition is not None,
         out_of=ranked,
@@ -223,19 +219,19 @@ QUARTILE_WORDS = {
 
 def format_figure(figure: Figure, value: float | None, out_of: float | None = None) -> str:
     """A figure in words: 52.3%, 106,150, +0.9%, "2nd of 16 (1 = most deprived)"."""
-    if _missing(value):
+    if is_missing(value):
         return "no figure"
     if figure.change:
         return f"{value:+.{figure.decimals}f}%"
     if figure.unit == "rank":
-        suffix = f" of {out_of:,.0f}" if not _missing(out_of) else ""
+        suffix = f" of {out_of:,.0f}" if not is_missing(out_of) else ""
         return f"{ordinal(round(value))}{suffix}"
     return format_value(value, figure.unit, figure.decimals)
 
 
 def format_plain(figure: Figure, value: float | None) -> str:
     """A comparator median or regional value: a rank's median is just a number."""
-    if figure.unit == "rank" and not _missing(value):
+    if figure.unit == "rank" and not is_missing(value):
         return f"{value:,.1f}".removesuffix(".0")
     return format_figure(figure, value)
 

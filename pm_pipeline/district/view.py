@@ -39,6 +39,7 @@ from pm_pipeline.reports.render import is_sample
 from pm_pipeline.reports.wording import DIRECTION_TEXT, format_value
 from pm_pipeline.scorecard import rules
 from pm_pipeline.scorecard.build import ScorecardInputs, benchmark_positions
+from pm_pipeline.values import is_missing
 from pm_pipeline.warehouse import read_table
 
 ENGLAND = "E92000001"
@@ -51,10 +52,6 @@ BENCHMARK_SOURCES = {
 }
 MOVES = {"IMPROVING": "improved", "WORSENING": "worsened", "UP": "rose", "DOWN": "fell",
          "STABLE": "held steady"}  # fmt: skip
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def report_date(half: Half) -> date:
@@ -121,7 +118,7 @@ def _compare(context: pd.DataFrame, figure: Figure, as_of: date, places: Places)
 
 def figure_row(result: Comparison) -> dict:
     f = result.figure
-    england = "—" if _missing(result.england) else format_plain(f, result.england)
+    england = "—" if is_missing(result.england) else format_plain(f, result.england)
     return {
         "key": f.key,
         "label": f.label,
@@ -129,13 +126,13 @@ def figure_row(result: Comparison) -> dict:
         "value_text": format_figure(f, result.value, result.out_of),
         "period": result.period or "",
         "previous_text": (
-            "—" if _missing(result.previous_value)
+            "—" if is_missing(result.previous_value)
             else format_figure(f, result.previous_value, result.previous_out_of)
         ),
         "previous_period": result.previous_period or "",
-        "median_text": "—" if _missing(result.median) else format_plain(f, result.median),
+        "median_text": "—" if is_missing(result.median) else format_plain(f, result.median),
         "position_text": position_text(result) or "—",
-        "region_text": "—" if _missing(result.region) else format_plain(f, result.region),
+        "region_text": "—" if is_missing(result.region) else format_plain(f, result.region),
         "england_text": england,
         "england_note": "by definition" if result.england_defined else "",
     }  # fmt: skip
@@ -366,7 +363,7 @@ def _pi_row(pi: dict, half: Half, values: dict, positions: dict, bench: pd.DataF
         "england_text": "",
         "benchmark_period": "",
     }
-    if position is not None and not _missing(position.get("rank")):
+    if position is not None and not is_missing(position.get("rank")):
         row.update(_pi_benchmark(pi, position, bench, places))
     return row
 
@@ -443,8 +440,8 @@ def benchmark_view(benchmarks: pd.DataFrame, half: Half, places: Places,
         metrics = bench[bench["source"] == source]
         for metric_id, rows_of_metric in metrics.groupby("metric_id", sort=True):
             first = rows_of_metric.iloc[0]
-            unit = str(first["unit"]) if not _missing(first["unit"]) else "rate"
-            polarity = str(first["polarity"]) if not _missing(first["polarity"]) else "neutral"
+            unit = str(first["unit"]) if not is_missing(first["unit"]) else "rate"
+            polarity = str(first["polarity"]) if not is_missing(first["polarity"]) else "neutral"
             figure = Figure(
                 key=f"{source}-{metric_id}", label=str(first["metric_name"]), dataset=source,
                 measure=str(metric_id), unit=unit, polarity=polarity,
@@ -487,7 +484,7 @@ def _change_sentence(now: Comparison) -> str:
     f = now.figure
     old = format_figure(f, now.previous_value, now.previous_out_of)
     new = format_figure(f, now.value, now.out_of)
-    if f.change or _missing(now.previous_value):
+    if f.change or is_missing(now.previous_value):
         text = f"{f.label} was {new} in {now.period}."
     elif round(now.value, f.decimals) == round(now.previous_value, f.decimals):
         text = f"{f.label} was unchanged at {new} ({now.period})."
@@ -496,11 +493,11 @@ def _change_sentence(now: Comparison) -> str:
         text = f"{f.label} {verb} from {old} ({now.previous_period}) to {new} ({now.period})."
     if now.rank is not None:
         notes = [QUARTILE_WORDS[now.quartile]] if now.quartile else []
-        if not _missing(now.median):
+        if not is_missing(now.median):
             notes.append(f"median {format_plain(f, now.median)}")
         text += f" That is the {rank_words(now.rank, f.order)} of {now.count} similar councils"
         text += f" ({'; '.join(notes)})." if notes else "."
-    if not _missing(now.england):
+    if not is_missing(now.england):
         text += f" England: {format_plain(f, now.england)}."
     return text
 

@@ -1,4 +1,4 @@
-"""Report assets: the quarterly scorecard pack and the outstanding-returns reminder list."""
+"""Report assets: the quarterly scorecard pack, the annual report and the reminder list."""
 
 import dagster as dg
 import pandas as pd
@@ -6,9 +6,10 @@ from dagster_duckdb import DuckDBResource
 
 from pm_pipeline.intake.read import read_quarter
 from pm_pipeline.metadata import markdown_table
-from pm_pipeline.periods import QUARTERLY, Quarter
+from pm_pipeline.periods import FINANCIAL_YEARLY, QUARTERLY, FinancialYear, Quarter
 from pm_pipeline.register.load import due_pis
 from pm_pipeline.register.store import read_register
+from pm_pipeline.reports.annual_report import annual_view, summary_sentence, write_annual_files
 from pm_pipeline.reports.render import is_sample, write_html
 from pm_pipeline.reports.scorecard_report import scorecard_view, write_scorecard_files
 from pm_pipeline.reports.spreadsheet import write_csv
@@ -109,5 +110,34 @@ def outstanding_returns(
             "html": dg.MetadataValue.path(str(html_path)),
             "csv": dg.MetadataValue.path(str(csv_path)),
             "by owner": dg.MetadataValue.md(markdown_table(table[["owner", "manager", "pi_id"]])),
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=FINANCIAL_YEARLY,
+    deps=["kpi_scorecard"],
+    group_name="reports",
+    kinds={"html", "xlsx"},
+    owners=["team:performance"],
+    description=(
+        "reports/<YYYY-YY>/annual_performance_report.html and .xlsx: each PI's outturn for the "
+        "financial year against its target, quarter by quarter, the annual-only PIs, "
+        "year-on-year direction, benchmark position and the year's exceptions."
+    ),
+)
+def annual_performance_report(
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    year = FinancialYear.from_key(context.partition_key)
+    with warehouse.get_connection() as conn:
+        register = read_register(conn)
+        view = annual_view(conn, year, register)
+    paths = write_annual_files(council_files.reports_dir / year.folder, view)
+    return dg.MaterializeResult(
+        metadata={
+            "html": dg.MetadataValue.path(str(paths["html"])),
+            "xlsx": dg.MetadataValue.path(str(paths["xlsx"])),
+            "summary": dg.MetadataValue.md(summary_sentence(view)),
         }
     )

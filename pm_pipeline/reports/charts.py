@@ -3,6 +3,9 @@
 Written as plain SVG rather than through a plotting library: the charts are a few dozen
 shapes, they must carry `<title>`/`<desc>` and RAG shapes for screen readers and print, and
 they render identically in the browser and in WeasyPrint's PDF without a 40 MB dependency.
+
+Text is 12px in the chart's own coordinates: the page scales a chart to its column (CSS
+`width: 100%`), so it stays readable from a phone (about 10px) to a desktop (about 13px).
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from pm_pipeline.reports.wording import format_value, rag_label
+from pm_pipeline.values import is_missing
 
 INK, MUTED, LINE, ACCENT = "#0b0c0c", "#484949", "#b1b4b6", "#1d3b5e"
 RAG_FILL = {"GREEN": "#00703c", "AMBER": "#b58800", "RED": "#b10e1e"}
+PEER_FILL = "#8eaacc"
+FONT = 12
 
 
 @dataclass(frozen=True)
@@ -30,31 +36,52 @@ def _id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower()
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def text_width(text: str, size: float = FONT, bold: bool = False) -> float:
+    """A generous estimate of the width of `text` in Arial: enough to lay labels out clear."""
+    return len(text) * size * (0.63 if bold else 0.58)
+
+
+def open_svg(sid: str, width: float, height: float, title: str, alt: str) -> str:
+    """The opening of an accessible chart: an image named by its title, described by `alt`."""
+    return (
+        f'<svg role="img" aria-labelledby="{sid}-t {sid}-d" width="{width:.0f}" '
+        f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title id="{sid}-t">{escape(title)}</title>'
+        f'<desc id="{sid}-d">{escape(alt)}</desc>'
+    )
 
 
 def _marker(x: float, y: float, rag: str | None) -> str:
     fill = RAG_FILL.get(rag or "", "#fff")
     stroke = f'stroke="{INK}" stroke-width="1.2"'
     if rag == "GREEN":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{fill}" {stroke}/>'
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" {stroke}/>'
     if rag == "AMBER":
-        pts = f"{x:.1f},{y - 5.5:.1f} {x + 5.5:.1f},{y + 4.5:.1f} {x - 5.5:.1f},{y + 4.5:.1f}"
+        pts = f"{x:.1f},{y - 6:.1f} {x + 6:.1f},{y + 5:.1f} {x - 6:.1f},{y + 5:.1f}"
         return f'<polygon points="{pts}" fill="{fill}" {stroke}/>'
     if rag == "RED":
-        return f'<rect x="{x - 4.5:.1f}" y="{y - 4.5:.1f}" width="9" height="9" fill="{fill}" {stroke}/>'
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#fff" {stroke}/>'
+        return (
+            f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{fill}" {stroke}/>'
+        )
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#fff" {stroke}/>'
 
 
-def _nice_range(values: Sequence[float]) -> tuple[float, float]:
+def _ticks(values: Sequence[float], whole: bool) -> tuple[list[float], int]:
+    """Three to five round axis values (1, 2, 2.5 or 5 times a power of ten apart) spanning
+    `values`, and the decimal places they need; `whole` keeps steps of at least 1."""
     low, high = min(values), max(values)
     if low == high:
         pad = abs(low) * 0.1 or 1.0
-        return low - pad, high + pad
-    pad = (high - low) * 0.12
-    low = 0.0 if low >= 0 and low - pad < 0 else low - pad
-    return low, high + pad
+        low, high = low - pad, high + pad
+    raw = (high - low) / 3
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * 0.999)
+    if whole:
+        step = max(step, 1.0)
+    start = math.floor(low / step + 1e-9) * step
+    count = math.ceil((high - start) / step - 1e-9)
+    places = next((p for p in range(4) if abs(round(step, p) - step) < 1e-9), 3)
+    return [round(start + i * step, places) for i in range(count + 1)], places
 
 
 def trend_chart(
@@ -65,46 +92,46 @@ def trend_chart(
     decimals: int,
 ) -> Chart:
     """Values by period (label, value, rag, target) as a line with RAG-shaped markers."""
-    width, height, left, right, top, bottom = 380, 170, 58, 22, 14, 34
-    values = [v for _, v, _, _ in points if not _missing(v)]
-    targets = [t for *_, t in points if not _missing(t)]
+    width, height, top, bottom, inset = 400, 200, 12, 40, 12
+    values = [v for _, v, _, _ in points if not is_missing(v)]
+    targets = [t for *_, t in points if not is_missing(t)]
     fmt = lambda v: format_value(v, unit, decimals)  # noqa: E731
     alt_values = "; ".join(
-        f"{label}: {fmt(v) if not _missing(v) else 'no figure'}"
+        f"{label}: {fmt(v) if not is_missing(v) else 'no figure'}"
         + (f" ({rag_label(rag)})" if rag in RAG_FILL else "")
-        + (f", target {fmt(t)}" if not _missing(t) else "")
+        + (f", target {fmt(t)}" if not is_missing(t) else "")
         for label, v, rag, t in points
     )
-    alt = f"{title}, last {len(points)} quarters. {alt_values}."
+    periods = "quarters" if all(" Q" in label for label, *_ in points) else "periods"
+    alt = f"{title}, last {len(points)} {periods}. {alt_values}."
     sid = _id(chart_id)
     if not values:
         svg = (
-            f'<svg role="img" aria-labelledby="{sid}-t {sid}-d" width="{width}" height="60" '
-            f'viewBox="0 0 {width} 60"><title id="{sid}-t">{escape(title)}</title>'
-            f'<desc id="{sid}-d">{escape(alt)}</desc><text x="8" y="34" fill="{MUTED}" '
-            'font-size="12">No figures to chart yet.</text></svg>'
+            open_svg(sid, width, 60, title, alt)
+            + f'<text x="8" y="34" fill="{MUTED}" font-size="{FONT}">No figures to chart yet.'
+            "</text></svg>"
         )
         return Chart(Markup(svg), alt)
-    low, high = _nice_range(values + targets)
-    plot_w, plot_h = width - left - right, height - top - bottom
+    ticks, places = _ticks(values + targets, whole=unit == "count" or int(decimals) == 0)
+    tick_text = [format_value(t, unit, min(places, int(decimals))) for t in ticks]
+    left = max(text_width(t) for t in tick_text) + 10
+    right = text_width("target") + 14 if targets else 14
+    low, high = ticks[0], ticks[-1]
+    plot_w, plot_h = width - left - right - 2 * inset, height - top - bottom
     step = plot_w / max(len(points) - 1, 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:
-        return left + i * step, top + plot_h - (v - low) / (high - low) * plot_h
+        return left + inset + i * step, top + plot_h - (v - low) / (high - low) * plot_h
 
-    parts = [
-        f'<svg role="img" aria-labelledby="{sid}-t {sid}-d" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{sid}-t">{escape(title)}</title><desc id="{sid}-d">{escape(alt)}</desc>',
-    ]
-    for tick in (low, (low + high) / 2, high):
+    parts = [open_svg(sid, width, height, title, alt)]
+    for tick, text in zip(ticks, tick_text, strict=True):
         _, y = xy(0, tick)
         parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{LINE}"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10" '
-            f'fill="{MUTED}">{escape(fmt(tick))}</text>'
+            f'<line x1="{left:.1f}" x2="{width - right:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{LINE}"/><text x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end" '
+            f'font-size="{FONT}" fill="{MUTED}">{escape(text)}</text>'
         )
-    target_path = [xy(i, t) for i, (*_, t) in enumerate(points) if not _missing(t)]
+    target_path = [xy(i, t) for i, (*_, t) in enumerate(points) if not is_missing(t)]
     if target_path:
         d = " ".join(
             f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(target_path)
@@ -114,29 +141,32 @@ def trend_chart(
         )
         tx, ty = target_path[-1]
         parts.append(
-            f'<text x="{tx:.1f}" y="{ty - 6:.1f}" text-anchor="end" font-size="10" '
-            f'fill="{MUTED}">target</text>'
+            f'<text x="{tx + 10:.1f}" y="{ty + 4:.1f}" font-size="{FONT}" fill="{MUTED}">'
+            "target</text>"
         )
-    line = [(i, v) for i, (_, v, _, _) in enumerate(points) if not _missing(v)]
+    line = [(i, v) for i, (_, v, _, _) in enumerate(points) if not is_missing(v)]
     d = " ".join(
         f"{'M' if n == 0 else 'L'}{xy(i, v)[0]:.1f},{xy(i, v)[1]:.1f}"
         for n, (i, v) in enumerate(line)
     )
     parts.append(f'<path d="{d}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
+    first_q1 = next(
+        (i for i, (label, *_) in enumerate(points) if label.endswith(" Q1")), len(points)
+    )
     for i, (label, v, rag, _) in enumerate(points):
         x, _ = xy(i, low)
         year, _, quarter = label.rpartition(" ")  # "2025/26 Q1"; annual labels are just "2025/26"
-        anchor = "end" if i == len(points) - 1 and len(points) > 1 else "middle"
         parts.append(
-            f'<text x="{x:.1f}" y="{height - 18}" text-anchor="{anchor}" font-size="9.5" '
+            f'<text x="{x:.1f}" y="{height - 22}" text-anchor="middle" font-size="{FONT}" '
             f'fill="{MUTED}">{escape(quarter)}</text>'
         )
-        if year and (i == 0 or quarter == "Q1"):
+        clear = first_q1 * step > text_width(year) + 6
+        if year and (quarter == "Q1" or (i == 0 and clear)):
             parts.append(
-                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="{anchor}" font-size="9.5" '
+                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" font-size="{FONT}" '
                 f'fill="{MUTED}">{escape(year)}</text>'
             )
-        if not _missing(v):
+        if not is_missing(v):
             parts.append(_marker(*xy(i, v), rag))
     parts.append("</svg>")
     return Chart(Markup("".join(parts)), alt)
@@ -153,9 +183,14 @@ def peer_chart(
     """Horizontal bars, best first; this council's bar is hatched and labelled, not just coloured."""
     fmt = lambda v: format_value(v, unit, decimals)  # noqa: E731
     sid = _id(chart_id)
-    row_h, left, right, top = 16, 170, 70, 8
-    width = 440
-    height = top + row_h * len(bars) + 24
+    labels = [(f"{name} (us)" if own else name)[:34] for name, _, own in bars]
+    texts = [fmt(v) for _, v, _ in bars]
+    width, row_h, top = 460, 20, 6
+    left = max(text_width(label, bold=own) for label, (*_, own) in zip(labels, bars, strict=True))
+    left += 10
+    right = max(text_width(t, bold=True) for t in texts) + 12
+    bottom = top + row_h * len(bars)
+    height = bottom + (24 if median is not None else 6)
     high = max([b[1] for b in bars] + [median or 0]) or 1.0
     scale = (width - left - right) / high
     alt = f"{title}. " + "; ".join(
@@ -165,33 +200,38 @@ def peer_chart(
     if median is not None:
         alt += f". Comparator median {fmt(median)}."
     parts = [
-        f'<svg role="img" aria-labelledby="{sid}-t {sid}-d" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{sid}-t">{escape(title)}</title><desc id="{sid}-d">{escape(alt)}</desc>',
+        open_svg(sid, width, height, title, alt),
         f'<defs><pattern id="{sid}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{ACCENT}"/>'
         '<line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2"/></pattern></defs>',
     ]
-    for i, (name, value, own) in enumerate(bars):
+    values = []
+    for i, ((_, value, own), label, text) in enumerate(zip(bars, labels, texts, strict=True)):
         y = top + i * row_h
-        label = f"{name} (us)" if own else name
         weight = ' font-weight="bold"' if own else ""
-        fill = f"url(#{sid}-hatch)" if own else "#8eaacc"
+        fill = f"url(#{sid}-hatch)" if own else PEER_FILL
+        bar_w = max(value * scale, 1)
         parts.append(
-            f'<text x="{left - 6}" y="{y + 11}" text-anchor="end" font-size="10.5" '
-            f'fill="{INK}"{weight}>{escape(label[:30])}</text>'
-            f'<rect x="{left}" y="{y + 2}" width="{max(value * scale, 1):.1f}" height="{row_h - 5}" '
-            f'fill="{fill}" stroke="{INK}" stroke-width="{1.5 if own else 0.5}"/>'
-            f'<text x="{left + max(value * scale, 1) + 4:.1f}" y="{y + 11}" font-size="10" '
-            f'fill="{INK}"{weight}>{escape(fmt(value))}</text>'
+            f'<text x="{left - 6:.1f}" y="{y + 14}" text-anchor="end" font-size="{FONT}" '
+            f'fill="{INK}"{weight}>{escape(label)}</text>'
+            f'<rect x="{left:.1f}" y="{y + 3}" width="{bar_w:.1f}" height="{row_h - 6}" '
+            f'fill="{fill}" stroke="{INK}" stroke-width="{2 if own else 1}"/>'
+        )
+        values.append(  # on a white ground, so the median line never runs through a figure
+            f'<rect x="{left + bar_w + 2:.1f}" y="{y + 2}" width="{text_width(text, bold=own) + 4:.1f}" '
+            f'height="{row_h - 4}" fill="#fff"/>'
+            f'<text x="{left + bar_w + 4:.1f}" y="{y + 14}" font-size="{FONT}" '
+            f'fill="{INK}"{weight}>{escape(text)}</text>'
         )
     if median is not None:
         x = left + median * scale
-        bottom = top + row_h * len(bars)
+        label = f"median {fmt(median)}"
+        lx = min(max(x, left + text_width(label) / 2), width - text_width(label) / 2)
         parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom}" stroke="{INK}" '
-            f'stroke-dasharray="4 3"/><text x="{x:.1f}" y="{bottom + 14}" text-anchor="middle" '
-            f'font-size="10" fill="{INK}">median {escape(fmt(median))}</text>'
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom + 4}" stroke="{INK}" '
+            f'stroke-width="1.5" stroke-dasharray="4 3"/><text x="{lx:.1f}" y="{bottom + 18}" '
+            f'text-anchor="middle" font-size="{FONT}" fill="{INK}">{escape(label)}</text>'
         )
+    parts.extend(values)
     parts.append("</svg>")
     return Chart(Markup("".join(parts)), alt)

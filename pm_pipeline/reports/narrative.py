@@ -6,11 +6,11 @@ councils (top quartile) in 2025/26." The rules for wording live here and only he
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from pm_pipeline.periods import Quarter
 from pm_pipeline.reports.wording import format_value, ordinal
+from pm_pipeline.values import is_missing
 
 QUARTILE_WORDS = {
     1: "top quartile",
@@ -19,10 +19,6 @@ QUARTILE_WORDS = {
     4: "bottom quartile",
 }
 TYPE_WORDS = {"contextual": "contextual", "place": "place-based"}
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def period_words(quarter: Quarter, earlier: Quarter, annual: bool) -> tuple[str, str]:
@@ -40,7 +36,7 @@ def _movement(row: Mapping, quarter: Quarter, fmt) -> str:
     now_words, before_words = period_words(quarter, earlier, annual)
     value, before = row["value"], row["previous_value"]
     title = row["title"]
-    if _missing(before):
+    if is_missing(before):
         return (
             f"{title} was {fmt(value)} in {now_words}; there is no earlier figure to compare with"
         )
@@ -58,7 +54,7 @@ def _target(row: Mapping, fmt, year_label: str) -> str:
     rag, target = row["rag"], row["target"]
     if row["type"] in TYPE_WORDS:
         return f"There is no target for this {TYPE_WORDS[row['type']]} indicator."
-    if _missing(target):
+    if is_missing(target):
         return f"No target has been set for {year_label}."
     higher = row["polarity"] == "higher_is_better"
     if rag == "GREEN":
@@ -73,7 +69,7 @@ def _target(row: Mapping, fmt, year_label: str) -> str:
 
 
 def _benchmark(row: Mapping) -> str:
-    if _missing(row.get("rank")) or _missing(row.get("comparator_count")):
+    if is_missing(row.get("rank")) or is_missing(row.get("comparator_count")):
         return ""
     quartile = QUARTILE_WORDS.get(int(row["quartile"]), "")
     return (
@@ -88,7 +84,7 @@ def pi_story(row: Mapping, quarter: Quarter) -> str:
     def fmt(value: float) -> str:
         return format_value(value, row["unit"], row.get("decimals"))
 
-    if _missing(row["value"]):
+    if is_missing(row["value"]):
         if row["status"] == "unavailable":
             reason = (row.get("note") or "").strip().rstrip(".")
             return (

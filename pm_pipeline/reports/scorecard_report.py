@@ -6,7 +6,6 @@ template only lays them out. The same view feeds the HTML, the PDF and the sprea
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from pathlib import Path
 
@@ -28,15 +27,12 @@ from pm_pipeline.reports.wording import (
 from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.tabular import FileProblem, clean_text, read_table_file
+from pm_pipeline.values import is_missing
 from pm_pipeline.warehouse import read_table
 
 CHART_QUARTERS = 8
 RAG_ORDER = ["RED", "AMBER", "GREEN", "NO_DATA", "NO_TARGET"]
 DIRECTION_ORDER = ["IMPROVING", "STABLE", "WORSENING", "UP", "DOWN", "NO_COMPARISON"]
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def read_commentary(folder: Path, quarter: Quarter, known: set[str]) -> tuple[dict, list[str]]:
@@ -104,7 +100,7 @@ def _trend(
 def _peers(
     pi: dict, row: dict, benchmarks: pd.DataFrame, register: Register
 ) -> charts.Chart | None:
-    if _missing(row.get("rank")) or benchmarks.empty:
+    if is_missing(row.get("rank")) or benchmarks.empty:
         return None
     metric = pi["lginform_metric"] if row["benchmark_source"] == "lginform" else pi["oflog_metric"]
     names = dict(
@@ -144,11 +140,11 @@ def scorecard_view(
     history = _history(conn, quarter)
     benchmarks = read_table(conn, "benchmarks")
     pis = register.indicators.set_index("pi_id", drop=False)
-    values = {(r.period, r.pi_id): r.value for r in history.itertuples() if not _missing(r.value)}
+    values = {(r.period, r.pi_id): r.value for r in history.itertuples() if not is_missing(r.value)}
     targets = {
         (r.pi_id, r.financial_year): (
             r.target,
-            None if _missing(r.amber_threshold) else r.amber_threshold,
+            None if is_missing(r.amber_threshold) else r.amber_threshold,
         )
         for r in register.targets.itertuples()
     }
@@ -166,7 +162,7 @@ def scorecard_view(
         entry = {
             **row,
             "value_text": fmt(row["value"]),
-            "target_text": "" if _missing(row["target"]) else fmt(row["target"]),
+            "target_text": "" if is_missing(row["target"]) else fmt(row["target"]),
             "previous_text": fmt(row["previous_value"]),
             "last_year_text": fmt(row["last_year_value"]),
             "story": narrative.pi_story(row, quarter),
@@ -177,14 +173,14 @@ def scorecard_view(
             ),
             "position_text": (
                 ""
-                if _missing(row["rank"])
+                if is_missing(row["rank"])
                 else f"{int(row['rank'])} of {int(row['comparator_count'])}, "
                 f"{narrative.QUARTILE_WORDS[int(row['quartile'])]} ({row['benchmark_period']})"
             ),
             "median_text": ""
-            if _missing(row["comparator_median"])
+            if is_missing(row["comparator_median"])
             else fmt(row["comparator_median"]),
-            "best_text": "" if _missing(row["comparator_best"]) else fmt(row["comparator_best"]),
+            "best_text": "" if is_missing(row["comparator_best"]) else fmt(row["comparator_best"]),
             "trend": _trend(pi, quarter, values, targets, register),
             "peers": _peers(pi, row, benchmarks, register),
             "service": pi["service"],

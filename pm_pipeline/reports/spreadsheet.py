@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.values import is_missing
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,9 +28,7 @@ def neutralise(value: object) -> object:
 
 
 def _plain(value: object) -> object:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if value is pd.NaT:
+    if is_missing(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):
         return value.item()

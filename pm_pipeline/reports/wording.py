@@ -6,7 +6,7 @@ never relies on colour alone.
 
 from __future__ import annotations
 
-import math
+from pm_pipeline.values import is_missing
 
 RAG_TEXT = {
     "GREEN": ("Green", "On or better than target", "✓"),
@@ -25,15 +25,11 @@ DIRECTION_TEXT = {
 }
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def format_value(value: float | None, unit: str, decimals: int | None = None) -> str:
     """A figure in its unit: 52.3%, 1,234, 18.5 days, £1.02m, £45,300."""
-    if _missing(value):
+    if is_missing(value):
         return "no figure"
-    places = 1 if decimals is None or _missing(decimals) else int(decimals)
+    places = 1 if decimals is None or is_missing(decimals) else int(decimals)
     if unit == "percent":
         return f"{value:,.{places}f}%"
     if unit == "gbp":

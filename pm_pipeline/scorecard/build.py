@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,6 +9,7 @@ import pandas as pd
 from pm_pipeline.periods import Quarter
 from pm_pipeline.register.load import Council, due_pis
 from pm_pipeline.scorecard import rules
+from pm_pipeline.values import is_missing
 from pm_pipeline.warehouse import TABLES
 
 HISTORY_QUARTERS = 12  # three years: trend charts, annual PIs' history, exception rules
@@ -27,7 +27,7 @@ class ScorecardInputs:
 
 
 def _nan_to_none(value: object) -> object:
-    return None if isinstance(value, float) and math.isnan(value) else value
+    return None if is_missing(value) else value
 
 
 class _Scorer:

@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pm_pipeline.values import is_missing
+
 SCORED_TYPES = frozenset({"kpi", "service", "management"})
 
 GREEN, AMBER, RED, NO_TARGET, NO_DATA = "GREEN", "AMBER", "RED", "NO_TARGET", "NO_DATA"
@@ -24,10 +26,6 @@ IMPROVING, WORSENING, STABLE, UP, DOWN, NO_COMPARISON = (
 RAG_LEVEL = {GREEN: 2, AMBER: 1, RED: 0}
 
 
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def round_at(value: float, decimals: int) -> float:
     """Round half away from zero, as people (and Excel) do: 2.25 -> 2.3 at one decimal."""
     scale = 10 ** int(decimals)
@@ -40,7 +38,7 @@ def amber_threshold(
     target: float, polarity: str, tolerance_pct: float, explicit: float | None = None
 ) -> float:
     """The amber threshold: explicit if given, else target × (1 ∓ tolerance) by polarity."""
-    if not _missing(explicit):
+    if not is_missing(explicit):
         return float(explicit)
     tol = tolerance_pct / 100
     return target * (1 - tol) if polarity == "higher_is_better" else target * (1 + tol)
@@ -56,9 +54,9 @@ def rag(
     explicit_amber: float | None = None,
 ) -> str:
     """RED/AMBER/GREEN against target at the PI's rounding; NO_TARGET; NO_DATA."""
-    if pi_type not in SCORED_TYPES or _missing(target) or polarity == "neutral":
+    if pi_type not in SCORED_TYPES or is_missing(target) or polarity == "neutral":
         return NO_TARGET
-    if _missing(value):
+    if is_missing(value):
         return NO_DATA
     threshold = amber_threshold(target, polarity, tolerance_pct, explicit_amber)
     v, t, a = (round_at(x, decimals) for x in (value, target, threshold))
@@ -75,7 +73,7 @@ def direction(
     stable_band_pct: float,
 ) -> str:
     """Direction of travel: change = (value − before) / |before|, stable within the band."""
-    if _missing(value) or _missing(before):
+    if is_missing(value) or is_missing(before):
         return NO_COMPARISON
     v, b = round_at(value, decimals), round_at(before, decimals)
     if b == 0:  # any move from zero is a move (DESIGN 5)
@@ -109,8 +107,8 @@ def benchmark_position(
     `comparator_values` excludes this council; missing values are left out of the group.
     Median and best are of the comparators alone. No position for neutral PIs or no value.
     """
-    peers = [float(v) for v in comparator_values.values() if not _missing(v)]
-    if _missing(own_value) or polarity == "neutral" or not peers:
+    peers = [float(v) for v in comparator_values.values() if not is_missing(v)]
+    if is_missing(own_value) or polarity == "neutral" or not peers:
         return None
     own = float(own_value)
     if polarity == "higher_is_better":
@@ -165,7 +163,12 @@ SOFT_TARGET_MARGIN = 2  # × the amber tolerance
 
 
 def beats_by_wide_margin(score: QuarterScore) -> bool:
-    if score.rag != GREEN or _missing(score.value) or _missing(score.target) or not score.target:
+    if (
+        score.rag != GREEN
+        or is_missing(score.value)
+        or is_missing(score.target)
+        or not score.target
+    ):
         return False
     margin = (score.value - score.target) / abs(score.target)
     if score.polarity == "lower_is_better":

@@ -1,0 +1,137 @@
+"""The annual report's outturns, the team's commentary overriding the generated story, and
+restated figures, on a hand-made council run through Dagster."""
+
+import dagster as dg
+import pytest
+from openpyxl import load_workbook
+
+from pm_pipeline.periods import FinancialYear, Quarter
+from pm_pipeline_tests.council import Council, good_row, pi, run_job, write_csv
+
+pytestmark = pytest.mark.xdist_group("dagster")
+
+YEAR = FinancialYear(2025)
+QUARTERS = FinancialYear(2024).quarters + YEAR.quarters
+VALUES = {  # KPI-1 is a percentage (outturn = Q4), CNT-1 a count (outturn = total), ANN-1 annual
+    "KPI-1": [40, 42, 44, 46, 47, 49, 50, 52],
+    "CNT-1": [10, 10, 10, 10, 12, 14, 9, 11],
+}
+ANNUAL = {Quarter(2024, 4): 3900, Quarter(2025, 4): 3600}
+
+
+@pytest.fixture
+def council_run(data_dir):
+    council = Council(
+        data_dir,
+        indicators=[
+            pi("KPI-1", "Recycling rate"),
+            pi("CNT-1", "Homes delivered", type_="service", unit="count", decimals=0),
+            pi(
+                "ANN-1",
+                "Carbon emissions",
+                type_="management",
+                unit="count",
+                decimals=0,
+                polarity="lower_is_better",
+                frequency="annual",
+                theme="Place",
+            ),
+        ],
+        targets=[
+            ("KPI-1", "2024/25", 45, ""),
+            ("KPI-1", "2025/26", 50, ""),
+            ("CNT-1", "2025/26", 11, ""),
+            ("ANN-1", "2025/26", 3700, ""),
+        ],
+    ).write()
+    for n, quarter in enumerate(QUARTERS):
+        rows = [good_row(pid, quarter, series[n]) for pid, series in VALUES.items()]
+        if quarter in ANNUAL:
+            rows.append(good_row("ANN-1", quarter, ANNUAL[quarter]))
+        council.returns(quarter, "returns.csv", rows)
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    from pm_pipeline.definitions import build_defs
+
+    history = (
+        build_defs(data_dir)
+        .resolve_implicit_global_asset_job_def()
+        .execute_in_process(
+            instance=instance,
+            asset_selection=[
+                dg.AssetKey(k) for k in ("pi_returns", "quality_issues", "kpi_scorecard")
+            ],
+            tags={
+                "dagster/asset_partition_range_start": QUARTERS[0].key,
+                "dagster/asset_partition_range_end": QUARTERS[-1].key,
+            },
+        )
+    )
+    assert history.success
+    return data_dir, instance, council
+
+
+def test_annual_report_outturns_against_targets(council_run):
+    data_dir, instance, _ = council_run
+    assert run_job(data_dir, "annual_report_job", YEAR.key, instance=instance).success
+    folder = data_dir / "reports" / YEAR.folder
+    sheet = load_workbook(folder / "annual_performance_report.xlsx")["Outturns"]
+    header = [c.value for c in sheet[3]]
+    rows = {
+        r[0]: dict(zip(header, r, strict=True))
+        for r in sheet.iter_rows(min_row=4, values_only=True)
+    }
+    assert rows["KPI-1"]["Outturn"] == 52 and rows["KPI-1"]["Target"] == 50
+    assert (
+        rows["KPI-1"]["RAG"] == "Green" and rows["KPI-1"]["Direction vs last year"] == "Improving"
+    )
+    assert [rows["KPI-1"][q] for q in ("Q1", "Q2", "Q3", "Q4")] == [47, 49, 50, 52]
+    assert rows["CNT-1"]["Outturn"] == 46 and rows["CNT-1"]["Target"] == 44  # 4 × 11 a quarter
+    assert (
+        rows["CNT-1"]["Last year"] == 40 and rows["CNT-1"]["Direction vs last year"] == "Improving"
+    )
+    assert rows["ANN-1"]["Outturn"] == 3600 and rows["ANN-1"]["RAG"] == "Green"  # below 3,700
+    assert rows["ANN-1"]["Last year"] == 3900
+    html = (folder / "annual_performance_report.html").read_text()
+    assert "Annual performance report: 2025/26" in html
+    assert "Indicators reported once a year" in html and "Carbon emissions" in html
+    assert "In 2025/26, 3 of the 3 indicators with a target met it" in html
+
+
+def test_team_commentary_replaces_the_generated_story(council_run):
+    data_dir, instance, _ = council_run
+    q4 = YEAR.quarters[-1]
+    write_csv(
+        data_dir / "commentary" / f"{q4.folder}.csv",
+        ["pi_id", "commentary", "author"],
+        [["kpi-1", "Garden waste <b>returned</b> in March.", "Jo Bloggs"]],
+    )
+    assert run_job(data_dir, "quarterly_performance_job", q4.key, instance=instance).success
+    html = (data_dir / "reports" / q4.folder / "kpi_scorecard.html").read_text()
+    assert (
+        "Performance team's commentary (Jo Bloggs):</strong> Garden waste &lt;b&gt;returned" in html
+    )
+    assert "Recycling rate rose to 52.0%" not in html
+    assert (
+        "Homes delivered rose to 11 in Q4 from 9 in Q3" in html
+    )  # others keep the generated story
+
+
+def test_a_corrected_return_is_shown_as_restated(council_run):
+    data_dir, instance, council = council_run
+    q4 = YEAR.quarters[-1]
+    rows = [good_row(pid, q4, series[-1]) for pid, series in VALUES.items()]
+    rows[0][2] = 53.5  # KPI-1 corrected from 52.0
+    rows.append(good_row("ANN-1", q4, ANNUAL[q4]))
+    council.returns(q4, "returns.csv", rows)
+    assert run_job(data_dir, "quarterly_performance_job", q4.key, instance=instance).success
+    html = (data_dir / "reports" / q4.folder / "kpi_scorecard.html").read_text()
+    assert "this figure was first reported as 52.0% and has since been corrected to 53.5%" in html
+    sheet = load_workbook(data_dir / "reports" / q4.folder / "kpi_scorecard.xlsx")["Scorecard"]
+    header = [c.value for c in sheet[3]]
+    kpi = next(
+        dict(zip(header, r, strict=True))
+        for r in sheet.iter_rows(min_row=4, values_only=True)
+        if r[0] == "KPI-1"
+    )
+    assert kpi["Restated"] == "Restated" and kpi["First reported value"] == "52.0%"
