@@ -24,7 +24,9 @@ LOAD = (
 def load_time(runs: int = 5) -> tuple[float, bool]:
     times, imported = [], False
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", LOAD], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", LOAD], capture_output=True, text=True, check=True
+        )
         seconds, gx = out.stdout.split()
         times.append(float(seconds))
         imported |= gx == "True"

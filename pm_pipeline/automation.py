@@ -24,10 +24,11 @@ quarterly_performance_job = dg.define_asset_job(
         "quality_issues",
         "kpi_scorecard",
         "quarterly_performance_report",
+        "quarterly_report_pdf",
     )
     | dg.AssetSelection.groups("benchmarks"),
     description="The whole quarterly cycle for one quarter: register, returns and their checks, "
-    "benchmarks, scorecard and report.",
+    "benchmarks, scorecard and the report (HTML, Excel, PDF).",
 )
 register_job = dg.define_asset_job(
     "register_job",

@@ -15,6 +15,7 @@ from pm_pipeline.reports.assets import (
     annual_performance_report,
     outstanding_returns,
     quarterly_performance_report,
+    quarterly_report_pdf,
 )
 from pm_pipeline.resources import build_resources
 from pm_pipeline.scorecard.assets import kpi_scorecard
@@ -28,6 +29,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             returns_intake,
             kpi_scorecard,
             quarterly_performance_report,
+            quarterly_report_pdf,
             outstanding_returns,
             annual_performance_report,
             *benchmark_assets,

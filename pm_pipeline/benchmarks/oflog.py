@@ -195,13 +195,25 @@ def _long_row(cells: Mapping[str, str], where: Callable) -> tuple[dict, list[str
     return row, problems
 
 
+def _noted_rows(sheet: Sheet, file: str) -> dict[int, list[str]]:
+    """Rows the reader could not take at face value (hidden, merged, split by a comma)."""
+    return {
+        row: [f"{_where(file, row, sheet.column_name(n.column))}: {n.sentence()}" for n in notes]
+        for row, notes in sheet.notes.items()
+    }
+
+
 def parse_sheet(sheet: Sheet, file: str) -> pd.DataFrame:
     """One sheet's rows in the long benchmarks layout; OflogError lists every bad cell."""
     layout = detect_layout(sheet, file)
     value_column = "Value" if layout == PROTOTYPE else "value"
     build = _prototype_row if layout == PROTOTYPE else _long_row
     rows, problems = [], []
+    noted = _noted_rows(sheet, file)
     for excel_row, record in sheet.records():
+        if excel_row in noted:
+            problems += noted[excel_row]
+            continue
         cells = {k: clean_text(v) for k, v in record.items()}
 
         def where(column: str, excel_row: int = excel_row) -> str:

@@ -26,10 +26,11 @@ def profile_chart(
 ) -> Chart:
     """Horizontal bars of percentages per category: the first series solid, the second outlined."""
     sid = _id(chart_id)
-    width, top, bar_h, gap = 460, 30, 9, 8
+    top, bar_h, gap = 30, 9, 8
     pairs = [" / ".join(f"{v[row]:.1f}%" for _, v in series) for row in range(len(categories))]
     left = max((text_width(c) for c in categories), default=0) + 10
     right = max((text_width(p, FONT - 1) for p in pairs), default=0) + 10
+    width = left + 240 + right
     row_h = bar_h * len(series) + gap
     height = top + row_h * len(categories) + 6
     high = max((v for _, values in series for v in values), default=1.0) or 1.0
@@ -45,8 +46,8 @@ def profile_chart(
     x = left
     for i, (name, _) in enumerate(series):
         parts.append(
-            f'<rect x="{x:.1f}" y="6" width="14" height="12" {styles[i % 2]}/>'
-            f'<text x="{x + 20:.1f}" y="17" font-size="{FONT}" fill="{INK}">{escape(name)}</text>'
+            f'<rect x="{x:.1f}" y="6" width="14" height="13" {styles[i % 2]}/>'
+            f'<text x="{x + 20:.1f}" y="18" font-size="{FONT}" fill="{INK}">{escape(name)}</text>'
         )
         x += 20 + text_width(name) + 24
     for row, (category, pair) in enumerate(zip(categories, pairs, strict=True)):
@@ -58,7 +59,8 @@ def profile_chart(
         )
         for i, (_, values) in enumerate(series):
             parts.append(
-                f'<rect x="{left:.1f}" y="{y + i * bar_h}" width="{max(values[row] * scale, 0.5):.1f}" '
+                f'<rect class="mark" data-value="{values[row]:.1f}%" x="{left:.1f}" '
+                f'y="{y + i * bar_h}" width="{max(values[row] * scale, 0.5):.1f}" '
                 f'height="{bar_h - 1}" {styles[i % 2]}/>'
             )
         last = max(values[row] for _, values in series)

@@ -5,12 +5,13 @@ Each expectation carries its rule name in `meta`; the failing row indexes GX rep
 (its folder, entry window, whether it is report-ready) is a column of the validation frame, so
 one validation covers every quarter a run reads: a backfill of forty quarters costs one GX
 context and one suite, not forty. Great Expectations costs seconds to import, so it is imported
-inside `run_suite`, and this module is only imported from inside the intake step — never when
+inside `run_suites`, and this module is only imported from inside the intake step — never when
 Dagster loads the code location.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 from collections import defaultdict
@@ -25,7 +26,7 @@ from pm_pipeline.periods import Quarter
 from pm_pipeline.quality.rules import ERROR, RETURN_RULES, RULES, Issue
 from pm_pipeline.register.load import due_pis
 
-PLACEHOLDER_NOTE = r"(?i)^\s*(?:n/?a|-+|\.+|x|tbc|tba|none|nil|na|null|unavailable|see above)\s*$"
+PLACEHOLDER_NOTE = r"(?i)^\s*(?:|n/?a|-+|\.+|x|tbc|tba|none|nil|na|null|unavailable|see above)\s*$"
 MIN_UNAVAILABLE_NOTE = 15  # characters: enough to say why ("awaiting DWP data")
 MOVEMENT_Z_LIMIT = 3.5
 MOVEMENT_MIN_HISTORY = 4
@@ -129,13 +130,41 @@ def validation_frame(
     frame["implied_value"] = _implied_values(frame)
     frame["ratio_excess"] = (frame["value"] - frame["implied_value"]).abs() - tolerance
     is_count = frame["unit"] == "count"
+    natural_min = (is_count | (frame["unit"] == "percent")).map({True: 0.0, False: np.nan})
+    natural_max = (frame["unit"] == "percent").map({True: 100.0, False: np.nan})
+    frame["lower_bound"] = pd.concat([frame["valid_min"], natural_min], axis=1).max(axis=1)
+    frame["upper_bound"] = pd.concat([frame["valid_max"], natural_max], axis=1).min(axis=1)
+    frame["note_text"] = frame["note"].fillna("")
     frame["count_fraction"] = (frame["value"] - frame["value"].round()).abs().where(is_count)
     own = candidates[["pi_id", "period", "value"]]
     frame["movement_z"] = _movement_z(frame, pd.concat([history, own], ignore_index=True))
     return frame
 
 
-def _expectations(indicators: pd.DataFrame, quarters: Sequence[Quarter]) -> list:
+def due_returns(
+    candidates: pd.DataFrame, indicators: pd.DataFrame, quarters: Sequence[Quarter]
+) -> pd.DataFrame:
+    """One row per return owed (period, pi_id), and whether any row in the files gives it."""
+    owed = pd.concat(
+        [due_pis(indicators, q)[["pi_id"]].assign(period=q.key) for q in quarters],
+        ignore_index=True,
+    )
+    given = candidates[["period", "pi_id"]].drop_duplicates().assign(returned=True)
+    owed = owed.merge(given, on=["period", "pi_id"], how="left")
+    return owed.assign(returned=owed["returned"].fillna(False).astype(bool))
+
+
+def _completeness() -> list:
+    import great_expectations as gx
+
+    return [
+        gx.expectations.ExpectColumnValuesToBeInSet(
+            column="returned", value_set=[True], meta={"rule": "returns_complete"}
+        )
+    ]
+
+
+def _expectations(indicators: pd.DataFrame) -> list:
     import great_expectations as gx
     from great_expectations.expectations.row_conditions import Column
 
@@ -155,9 +184,8 @@ def _expectations(indicators: pd.DataFrame, quarters: Sequence[Quarter]) -> list
             row_condition=Column("status") != "unavailable",
             meta={"rule": "value_present"},
         ),
-        e.ExpectColumnValuesToNotBeNull(column="note", meta={"rule": "note_present"}),
         e.ExpectColumnValuesToNotMatchRegex(
-            column="note", regex=PLACEHOLDER_NOTE, meta={"rule": "note_present"}
+            column="note_text", regex=PLACEHOLDER_NOTE, meta={"rule": "note_present"}
         ),
         e.ExpectColumnValueLengthsToBeBetween(
             column="note",
@@ -167,30 +195,17 @@ def _expectations(indicators: pd.DataFrame, quarters: Sequence[Quarter]) -> list
         ),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="value",
-            column_B="valid_min",
+            column_B="lower_bound",
             or_equal=True,
             ignore_row_if="either_value_is_missing",
-            meta={"rule": "value_in_range", "detail": "min"},
+            meta={"rule": "value_in_range", "detail": "low"},
         ),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="valid_max",
+            column_A="upper_bound",
             column_B="value",
             or_equal=True,
             ignore_row_if="either_value_is_missing",
-            meta={"rule": "value_in_range", "detail": "max"},
-        ),
-        e.ExpectColumnValuesToBeBetween(
-            column="value",
-            min_value=0,
-            max_value=100,
-            row_condition=Column("unit") == "percent",
-            meta={"rule": "value_in_range", "detail": "percent"},
-        ),
-        e.ExpectColumnValuesToBeBetween(
-            column="value",
-            min_value=0,
-            row_condition=Column("unit") == "count",
-            meta={"rule": "value_in_range", "detail": "negative_count"},
+            meta={"rule": "value_in_range", "detail": "high"},
         ),
         e.ExpectColumnValuesToBeBetween(
             column="count_fraction",
@@ -227,35 +242,44 @@ def _expectations(indicators: pd.DataFrame, quarters: Sequence[Quarter]) -> list
             meta={"rule": "final_figures"},
         ),
     ]
-    for quarter in quarters:
-        suite.append(
-            e.ExpectColumnDistinctValuesToContainSet(
-                column="pi_id",
-                value_set=sorted(due_pis(indicators, quarter)["pi_id"]),
-                row_condition=Column("period") == quarter.key,
-                meta={"rule": "returns_complete", "detail": quarter.key},
-            )
-        )
     return suite
 
 
-def run_suite(frame: pd.DataFrame, expectations: list) -> list:
-    """Validate the frame against the expectations with one ephemeral GX context."""
+def run_suites(batches: Sequence[tuple[pd.DataFrame, list]]) -> list[list]:
+    """Validate each frame against its expectations in one ephemeral GX context.
+
+    A first pass asks only pass/fail (cheap); the expectations that failed are run again for
+    their failing row indexes. On a clean quarter the second pass does nothing.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    batch = (
-        context.data_sources.add_pandas("returns")
-        .add_dataframe_asset("candidate_rows")
-        .add_batch_definition_whole_dataframe("run")
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
-    suite = context.suites.add(gx.ExpectationSuite(name="pi_returns", expectations=expectations))
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
-    return list(result.results)
+    source = context.data_sources.add_pandas("returns")
+    results = []
+    for n, (frame, expectations) in enumerate(batches):
+        batch = (
+            source.add_dataframe_asset(f"frame_{n}")
+            .add_batch_definition_whole_dataframe("run")
+            .get_batch(batch_parameters={"dataframe": frame})
+        )
+        quick = context.suites.add(
+            gx.ExpectationSuite(name=f"quick_{n}", expectations=expectations)
+        )
+        failed = [
+            copy.copy(r.expectation_config.to_domain_obj())
+            for r in batch.validate(quick, result_format={"result_format": "BOOLEAN_ONLY"}).results
+            if not r.success
+        ]
+        if not failed:
+            results.append([])
+            continue
+        full = context.suites.add(gx.ExpectationSuite(name=f"full_{n}", expectations=failed))
+        complete = batch.validate(full, result_format={"result_format": "COMPLETE"})
+        results.append([r for r in complete.results if not r.success])
+    return results
 
 
 def evaluate_returns(
@@ -275,22 +299,24 @@ def evaluate_returns(
             "Provisional figures are allowed until the entry window "
             "closes: " + ", ".join(f"{q.label} on {q.entry_window[1]:%d/%m/%Y}" for q in still_open)
         )
+    due = due_returns(frame, indicators, quarters)
+    row_results, due_results = run_suites(
+        [(frame, _expectations(indicators)), (due, _completeness())]
+    )
     failing: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for result in run_suite(frame, _expectations(indicators, quarters)):
-        if result.success:
-            continue
+    for result in row_results:
         meta = result.expectation_config.meta or {}
         failing[(meta["rule"], meta.get("detail", ""))] += list(
             result.result.get("unexpected_index_list") or []
         )
     messages = _Messages(frame, indicators)
     for (rule, detail), indexes in failing.items():
-        if rule == "returns_complete":
-            for issue in messages.missing(Quarter.from_key(detail)):
-                outcome.add(issue)
-            continue
         for index in sorted(set(indexes)):
             outcome.add(messages.issue(rule, detail, int(index)), int(index))
+    for result in due_results:
+        for index in result.result.get("unexpected_index_list") or []:
+            owed = due.loc[int(index)]
+            outcome.add(messages.missing(owed["pi_id"], Quarter.from_key(owed["period"])))
     return outcome
 
 
@@ -369,18 +395,23 @@ class _Messages:
             "and delete the others"
         )
 
-    def _range(self, row: pd.Series, bound: str, where: str) -> str:
-        pid, value = row["pi_id"], _fmt(row["value"])
-        fix = "correct the value and save the file"
-        return {
-            "percent": f"{pid} in {where} is {value} but a percentage must be between 0 and 100",
-            "negative_count": f"{pid} in {where} is {value} but a count cannot be negative",
-            "whole_count": f"{pid} in {where} is {value} but a count must be a whole number",
-            "min": f"{pid} in {where} is {value} but {pid} cannot be below "
-            f"{_fmt(row['valid_min'])}",
-            "max": f"{pid} in {where} is {value} but {pid} cannot be above "
-            f"{_fmt(row['valid_max'])}",
-        }[bound] + f" — {fix}"
+    def _range(self, row: pd.Series, detail: str, where: str) -> str:
+        pid, value, unit = row["pi_id"], _fmt(row["value"]), row["unit"]
+        own_min = -np.inf if pd.isna(row["valid_min"]) else row["valid_min"]
+        own_max = np.inf if pd.isna(row["valid_max"]) else row["valid_max"]
+        if detail == "whole_count":
+            problem = "a count must be a whole number"
+        elif unit == "percent" and (
+            (detail == "low" and own_min <= 0) or (detail == "high" and own_max >= 100)
+        ):
+            problem = "a percentage must be between 0 and 100"
+        elif unit == "count" and detail == "low" and own_min <= 0:
+            problem = "a count cannot be negative"
+        elif detail == "low":
+            problem = f"{pid} cannot be below {_fmt(row['valid_min'])}"
+        else:
+            problem = f"{pid} cannot be above {_fmt(row['valid_max'])}"
+        return f"{pid} in {where} is {value} but {problem} — correct the value and save the file"
 
     def _timing(self, row: pd.Series, detail: str, where: str, quarter: Quarter) -> str:
         submitted = row["submitted_at"]
@@ -395,22 +426,17 @@ class _Messages:
             "within the first three weeks next quarter"
         )
 
-    def missing(self, quarter: Quarter) -> list[Issue]:
-        present = set(self.frame.loc[self.frame["period"] == quarter.key, "pi_id"])
-        due = due_pis(self.indicators, quarter)
-        return [
-            Issue(
-                "returns_complete",
-                pi.pi_id,
-                None,
-                None,
-                None,
-                f"{pi.pi_id} ({pi.title}) has no return for {quarter.label} — {pi.owner} to "
-                f"submit it in returns/{quarter.folder}/"
-                + (f" (manager: {pi.manager})" if isinstance(pi.manager, str) else ""),
-                owner=pi.owner,
-                period=quarter.key,
-            )
-            for pi in due.itertuples()
-            if pi.pi_id not in present
-        ]
+    def missing(self, pi_id: str, quarter: Quarter) -> Issue:
+        pi = self.indicators.set_index("pi_id").loc[pi_id]
+        manager = f" (manager: {pi['manager']})" if isinstance(pi["manager"], str) else ""
+        return Issue(
+            "returns_complete",
+            pi_id,
+            None,
+            None,
+            None,
+            f"{pi_id} ({pi['title']}) has no return for {quarter.label} — {pi['owner']} to "
+            f"submit it in returns/{quarter.folder}/{manager}",
+            owner=pi["owner"],
+            period=quarter.key,
+        )

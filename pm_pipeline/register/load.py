@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from pm_pipeline.periods import FinancialYear, Quarter
-from pm_pipeline.tabular import FileProblem, clean_text, read_table_file
+from pm_pipeline.tabular import FileProblem, clean_text, odd_characters, read_table_file
 
 PI_TYPES = ("kpi", "service", "contextual", "place", "management")
 SCORED_TYPES = frozenset({"kpi", "service", "management"})
@@ -131,16 +131,41 @@ def _number(text: str) -> float | None:
     return value
 
 
+def _yaml_problem(file: str, exc: yaml.YAMLError) -> str:
+    """A YAML error as the line to look at and what went wrong there."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{file}, line {mark.line + 1}" if mark is not None else file
+    what = " ".join(
+        str(part) for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part
+    )
+    tabs = " (indent with spaces, not tabs)" if "\\t" in what or "tab" in what else ""
+    return f"{where}: not valid YAML — {what or exc}{tabs}; fix that line and save the file"
+
+
+def _council_text(path: Path) -> str:
+    """council.yaml as text: UTF-8, or Windows-1252 when saved by an older Windows editor."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
 def read_council(path: Path) -> Council:
     file = path.name
     if not path.exists():
         raise RegisterError([f"{file}: the file is missing (expected at {path})"])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        raw = yaml.safe_load(_council_text(path)) or {}
     except yaml.YAMLError as exc:
-        raise RegisterError([f"{file}: not valid YAML ({exc})"]) from exc
+        raise RegisterError([_yaml_problem(file, exc)]) from exc
     if not isinstance(raw, dict):
-        raise RegisterError([f"{file}: expected keys name, area_code, region_code, themes"])
+        raise RegisterError(
+            [
+                f"{file}: expected keys name, area_code, region_code, themes (one `key: value` "
+                f"per line) but the file holds a {type(raw).__name__}"
+            ]
+        )
     problems = [
         f"{file}, key {key}: missing — add `{key}: ...`"
         for key in ("name", "area_code", "region_code", "themes")
@@ -182,7 +207,7 @@ def _read_csv_records(
     if not path.exists():
         raise RegisterError([f"{file}: the file is missing (expected at {path})"])
     try:
-        sheets = read_table_file(path, file, set(required))
+        sheets = read_table_file(path, file, {*required, *(aliases or {})})
     except FileProblem as exc:
         raise RegisterError([exc.message]) from exc
     if not sheets:
@@ -198,6 +223,13 @@ def _read_csv_records(
                 f"— the header row must name {', '.join(required)}"
             ]
         )
+    noted = [
+        f"{_where(file, row, sheet.column_name(note.column))}: {note.sentence()}"
+        for row, notes in sorted(sheet.notes.items())
+        for note in notes
+    ]
+    if noted:
+        raise RegisterError(noted)
     return [(row, {k: clean_text(v) for k, v in rec.items()}) for row, rec in sheet.records()]
 
 
@@ -215,8 +247,11 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
             problems.append(f"{_where(file, row, 'pi_id')}: empty — every PI needs an id")
             continue
         if not PI_ID.match(pid):
+            odd = odd_characters(pid)
+            because = f" (it contains {odd}, which looks like an ordinary character)" if odd else ""
             problems.append(
-                f"{_where(file, row, 'pi_id')}: '{pid}' — use letters, digits, '-', '_', '.' or '/'"
+                f"{_where(file, row, 'pi_id')}: '{pid}'{because} — use only letters A-Z, digits, "
+                "'-', '_', '.' or '/'"
             )
         if pid.casefold() in seen:
             problems.append(
@@ -301,14 +336,19 @@ def read_targets(
         except ValueError as exc:
             problems.append(f"{_where(file, row, 'financial_year')}: {exc}")
             continue
-        try:
-            target = _number(rec.get("target", ""))
-            amber = _number(rec.get("amber_threshold", ""))
-        except ValueError:
-            problems.append(
-                f"{_where(file, row, 'target')}: target and amber_threshold must be numbers"
-            )
+        numbers: dict[str, float | None] = {}
+        for column in ("target", "amber_threshold"):
+            try:
+                numbers[column] = _number(rec.get(column, ""))
+            except ValueError:
+                problems.append(
+                    f"{_where(file, row, column)}: '{rec.get(column)}' is not a number — write "
+                    "a plain number such as 85 or 12.5"
+                    + (" (leave it blank for the default)" if column == "amber_threshold" else "")
+                )
+        if len(numbers) < 2:
             continue
+        target, amber = numbers["target"], numbers["amber_threshold"]
         if target is None:
             problems.append(
                 f"{_where(file, row, 'target')}: empty — give the target or drop the row"
@@ -376,7 +416,10 @@ def read_comparators(path: Path, council: Council) -> pd.DataFrame:
     for row, rec in records:
         code = rec.get("area_code", "").upper()
         if not GSS_CODE.match(code):
-            problems.append(f"{_where(file, row, 'area_code')}: '{code}' is not a GSS code")
+            problems.append(
+                f"{_where(file, row, 'area_code')}: '{code}' is not a GSS code — a letter and "
+                "eight digits, like E07000171"
+            )
             continue
         if code == council.area_code or code in seen:
             continue  # CIPFA lists sometimes include the council itself; it is not its own peer

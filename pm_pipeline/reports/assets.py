@@ -10,21 +10,23 @@ from pm_pipeline.periods import FINANCIAL_YEARLY, QUARTERLY, FinancialYear, Quar
 from pm_pipeline.register.load import due_pis
 from pm_pipeline.register.store import read_register
 from pm_pipeline.reports.annual_report import annual_view, summary_sentence, write_annual_files
+from pm_pipeline.reports.pdf import html_to_pdf
 from pm_pipeline.reports.render import is_sample, write_html
 from pm_pipeline.reports.scorecard_report import scorecard_view, write_scorecard_files
 from pm_pipeline.reports.spreadsheet import write_csv
 from pm_pipeline.resources import CouncilFiles
+from pm_pipeline.safe_write import write_atomic
 
 
 @dg.asset(
     partitions_def=QUARTERLY,
     deps=["kpi_scorecard"],
     group_name="reports",
-    kinds={"html", "xlsx", "pdf"},
+    kinds={"html", "xlsx"},
     backfill_policy=dg.BackfillPolicy.single_run(),
     owners=["team:performance"],
     description=(
-        "reports/<YYYY-YY-Qn>/kpi_scorecard.html, .xlsx and .pdf: summary, exceptions first, "
+        "reports/<YYYY-YY-Qn>/kpi_scorecard.html and .xlsx: summary, exceptions first, "
         "the balanced scorecard by theme with each PI's story, trend and position, and a key."
     ),
 )
@@ -46,11 +48,45 @@ def quarterly_performance_report(
         metadata={
             "html": dg.MetadataValue.path(str(paths["html"])),
             "xlsx": dg.MetadataValue.path(str(paths["xlsx"])),
-            "pdf": dg.MetadataValue.path(str(paths["pdf"])),
             "summary": dg.MetadataValue.md(
                 f"**{quarter.label}** — {counts['GREEN']} green, {counts['AMBER']} amber, "
                 f"{counts['RED']} red; {len(view['exception_entries'])} exceptions."
             ),
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=QUARTERLY,
+    deps=["quarterly_performance_report"],
+    group_name="reports",
+    kinds={"pdf"},
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    owners=["team:performance"],
+    description=(
+        "reports/<YYYY-YY-Qn>/kpi_scorecard.pdf: the quarterly report for the Cabinet pack, "
+        "made from the very same HTML (tagged PDF/UA, real text). Its own step: a long PDF "
+        "takes a while, and the web and Excel reports should not wait for it."
+    ),
+)
+def quarterly_report_pdf(
+    context: dg.AssetExecutionContext, council_files: CouncilFiles
+) -> dg.MaterializeResult:
+    written = []
+    for key in context.partition_keys:
+        folder = council_files.reports_dir / Quarter.from_key(key).folder
+        html = folder / "kpi_scorecard.html"
+        if not html.exists():
+            raise dg.Failure(
+                f"{html} does not exist: materialise quarterly_performance_report first"
+            )
+        written.append(
+            write_atomic(folder / "kpi_scorecard.pdf", html_to_pdf(html.read_text(), folder))
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "pdf": dg.MetadataValue.path(str(written[-1])),
+            "size (kB)": round(written[-1].stat().st_size / 1024),
         }
     )
 

@@ -4,8 +4,9 @@ Written as plain SVG rather than through a plotting library: the charts are a fe
 shapes, they must carry `<title>`/`<desc>` and RAG shapes for screen readers and print, and
 they render identically in the browser and in WeasyPrint's PDF without a 40 MB dependency.
 
-Text is 12px in the chart's own coordinates: the page scales a chart to its column (CSS
-`width: 100%`), so it stays readable from a phone (about 10px) to a desktop (about 13px).
+Text is 13px in the chart's own coordinates and the page scales a chart to its column (CSS
+`width: 100%`): charts are drawn only as wide as they need, so that text stays at 10px or
+more on a phone and about 13-15px on a desktop.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pm_pipeline.values import is_missing
 INK, MUTED, LINE, ACCENT = "#0b0c0c", "#484949", "#b1b4b6", "#1d3b5e"
 RAG_FILL = {"GREEN": "#00703c", "AMBER": "#b58800", "RED": "#b10e1e"}
 PEER_FILL = "#8eaacc"
-FONT = 12
+FONT = 13
 
 
 @dataclass(frozen=True)
@@ -51,19 +52,23 @@ def open_svg(sid: str, width: float, height: float, title: str, alt: str) -> str
     )
 
 
-def _marker(x: float, y: float, rag: str | None) -> str:
+def _marker(x: float, y: float, rag: str | None, text: str) -> str:
+    """A data point shaped by its rating (circle, triangle, square; open circle unrated).
+
+    Each mark carries its figure as written in the description (`data-value`), so a test can
+    prove the text alternative lists every value the chart draws."""
     fill = RAG_FILL.get(rag or "", "#fff")
-    stroke = f'stroke="{INK}" stroke-width="1.2"'
+    common = (
+        f'class="mark" data-value="{escape(text)}" fill="{fill}" stroke="{INK}" stroke-width="1.2"'
+    )
     if rag == "GREEN":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" {stroke}/>'
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" {common}/>'
     if rag == "AMBER":
         pts = f"{x:.1f},{y - 6:.1f} {x + 6:.1f},{y + 5:.1f} {x - 6:.1f},{y + 5:.1f}"
-        return f'<polygon points="{pts}" fill="{fill}" {stroke}/>'
+        return f'<polygon points="{pts}" {common}/>'
     if rag == "RED":
-        return (
-            f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{fill}" {stroke}/>'
-        )
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#fff" {stroke}/>'
+        return f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" {common}/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" {common}/>'
 
 
 def _ticks(values: Sequence[float], whole: bool) -> tuple[list[float], int]:
@@ -167,7 +172,7 @@ def trend_chart(
                 f'fill="{MUTED}">{escape(year)}</text>'
             )
         if not is_missing(v):
-            parts.append(_marker(*xy(i, v), rag))
+            parts.append(_marker(*xy(i, v), rag, fmt(v)))
     parts.append("</svg>")
     return Chart(Markup("".join(parts)), alt)
 
@@ -185,12 +190,13 @@ def peer_chart(
     sid = _id(chart_id)
     labels = [(f"{name} (us)" if own else name)[:34] for name, _, own in bars]
     texts = [fmt(v) for _, v, _ in bars]
-    width, row_h, top = 460, 20, 6
+    row_h, top = 22, 6
     left = max(text_width(label, bold=own) for label, (*_, own) in zip(labels, bars, strict=True))
     left += 10
     right = max(text_width(t, bold=True) for t in texts) + 12
+    width = max(360, left + 140 + right)
     bottom = top + row_h * len(bars)
-    height = bottom + (24 if median is not None else 6)
+    height = bottom + (26 if median is not None else 6)
     high = max([b[1] for b in bars] + [median or 0]) or 1.0
     scale = (width - left - right) / high
     alt = f"{title}. " + "; ".join(
@@ -212,15 +218,16 @@ def peer_chart(
         fill = f"url(#{sid}-hatch)" if own else PEER_FILL
         bar_w = max(value * scale, 1)
         parts.append(
-            f'<text x="{left - 6:.1f}" y="{y + 14}" text-anchor="end" font-size="{FONT}" '
+            f'<text x="{left - 6:.1f}" y="{y + 15.5}" text-anchor="end" font-size="{FONT}" '
             f'fill="{INK}"{weight}>{escape(label)}</text>'
-            f'<rect x="{left:.1f}" y="{y + 3}" width="{bar_w:.1f}" height="{row_h - 6}" '
+            f'<rect class="mark" data-value="{escape(text)}" x="{left:.1f}" y="{y + 4}" '
+            f'width="{bar_w:.1f}" height="{row_h - 8}" '
             f'fill="{fill}" stroke="{INK}" stroke-width="{2 if own else 1}"/>'
         )
         values.append(  # on a white ground, so the median line never runs through a figure
-            f'<rect x="{left + bar_w + 2:.1f}" y="{y + 2}" width="{text_width(text, bold=own) + 4:.1f}" '
-            f'height="{row_h - 4}" fill="#fff"/>'
-            f'<text x="{left + bar_w + 4:.1f}" y="{y + 14}" font-size="{FONT}" '
+            f'<rect x="{left + bar_w + 2:.1f}" y="{y}" width="{text_width(text, bold=own) + 4:.1f}" '
+            f'height="{row_h}" fill="#fff"/>'
+            f'<text x="{left + bar_w + 4:.1f}" y="{y + 15.5}" font-size="{FONT}" '
             f'fill="{INK}"{weight}>{escape(text)}</text>'
         )
     if median is not None:
@@ -229,7 +236,7 @@ def peer_chart(
         lx = min(max(x, left + text_width(label) / 2), width - text_width(label) / 2)
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom + 4}" stroke="{INK}" '
-            f'stroke-width="1.5" stroke-dasharray="4 3"/><text x="{lx:.1f}" y="{bottom + 18}" '
+            f'stroke-width="1.5" stroke-dasharray="4 3"/><text x="{lx:.1f}" y="{bottom + 19}" '
             f'text-anchor="middle" font-size="{FONT}" fill="{INK}">{escape(label)}</text>'
         )
     parts.extend(values)

@@ -295,7 +295,8 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
 
 
 def write_scorecard_files(folder: Path, view: dict) -> dict[str, Path]:
-    """kpi_scorecard.html, .xlsx and .pdf for one quarter, each written whole."""
+    """kpi_scorecard.html and .xlsx for one quarter, each written whole (the PDF is made from
+    the HTML by its own asset)."""
     view = {**view, "summary": summary_sentence(view)}
     html = render_html("kpi_scorecard.html.j2", **view)
     paths = {"html": write_atomic(folder / "kpi_scorecard.html", html)}
@@ -314,9 +315,6 @@ def write_scorecard_files(folder: Path, view: dict) -> dict[str, Path]:
         ],
         title,
     )
-    from pm_pipeline.reports.pdf import html_to_pdf
-
-    paths["pdf"] = write_atomic(folder / "kpi_scorecard.pdf", html_to_pdf(html, folder))
     return paths
 
 

@@ -57,6 +57,7 @@ class SamplePI:
     oflog_metric: str | None = None
     description: str = ""
     numerator_of: float | None = None  # denominator size, to return numerator/denominator
+    manager: str = ""  # blank: the service's manager in the sample council
 
 
 _OFFICERS = {

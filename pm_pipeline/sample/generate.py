@@ -140,13 +140,26 @@ _REASONS = {
 }
 
 
+DEFAULT_REASON = "the service ran as planned this quarter"
+
+
+def service_file(service: str) -> tuple[str, str]:
+    """The sample's named services have their own files; any other alternates CSV and XLSX."""
+    if service in SERVICE_FILES:
+        return SERVICE_FILES[service]
+    slug = re.sub(r"[^a-z0-9]+", "_", service.lower()).strip("_")
+    odd = sum(map(ord, service)) % 2
+    return (f"{slug}.xlsx", "xlsx_plain") if odd else (f"{slug}.csv", "csv_plain")
+
+
 def note_for(pi: SamplePI, value: float, before: float | None, rng: random.Random) -> str:
     if before is None:
-        return f"First return for {pi.title.lower()} in this framework; {_REASONS[pi.service]}."
+        reason = _REASONS.get(pi.service, DEFAULT_REASON)
+        return f"First return for {pi.title.lower()} in this framework; {reason}."
     trend = rng.choice(_NOTES_UP if value > before else _NOTES_DOWN)
     if value == before:
         trend = "the same as last quarter"
-    return f"{pi.title} is {trend}: {_REASONS[pi.service]}."
+    return f"{pi.title} is {trend}: {_REASONS.get(pi.service, DEFAULT_REASON)}."
 
 
 def _format_value(pi: SamplePI, value: float | None, style: str) -> object:
@@ -237,6 +250,7 @@ def write_register(
     pis: Sequence[SamplePI],
     council_name: str = cat.COUNCIL_NAME,
     comparators: Sequence[tuple[str, str]] = cat.COMPARATORS,
+    years: Sequence[FinancialYear] = YEARS,
 ) -> None:
     config = root / "config"
     write_atomic(
@@ -288,7 +302,7 @@ def write_register(
                 pi.theme,
                 pi.service,
                 pi.owner,
-                cat.manager(pi.service),
+                pi.manager or cat.manager(pi.service),
                 pi.unit,
                 pi.polarity,
                 pi.frequency,
@@ -304,7 +318,7 @@ def write_register(
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["pi_id", "financial_year", "target", "amber_threshold"])
     for pi in pis:
-        for year in YEARS:
+        for year in years:
             target = target_for(pi, year)
             if target is not None:
                 amber = f"{target * 1.08:.{pi.decimals}f}" if pi.pi_id == "HR-01" else ""
@@ -339,7 +353,7 @@ def write_returns(
         by_service[pi.service].append(pi)
     for quarter in quarters(first, last):
         for service, service_pis in by_service.items():
-            name, style = SERVICE_FILES.get(service, (f"{service.lower()}.csv", "csv_plain"))
+            name, style = service_file(service)
             submitted = _submitted(quarter, service, rng)
             rows, units = [], []
             for pi in service_pis:

@@ -1,0 +1,434 @@
+"""Scale: a council network's data through the whole quarterly cycle, at three sizes.
+
+    python bench/scale.py                  # full, 1/4 and 1/16 size, then GX vs plain pandas
+    python bench/scale.py --sizes 1        # just the full size
+    python bench/scale.py --gx-only        # just the rules comparison on 100,000 returns
+
+Full size, generated from the DESIGN contracts by the sample generator: 1,000 PIs with
+targets and 40 quarters of returns (CSV and XLSX, 20 services), an LG Inform cache and Oflog
+files for 317 councils × 200 metrics × 10 years. Smaller sizes scale the PIs and metrics.
+For each size, in a fresh DAGSTER_HOME and a separate process (so its peak RSS is its own):
+the 39 earlier quarters are backfilled first (returns, checks and scorecards: the history the
+cycle compares with), then the full quarterly cycle for the latest quarter is run and timed
+step by step (register, returns and checks, benchmarks, scorecard, report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+COUNCILS = 317
+PERIODS = 10
+FULL = {"pis": 1000, "lginform": 200, "oflog": 200}
+QUARTERS = 40
+
+
+def _area_codes() -> list[str]:
+    from pm_pipeline.sample import catalogue as cat
+
+    return [f"E07{n:06d}" for n in range(1, COUNCILS)] + [cat.AREA_CODE]
+
+
+def _value(*parts: object) -> float:
+    return (zlib.crc32("|".join(map(str, parts)).encode()) % 10_000) / 100
+
+
+def synthetic_pis(n: int, lginform: int, oflog: int) -> list:
+    from pm_pipeline.sample.catalogue import THEMES, SamplePI
+
+    kinds = ("kpi", "service", "management", "contextual", "place")
+    units = ("percent", "count", "days", "gbp", "rate")
+    pis = []
+    for i in range(n):
+        unit, kind = units[i % len(units)], kinds[(i // 5) % len(kinds)]
+        base = {"percent": 60.0, "count": 400.0, "days": 20.0, "gbp": 50_000.0, "rate": 12.0}[unit]
+        service = f"Service {i % 20:02d}"
+        pis.append(
+            SamplePI(
+                pi_id=f"P{i:04d}",
+                title=f"Synthetic indicator {i}",
+                type=kind,
+                theme=THEMES[i % len(THEMES)],
+                service=service,
+                owner=f"owner{i % 20:02d}@scale.example",
+                unit=unit,
+                polarity=("higher_is_better", "lower_is_better", "neutral")[i % 3],
+                frequency="annual" if i % 25 == 24 else "quarterly",
+                base=base,
+                trend=base * 0.002,
+                season=(0, base * 0.01, -base * 0.01, 0),
+                noise=base * 0.02,
+                decimals=0 if unit in ("count", "gbp") else 1,
+                target_margin=0.0 if kind in ("kpi", "service", "management") else None,
+                lginform_metric=str(900_000 + i) if i < lginform else None,
+                oflog_metric=f"OF{i:04d}" if i < oflog else None,
+                manager=f"manager{i % 20:02d}@scale.example",
+            )
+        )
+    return pis
+
+
+def write_lginform_cache(root: Path, metrics: list[str]) -> None:
+    from pm_pipeline.benchmarks.cache import CachedMetric, write_cache
+    from pm_pipeline.benchmarks.fake_lginform import data_table_record
+    from pm_pipeline.benchmarks.lginform import period_from_identifier
+
+    periods = {
+        p.identifier: p
+        for p in (period_from_identifier(f"fin_{y}_{(y + 1) % 100:02d}") for y in range(2016, 2026))
+    }
+    areas = [(c, f"Council {c}") for c in _area_codes()] + [
+        ("E12000004", "East Midlands"),
+        ("E92000001", "England"),
+    ]
+    for metric in metrics:
+        info = {
+            "identifier": metric,
+            "label": f"Scale metric {metric}",
+            "shortLabel": metric,
+            "polarity": "High value is good",
+            "outputPrecision": 1,
+            "discontinued": False,
+        }
+        records = [
+            data_table_record(info, code, name, period, _value(metric, code, pid))
+            for code, name in areas
+            for pid, period in periods.items()
+        ]
+        write_cache(
+            root / "benchmarks" / "lginform",
+            CachedMetric(
+                metric,
+                datetime(2026, 10, 1, tzinfo=UTC),
+                "scale.example",
+                {},
+                info,
+                periods,
+                records,
+                "synthetic scale data",
+            ),
+        )
+
+
+def write_oflog(root: Path, metrics: list[str]) -> None:
+    folder = root / "benchmarks" / "oflog"
+    folder.mkdir(parents=True, exist_ok=True)
+    header = [
+        "Financial year",
+        "Local authority code",
+        "Local authority name",
+        "Grouping",
+        "Entity_Name",
+        "Region",
+        "Measure",
+        "Code",
+        "Value",
+        "MEDIAN",
+        "MADs_from_median",
+        "rank_order",
+    ]
+    for metric in metrics:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        for year in range(2014, 2024):
+            for code in _area_codes():
+                writer.writerow(
+                    [
+                        f"{year}-{(year + 1) % 100:02d}",
+                        code,
+                        f"Council {code}",
+                        "LA_Raw",
+                        "Non-metropolitan Districts",
+                        "East Midlands",
+                        f"Scale measure {metric}",
+                        metric,
+                        f"{_value(metric, code, year):.1f}",
+                        "",
+                        "",
+                        "",
+                    ]
+                )
+        (folder / f"oflog_{metric}_scale.csv").write_text(out.getvalue())
+
+
+def build(root: Path, factor: float) -> dict:
+    from pm_pipeline.periods import FinancialYear, Quarter
+    from pm_pipeline.sample.generate import write_register, write_returns
+
+    size = {k: max(1, round(v * factor)) for k, v in FULL.items()}
+    pis = synthetic_pis(size["pis"], size["lginform"], size["oflog"])
+    comparators = [(c, f"Council {c}") for c in _area_codes()[:15]]
+    first = Quarter(2026, 2)
+    for _ in range(QUARTERS - 1):
+        first = first.previous
+    years = [FinancialYear(y) for y in range(first.fy_start_year, 2027)]
+    write_register(
+        root,
+        pis,
+        council_name="Scale Test Council (synthetic)",
+        comparators=comparators,
+        years=years,
+    )
+    write_returns(root, pis, first=first, last=Quarter(2026, 2))
+    write_lginform_cache(root, [p.lginform_metric for p in pis if p.lginform_metric])
+    write_oflog(root, [p.oflog_metric for p in pis if p.oflog_metric])
+    files = list((root / "returns").rglob("*.*"))
+    return {**size, "quarters": QUARTERS, "files": len(files), "first": first.key}
+
+
+def run_cycle(root: Path, first: str) -> dict:
+    """In this (child) process: backfill the history, then time the latest quarter's cycle."""
+    import dagster as dg
+
+    from pm_pipeline.definitions import build_defs
+    from pm_pipeline.periods import Quarter
+
+    defs = build_defs(root)
+    instance = dg.DagsterInstance.get()
+    latest = Quarter(2026, 2)
+    started = time.perf_counter()
+    assert defs.resolve_job_def("register_job").execute_in_process(instance=instance).success
+    history = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=instance,
+        asset_selection=[dg.AssetKey(k) for k in ("pi_returns", "quality_issues", "kpi_scorecard")],
+        tags={
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": latest.previous.key,
+        },
+        raise_on_error=False,
+    )
+    backfill = time.perf_counter() - started
+    started = time.perf_counter()
+    cycle = defs.resolve_job_def("quarterly_performance_job").execute_in_process(
+        instance=instance, partition_key=latest.key, raise_on_error=False
+    )
+    total = time.perf_counter() - started
+    steps: dict[str, float] = {}
+    begun: dict[str, float] = {}
+    for record in instance.all_logs(cycle.run_id):
+        event = record.dagster_event
+        if event is None or not event.step_key:
+            continue
+        if event.event_type_value == "STEP_START":
+            begun[event.step_key] = record.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            steps[event.step_key] = record.timestamp - begun[event.step_key]
+    return {
+        "backfill_s": backfill,
+        "history_ok": history.success,
+        "cycle_ok": cycle.success,
+        "total_s": total,
+        "steps": steps,
+    }
+
+
+def measure(factor: float) -> dict:
+    with tempfile.TemporaryDirectory(prefix="pm-scale-") as tmp:
+        root, home = Path(tmp) / "data", Path(tmp) / "home"
+        home.mkdir()
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        t = time.perf_counter()
+        size = build(root, factor)
+        generated = time.perf_counter() - t
+        env = {
+            **os.environ,
+            "PM_DATA_DIR": str(root),
+            "DAGSTER_HOME": str(home),
+            "PM_FIRST_QUARTER": f"{int(size['first'][:4]) - (size['first'][5:7] < '04')}-04-01",
+        }
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", str(root), size["first"]],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if child.returncode != 0:
+            raise SystemExit(child.stderr[-4000:])
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        return {
+            "factor": factor,
+            "size": size,
+            "generated_s": generated,
+            "peak_rss_mb": peak,
+            **result,
+        }
+
+
+def show(m: dict) -> None:
+    s = m["size"]
+    print(
+        f"\n== size {m['factor']:g}: {s['pis']} PIs × {s['quarters']} quarters ({s['files']} files), "
+        f"{COUNCILS} councils × {s['lginform']} LG Inform + {s['oflog']} Oflog metrics × {PERIODS} years"
+    )
+    print(f"  generate the data:                 {m['generated_s']:7.1f} s (not part of the cycle)")
+    print(f"  backfill 39 earlier quarters:      {m['backfill_s']:7.1f} s  ok={m['history_ok']}")
+    for step, seconds in m["steps"].items():
+        print(f"  cycle step {step:<24} {seconds:7.1f} s")
+    print(f"  cycle total (latest quarter):      {m['total_s']:7.1f} s  ok={m['cycle_ok']}")
+    print(f"  peak RSS (the run's process):      {m['peak_rss_mb']:7.0f} MB")
+
+
+def pandas_rules(frame, indicators, quarters) -> dict[str, set]:
+    """The same returns rules in plain pandas, for the comparison with Great Expectations."""
+    import pandas as pd
+
+    from pm_pipeline.quality.evaluate import (
+        MIN_UNAVAILABLE_NOTE,
+        MOVEMENT_Z_LIMIT,
+        PLACEHOLDER_NOTE,
+    )
+    from pm_pipeline.register.load import due_pis
+
+    f, out = frame, {}
+    out["pi_in_register"] = set(f.index[~f["pi_id"].isin(indicators["pi_id"])])
+    out["one_return_per_pi"] = set(f.index[f.duplicated(["period", "pi_id"], keep=False)])
+    out["period_matches_folder"] = set(f.index[f["stated_period"] != f["period"]])
+    out["value_present"] = set(f.index[f["value"].isna() & (f["status"] != "unavailable")])
+    note = f["note"].fillna("")
+    out["note_present"] = set(
+        f.index[
+            (note == "")
+            | note.str.match(PLACEHOLDER_NOTE)
+            | ((f["status"] == "unavailable") & (note.str.len() < MIN_UNAVAILABLE_NOTE))
+        ]
+    )
+    v = f["value"]
+    bad = (
+        (v < f["valid_min"])
+        | (v > f["valid_max"])
+        | ((f["unit"] == "percent") & ((v < 0) | (v > 100)))
+    )
+    bad |= (f["unit"] == "count") & (v < 0)
+    bad |= f["count_fraction"] > 0
+    out["value_in_range"] = set(f.index[bad])
+    out["numerator_denominator_agree"] = set(f.index[f["ratio_excess"] > 0])
+    out["submitted_on_time"] = set(
+        f.index[(f["submitted_at"] < f["window_start"]) | (f["submitted_at"] > f["window_end"])]
+    )
+    out["movement_usual"] = set(f.index[f["movement_z"].abs() > MOVEMENT_Z_LIMIT])
+    out["final_figures"] = set(f.index[f["report_ready"] & (f["status"] == "provisional")])
+    owed = pd.concat(
+        [due_pis(indicators, q)[["pi_id"]].assign(period=q.key) for q in quarters],
+        ignore_index=True,
+    )
+    given = f[["period", "pi_id"]].drop_duplicates().assign(returned=True)
+    owed = owed.merge(given, on=["period", "pi_id"], how="left")
+    missing = set(owed.index[owed["returned"].isna()])
+    out["returns_complete"] = missing
+    return out
+
+
+def gx_versus_pandas(rows: int = 100_000) -> None:
+    """Time the GX suite against the same rules in pandas on `rows` returns (warm, best of 3)."""
+    import pandas as pd
+
+    from pm_pipeline.periods import Quarter
+    from pm_pipeline.quality import evaluate as ev
+
+    pis = synthetic_pis(1000, 0, 0)
+    indicators = pd.DataFrame(
+        [
+            {
+                "pi_id": p.pi_id,
+                "title": p.title,
+                "type": p.type,
+                "unit": p.unit,
+                "frequency": "quarterly",
+                "decimals": p.decimals,
+                "valid_min": None,
+                "valid_max": None,
+                "owner": p.owner,
+                "manager": p.manager,
+            }
+            for p in pis
+        ]
+    )
+    quarters = [Quarter(2026, 2)]
+    while len(quarters) * len(pis) < rows:
+        quarters.insert(0, quarters[0].previous)
+    records = []
+    for q in quarters:
+        start, _ = q.entry_window
+        for p in pis:
+            records.append(
+                {
+                    "pi_id": p.pi_id,
+                    "stated_period": q.key,
+                    "period": q.key,
+                    "value": _value(p.pi_id, q.key),
+                    "numerator": None,
+                    "denominator": None,
+                    "status": "final",
+                    "note": "Synthetic note for the benchmark.",
+                    "submitted_by": p.owner,
+                    "submitted_at": datetime(start.year, start.month, 5),
+                    "source_file": "x.csv",
+                    "source_row": 2,
+                    "file_sha256": "",
+                    "raw_value": None,
+                    "raw_id_hint": "",
+                }
+            )
+    candidates = pd.DataFrame(records[:rows])
+    history = pd.DataFrame(columns=["pi_id", "period", "value"])
+    as_of = datetime(2026, 11, 23).date()
+    timings = {"gx": [], "pandas": [], "frame": []}
+    for _ in range(3):
+        t = time.perf_counter()
+        frame = ev.validation_frame(candidates, indicators, history, as_of)
+        timings["frame"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        due = ev.due_returns(frame, indicators, quarters)
+        ev.run_suites([(frame, ev._expectations(indicators)), (due, ev._completeness())])
+        timings["gx"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        pandas_rules(frame, indicators, quarters)
+        timings["pandas"].append(time.perf_counter() - t)
+    gx, pd_ = min(timings["gx"]), min(timings["pandas"])
+    print(
+        f"\n== rules on {len(candidates):,} returns ({len(quarters)} quarters × 1,000 PIs), best of 3"
+    )
+    print(f"  building the validation frame (shared): {min(timings['frame']):6.2f} s")
+    print(f"  Great Expectations suite:               {gx:6.2f} s")
+    print(f"  the same rules in plain pandas:         {pd_:6.2f} s")
+    frame_s = min(timings["frame"])
+    print(f"  ratio GX / pandas, rules alone:         {gx / pd_:6.1f} ×  (goal ≤ 3 ×)")
+    print(f"  ratio with the derived columns both need: {(frame_s + gx) / (frame_s + pd_):4.1f} ×")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,0.25,0.0625")
+    parser.add_argument("--gx-only", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("DATA_DIR", "FIRST"))
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_cycle(Path(args.child[0]), args.child[1])))
+        return 0
+    if not args.gx_only:
+        # smallest first: RUSAGE_CHILDREN's peak is the largest child so far
+        for factor in sorted(float(f) for f in args.sizes.split(",")):
+            show(measure(factor))
+    gx_versus_pandas()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Crashes, overlapping runs and re-runs never lose or corrupt data."""
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pm_pipeline.periods import Quarter
+from pm_pipeline_tests.council import Council, good_row, pi, run_job
+
+pytestmark = pytest.mark.xdist_group("dagster")
+REPO = Path(__file__).resolve().parent.parent
+Q = Quarter(2025, 1)
+
+
+def council(root: Path, value: float) -> Council:
+    made = Council(
+        root,
+        indicators=[
+            pi("KPI-1", "Recycling rate"),
+            pi("SVC-1", "Days", type_="service", unit="days", polarity="lower_is_better"),
+        ],
+        targets=[("KPI-1", "2025/26", 50, "")],
+    ).write()
+    made.returns(Q, "returns.csv", [good_row("KPI-1", Q, value), good_row("SVC-1", Q, 12)])
+    return made
+
+
+def values(data_dir: Path) -> list[tuple]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        return conn.execute(
+            "SELECT pi_id, value FROM pi_returns WHERE period = ? ORDER BY pi_id", [Q.key]
+        ).fetchall()
+
+
+def run_until_paused(job: str, pause: str, tmp: Path) -> None:
+    """Start the job in a real subprocess, wait until it reaches `pause`, then SIGKILL it."""
+    marker = tmp / f"{pause}.paused"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pm_pipeline_tests.crash_driver", job, Q.key, pause, str(marker)],
+        cwd=REPO,
+        env=os.environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        if child.poll() is not None:
+            pytest.fail(
+                "the run ended before the crash point: " + child.stderr.read().decode()[-2000:]
+            )
+        if time.monotonic() > deadline:
+            child.kill()
+            pytest.fail("the run never reached the crash point")
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+
+
+def test_killed_while_writing_pi_returns_keeps_the_previous_partition(data_dir, tmp_path):
+    council(data_dir, 51.5)
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    assert run_job(data_dir, "returns_job", Q.key, instance=instance).success
+    before = values(data_dir)
+    assert before == [("KPI-1", 51.5), ("SVC-1", 12.0)]
+
+    council(data_dir, 60.0)  # the owner corrects the file; the rerun is killed mid-write
+    run_until_paused("returns_job", "warehouse-write", tmp_path)
+    assert values(data_dir) == before  # the half-done transaction was rolled back
+
+    assert run_job(data_dir, "returns_job", Q.key, instance=instance).success
+    assert values(data_dir) == [("KPI-1", 60.0), ("SVC-1", 12.0)]
+
+
+def test_killed_while_writing_the_report_leaves_no_half_written_file(data_dir, tmp_path):
+    council(data_dir, 51.5)
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    assert run_job(data_dir, "quarterly_performance_job", Q.key, instance=instance).success
+    report = data_dir / "reports" / Q.folder / "kpi_scorecard.html"
+    first = report.read_text()
+    assert "51.5%" in first
+
+    council(data_dir, 60.0)
+    run_until_paused("quarterly_performance_job", "report-write", tmp_path)
+    assert report.read_text() == first  # the reader still sees the whole previous report
+    visible = [p.name for p in report.parent.iterdir() if not p.name.startswith(".")]
+    assert sorted(visible) == [
+        "kpi_scorecard.html",
+        "kpi_scorecard.pdf",
+        "kpi_scorecard.xlsx",
+        "quality",
+    ]
+
+    assert run_job(data_dir, "quarterly_performance_job", Q.key, instance=instance).success
+    assert "60.0%" in report.read_text() and report.read_text().rstrip().endswith("</html>")
+    assert not list(report.parent.glob(".*.tmp"))  # the killed writer's temporary file is gone
+
+
+def _start(job: str, partition: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pm_pipeline_tests.crash_driver", job, partition, "none", "-"],
+        cwd=REPO,
+        env=os.environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _warehouse_steps(instance: dg.DagsterInstance) -> list[tuple[float, float, str]]:
+    """(start, end, run) of every step of the warehouse pool, across all runs."""
+    spans = []
+    for run in instance.get_runs():
+        begun = {}
+        for record in instance.all_logs(run.run_id):
+            event = record.dagster_event
+            if event is None or event.step_key not in (
+                "returns_intake",
+                "kpi_scorecard",
+                "benchmarks",
+            ):
+                continue
+            if event.event_type_value == "STEP_START":
+                begun[event.step_key] = record.timestamp
+            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+                spans.append((begun[event.step_key], record.timestamp, run.run_id))
+    return sorted(spans)
+
+
+def _snapshot(data_dir: Path) -> dict[str, list[tuple]]:
+    tables = ("pi_returns", "quality_issues", "kpi_scorecard", "restatements")
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+
+
+def test_sensor_and_schedule_runs_together_queue_on_the_warehouse(data_dir):
+    home = Path(os.environ["DAGSTER_HOME"])
+    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())  # the pool limit
+    council(data_dir, 51.5)
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    runs = [_start("returns_job", Q.key), _start("quarterly_performance_job", Q.key)]
+    for run in runs:
+        assert run.wait(timeout=300) == 0, run.stderr.read().decode()[-3000:]
+    spans = _warehouse_steps(instance)
+    assert len({run for *_, run in spans}) == 2
+    for (_, end, _), (start, _, _) in itertools.pairwise(spans):
+        assert start >= end - 0.05, "two warehouse writes overlapped"
+    assert values(data_dir) == [("KPI-1", 51.5), ("SVC-1", 12.0)]
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM kpi_scorecard").fetchone() == (2,)
+
+
+def test_two_overlapping_backfills_give_the_same_tables_as_one(data_dir):
+    home = Path(os.environ["DAGSTER_HOME"])
+    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
+    made = council(data_dir, 51.5)
+    quarters = Quarter(2024, 1).history(1)
+    while len(quarters) < 6:
+        quarters.append(quarters[-1].next)
+    for n, quarter in enumerate(quarters):
+        made.returns(
+            quarter,
+            "returns.csv",
+            [good_row("KPI-1", quarter, 40 + n), good_row("SVC-1", quarter, 20 - n)],
+        )
+    made.targets = [("KPI-1", f"{y}/{(y + 1) % 100}", 50, "") for y in (2024, 2025)]
+    made.write()
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    first_half = f"{quarters[0].key}...{quarters[3].key}"
+    second_half = f"{quarters[2].key}...{quarters[5].key}"
+    runs = [_start("returns_job", first_half), _start("returns_job", second_half)]
+    for run in runs:
+        assert run.wait(timeout=300) == 0, run.stderr.read().decode()[-3000:]
+    together = _snapshot(data_dir)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        assert conn.execute(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM pi_returns GROUP BY period, pi_id)"
+        ).fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM pi_returns").fetchone() == (12,)
+    serial = _start("returns_job", f"{quarters[0].key}...{quarters[5].key}")
+    assert serial.wait(timeout=300) == 0
+    assert _snapshot(data_dir) == together
