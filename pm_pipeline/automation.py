@@ -152,22 +152,32 @@ def reminder_schedule(
     )
 
 
-def folder_fingerprints(files: CouncilFiles) -> dict[str, str]:
-    """A hash per quarter folder of its files' names, sizes and modification times."""
-    prints = {}
+def folder_state(files: CouncilFiles) -> dict[str, tuple[str, float]]:
+    """Per quarter folder: a hash of its files' names, sizes and times, and the newest time."""
+    state = {}
     if not files.returns_dir.is_dir():
-        return prints
+        return state
     for folder in sorted(files.returns_dir.iterdir()):
         if not folder.is_dir():
             continue
-        digest = hashlib.sha256()
+        digest, newest = hashlib.sha256(), 0.0
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             stat = path.stat()
             digest.update(
                 f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
             )
-        prints[folder.name] = digest.hexdigest()[:16]
-    return prints
+            newest = max(newest, stat.st_mtime)
+        state[folder.name] = (digest.hexdigest()[:16], newest)
+    return state
+
+
+def read_since(instance: dg.DagsterInstance, quarter: Quarter) -> float | None:
+    """When this quarter's returns were last read (its last pi_returns materialisation)."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("pi_returns"), asset_partitions=[quarter.key]),
+        limit=1,
+    ).records
+    return records[0].timestamp if records else None
 
 
 @dg.sensor(
@@ -181,10 +191,10 @@ def returns_sensor(
     context: dg.SensorEvaluationContext, council_files: CouncilFiles
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
     before = json.loads(context.cursor) if context.cursor else {}
-    now = folder_fingerprints(council_files)
+    now = folder_state(council_files)
     known = set(QUARTERLY.get_partition_keys(current_time=datetime.now(_tz())))
     changed = False
-    for folder, fingerprint in now.items():
+    for folder, (fingerprint, newest) in now.items():
         if before.get(folder) == fingerprint:
             continue
         try:
@@ -195,15 +205,18 @@ def returns_sensor(
         if quarter.key not in known:
             context.log.info(f"returns/{folder}: {quarter.label} has not ended yet")
             continue
+        last_read = read_since(context.instance, quarter)
+        if last_read is not None and last_read >= newest:
+            continue  # already read since its files last changed (e.g. when the sensor starts)
         changed = True
         yield dg.RunRequest(
             run_key=f"returns-{folder}-{fingerprint}",
             partition_key=quarter.key,
             tags={"quarter": quarter.label, "trigger": "returns changed"},
         )
-    context.update_cursor(json.dumps(now))
+    context.update_cursor(json.dumps({folder: print_ for folder, (print_, _) in now.items()}))
     if not changed:
-        yield dg.SkipReason("No returns changed.")
+        yield dg.SkipReason("No returns changed since they were last read.")
 
 
 def _failed_parts(

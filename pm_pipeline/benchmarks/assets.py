@@ -28,6 +28,7 @@ from pm_pipeline.benchmarks.refresh import (
     CACHED,
     FETCHED,
     MISSING,
+    benchmark_areas,
     metrics_wanted,
     outcome_rows,
     outcome_table,
@@ -109,7 +110,7 @@ def lginform_benchmarks(
             description=f"No LG Inform benchmarks are available. {text}",
             metadata={"by metric": dg.MetadataValue.md(markdown_table(table))},
         )
-    rows = outcome_rows(outcomes)
+    rows = outcome_rows(outcomes)  # the plan's areas only
     cached = [o.cached for o in outcomes if o.status == CACHED]
     yield dg.Output(
         rows,
@@ -168,10 +169,12 @@ def oflog_benchmarks(
     for problem in read.problems:
         context.log.error(problem)
     found = set(read.frame["metric_id"])
+    rows = _ours(read.frame, benchmark_areas(register))
     yield dg.Output(
-        read.frame,
+        rows,
         metadata={
-            **_shape(read.frame),
+            **_shape(rows),
+            "rows for other areas (not kept)": len(read.frame) - len(rows),
             "files": dg.MetadataValue.md(markdown_table(read.files)),
             "register metrics without a file": ", ".join(sorted(set(metrics) - found)) or "none",
             "metrics not in the register": ", ".join(sorted(found - set(metrics))) or "none",
@@ -216,6 +219,14 @@ def benchmarks(
             "duplicates with a different value": conflicting(table, dropped),
         }
     )
+
+
+def _ours(rows: pd.DataFrame, areas: tuple[str, ...]) -> pd.DataFrame:
+    """Only the areas a council compares itself with: itself, its comparators, region, England.
+
+    Publishers' files cover every council; the warehouse keeps the rows the reports use.
+    """
+    return rows[rows["area_code"].isin(areas)].reset_index(drop=True)
 
 
 def _read(warehouse: DuckDBResource) -> pd.DataFrame:

@@ -89,12 +89,11 @@ def coverage(table: pd.DataFrame, register: Register) -> pd.DataFrame:
     council = register.council.area_code
     peers = set(register.comparators["area_code"])
     rows = []
-    valued = table[table["value"].notna()]
+    valued = table[table["value"].notna() & table["area_code"].isin(peers | {council})]
+    by_metric = dict(tuple(valued.groupby(["source", "metric_id"])))
     for source, column in SOURCE_COLUMNS.items():
         for wanted in metrics_wanted(register.indicators, column):
-            series = valued[
-                (valued["source"] == source) & (valued["metric_id"] == wanted.metric_id)
-            ]
+            series = by_metric.get((source, wanted.metric_id), valued.iloc[0:0])
             own = series[series["area_code"] == council]
             row = {
                 "source": source,

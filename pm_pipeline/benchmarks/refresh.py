@@ -95,27 +95,33 @@ class MetricOutcome:
 
 
 def _using(
-    wanted: MetricWanted, status: str, reason: str | None, cached: CachedMetric
+    wanted: MetricWanted,
+    status: str,
+    reason: str | None,
+    cached: CachedMetric,
+    areas: tuple[str, ...],
 ) -> MetricOutcome:
-    """An outcome holding rows rather than raw records: 50 metrics × 317 councils fit in memory."""
+    """An outcome holding the planned areas' rows rather than raw records (memory stays small)."""
     return MetricOutcome(
         wanted,
         status,
         reason,
         replace(cached, records=[]),
         len(cached.records),
-        lginform_rows(cached, wanted),
+        lginform_rows(cached, wanted, frozenset(areas)),
     )
 
 
-def _from_cache(wanted: MetricWanted, cache_dir: Path, reason: str) -> MetricOutcome:
+def _from_cache(
+    wanted: MetricWanted, cache_dir: Path, reason: str, areas: tuple[str, ...]
+) -> MetricOutcome:
     try:
         cached = read_cache(cache_dir, wanted.metric_id)
     except CacheProblem as exc:
         return MetricOutcome(wanted, MISSING, f"{reason}; the cached copy is unusable: {exc}")
     if cached is None:
         return MetricOutcome(wanted, MISSING, f"{reason}; there is no cached copy")
-    return _using(wanted, CACHED, reason, cached)
+    return _using(wanted, CACHED, reason, cached, areas)
 
 
 def refresh_lginform(
@@ -128,17 +134,17 @@ def refresh_lginform(
     """Fetch every planned metric (caching each good answer), else use its cached copy."""
     problem = resource.missing_credentials()
     if problem:
-        return [_from_cache(w, cache_dir, problem) for w in plan.metrics]
+        return [_from_cache(w, cache_dir, problem, plan.areas) for w in plan.metrics]
     try:
         client = resource.client(sleep=sleep)
     except LGInformError as exc:
-        return [_from_cache(w, cache_dir, exc.message) for w in plan.metrics]
+        return [_from_cache(w, cache_dir, exc.message, plan.areas) for w in plan.metrics]
     outcomes: list[MetricOutcome] = []
     stop: str | None = None
     with client:
         for wanted in plan.metrics:
             if stop:
-                outcomes.append(_from_cache(wanted, cache_dir, stop))
+                outcomes.append(_from_cache(wanted, cache_dir, stop, plan.areas))
                 continue
             try:
                 download = fetch_metric(
@@ -149,7 +155,7 @@ def refresh_lginform(
                     resource.max_areas_per_request,
                 )
             except LGInformError as exc:
-                outcomes.append(_from_cache(wanted, cache_dir, exc.message))
+                outcomes.append(_from_cache(wanted, cache_dir, exc.message, plan.areas))
                 if (isinstance(exc, LGInformRefused) and exc.credentials_refused) or (
                     isinstance(exc, LGInformUnavailable) and exc.network
                 ):
@@ -157,18 +163,23 @@ def refresh_lginform(
                 continue
             cached = CachedMetric.from_download(download, now, client.host)
             write_cache(cache_dir, cached)
-            outcomes.append(_using(wanted, FETCHED, None, cached))
+            outcomes.append(_using(wanted, FETCHED, None, cached, plan.areas))
     return outcomes
 
 
-def lginform_rows(cached: CachedMetric, wanted: MetricWanted) -> pd.DataFrame:
-    """One metric's records as rows of the long benchmarks table (null values stay missing)."""
+def lginform_rows(
+    cached: CachedMetric, wanted: MetricWanted, areas: frozenset[str] | None = None
+) -> pd.DataFrame:
+    """One metric's records as rows of the long benchmarks table (null values stay missing),
+    for `areas` only when given (a cache may hold more areas than the council compares with)."""
     polarity = register_polarity(cached.metric.get("polarity")) or wanted.polarity
     name = str(cached.metric.get("label") or cached.metric_id)
     rows = []
     for record in cached.records:
-        period = cached.periods[str(record["periodIdentifier"])]
         code = str(record["areaIdentifier"])
+        if areas is not None and code not in areas:
+            continue
+        period = cached.periods[str(record["periodIdentifier"])]
         rows.append(
             {
                 "source": SOURCE,

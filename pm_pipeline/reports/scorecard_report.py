@@ -25,6 +25,7 @@ from pm_pipeline.reports.wording import (
     rag_label,
 )
 from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.scorecard.build import benchmark_areas_sql
 from pm_pipeline.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.tabular import FileProblem, clean_text, read_table_file
 from pm_pipeline.values import is_missing
@@ -97,25 +98,20 @@ def _trend(
     )
 
 
-def _peers(
-    pi: dict, row: dict, benchmarks: pd.DataFrame, register: Register
-) -> charts.Chart | None:
-    if is_missing(row.get("rank")) or benchmarks.empty:
+def _peers(pi: dict, row: dict, peer_series: dict, register: Register) -> charts.Chart | None:
+    if is_missing(row.get("rank")):
         return None
     metric = pi["lginform_metric"] if row["benchmark_source"] == "lginform" else pi["oflog_metric"]
+    same = peer_series.get((row["benchmark_source"], metric, row["benchmark_period"]))
+    if same is None:
+        return None
     names = dict(
         zip(register.comparators["area_code"], register.comparators["area_name"], strict=True)
     )
     names[register.council.area_code] = register.council.name
-    same = benchmarks[
-        (benchmarks["source"] == row["benchmark_source"])
-        & (benchmarks["metric_id"] == metric)
-        & (benchmarks["period_label"] == row["benchmark_period"])
-        & benchmarks["area_code"].isin(names)
-        & benchmarks["value"].notna()
-    ]
-    ascending = pi["polarity"] == "lower_is_better"
-    same = same.sort_values("value", ascending=ascending)
+    same = same[same["area_code"].isin(names)].sort_values(
+        "value", ascending=pi["polarity"] == "lower_is_better"
+    )
     bars = [
         (names[r.area_code], float(r.value), r.area_code == register.council.area_code)
         for r in same.itertuples()
@@ -138,7 +134,14 @@ def scorecard_view(
     exceptions = read_table(conn, "kpi_exceptions", "period = ?", [quarter.key])
     restated = read_table(conn, "restatements", "period = ?", [quarter.key])
     history = _history(conn, quarter)
-    benchmarks = read_table(conn, "benchmarks")
+    benchmarks = read_table(
+        conn, "benchmarks", *benchmark_areas_sql(register.council, register.comparators)
+    )
+    peer_series = dict(
+        tuple(
+            benchmarks[benchmarks["value"].notna()].groupby(["source", "metric_id", "period_label"])
+        )
+    )
     pis = register.indicators.set_index("pi_id", drop=False)
     values = {(r.period, r.pi_id): r.value for r in history.itertuples() if not is_missing(r.value)}
     targets = {
@@ -182,7 +185,7 @@ def scorecard_view(
             else fmt(row["comparator_median"]),
             "best_text": "" if is_missing(row["comparator_best"]) else fmt(row["comparator_best"]),
             "trend": _trend(pi, quarter, values, targets, register),
-            "peers": _peers(pi, row, benchmarks, register),
+            "peers": _peers(pi, row, peer_series, register),
             "service": pi["service"],
             "manager": pi["manager"],
         }

@@ -10,7 +10,12 @@ from dagster_duckdb import DuckDBResource
 from pm_pipeline.metadata import markdown_table
 from pm_pipeline.periods import QUARTERLY, TIMEZONE, Quarter
 from pm_pipeline.register.store import read_register
-from pm_pipeline.scorecard.build import HISTORY_QUARTERS, ScorecardInputs, build_scorecard
+from pm_pipeline.scorecard.build import (
+    HISTORY_QUARTERS,
+    ScorecardInputs,
+    benchmark_areas_sql,
+    build_scorecard,
+)
 from pm_pipeline.warehouse import partition, read_table, replace_all
 
 # The quarterly run lands at midnight at the end of the data-entry month (1 Feb, 1 May, 1 Aug,
@@ -43,7 +48,9 @@ def kpi_scorecard(
     summary = []
     with warehouse.get_connection() as conn:
         register = read_register(conn)
-        benchmarks = read_table(conn, "benchmarks")
+        benchmarks = read_table(
+            conn, "benchmarks", *benchmark_areas_sql(register.council, register.comparators)
+        )
         for quarter in quarters:
             keys = [q.key for q in quarter.history(HISTORY_QUARTERS + 1)]
             marks = ", ".join("?" for _ in keys)

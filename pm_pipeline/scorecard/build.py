@@ -84,6 +84,12 @@ class _Scorer:
         )
 
 
+def benchmark_areas_sql(council: Council, comparators: pd.DataFrame) -> tuple[str, list[str]]:
+    """A WHERE clause for the benchmark rows a council's scorecard can use (itself and peers)."""
+    codes = [council.area_code, *comparators["area_code"]]
+    return f"area_code IN ({', '.join('?' for _ in codes)})", codes
+
+
 def benchmark_positions(inputs: ScorecardInputs, quarter: Quarter) -> pd.DataFrame:
     """Per PI with a benchmark metric: the latest period not after the quarter's end, positioned."""
     columns = [
@@ -103,6 +109,7 @@ def benchmark_positions(inputs: ScorecardInputs, quarter: Quarter) -> pd.DataFra
     peers = set(inputs.comparators["area_code"])
     bench = bench[bench["area_code"].isin(peers | {council})]
     bench = bench[pd.to_datetime(bench["period_end"]).dt.date <= quarter.end]
+    by_metric = dict(tuple(bench.groupby(["source", "metric_id"])))
     rows = []
     for pi in inputs.indicators.itertuples(index=False):
         wanted = [
@@ -112,7 +119,9 @@ def benchmark_positions(inputs: ScorecardInputs, quarter: Quarter) -> pd.DataFra
         ]
         best = None
         for source, metric in wanted:
-            series = bench[(bench["source"] == source) & (bench["metric_id"] == metric)]
+            series = by_metric.get((source, metric))
+            if series is None:
+                continue
             own = series[(series["area_code"] == council) & series["value"].notna()]
             if own.empty:
                 continue
