@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
 import re
 import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 EXCEL_ERRORS = frozenset(
     {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"}
@@ -37,6 +42,10 @@ _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _LAYOUT_HINT = re.compile(rb"<(?:\w+:)?f[\s>/]|hidden=\"(?:1|true)\"|<(?:\w+:)?mergeCell\s")
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_LOOKALIKES = str.maketrans(
+    "АВЕКМНОРСТХУаеорсухіјѕІЈЅԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧονκρ‐‑‒–—―−",
+    "ABEKMHOPCTXYaeopcyxijsIJSdqwABEZHIKMNOPTYXovkp-------",
+)
 
 # A cell may be far longer than the csv module's default 128 KiB limit (a pasted report as a
 # note); reading it lets the caller say "this note is too long" instead of "the file is broken".
@@ -287,11 +296,14 @@ def read_csv_bytes(data: bytes, name: str, header_names: set[str] | None = None)
 
 
 def _note_overlong_rows(sheet: Sheet, delimiter: str) -> None:
-    """A row with filled cells beyond the header: a delimiter inside a value split it."""
+    """A row with filled cells beyond the header, or longer than the file's other rows: a
+    delimiter inside a value split it (the shifted cells may leave the extra ones empty)."""
     width = max((i + 1 for i, h in enumerate(sheet.header) if h), default=0)
+    usual = Counter(len(cells) for _, cells in sheet.rows).most_common(1)
+    longest_usual = max(width, len(sheet.header), usual[0][0] if usual else 0)
     what = _DELIMITERS.get(delimiter, repr(delimiter))
     for excel_row, cells in sheet.rows:
-        if len(cells) > width and any(cells[width:]):
+        if len(cells) > width and (any(cells[width:]) or len(cells) > longest_usual):
             sheet.note(
                 excel_row,
                 None,
@@ -344,21 +356,19 @@ def _zip_problem(archive: zipfile.ZipFile, name: str) -> FileProblem | None:
     )
 
 
+def _damaged(name: str, exc: Exception) -> FileProblem:
+    return FileProblem(
+        f"{name} is a damaged Excel workbook ({exc.__class__.__name__}: {exc}) — open it in "
+        "Excel (it may offer to repair it) and save it again, or send the original again"
+    )
+
+
 def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
+    """The workbook's zip package (a damaged part is found when the part is read)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        damaged = archive.testzip()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise FileProblem(
-            f"{name} is a damaged Excel workbook (not a complete .xlsx file: "
-            f"{exc.__class__.__name__}) — open it in Excel (it may offer to repair it) and save "
-            "it again, or send the original again"
-        ) from exc
-    if damaged is not None:
-        raise FileProblem(
-            f"{name} is a damaged Excel workbook (part {damaged} is corrupt) — open it in Excel "
-            "(it may offer to repair it) and save it again, or send the original again"
-        )
+        raise _damaged(name, exc) from exc
     problem = _zip_problem(archive, name)
     if problem is not None:
         raise problem
@@ -376,16 +386,16 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         )
         book = ElementTree.fromstring(archive.read(book_part))
         folder = PurePosixPath(book_part).parent
-        rels_part = f"{folder}/_rels/{PurePosixPath(book_part).name}.rels"
-        rels = ElementTree.fromstring(archive.read(rels_part))
+        rels_part = PurePosixPath(folder, "_rels", f"{PurePosixPath(book_part).name}.rels")
+        rels = ElementTree.fromstring(archive.read(rels_part.as_posix()))
     except (KeyError, StopIteration, ElementTree.ParseError):
         return {}
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship")}
     parts = {}
     for sheet in book.iter(f"{_MAIN_NS}sheet"):
         target = targets.get(sheet.get(f"{_REL_NS}id"), "")
-        path = target.lstrip("/") if target.startswith("/") else str(folder / target)
-        parts[sheet.get("name", "")] = path
+        path = target.lstrip("/") if target.startswith("/") else (folder / target).as_posix()
+        parts[sheet.get("name", "")] = posixpath.normpath(path)
     return parts
 
 
@@ -481,7 +491,7 @@ def _note_layout(sheet: Sheet, layout: _Layout) -> None:
             )
 
 
-def _read_worksheet(ws: object, name: str, header_names: set[str]) -> Sheet | None:
+def _read_worksheet(ws: ReadOnlyWorksheet, name: str, header_names: set[str]) -> Sheet | None:
     """The sheet's header (within its first rows) and data rows, or None with no header."""
     ws.reset_dimensions()
     sheet: Sheet | None = None
@@ -527,11 +537,8 @@ def read_xlsx_bytes(data: bytes, name: str, header_names: set[str]) -> list[Shee
             if sheet.rows and ws.title in parts:
                 _note_layout(sheet, _scan_layout(archive.read(parts[ws.title])))
             sheets.append(sheet)
-    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
-        raise FileProblem(
-            f"{name} is a damaged Excel workbook ({exc.__class__.__name__}) — open it in Excel "
-            "(it may offer to repair it) and save it again, or send the original again"
-        ) from exc
+    except (zipfile.BadZipFile, EOFError, KeyError, ValueError, SyntaxError) as exc:
+        raise _damaged(name, exc) from exc
     finally:
         book.close()
         archive.close()
@@ -553,12 +560,6 @@ def read_table_bytes(data: bytes, display_name: str, header_names: set[str]) -> 
     if is_xlsx(data) or data.startswith(_OLE_MAGIC):
         return read_xlsx_bytes(data, display_name, header_names)
     return [read_csv_bytes(data, display_name, header_names)]
-
-
-_LOOKALIKES = str.maketrans(
-    "АВЕКМНОРСТХУаеорсухіјѕІЈЅԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧονκρ‐‑‒–—―−",
-    "ABEKMHOPCTXYaeopcyxijsIJSdqwABEZHIKMNOPTYXovkp-------",
-)
 
 
 def ascii_lookalike(text: str) -> str:

@@ -2,7 +2,9 @@
 
 Nothing is lost: each data row becomes a candidate return or a `row_readable` issue, and a
 file that cannot be read at all becomes one `file_readable` issue that says how many rows it
-held. The data-quality rules then run on the candidates.
+held. A row the owner sees differently from what a value-only read gives (hidden, in a merged
+range, a formula without its result, split by a stray comma) is reported, never guessed at.
+The data-quality rules then run on the candidates.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ def _memo(parse: Callable[[object], object]) -> Callable[[object], Parsed]:
 
 
 def _period_key(cell: object) -> str | None:
+    """The quarter key a `period` cell names; a date or a Q5 is told apart from a typo."""
     if cell is None:
         return None
     if isinstance(cell, datetime | date):
@@ -129,11 +132,12 @@ def _period_key(cell: object) -> str | None:
     return parse_period_label(text).key
 
 
+_NUMBER = _memo(parse_number)
 _PARSERS: tuple[tuple[str, Callable[[object], Parsed]], ...] = (
     ("period", _memo(_period_key)),
-    ("value", _memo(parse_number)),
-    ("numerator", _memo(parse_number)),
-    ("denominator", _memo(parse_number)),
+    ("value", _NUMBER),
+    ("numerator", _NUMBER),
+    ("denominator", _NUMBER),
     ("status", _memo(parse_status)),
     ("submitted_at", _memo(parse_timestamp)),
 )
@@ -226,10 +230,7 @@ class _Columns:
     def of(cls, sheet: Sheet) -> _Columns:
         width = len(sheet.header)
         found = [sheet.column(c) for c in RETURN_COLUMNS]
-        return cls(
-            itemgetter(*(width if i is None else i for i in found)),
-            width,
-        )
+        return cls(itemgetter(*(width if i is None else i for i in found)), width)
 
     def record(self, cells: list[object]) -> dict[str, object]:
         padded = cells[: self.width]
@@ -262,13 +263,13 @@ def _row_issue(
     )
 
 
-def _header_problem(sheet: Sheet, source_file: str) -> str | None:
+def _header_problem(sheet: Sheet, source_file: str, as_read: list[str]) -> str | None:
     """Missing required columns, or two headings that mean the same column."""
     missing = [c for c in REQUIRED_COLUMNS if c not in sheet.header]
     if missing:
         reads = ""
         if not set(sheet.header) & set(RETURN_COLUMNS):
-            shown = ", ".join(clean_text(h) for h in sheet.header if h)[:120]
+            shown = ", ".join(h for h in as_read if h)[:120]
             reads = f"; that row reads '{shown}'"
         return (
             f"{source_file} has no {', '.join(missing)} column(s) in its header (row "
@@ -288,8 +289,9 @@ def _header_problem(sheet: Sheet, source_file: str) -> str | None:
 def _sheet_rows(
     sheet: Sheet, source_file: str, sha: str, canonical_ids: dict[str, str], out: FileRead
 ) -> None:
+    as_read = list(sheet.header)
     sheet.header = [_HEADER_GAP.sub("_", h) for h in sheet.header]  # "Submitted At" too
-    problem = _header_problem(sheet, source_file)
+    problem = _header_problem(sheet, source_file, as_read)
     if problem:
         out.data_rows += len(sheet.rows)
         out.issues.append(

@@ -1,0 +1,155 @@
+"""Shared helpers for the bad-input corpus: write a broken file, read it, check nothing is lost."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from pm_pipeline.intake.read import QuarterRead, read_quarter
+from pm_pipeline.periods import Quarter
+from pm_pipeline.quality.rules import Issue
+from pm_pipeline_tests.council import RETURN_HEADER, good_row, write_csv
+
+Q = Quarter(2025, 1)
+IDS = {"hs-01": "HS-01", "hs-02": "HS-02", "wr-01": "WR-01"}
+
+
+def source(name: str) -> str:
+    """A file's `source_file` as the pipeline names it (relative to returns/)."""
+    return f"{Q.folder}/{name}"
+
+
+def folder(data_dir: Path) -> Path:
+    path = data_dir / "returns" / Q.folder
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def row(pi_id: str = "HS-01", value: object = 85, **overrides: object) -> list[object]:
+    """A return row that reads cleanly unless a cell is overridden."""
+    return good_row(pi_id, Q, value, **overrides)
+
+
+def write_rows(
+    data_dir: Path,
+    name: str,
+    rows: Iterable[Sequence[object]],
+    header: Sequence[str] = RETURN_HEADER,
+    encoding: str = "utf-8",
+) -> Path:
+    return write_csv(folder(data_dir) / name, header, rows, encoding=encoding)
+
+
+def write_bytes(data_dir: Path, name: str, data: bytes) -> Path:
+    path = folder(data_dir) / name
+    path.write_bytes(data)
+    return path
+
+
+def workbook(
+    sheets: Mapping[str, Sequence[Sequence[object]]],
+    shape: Callable[[Workbook], None] | None = None,
+) -> bytes:
+    """An .xlsx whose sheets hold the given rows; `shape` may merge, hide or format cells."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for values in rows:
+            sheet.append(list(values))
+    if shape:
+        shape(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def with_cached_results(data: bytes, results: Mapping[str, str]) -> bytes:
+    """The workbook as Excel would save it: each formula cell named in `results` carries the
+    value Excel calculated (openpyxl writes formulas without one)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                text = content.decode()
+                for ref, value in results.items():
+                    text = re.sub(
+                        rf'(<c r="{ref}"[^>]*>\s*<f>[^<]*</f>)\s*<v\s*/>',
+                        rf"\1<v>{value}</v>",
+                        text,
+                    )
+                content = text.encode()
+            dst.writestr(item, content)
+    return out.getvalue()
+
+
+def read(data_dir: Path) -> QuarterRead:
+    result, _ = read_quarter(data_dir / "returns", Q, IDS)
+    return result
+
+
+def data_rows(first: int, count: int) -> list[int]:
+    """The Excel row numbers of `count` data rows starting at row `first`."""
+    return list(range(first, first + count))
+
+
+def says(result: QuarterRead, name: str, row: int | None = None, column: str | None = None) -> str:
+    """The message of the issue on `name` (its `row`, its `column`), checked to name them."""
+    file = source(name)
+    found = [
+        i
+        for i in result.issues
+        if i.source_file == file
+        and (row is None or i.source_row == row)
+        and (column is None or f"column {column}:" in i.message)
+    ]
+    assert found, f"no issue for {file} row {row} column {column}: {_listed(result.issues)}"
+    message = found[0].message
+    assert file in message, message
+    if row is not None:
+        assert f"row {row}" in message, message
+    return message
+
+
+def _listed(issues: list[Issue]) -> str:
+    return "\n".join(f"{i.rule} {i.source_file} {i.source_row}: {i.message}" for i in issues)
+
+
+def assert_rows_accounted(result: QuarterRead, written: Mapping[str, Sequence[int]]) -> None:
+    """Rows in = rows accepted + rows reported (DESIGN 3.2 "nothing is lost"), file by file.
+
+    `written` maps each file to the Excel rows of the data rows the test wrote. Every one must
+    be a candidate return or named by a `row_readable` issue, never both; a `file_readable`
+    issue covers its whole file. The file's `data_rows` count agrees, unless the file could
+    not be opened far enough to count its rows (then it is 0).
+    """
+    files = {f.source_file: f for f in result.files}
+    assert set(files) == {source(n) for n in written}, sorted(files)
+    for name, rows in written.items():
+        file = source(name)
+        accepted = Counter(
+            result.candidates.loc[result.candidates["source_file"] == file, "source_row"]
+        )
+        reported = {
+            i.source_row
+            for i in result.issues
+            if i.source_file == file and i.rule == "row_readable"
+        }
+        whole_file = any(i.source_file == file and i.rule == "file_readable" for i in result.issues)
+        assert not set(accepted) & reported, f"{file}: rows both accepted and reported"
+        if whole_file:
+            assert files[file].data_rows in (0, len(rows)), (file, files[file].data_rows)
+            continue
+        assert files[file].data_rows == len(rows), (file, files[file].data_rows, len(rows))
+        assert accepted + Counter(reported) == Counter(rows), (
+            f"{file}: wrote rows {sorted(rows)}, accepted {sorted(accepted)}, "
+            f"reported {sorted(reported)}\n{_listed(result.issues)}"
+        )
+    assert result.rows_in == sum(f.data_rows for f in result.files)
