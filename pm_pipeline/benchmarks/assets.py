@@ -165,16 +165,16 @@ def oflog_benchmarks(
         register = read_register(conn)
     wanted = metrics_wanted(register.indicators, "oflog_metric")
     metrics = {m.metric_id: MetricInfo(m.unit, m.polarity) for m in wanted}
-    read = read_oflog_folder(council_files.benchmarks_dir / "oflog", metrics)
+    areas = frozenset(benchmark_areas(register))
+    read = read_oflog_folder(council_files.benchmarks_dir / "oflog", metrics, areas)
     for problem in read.problems:
         context.log.error(problem)
     found = set(read.frame["metric_id"])
-    rows = _ours(read.frame, benchmark_areas(register))
     yield dg.Output(
-        rows,
+        read.frame,
         metadata={
-            **_shape(rows),
-            "rows for other areas (not kept)": len(read.frame) - len(rows),
+            **_shape(read.frame),
+            "areas kept": "this council, its comparators, its region and England",
             "files": dg.MetadataValue.md(markdown_table(read.files)),
             "register metrics without a file": ", ".join(sorted(set(metrics) - found)) or "none",
             "metrics not in the register": ", ".join(sorted(found - set(metrics))) or "none",
@@ -219,14 +219,6 @@ def benchmarks(
             "duplicates with a different value": conflicting(table, dropped),
         }
     )
-
-
-def _ours(rows: pd.DataFrame, areas: tuple[str, ...]) -> pd.DataFrame:
-    """Only the areas a council compares itself with: itself, its comparators, region, England.
-
-    Publishers' files cover every council; the warehouse keeps the rows the reports use.
-    """
-    return rows[rows["area_code"].isin(areas)].reset_index(drop=True)
 
 
 def _read(warehouse: DuckDBResource) -> pd.DataFrame:

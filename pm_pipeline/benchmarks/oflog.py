@@ -203,9 +203,27 @@ def _noted_rows(sheet: Sheet, file: str) -> dict[int, list[str]]:
     }
 
 
-def parse_sheet(sheet: Sheet, file: str) -> pd.DataFrame:
-    """One sheet's rows in the long benchmarks layout; OflogError lists every bad cell."""
+def _keep_areas(sheet: Sheet, layout: str, areas: frozenset[str] | None) -> None:
+    """Drop rows for other valid areas before any cell is parsed: a publisher's file covers
+    every council, a council needs its own and its peers'. A malformed code is kept, so that
+    it is reported (it may be a peer's, mistyped)."""
+    column = sheet.column("local authority code" if layout == PROTOTYPE else "area_code")
+    if areas is None or column is None:
+        return
+
+    def wanted(row: int, cells: list[object]) -> bool:
+        code = clean_text(cells[column]).upper() if column < len(cells) else ""
+        return row in sheet.notes or code in areas or area_code_problem(code) is not None
+
+    sheet.rows = [(row, cells) for row, cells in sheet.rows if wanted(row, cells)]
+
+
+def parse_sheet(sheet: Sheet, file: str, areas: frozenset[str] | None = None) -> pd.DataFrame:
+    """One sheet's rows in the long benchmarks layout; OflogError lists every bad cell.
+
+    With `areas`, only those areas' rows are kept (and checked)."""
     layout = detect_layout(sheet, file)
+    _keep_areas(sheet, layout, areas)
     value_column = "Value" if layout == PROTOTYPE else "value"
     build = _prototype_row if layout == PROTOTYPE else _long_row
     rows, problems = [], []
@@ -247,13 +265,13 @@ def parse_sheet(sheet: Sheet, file: str) -> pd.DataFrame:
     return frame
 
 
-def parse_file(data: bytes, file: str) -> pd.DataFrame:
-    """Every sheet of one Oflog file in the long layout."""
+def parse_file(data: bytes, file: str, areas: frozenset[str] | None = None) -> pd.DataFrame:
+    """Every sheet of one Oflog file in the long layout (only `areas`' rows when given)."""
     try:
         sheets = read_table_bytes(data, file, {"code", "metric_id", "financial year"})
         if not sheets:
             raise FileProblem(f"{file}: no sheet has a header row naming Code or metric_id")
-        return pd.concat([parse_sheet(s, file) for s in sheets], ignore_index=True)
+        return pd.concat([parse_sheet(s, file, areas) for s in sheets], ignore_index=True)
     except FileProblem as exc:
         raise OflogError([exc.message]) from None
 
@@ -300,14 +318,18 @@ def _file_summary(name: str, frame: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def read_oflog_folder(folder: Path, metrics: Mapping[str, MetricInfo]) -> OflogRead:
-    """Every Oflog file under `folder`: a file with any problem is refused whole and listed."""
+def read_oflog_folder(
+    folder: Path, metrics: Mapping[str, MetricInfo], areas: frozenset[str] | None = None
+) -> OflogRead:
+    """Every Oflog file under `folder`: a file with any problem is refused whole and listed.
+
+    With `areas`, only the rows for those areas are read and checked."""
     files, ignored = metric_files(folder)
     frames, summaries, problems, refused = [], [], [], []
     for path in files:
         name = f"oflog/{path.name}"
         try:
-            frame = parse_file(path.read_bytes(), name)
+            frame = parse_file(path.read_bytes(), name, areas)
         except OflogError as exc:
             problems += exc.problems
             refused.append(path.name)
