@@ -108,6 +108,7 @@ TABLES: dict[str, dict[str, str]] = {
         "valid_max": "DOUBLE",
         "lginform_metric": "VARCHAR",
         "oflog_metric": "VARCHAR",
+        "annual_outturn": "VARCHAR",
     },
     "register_targets": {
         "pi_id": "VARCHAR",
@@ -167,8 +168,13 @@ TABLES: dict[str, dict[str, str]] = {
 
 
 def ensure_table(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Create the table, or add the contract's newer columns to a warehouse made before them."""
     columns = ", ".join(f'"{name}" {kind}' for name, kind in TABLES[table].items())
     conn.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({columns})')
+    have = {row[1] for row in conn.execute(f"PRAGMA table_info('{table}')").fetchall()}
+    for name, kind in TABLES[table].items():
+        if name not in have:
+            conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}')
 
 
 def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -26,6 +26,7 @@ SCORED_TYPES = frozenset({"kpi", "service", "management"})
 UNITS = ("percent", "count", "days", "gbp", "rate", "ratio", "score")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 FREQUENCIES = ("quarterly", "annual")
+OUTTURN_METHODS = ("latest", "sum", "mean")  # optional: how a year's outturn is worked out
 
 INDICATOR_COLUMNS = (
     "pi_id",
@@ -44,6 +45,7 @@ INDICATOR_COLUMNS = (
     "valid_max",
     "lginform_metric",
     "oflog_metric",
+    "annual_outturn",
 )
 REQUIRED_INDICATOR_COLUMNS = (
     "pi_id",
@@ -299,6 +301,12 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
         lo, hi = item["valid_min"], item["valid_max"]
         if lo is not None and hi is not None and lo > hi:
             problems.append(f"{_where(file, row, 'valid_min')}: {lo} is above valid_max {hi}")
+        item["annual_outturn"] = item["annual_outturn"].casefold() or None
+        if item["annual_outturn"] not in (None, *OUTTURN_METHODS):
+            problems.append(
+                f"{_where(file, row, 'annual_outturn')}: '{rec.get('annual_outturn')}' is not one "
+                f"of {', '.join(OUTTURN_METHODS)} (or blank for the default)"
+            )
         for column in ("lginform_metric", "oflog_metric", "description", "manager"):
             item[column] = item[column] or None
         out.append(item)

@@ -30,7 +30,7 @@ SUMMED_UNITS = frozenset({"count", "gbp"})
 
 def outturn_method(pi: dict) -> str:
     chosen = pi.get("annual_outturn")
-    if isinstance(chosen, str) and chosen in ("latest", "sum", "mean"):
+    if isinstance(chosen, str) and chosen:
         return chosen
     if pi["frequency"] == "annual":
         return "latest"

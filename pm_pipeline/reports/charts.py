@@ -47,8 +47,8 @@ def open_svg(sid: str, width: float, height: float, title: str, alt: str) -> str
     return (
         f'<svg role="img" aria-labelledby="{sid}-t {sid}-d" width="{width:.0f}" '
         f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'xmlns="http://www.w3.org/2000/svg"><title id="{sid}-t">{escape(title)}</title>'
-        f'<desc id="{sid}-d">{escape(alt)}</desc>'
+        f'font-family="Arial, Helvetica, sans-serif" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{sid}-t">{escape(title)}</title><desc id="{sid}-d">{escape(alt)}</desc>'
     )
 
 

@@ -111,3 +111,34 @@ def test_missing_council_yaml_key_is_named(data_dir):
     message = problems(data_dir)
     assert "council.yaml, key region_code: missing" in message
     assert "council.yaml, key themes: missing" in message
+
+
+def test_annual_outturn_is_optional_and_checked(data_dir):
+    council(data_dir)
+    path = data_dir / "config" / "indicators.csv"
+    text = path.read_text().splitlines()
+    text[0] += ",annual_outturn"
+    text[1] += ",sum"
+    text[2] += ",average"
+    path.write_text("\n".join(text) + "\n")
+    message = problems(data_dir)
+    assert (
+        "indicators.csv, row 3, column annual_outturn: 'average' is not one of latest, sum"
+        in message
+    )
+    text[2] = text[2].removesuffix(",average") + ","
+    path.write_text("\n".join(text) + "\n")
+    register = load_register(data_dir / "config")
+    assert list(register.indicators["annual_outturn"].fillna("default")) == ["sum", "default", "default"]
+
+
+def test_an_older_warehouse_gains_new_contract_columns(data_dir):
+    import duckdb
+
+    from pm_pipeline.register.store import read_register, write_register
+
+    council(data_dir)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as conn:
+        conn.execute("CREATE TABLE register_indicators (pi_id VARCHAR, title VARCHAR)")
+        write_register(conn, load_register(data_dir / "config"))
+        assert "annual_outturn" in read_register(conn).indicators.columns
