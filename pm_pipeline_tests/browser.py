@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,11 +56,28 @@ def axe_violations(driver: object) -> list[dict]:
     return result
 
 
+def set_width(driver: object, width: int, height: int = 900) -> None:
+    """Lay pages out for a `width`-pixel screen; below 600 pixels, as a phone (mobile viewport)."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
+
+
 def full_page_screenshot(driver: object, path: Path) -> Path:
-    """Resize the window to the page's height, then save a PNG of the whole page."""
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    width = driver.execute_script("return document.documentElement.scrollWidth")
-    driver.set_window_size(max(width, 1280), min(max(height, 800), 16000))
+    """Save a PNG of the whole page as laid out now, however tall (Chrome DevTools capture)."""
+    width, height = driver.execute_script(
+        "const e = document.documentElement;"
+        "return [Math.max(e.scrollWidth, e.clientWidth), Math.max(e.scrollHeight, e.clientHeight)];"
+    )
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+        },
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(path))
+    path.write_bytes(base64.b64decode(shot["data"]))
     return path

@@ -28,7 +28,8 @@ def write_owner_lists(
     csv_path = write_csv(folder / "issues.csv", issues)
     written = {csv_path.name}
     owners = issues["owner"].fillna(UNASSIGNED)
-    for owner, rows in issues.groupby(owners, sort=True):
+    readable = issues.astype(object).where(issues.notna(), None)  # blanks, not "nan"
+    for owner, rows in readable.groupby(owners, sort=True):
         sections = [
             (severity, title, rows[rows["severity"] == severity].to_dict("records"))
             for severity, title in (("ERROR", "Errors to fix"), ("WARN", "Warnings to check"))

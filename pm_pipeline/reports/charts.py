@@ -150,8 +150,8 @@ def trend_chart(
             "target</text>"
         )
     line = [(i, v) for i, (_, v, _, _) in enumerate(points) if not is_missing(v)]
-    d = " ".join(
-        f"{'M' if n == 0 else 'L'}{xy(i, v)[0]:.1f},{xy(i, v)[1]:.1f}"
+    d = " ".join(  # a quarter with no figure breaks the line rather than being drawn across
+        f"{'L' if n and i == line[n - 1][0] + 1 else 'M'}{xy(i, v)[0]:.1f},{xy(i, v)[1]:.1f}"
         for n, (i, v) in enumerate(line)
     )
     parts.append(f'<path d="{d}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')

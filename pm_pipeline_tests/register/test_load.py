@@ -129,7 +129,11 @@ def test_annual_outturn_is_optional_and_checked(data_dir):
     text[2] = text[2].removesuffix(",average") + ","
     path.write_text("\n".join(text) + "\n")
     register = load_register(data_dir / "config")
-    assert list(register.indicators["annual_outturn"].fillna("default")) == ["sum", "default", "default"]
+    assert list(register.indicators["annual_outturn"].fillna("default")) == [
+        "sum",
+        "default",
+        "default",
+    ]
 
 
 def test_an_older_warehouse_gains_new_contract_columns(data_dir):

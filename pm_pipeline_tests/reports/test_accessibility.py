@@ -1,0 +1,358 @@
+"""Every HTML report the sample council's demo writes, checked in a real headless Chromium.
+
+The demo runs once for the module on a copy of the shipped `data/`; one browser session then
+visits each report at a desktop width (1280px) and a phone width (390px). axe-core's WCAG
+2.0/2.1/2.2 A and AA rules must find nothing at either width, and the checks axe leaves to a
+person are made here: one h1 and no skipped heading level, captions and header scope, a skip
+link that is the first thing Tab reaches, a focus style you can see, a print stylesheet,
+charts that are named images whose text lists every value, ratings shown by text and shape as
+well as colour, and no sideways scrolling on a phone. A full-page screenshot of each report at
+each width is saved under the data directory's `reports/screenshots/` (and copied to
+/tmp/a11y-screens/) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from pm_pipeline_tests.browser import (
+    AXE_JS,
+    axe_violations,
+    chrome,
+    full_page_screenshot,
+    require_browser,
+    set_width,
+)
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE_DATA = REPO / "data"
+SCREENS_COPY = Path("/tmp/a11y-screens")
+WIDTHS = {"desktop": 1280, "phone": 390}
+REPORTS = {
+    "kpi_scorecard": "2026-27-Q2/kpi_scorecard.html",
+    "quality_lists": "2026-27-Q2/quality/*.html",
+    "outstanding_returns": "2026-27-Q2/outstanding_returns.html",
+    "state_of_the_district": "2026-27-H1/state_of_the_district.html",
+    "annual_performance_report": "2025-26/annual_performance_report.html",
+}
+NOT_YET_BUILT = {
+    "annual_performance_report": "the demo does not write the 2025/26 annual performance "
+    "report yet (issue 8, item 3); it is checked as soon as the file is produced",
+}
+# A RAG rating drawn in a chart: the marker's fill colour and the shape that says the same.
+RAG_SHAPES = {"#00703c": "circle", "#b58800": "polygon", "#b10e1e": "rect"}
+
+# Everything about a page's structure the tests look at, read in one pass in the browser.
+PROBE = """
+const text = el => (el ? el.textContent.replace(/\\s+/g, ' ').trim() : '');
+const named = ids => ids.map(id => document.getElementById(id));
+const printRules = [];
+for (const sheet of document.styleSheets) {
+  for (const rule of sheet.cssRules) {
+    if (rule instanceof CSSMediaRule && /\\bprint\\b/.test(rule.media.mediaText)) {
+      printRules.push(...[...rule.cssRules].map(r => r.cssText));
+    }
+  }
+}
+return {
+  lang: document.documentElement.getAttribute('lang') || '',
+  headings: [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+    .map(h => [Number(h.tagName[1]), text(h)]),
+  tables: [...document.querySelectorAll('table')].map(t => ({
+    caption: text(t.caption),
+    unscoped: [...t.querySelectorAll('th')].filter(th => !th.getAttribute('scope')).map(text),
+  })),
+  main: document.querySelector('main#main') !== null,
+  printRules: printRules,
+  charts: [...document.querySelectorAll('svg')].map(svg => {
+    const ids = (svg.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean);
+    const parts = named(ids);
+    return {
+      role: svg.getAttribute('role'),
+      parts: parts.map(p => (p ? p.tagName.toLowerCase() : null)),
+      title: text(parts[0]),
+      desc: text(parts[1]),
+      marks: [...svg.querySelectorAll('.mark')].map(m => ({
+        value: m.getAttribute('data-value'),
+        shape: m.tagName.toLowerCase(),
+        fill: (m.getAttribute('fill') || '').toLowerCase(),
+      })),
+      focusable: svg.querySelectorAll('a, [tabindex]').length,
+    };
+  }),
+  badges: [...document.querySelectorAll('.badge')].map(b => {
+    const style = getComputedStyle(b);
+    return {
+      rag: [...b.classList].find(c => c.startsWith('rag-')) || '',
+      symbol: text(b.querySelector('.sym')),
+      symbolHidden: (b.querySelector('.sym') || b).getAttribute('aria-hidden') === 'true',
+      label: text(b).replace(text(b.querySelector('.sym')), '').trim(),
+      border: style.borderTopStyle + ' ' + (parseFloat(style.borderTopLeftRadius) > 0),
+    };
+  }),
+};
+"""
+# The page's width, and each table region: whether it overflows and what it is called.
+LAYOUT = """
+const text = el => (el ? el.textContent.replace(/\\s+/g, ' ').trim() : '');
+return {
+  pageWidth: document.documentElement.scrollWidth,
+  regions: [...document.querySelectorAll('table')].map(t => {
+    const box = t.parentElement;
+    const scrolls = getComputedStyle(box).overflowX === 'auto';
+    const ids = (box.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean);
+    return {
+      caption: text(t.caption),
+      overflows: t.getBoundingClientRect().width > box.clientWidth + 1,
+      scrolls: scrolls,
+      role: box.getAttribute('role'),
+      tabindex: box.getAttribute('tabindex'),
+      name: ids.map(id => text(document.getElementById(id))).join(' ')
+        || box.getAttribute('aria-label') || '',
+    };
+  }),
+};
+"""
+# The focused element: what it is, and whether its focus style can be seen.
+FOCUSED = """
+const el = document.activeElement;
+const style = getComputedStyle(el);
+const box = el.getBoundingClientRect();
+const seen = c => !/^(transparent|rgba\\(.*,\\s*0\\))$/.test(c);
+return {
+  tag: el.tagName.toLowerCase(),
+  id: el.id,
+  href: el.getAttribute('href'),
+  text: el.textContent.replace(/\\s+/g, ' ').trim().slice(0, 80),
+  outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
+    && seen(style.outlineColor),
+  shadow: style.boxShadow !== 'none',
+  onScreen: box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0
+    && box.right <= window.innerWidth,
+};
+"""
+
+
+@dataclass
+class Audit:
+    """What the browser found on one report."""
+
+    name: str
+    violations: dict[str, list[dict]] = field(default_factory=dict)
+    page: dict = field(default_factory=dict)
+    layout: dict[str, dict] = field(default_factory=dict)
+    focus: list[dict] = field(default_factory=list)
+    after_skip: dict = field(default_factory=dict)
+    screenshots: list[Path] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The demo run in-process on a copy of the shipped sample: its reports folder and output."""
+    require_browser()
+    if not AXE_JS.exists():
+        pytest.skip("axe-core is not installed (make test installs it with npm into .cache/)")
+    from pm_pipeline import definitions, demo
+
+    root = tmp_path_factory.mktemp("sample")
+    data, home = root / "data", root / "dagster_home"
+    ignore = shutil.ignore_patterns("reports", "warehouse.duckdb*")
+    shutil.copytree(SAMPLE_DATA, data, ignore=ignore)
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    output = io.StringIO()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PM_DATA_DIR", str(data))
+        env.setenv("DAGSTER_HOME", str(home))
+        for name in ("LGINFORM_API_KEY", "LGINFORM_API_SECRET", "LGINFORM_BASE_URL"):
+            env.delenv(name, raising=False)
+        # `definitions.defs` is built when first imported, perhaps for another test's folder
+        env.setattr(definitions, "defs", definitions.build_defs(data))
+        with contextlib.redirect_stdout(output):
+            code = demo.main()
+    return data / "reports", f"demo exit code {code}:\n{output.getvalue()}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_browser()
+    with chrome(WIDTHS["desktop"], 900) as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def screens(sample_reports: tuple[Path, str]) -> Path:
+    folder = sample_reports[0] / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    SCREENS_COPY.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def report_files(kind: str, sample_reports: tuple[Path, str]) -> list[Path]:
+    reports, demo_output = sample_reports
+    found = sorted(reports.glob(REPORTS[kind]))
+    if not found and kind in NOT_YET_BUILT:
+        pytest.skip(NOT_YET_BUILT[kind])
+    assert found, f"the demo wrote no {REPORTS[kind]} under {reports}\n{demo_output}"
+    return found
+
+
+def tab(driver: object) -> dict:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    return driver.execute_script(FOCUSED)
+
+
+def audit(driver: object, path: Path, name: str, screens: Path) -> Audit:
+    """Visit one report: structure, keyboard focus, axe and a screenshot at each width."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    found = Audit(name)
+    set_width(driver, WIDTHS["desktop"])
+    driver.get(path.as_uri())
+    found.page = driver.execute_script(PROBE)
+    svgs = driver.find_elements(By.CSS_SELECTOR, "svg")
+    for chart, svg in zip(found.page["charts"], svgs, strict=True):
+        chart["name"] = " ".join(svg.accessible_name.split())  # as Chrome tells assistive tech
+    found.focus.append(tab(driver))  # from the top of the page: the skip link
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    found.after_skip = driver.execute_script(FOCUSED)
+    found.focus.append(tab(driver))  # the first thing in the main content
+    for label, width in WIDTHS.items():
+        set_width(driver, width)
+        driver.get(path.as_uri())
+        found.layout[label] = driver.execute_script(LAYOUT)
+        found.violations[label] = axe_violations(driver)
+        shot = full_page_screenshot(driver, screens / f"{name}-{label}.png")
+        shutil.copy2(shot, SCREENS_COPY / shot.name)
+        found.screenshots.append(shot)
+    set_width(driver, WIDTHS["desktop"])
+    return found
+
+
+@pytest.fixture(scope="module", params=list(REPORTS))
+def audits(request, sample_reports, browser, screens) -> list[Audit]:
+    """Each report of one kind, visited once and shared by the tests below."""
+    paths = report_files(request.param, sample_reports)
+    folder = sample_reports[0]
+    names = [re.sub(r"[^\w.-]+", "_", str(p.relative_to(folder).with_suffix(""))) for p in paths]
+    return [audit(browser, path, name, screens) for path, name in zip(paths, names, strict=True)]
+
+
+def describe(violations: list[dict]) -> str:
+    return "; ".join(
+        f"{v['id']} ({v.get('impact')}): {v.get('help')} at "
+        + ", ".join(" ".join(n["target"]) for n in v.get("nodes", [])[:5])
+        for v in violations
+    )
+
+
+def test_axe_finds_no_wcag_a_or_aa_violations_at_desktop_or_phone_width(audits):
+    found = [
+        f"{a.name} at {width} width: {describe(v)}"
+        for a in audits
+        for width, v in a.violations.items()
+        if v
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_one_h1_and_heading_levels_never_skip(audits):
+    for a in audits:
+        levels = [level for level, _ in a.page["headings"]]
+        assert levels.count(1) == 1 and levels[0] == 1, (a.name, a.page["headings"][:3])
+        skips = [
+            (before, after)
+            for (before, _), after in zip(a.page["headings"], a.page["headings"][1:], strict=False)
+            if after[0] > before + 1
+        ]
+        assert skips == [], a.name
+
+
+def test_every_table_has_a_caption_and_every_header_cell_a_scope(audits):
+    for a in audits:
+        assert all(t["caption"] for t in a.page["tables"]), a.name
+        assert [t["unscoped"] for t in a.page["tables"] if t["unscoped"]] == [], a.name
+
+
+def test_language_main_landmark_and_print_stylesheet(audits):
+    for a in audits:
+        assert a.page["lang"] == "en-GB", a.name
+        assert a.page["main"], f"{a.name}: no <main id=main> for the skip link"
+        rules = " ".join(a.page["printRules"])
+        assert ".skip-link" in rules and "display: none" in rules, a.name
+        assert "thead" in rules and "break-inside: avoid" in rules, a.name
+
+
+def test_the_skip_link_comes_first_and_focus_can_be_seen(audits):
+    for a in audits:
+        skip, after = a.focus
+        assert (skip["tag"], skip["href"], skip["text"]) == ("a", "#main", "Skip to main content")
+        assert skip["onScreen"], f"{a.name}: the focused skip link is off screen"
+        assert skip["outline"] or skip["shadow"], f"{a.name}: no visible focus on the skip link"
+        assert (a.after_skip["tag"], a.after_skip["id"]) == ("main", "main"), a.name
+        if after["tag"] != "body":  # something focusable in the content: its focus shows too
+            assert after["outline"] or after["shadow"], (a.name, after)
+
+
+def test_charts_are_named_images_whose_text_lists_every_value(audits):
+    for a in audits:
+        for chart in a.page["charts"]:
+            where = f"{a.name}: {chart['title'] or 'untitled chart'}"
+            assert chart["role"] == "img" and chart["parts"] == ["title", "desc"], where
+            assert chart["title"] and chart["desc"].startswith(chart["title"]), where
+            assert chart["name"] == f"{chart['title']} {chart['desc']}", where
+            assert chart["focusable"] == 0, where
+            missing = [m["value"] for m in chart["marks"] if m["value"] not in chart["desc"]]
+            assert missing == [], where
+
+
+def test_ratings_are_shown_by_text_and_shape_not_colour_alone(audits):
+    for a in audits:
+        for chart in a.page["charts"]:
+            for mark in chart["marks"]:
+                if mark["fill"] in RAG_SHAPES:
+                    assert mark["shape"] == RAG_SHAPES[mark["fill"]], (a.name, chart["title"])
+        looks: dict[str, set] = {}
+        for badge in a.page["badges"]:
+            assert badge["label"] and badge["symbol"] and badge["symbolHidden"], (a.name, badge)
+            looks.setdefault(badge["rag"], set()).add(
+                (badge["label"], badge["symbol"], badge["border"])
+            )
+        assert all(len(seen) == 1 for seen in looks.values()), (a.name, looks)
+        labels = [next(iter(seen))[0] for seen in looks.values()]
+        assert len(set(labels)) == len(labels), (a.name, looks)
+        if {"rag-GREEN", "rag-AMBER", "rag-RED"} <= looks.keys():
+            shapes = {next(iter(looks[r]))[1:] for r in ("rag-GREEN", "rag-AMBER", "rag-RED")}
+            assert len(shapes) == 3, f"{a.name}: green, amber and red differ only by colour"
+
+
+def test_a_phone_never_scrolls_sideways_and_wide_tables_scroll_in_named_regions(audits):
+    for a in audits:
+        for label, layout in a.layout.items():
+            assert layout["pageWidth"] <= WIDTHS[label], f"{a.name} scrolls sideways at {label}"
+            for region in layout["regions"]:
+                if region["overflows"]:
+                    assert region["scrolls"] and region["role"] == "region", (a.name, region)
+                    assert region["tabindex"] == "0" and region["name"], (a.name, region)
+
+
+def test_full_page_screenshots_are_saved_for_a_person_to_look_at(audits):
+    for a in audits:
+        assert len(a.screenshots) == len(WIDTHS)
+        for shot in a.screenshots:
+            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+            assert (SCREENS_COPY / shot.name).exists()
