@@ -11,37 +11,12 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+from pm_pipeline.intake.read import RETURN_COLUMNS
 from pm_pipeline.periods import Quarter
+from pm_pipeline.register.load import INDICATOR_COLUMNS
 
-INDICATOR_HEADER = [
-    "pi_id",
-    "title",
-    "description",
-    "type",
-    "theme",
-    "service",
-    "owner",
-    "manager",
-    "unit",
-    "polarity",
-    "frequency",
-    "decimals",
-    "valid_min",
-    "valid_max",
-    "lginform_metric",
-    "oflog_metric",
-]
-RETURN_HEADER = [
-    "pi_id",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "status",
-    "note",
-    "submitted_by",
-    "submitted_at",
-]
+INDICATOR_HEADER = [c for c in INDICATOR_COLUMNS if c != "annual_outturn"]  # it is optional
+RETURN_HEADER = list(RETURN_COLUMNS)
 
 
 def pi(

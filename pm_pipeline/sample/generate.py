@@ -18,7 +18,9 @@ from pathlib import Path
 
 import yaml
 
+from pm_pipeline.intake.read import RETURN_COLUMNS
 from pm_pipeline.periods import FinancialYear, Quarter
+from pm_pipeline.register.load import INDICATOR_COLUMNS
 from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample.catalogue import SamplePI
@@ -42,17 +44,7 @@ SERVICE_FILES = {
     "Finance": ("finance.csv", "csv_shouty"),
     "Policy and Performance": ("policy_and_performance.xlsx", "xlsx_plain"),
 }
-HEADER = [
-    "pi_id",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "status",
-    "note",
-    "submitted_by",
-    "submitted_at",
-]
+HEADER = list(RETURN_COLUMNS)
 SHOUTY = [
     "PI_ID",
     " Period ",
@@ -272,26 +264,7 @@ def write_register(
     )
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        [
-            "pi_id",
-            "title",
-            "description",
-            "type",
-            "theme",
-            "service",
-            "owner",
-            "manager",
-            "unit",
-            "polarity",
-            "frequency",
-            "decimals",
-            "valid_min",
-            "valid_max",
-            "lginform_metric",
-            "oflog_metric",
-        ]
-    )
+    writer.writerow(INDICATOR_COLUMNS)
     for pi in pis:
         writer.writerow(
             [
@@ -311,6 +284,7 @@ def write_register(
                 "" if pi.valid_max is None else pi.valid_max,
                 pi.lginform_metric or "",
                 pi.oflog_metric or "",
+                "",  # annual_outturn: the default for its unit
             ]
         )
     write_atomic(config / "indicators.csv", buffer.getvalue())
