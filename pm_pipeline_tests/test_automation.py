@@ -211,3 +211,16 @@ def test_a_failed_run_is_logged_and_emailed(data_dir, monkeypatch):
     assert len(inbox.messages) == 1
     assert "Subject: [pm_pipeline] returns_job failed for 2025/26 Q1" in inbox.messages[0]
     assert "Blocking data-quality checks that failed:" in inbox.messages[0]
+
+
+def test_the_scorecard_turns_overdue_after_the_quarterly_deadline():
+    from pm_pipeline.definitions import defs
+
+    spec = next(
+        s
+        for s in defs.resolve_asset_graph().get(dg.AssetKey("kpi_scorecard")).assets_def.specs
+        if s.key == dg.AssetKey("kpi_scorecard")
+    )
+    policy = spec.freshness_policy
+    assert policy.deadline_cron == "0 0 2 2,5,8,11 *"  # a day after each quarterly run
+    assert policy.timezone == "Europe/London"

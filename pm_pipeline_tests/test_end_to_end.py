@@ -160,3 +160,53 @@ def test_an_error_blocks_the_scorecard_but_the_owner_still_gets_the_list(data_di
     assert rules == [("one_return_per_pi",), ("value_in_range",)]
     owner_list = data_dir / "reports" / NOW.folder / "quality" / "owner@test.example.html"
     assert "is 104.2 but a percentage must be between 0 and 100" in owner_list.read_text()
+
+
+def test_the_documented_command_runs_on_another_councils_files(data_dir):
+    """The README's command, on files that follow DESIGN 3 and have nothing of the sample."""
+    import os
+    import subprocess
+    import sys
+
+    council = Council(
+        data_dir,
+        name="Otherborough Council",
+        themes=("Communities", "Environment"),
+        indicators=[
+            pi(
+                "ENV-7",
+                "Trees planted",
+                type_="kpi",
+                unit="count",
+                decimals=0,
+                theme="Environment",
+                owner="trees@otherborough.example",
+            )
+        ],
+        targets=[("ENV-7", "2025/26", 300, "")],
+    ).write()
+    quarter = Quarter(2025, 2)
+    council.returns(quarter, "trees.csv", [good_row("ENV-7", quarter, "1,250")])
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "asset",
+            "materialize",
+            "-m",
+            "pm_pipeline.definitions",
+            "--select",
+            "+quarterly_performance_report",
+            "--partition",
+            quarter.key,
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=os.environ,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    html = (data_dir / "reports" / quarter.folder / "kpi_scorecard.html").read_text()
+    assert "Otherborough Council" in html and "Trees planted" in html
+    assert warehouse(data_dir, "SELECT pi_id, value, rag FROM kpi_scorecard") == [
+        ("ENV-7", 1250.0, "GREEN")
+    ]

@@ -20,7 +20,7 @@ from pm_pipeline.safe_write import write_atomic
 
 @dg.asset(
     partitions_def=QUARTERLY,
-    deps=["kpi_scorecard"],
+    deps=["kpi_scorecard", "pi_returns", "quality_issues", "indicator_register"],
     group_name="reports",
     kinds={"html", "xlsx"},
     backfill_policy=dg.BackfillPolicy.single_run(),

@@ -133,6 +133,7 @@ def scorecard_view(
     scorecard = read_table(conn, "kpi_scorecard", "period = ?", [quarter.key])
     exceptions = read_table(conn, "kpi_exceptions", "period = ?", [quarter.key])
     restated = read_table(conn, "restatements", "period = ?", [quarter.key])
+    warnings = read_table(conn, "quality_issues", "period = ? AND severity = 'WARN'", [quarter.key])
     history = _history(conn, quarter)
     benchmarks = read_table(
         conn, "benchmarks", *benchmark_areas_sql(register.council, register.comparators)
@@ -231,6 +232,10 @@ def scorecard_view(
         "exception_entries": [e for e in entries if e["exceptions"]],
         "restated_entries": [e for e in entries if e["first_reported_text"]],
         "commentary_problems": commentary_problems,
+        "quality_warnings": [
+            {"rule": rule.replace("_", " "), "count": len(rows)}
+            for rule, rows in warnings.groupby("rule", sort=True)
+        ],
         "rag_text": RAG_TEXT,
         "direction_text": DIRECTION_TEXT,
         "exception_text": EXCEPTION_TEXT,
