@@ -47,13 +47,15 @@ def test_backfill_2023_to_2026_in_one_command_is_repeatable(data_dir):
         council.returns(quarter, "returns.csv", [good_row("KPI-1", quarter, 45 + n * 0.7),
                                                   good_row("DAY-1", quarter, 30 - n)])  # fmt: skip
     dagster("--select", "indicator_register")
-    selection = "pi_returns,quality_issues,kpi_scorecard,quarterly_performance_report"
+    selection = (
+        "pi_returns,quality_issues,kpi_scorecard,quarterly_performance_report,quarterly_report_pdf"
+    )
     dagster("--select", selection, "--partition-range", f"{FIRST.key}...{LAST.key}")
     first = snapshot(data_dir)
     assert len(first["pi_returns"]) == 2 * len(quarters())
     assert len(first["kpi_scorecard"]) == 2 * len(quarters())
     assert all(
-        (data_dir / "reports" / q.folder / "kpi_scorecard.html").exists() for q in quarters()
+        (data_dir / "reports" / q.folder / "kpi_scorecard.pdf").exists() for q in quarters()
     )
     dagster("--select", selection, "--partition-range", f"{FIRST.key}...{LAST.key}")
     assert snapshot(data_dir) == first
