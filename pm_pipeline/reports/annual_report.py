@@ -16,10 +16,9 @@ import pandas as pd
 
 from pm_pipeline.periods import FinancialYear
 from pm_pipeline.register.load import Register
-from pm_pipeline.reports.render import is_sample, render_html
-from pm_pipeline.reports.spreadsheet import Sheet, write_xlsx
+from pm_pipeline.reports.render import is_sample, publish, sample_label
+from pm_pipeline.reports.spreadsheet import Sheet
 from pm_pipeline.reports.wording import direction_label, format_value, rag_label
-from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.scorecard import rules
 from pm_pipeline.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.values import is_missing
@@ -190,20 +189,20 @@ def annual_sheet(view: dict) -> pd.DataFrame:
 
 def write_annual_files(folder: Path, view: dict) -> dict[str, Path]:
     view = {**view, "summary": summary_sentence(view)}
-    html = render_html("annual_performance_report.html.j2", **view)
-    paths = {"html": write_atomic(folder / "annual_performance_report.html", html)}
     title = f"{view['council_name']} annual performance report {view['year'].label}"
-    intro = [title + (" — SAMPLE DATA (synthetic figures)" if view["sample"] else "")]
-    paths["xlsx"] = write_xlsx(
-        folder / "annual_performance_report.xlsx",
-        [
-            Sheet(
-                "Outturns",
-                annual_sheet(view),
-                widths={"Title": 40, "Exceptions in the year": 50},
-                intro=intro,
-            )
-        ],
+    sheets = [
+        Sheet(
+            "Outturns",
+            annual_sheet(view),
+            widths={"Title": 40, "Exceptions in the year": 50},
+            intro=[sample_label(title, view["sample"])],
+        )
+    ]
+    return publish(
+        folder,
+        "annual_performance_report",
+        "annual_performance_report.html.j2",
+        view,
         title,
+        sheets,
     )
-    return paths

@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from pm_pipeline.reports import wording
+from pm_pipeline.reports.spreadsheet import Sheet, write_xlsx
 from pm_pipeline.safe_write import write_atomic
 
 
@@ -45,3 +46,15 @@ def render_html(template: str, **context: object) -> str:
 
 def write_html(path: Path, template: str, **context: object) -> Path:
     return write_atomic(path, render_html(template, **context))
+
+
+def sample_label(title: str, sample: bool) -> str:
+    return title + (" — SAMPLE DATA (synthetic figures)" if sample else "")
+
+
+def publish(
+    folder: Path, stem: str, template: str, view: dict, title: str, sheets: list[Sheet]
+) -> dict[str, Path]:
+    """`<stem>.html` from the template and `<stem>.xlsx` from the sheets, each written whole."""
+    html = write_atomic(folder / f"{stem}.html", render_html(template, **view))
+    return {"html": html, "xlsx": write_xlsx(folder / f"{stem}.xlsx", sheets, title)}

@@ -15,8 +15,8 @@ import pandas as pd
 from pm_pipeline.periods import Quarter
 from pm_pipeline.register.load import Register
 from pm_pipeline.reports import charts, narrative
-from pm_pipeline.reports.render import is_sample, render_html
-from pm_pipeline.reports.spreadsheet import Sheet, write_xlsx
+from pm_pipeline.reports.render import is_sample, publish, sample_label
+from pm_pipeline.reports.spreadsheet import Sheet
 from pm_pipeline.reports.wording import (
     DIRECTION_TEXT,
     RAG_TEXT,
@@ -24,7 +24,6 @@ from pm_pipeline.reports.wording import (
     format_value,
     rag_label,
 )
-from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.scorecard.build import benchmark_areas_sql
 from pm_pipeline.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.tabular import FileProblem, clean_text, read_table_file
@@ -306,24 +305,17 @@ def write_scorecard_files(folder: Path, view: dict) -> dict[str, Path]:
     """kpi_scorecard.html and .xlsx for one quarter, each written whole (the PDF is made from
     the HTML by its own asset)."""
     view = {**view, "summary": summary_sentence(view)}
-    html = render_html("kpi_scorecard.html.j2", **view)
-    paths = {"html": write_atomic(folder / "kpi_scorecard.html", html)}
     title = f"{view['council_name']} KPI scorecard {view['quarter'].label}"
-    intro = [title + (" — SAMPLE DATA (synthetic figures)" if view["sample"] else "")]
-    paths["xlsx"] = write_xlsx(
-        folder / "kpi_scorecard.xlsx",
-        [
-            Sheet(
-                "Scorecard",
-                scorecard_sheet(view),
-                widths={"Title": 40, "Story": 60, "Owner's note": 60},
-                intro=intro,
-            ),
-            Sheet("Key", key_sheet(view)),
-        ],
-        title,
-    )
-    return paths
+    sheets = [
+        Sheet(
+            "Scorecard",
+            scorecard_sheet(view),
+            widths={"Title": 40, "Story": 60, "Owner's note": 60},
+            intro=[sample_label(title, view["sample"])],
+        ),
+        Sheet("Key", key_sheet(view)),
+    ]
+    return publish(folder, "kpi_scorecard", "kpi_scorecard.html.j2", view, title, sheets)
 
 
 def key_sheet(view: dict) -> pd.DataFrame:
