@@ -127,26 +127,14 @@ def write_lginform_cache(root: Path, metrics: list[str]) -> None:
 
 
 def write_oflog(root: Path, metrics: list[str]) -> None:
+    from pm_pipeline.benchmarks.sample_data import OFLOG_HEADER
+
     folder = root / "benchmarks" / "oflog"
     folder.mkdir(parents=True, exist_ok=True)
-    header = [
-        "Financial year",
-        "Local authority code",
-        "Local authority name",
-        "Grouping",
-        "Entity_Name",
-        "Region",
-        "Measure",
-        "Code",
-        "Value",
-        "MEDIAN",
-        "MADs_from_median",
-        "rank_order",
-    ]
     for metric in metrics:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
+        writer.writerow(OFLOG_HEADER)
         for year in range(2014, 2024):
             for code in _area_codes():
                 writer.writerow(
@@ -221,7 +209,7 @@ def run_phase(phase: str, root: Path, first: str) -> dict:
     import dagster as dg
 
     from pm_pipeline.definitions import build_defs
-    from pm_pipeline.periods import Quarter
+    from pm_pipeline.periods import Quarter, range_tags
 
     defs = build_defs(root)
     instance = dg.DagsterInstance.get()
@@ -235,10 +223,7 @@ def run_phase(phase: str, root: Path, first: str) -> dict:
             asset_selection=[
                 dg.AssetKey(k) for k in ("pi_returns", "quality_issues", "kpi_scorecard")
             ],
-            tags={
-                "dagster/asset_partition_range_start": first,
-                "dagster/asset_partition_range_end": latest.previous.key,
-            },
+            tags=range_tags(first, latest.previous.key),
             raise_on_error=False,
         )
     else:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pm_pipeline.periods import Quarter
+from pm_pipeline.periods import Quarter, range_tags
 from pm_pipeline.resources import CouncilFiles
 
 
@@ -76,10 +76,7 @@ def main() -> int:
             defs,
             ["pi_returns", "quality_issues", "kpi_scorecard"],
             instance,
-            tags={
-                "dagster/asset_partition_range_start": quarters[0].key,
-                "dagster/asset_partition_range_end": quarters[-2].key,
-            },
+            tags=range_tags(quarters[0].key, quarters[-2].key),
         )
     print(f"3/4 Quarterly cycle for {latest.label} ...")
     ok &= _run(defs, "quarterly_performance_job", instance, partition_key=latest.key)

@@ -321,3 +321,11 @@ def first_working_day_after(day: date) -> date:
     while not is_working_day(candidate):
         candidate += timedelta(days=1)
     return candidate
+
+
+def range_tags(first_key: str, last_key: str) -> dict[str, str]:
+    """Run tags that make one run cover a range of partitions (a single-run backfill)."""
+    return {
+        "dagster/asset_partition_range_start": first_key,
+        "dagster/asset_partition_range_end": last_key,
+    }

@@ -176,3 +176,16 @@ def check_results(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
             evaluation = event.event_specific_data
             out[evaluation.check_name] = evaluation.passed
     return out
+
+
+def query(data_dir: Path, sql: str, *params: object) -> list[tuple]:
+    """Rows from the test's warehouse, opened read-only as another tool would."""
+    import duckdb
+
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        return conn.execute(sql, list(params)).fetchall()
+
+
+def snapshot(data_dir: Path, tables: Iterable[str]) -> dict[str, list[tuple]]:
+    """Every row of each table, in a fixed order: for comparing one run with another."""
+    return {t: query(data_dir, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}

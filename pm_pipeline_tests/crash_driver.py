@@ -16,6 +16,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pm_pipeline.periods import range_tags
+
 
 def pause_here(marker: Path) -> None:
     marker.write_text("paused")
@@ -46,16 +48,7 @@ def main(job: str, partition: str, pause: str, marker: str) -> None:
 
         safe_write.os.fsync = fsync_then_pause
     start, _, end = partition.partition("...")
-    target = (
-        {
-            "tags": {
-                "dagster/asset_partition_range_start": start,
-                "dagster/asset_partition_range_end": end,
-            }
-        }
-        if end
-        else {"partition_key": start}
-    )
+    target = {"tags": range_tags(start, end)} if end else {"partition_key": start}
     result = (
         build_defs()
         .resolve_job_def(job)

@@ -5,11 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pm_pipeline.periods import Quarter
-from pm_pipeline_tests.council import Council, good_row, pi
+from pm_pipeline_tests.council import Council, good_row, pi, snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 FIRST, LAST = Quarter(2023, 1), Quarter(2026, 2)
@@ -30,11 +29,6 @@ def dagster(*args: str) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-def snapshot(data_dir: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
-
-
 @pytest.mark.xdist_group("dagster")
 def test_backfill_2023_to_2026_in_one_command_is_repeatable(data_dir):
     council = Council(
@@ -51,11 +45,9 @@ def test_backfill_2023_to_2026_in_one_command_is_repeatable(data_dir):
         "pi_returns,quality_issues,kpi_scorecard,quarterly_performance_report,quarterly_report_pdf"
     )
     dagster("--select", selection, "--partition-range", f"{FIRST.key}...{LAST.key}")
-    first = snapshot(data_dir)
+    first = snapshot(data_dir, TABLES)
     assert len(first["pi_returns"]) == 2 * len(quarters())
     assert len(first["kpi_scorecard"]) == 2 * len(quarters())
-    assert all(
-        (data_dir / "reports" / q.folder / "kpi_scorecard.pdf").exists() for q in quarters()
-    )
+    assert all((data_dir / "reports" / q.folder / "kpi_scorecard.pdf").exists() for q in quarters())
     dagster("--select", selection, "--partition-range", f"{FIRST.key}...{LAST.key}")
-    assert snapshot(data_dir) == first
+    assert snapshot(data_dir, TABLES) == first

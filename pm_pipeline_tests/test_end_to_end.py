@@ -3,12 +3,11 @@
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline_tests.council import Council, check_results, good_row, pi, run_job
+from pm_pipeline.periods import Quarter, range_tags
+from pm_pipeline_tests.council import Council, check_results, good_row, pi, query, run_job
 
 pytestmark = pytest.mark.xdist_group("dagster")
 
@@ -55,21 +54,13 @@ def build_council(root: Path) -> Council:
     return council
 
 
-def warehouse(data_dir: Path, sql: str, *params: object) -> list[tuple]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
-        return conn.execute(sql, list(params)).fetchall()
-
-
 def run_cycle(data_dir: Path, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     assert run_job(data_dir, "register_job", instance=instance).success
     history = run_job(
         data_dir,
         "returns_job",
         instance=instance,
-        tags={
-            "dagster/asset_partition_range_start": QUARTERS[0].key,
-            "dagster/asset_partition_range_end": QUARTERS[-2].key,
-        },
+        tags=range_tags(QUARTERS[0].key, QUARTERS[-2].key),
     )
     assert history.success
     return run_job(data_dir, "quarterly_performance_job", NOW.key, instance=instance)
@@ -82,7 +73,7 @@ def test_quarterly_cycle_scores_reports_and_rewrites_partitions(data_dir):
     assert result.success
     assert all(check_results(result).values())
 
-    rows = warehouse(
+    rows = query(
         data_dir,
         "SELECT pi_id, value, target, rag, previous_value, direction_vs_previous, "
         "last_year_value, direction_vs_last_year, period_label, status FROM kpi_scorecard "
@@ -105,7 +96,7 @@ def test_quarterly_cycle_scores_reports_and_rewrites_partitions(data_dir):
     assert scored["DAY-1"][4] == "WORSENING"
     assert scored["POP-1"][2] == "NO_TARGET" and scored["POP-1"][4] == "STABLE"
     assert scored["INC-1"][2] == "GREEN"
-    assert warehouse(data_dir, "SELECT pi_id, exception FROM kpi_exceptions ORDER BY 2") == [
+    assert query(data_dir, "SELECT pi_id, exception FROM kpi_exceptions ORDER BY 2") == [
         ("DAY-1", "RED"),
         ("DAY-1", "WORSENING_TWO_QUARTERS"),  # 18 -> 19 -> 23 days
     ]
@@ -127,11 +118,11 @@ def test_quarterly_cycle_scores_reports_and_rewrites_partitions(data_dir):
     assert (folder / "kpi_scorecard.pdf").read_bytes().startswith(b"%PDF")
 
     count = "SELECT count(*) FROM pi_returns"
-    before = warehouse(data_dir, count)
+    before = query(data_dir, count)
     again = run_job(data_dir, "quarterly_performance_job", NOW.key, instance=instance)
     assert again.success
-    assert warehouse(data_dir, count) == before == [(20,)]
-    assert warehouse(data_dir, "SELECT count(*) FROM kpi_scorecard") == [(4,)]
+    assert query(data_dir, count) == before == [(20,)]
+    assert query(data_dir, "SELECT count(*) FROM kpi_scorecard") == [(4,)]
 
 
 def test_an_error_blocks_the_scorecard_but_the_owner_still_gets_the_list(data_dir):
@@ -151,10 +142,8 @@ def test_an_error_blocks_the_scorecard_but_the_owner_still_gets_the_list(data_di
     }
     assert {"pi_returns", "quality_issues"} <= materialized
     assert "kpi_scorecard" not in materialized
-    assert warehouse(data_dir, "SELECT count(*) FROM kpi_scorecard WHERE period = ?", NOW.key) == [
-        (0,)
-    ]
-    rules = warehouse(
+    assert query(data_dir, "SELECT count(*) FROM kpi_scorecard WHERE period = ?", NOW.key) == [(0,)]
+    rules = query(
         data_dir, "SELECT DISTINCT rule FROM quality_issues WHERE period = ? ORDER BY 1", NOW.key
     )
     assert rules == [("one_return_per_pi",), ("value_in_range",)]
@@ -207,6 +196,6 @@ def test_the_documented_command_runs_on_another_councils_files(data_dir):
     assert done.returncode == 0, done.stderr[-3000:]
     html = (data_dir / "reports" / quarter.folder / "kpi_scorecard.html").read_text()
     assert "Otherborough Council" in html and "Trees planted" in html
-    assert warehouse(data_dir, "SELECT pi_id, value, rag FROM kpi_scorecard") == [
+    assert query(data_dir, "SELECT pi_id, value, rag FROM kpi_scorecard") == [
         ("ENV-7", 1250.0, "GREEN")
     ]

@@ -9,11 +9,10 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 
 from pm_pipeline.periods import Quarter
-from pm_pipeline_tests.council import Council, good_row, pi, run_job
+from pm_pipeline_tests.council import Council, good_row, pi, query, run_job, snapshot
 
 pytestmark = pytest.mark.xdist_group("dagster")
 REPO = Path(__file__).resolve().parent.parent
@@ -34,10 +33,9 @@ def council(root: Path, value: float) -> Council:
 
 
 def values(data_dir: Path) -> list[tuple]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
-        return conn.execute(
-            "SELECT pi_id, value FROM pi_returns WHERE period = ? ORDER BY pi_id", [Q.key]
-        ).fetchall()
+    return query(
+        data_dir, "SELECT pi_id, value FROM pi_returns WHERE period = ? ORDER BY pi_id", Q.key
+    )
 
 
 def run_until_paused(job: str, pause: str, tmp: Path) -> None:
@@ -135,10 +133,7 @@ def _warehouse_steps(instance: dg.DagsterInstance) -> list[tuple[float, float, s
     return sorted(spans)
 
 
-def _snapshot(data_dir: Path) -> dict[str, list[tuple]]:
-    tables = ("pi_returns", "quality_issues", "kpi_scorecard", "restatements")
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+TABLES = ("pi_returns", "quality_issues", "kpi_scorecard", "restatements")
 
 
 def test_sensor_and_schedule_runs_together_queue_on_the_warehouse(data_dir):
@@ -155,8 +150,7 @@ def test_sensor_and_schedule_runs_together_queue_on_the_warehouse(data_dir):
     for (_, end, _), (start, _, _) in itertools.pairwise(spans):
         assert start >= end - 0.05, "two warehouse writes overlapped"
     assert values(data_dir) == [("KPI-1", 51.5), ("SVC-1", 12.0)]
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
-        assert conn.execute("SELECT count(*) FROM kpi_scorecard").fetchone() == (2,)
+    assert query(data_dir, "SELECT count(*) FROM kpi_scorecard") == [(2,)]
 
 
 def test_two_overlapping_backfills_give_the_same_tables_as_one(data_dir):
@@ -181,12 +175,11 @@ def test_two_overlapping_backfills_give_the_same_tables_as_one(data_dir):
     runs = [_start("returns_job", first_half), _start("returns_job", second_half)]
     for run in runs:
         assert run.wait(timeout=300) == 0, run.stderr.read().decode()[-3000:]
-    together = _snapshot(data_dir)
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
-        assert conn.execute(
-            "SELECT max(n) FROM (SELECT count(*) AS n FROM pi_returns GROUP BY period, pi_id)"
-        ).fetchone() == (1,)
-        assert conn.execute("SELECT count(*) FROM pi_returns").fetchone() == (12,)
+    together = snapshot(data_dir, TABLES)
+    assert query(
+        data_dir, "SELECT max(n) FROM (SELECT count(*) AS n FROM pi_returns GROUP BY period, pi_id)"
+    ) == [(1,)]
+    assert query(data_dir, "SELECT count(*) FROM pi_returns") == [(12,)]
     serial = _start("returns_job", f"{quarters[0].key}...{quarters[5].key}")
     assert serial.wait(timeout=300) == 0
-    assert _snapshot(data_dir) == together
+    assert snapshot(data_dir, TABLES) == together

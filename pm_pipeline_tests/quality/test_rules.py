@@ -7,11 +7,10 @@ and the owner see, so those are what the tests assert.
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline_tests.council import Council, check_results, good_row, pi, run_job
+from pm_pipeline.periods import Quarter, range_tags
+from pm_pipeline_tests.council import Council, check_results, good_row, pi, query, run_job
 
 pytestmark = pytest.mark.xdist_group("dagster")
 
@@ -70,12 +69,12 @@ def run_quarter(
 
 
 def issues(data_dir: Path, period: str = Q.key) -> list[tuple]:
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
-        return conn.execute(
-            "SELECT rule, severity, pi_id, source_file, source_row, message FROM quality_issues "
-            "WHERE period = ? ORDER BY rule, source_row",
-            [period],
-        ).fetchall()
+    return query(
+        data_dir,
+        "SELECT rule, severity, pi_id, source_file, source_row, message FROM quality_issues "
+        "WHERE period = ? ORDER BY rule, source_row",
+        period,
+    )
 
 
 def replace(rows: list[list[object]], pi_id: str, column: int, value: object) -> list[list[object]]:
@@ -188,10 +187,7 @@ def test_unusual_movement_is_judged_against_the_pis_own_history(data_dir):
         data_dir,
         "returns_job",
         instance=instance,
-        tags={
-            "dagster/asset_partition_range_start": quarters[0].key,
-            "dagster/asset_partition_range_end": quarters[-1].key,
-        },
+        tags=range_tags(quarters[0].key, quarters[-1].key),
     )
     assert result.success  # a WARN never blocks
     assert check_results(result)["movement_usual"] is False

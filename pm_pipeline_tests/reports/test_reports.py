@@ -5,7 +5,7 @@ import dagster as dg
 import pytest
 from openpyxl import load_workbook
 
-from pm_pipeline.periods import FinancialYear, Quarter
+from pm_pipeline.periods import FinancialYear, Quarter, range_tags
 from pm_pipeline_tests.council import Council, good_row, pi, run_job, write_csv
 
 pytestmark = pytest.mark.xdist_group("dagster")
@@ -61,10 +61,7 @@ def council_run(data_dir):
             asset_selection=[
                 dg.AssetKey(k) for k in ("pi_returns", "quality_issues", "kpi_scorecard")
             ],
-            tags={
-                "dagster/asset_partition_range_start": QUARTERS[0].key,
-                "dagster/asset_partition_range_end": QUARTERS[-1].key,
-            },
+            tags=range_tags(QUARTERS[0].key, QUARTERS[-1].key),
         )
     )
     assert history.success
