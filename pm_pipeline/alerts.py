@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from pm_pipeline.periods import Quarter
+from pm_pipeline.periods import FinancialYear, Half, Quarter
+
+PERIOD_KINDS = {"quarter": Quarter, "half-year": Half, "financial year": FinancialYear}
 
 UI_URL_ENV = "PM_DAGSTER_UI_URL"
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
@@ -27,15 +29,20 @@ class Alert:
     failed_steps: tuple[str, ...]
     failed_checks: tuple[str, ...]
     error: str
+    partition_kind: str = "quarter"  # a key like 2025-04-01 starts a quarter, half or year
+    kind: str = "failed"
 
     @property
     def period(self) -> str:
         if not self.partition:
             return "no partition"
+        if "..." in self.partition:
+            return f"partitions {self.partition}"
         try:
-            return Quarter.from_key(self.partition).label
-        except ValueError:
+            period = PERIOD_KINDS[self.partition_kind].from_key(self.partition)
+        except (KeyError, ValueError):
             return self.partition
+        return f"{self.partition_kind} {period.label}"
 
     @property
     def run_url(self) -> str:
@@ -43,7 +50,7 @@ class Alert:
 
     @property
     def subject(self) -> str:
-        return f"[pm_pipeline] {self.job} failed for {self.period}"
+        return f"[pm_pipeline] {self.job} {self.kind} for {self.period}"
 
     def text(self) -> str:
         lines = [

@@ -5,24 +5,32 @@ month (00:00 on 1 August for Q1), reminders on the first working day after a qua
 and the owners' fix loop re-runs a quarter's checks within a minute of a file changing.
 """
 
-import hashlib
 import json
+import os
+import time
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 
 from pm_pipeline.alerts import Alert, SmtpSettings, append_log, send_email
+from pm_pipeline.intake.assets import FILES_READ
+from pm_pipeline.intake.watch import look, quarters_to_watch
 from pm_pipeline.periods import QUARTERLY, TIMEZONE, Quarter, first_working_day_after
+from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.resources import CouncilFiles
+
+SENSOR_SECONDS = int(os.environ.get("PM_SENSOR_INTERVAL_SECONDS", "30"))
+QUEUE_ALERT_MINUTES = float(os.environ.get("PM_QUEUE_ALERT_MINUTES", "15"))
+INTAKE = ["pi_returns", "quality_issues", "restatements"]
 
 quarterly_performance_job = dg.define_asset_job(
     "quarterly_performance_job",
     selection=dg.AssetSelection.assets(
-        "indicator_register",
-        "pi_returns",
-        "quality_issues",
+        *REGISTER,
+        *INTAKE,
         "kpi_scorecard",
+        "kpi_exceptions",
         "quarterly_performance_report",
         "quarterly_report_pdf",
     )
@@ -32,12 +40,12 @@ quarterly_performance_job = dg.define_asset_job(
 )
 register_job = dg.define_asset_job(
     "register_job",
-    selection=dg.AssetSelection.assets("indicator_register"),
+    selection=dg.AssetSelection.assets(*REGISTER),
     description="Validate the council and indicator register and load it into the warehouse.",
 )
 returns_job = dg.define_asset_job(
     "returns_job",
-    selection=dg.AssetSelection.assets("pi_returns", "quality_issues"),
+    selection=dg.AssetSelection.assets(*INTAKE),
     description="Re-read one quarter's returns and re-run every data-quality check on them.",
 )
 outstanding_returns_job = dg.define_asset_job(
@@ -48,7 +56,9 @@ outstanding_returns_job = dg.define_asset_job(
 
 state_of_the_district_job = dg.define_asset_job(
     "state_of_the_district_job",
-    selection=dg.AssetSelection.assets("district_context", "state_of_the_district"),
+    selection=dg.AssetSelection.assets(
+        "district_context", "deprivation_lsoa", "state_of_the_district"
+    ),
     description="The six-monthly State of the District: reference files re-read, then the report.",
 )
 
@@ -152,103 +162,200 @@ def reminder_schedule(
     )
 
 
-def folder_state(files: CouncilFiles) -> dict[str, tuple[str, float]]:
-    """Per quarter folder: a hash of its files' names, sizes and times, and the newest time."""
-    state = {}
-    if not files.returns_dir.is_dir():
-        return state
-    for folder in sorted(files.returns_dir.iterdir()):
-        if not folder.is_dir():
-            continue
-        digest, newest = hashlib.sha256(), 0.0
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            stat = path.stat()
-            digest.update(
-                f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
-            )
-            newest = max(newest, stat.st_mtime)
-        state[folder.name] = (digest.hexdigest()[:16], newest)
-    return state
+def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> str | None:
+    """The folder fingerprint the latest run that read this quarter recorded (what it read)."""
+    latest = None
+    for asset in ("quality_issues", "pi_returns"):
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[quarter.key]),
+            limit=1,
+        ).records
+        if records and (latest is None or records[0].storage_id > latest.storage_id):
+            latest = records[0]
+    if latest is None:
+        return None
+    materialization = latest.asset_materialization
+    read = materialization.metadata.get(FILES_READ) if materialization else None
+    return (read.value or {}).get(quarter.key) if read is not None else None
 
 
-def read_since(instance: dg.DagsterInstance, quarter: Quarter) -> float | None:
-    """When this quarter's returns were last read (its last pi_returns materialisation)."""
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey("pi_returns"), asset_partitions=[quarter.key]),
-        limit=1,
-    ).records
-    return records[0].timestamp if records else None
+def alert_team(files: CouncilFiles, alert: Alert) -> None:
+    """The data team's alert: a line in reports/alerts.log, and an e-mail when SMTP is set."""
+    append_log(files.reports_dir / "alerts.log", alert)
+    settings = SmtpSettings.from_env()
+    if settings:
+        send_email(settings, alert)
+
+
+def _sensor_failed(files: CouncilFiles, name: str, exc: Exception) -> None:
+    alert_team(files, Alert(name, "-", None, (), (), f"{type(exc).__name__}: {exc}"))
 
 
 @dg.sensor(
     job=returns_job,
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=SENSOR_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Watches returns/: when a quarter's files change, re-runs that quarter's "
-    "returns and checks so an owner sees a fix within a minute.",
+    description="Watches returns/: when the names or contents of a quarter's files differ from "
+    "what its last run read (a save, a deletion, a rename, a restored old file), re-reads that "
+    "quarter once the files have settled, so an owner sees a fix within a minute.",
 )
 def returns_sensor(
     context: dg.SensorEvaluationContext, council_files: CouncilFiles
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
-    before = json.loads(context.cursor) if context.cursor else {}
-    now = folder_state(council_files)
-    known = set(QUARTERLY.get_partition_keys(current_time=datetime.now(_tz())))
-    changed = False
-    for folder, (fingerprint, newest) in now.items():
-        if before.get(folder) == fingerprint:
+    try:
+        yield from _returns_requests(context, council_files)
+    except Exception as exc:
+        _sensor_failed(council_files, "returns_sensor", exc)
+        raise
+
+
+def _returns_requests(
+    context: dg.SensorEvaluationContext, files: CouncilFiles
+) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    cursor = json.loads(context.cursor) if context.cursor else {}
+    seen_before: dict[str, dict] = cursor.get("files", {})
+    confirmed: dict[str, str] = cursor.get("read", {})
+    known = QUARTERLY.get_partition_keys(current_time=datetime.now(_tz()))
+    waiting, requested = [], 0
+    files_now: dict[str, dict] = {}
+    for quarter in quarters_to_watch(files.returns_dir, known, list(seen_before)):
+        seen = look(files.returns_dir, quarter, seen_before.get(quarter.folder, {}), time.time())
+        files_now[quarter.folder] = seen.files
+        if seen.waiting_for:
+            waiting.append(f"{quarter.folder}: {seen.waiting_for}")
             continue
-        try:
-            quarter = Quarter.from_folder(folder)
-        except ValueError:
-            context.log.warning(f"returns/{folder} is not a quarter folder like 2025-26-Q1")
+        fingerprint = seen.fingerprint
+        if confirmed.get(quarter.folder) == fingerprint:
             continue
-        if quarter.key not in known:
-            context.log.info(f"returns/{folder}: {quarter.label} has not ended yet")
+        read = last_read(context.instance, quarter)
+        if read == fingerprint or (read is None and not seen.files):
+            confirmed[quarter.folder] = fingerprint
             continue
-        last_read = read_since(context.instance, quarter)
-        if last_read is not None and last_read >= newest:
-            continue  # already read since its files last changed (e.g. when the sensor starts)
-        changed = True
+        requested += 1
         yield dg.RunRequest(
-            run_key=f"returns-{folder}-{fingerprint}",
+            run_key=f"returns-{quarter.folder}-{fingerprint}",
             partition_key=quarter.key,
             tags={"quarter": quarter.label, "trigger": "returns changed"},
         )
-    context.update_cursor(json.dumps({folder: print_ for folder, (print_, _) in now.items()}))
-    if not changed:
-        yield dg.SkipReason("No returns changed since they were last read.")
+    context.update_cursor(json.dumps({"files": files_now, "read": confirmed}))
+    if not requested:
+        detail = "; ".join(waiting) if waiting else "every quarter matches what was last read"
+        yield dg.SkipReason(f"Nothing to re-read: {detail}.")
 
 
 def _failed_parts(
     instance: dg.DagsterInstance, run_id: str
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The steps that failed and the blocking (ERROR) checks that did not pass, in a run."""
+    """The steps that failed other than by a blocking check, and the blocking (ERROR) checks
+    that did not pass, in a run."""
     steps, checks = [], []
     for record in instance.all_logs(
         run_id,
         of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION},
     ):
         event = record.dagster_event
+        data = event.event_specific_data
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            steps.append(event.step_key)
-        elif not event.event_specific_data.passed and (
-            event.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
-        ):
-            checks.append(event.event_specific_data.check_name)
+            error = getattr(data, "error", None)
+            if error is None or error.cls_name != "DagsterAssetCheckFailedError":
+                steps.append(event.step_key)
+        elif not data.passed and data.severity == dg.AssetCheckSeverity.ERROR:
+            checks.append(data.check_name)
     return tuple(dict.fromkeys(steps)), tuple(dict.fromkeys(checks))
+
+
+def partition_kind(run: dg.DagsterRun) -> str:
+    """Whether a run's partition key names a quarter, a half-year or a financial year."""
+    assets = {key.to_user_string() for key in run.asset_selection or ()}
+    if run.job_name == annual_report_job.name or "annual_performance_report" in assets:
+        return "financial year"
+    if run.job_name == state_of_the_district_job.name or "state_of_the_district" in assets:
+        return "half-year"
+    return "quarter"
+
+
+def owners_business(run: dg.DagsterRun, steps: tuple[str, ...], checks: tuple[str, ...]) -> bool:
+    """An owner's save that failed only on ERROR rules: the owner's list says what to fix, and
+    the data team is not woken for it."""
+    return run.tags.get("dagster/sensor_name") == returns_sensor.name and bool(checks) and not steps
 
 
 @dg.run_failure_sensor(
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Writes every failed run (job, quarter, failed step or check, link to the run) "
-    "to reports/alerts.log, and e-mails it when PM_SMTP_HOST and PM_ALERT_TO are set.",
+    description="Tells the data team of a failed or crashed run (job, period, failed step or "
+    "check, link) in reports/alerts.log, by e-mail when PM_SMTP_HOST and PM_ALERT_TO are set. "
+    "An owner's save that only fails the data-quality rules is the owner's to fix, not an alert.",
 )
 def failure_alert_sensor(context: dg.RunFailureSensorContext, council_files: CouncilFiles) -> None:
     run = context.dagster_run
     steps, checks = _failed_parts(context.instance, run.run_id)
+    if owners_business(run, steps, checks):
+        context.log.info(f"Run {run.run_id}: failed on owners' data-quality rules only")
+        return
+    partition = run.tags.get("dagster/partition") or (
+        f"{run.tags['dagster/asset_partition_range_start']}..."
+        f"{run.tags['dagster/asset_partition_range_end']}"
+        if "dagster/asset_partition_range_start" in run.tags
+        else None
+    )
     error = context.failure_event.message or "run failed"
-    alert = Alert(run.job_name, run.run_id, run.tags.get("dagster/partition"), steps, checks, error)
-    append_log(council_files.reports_dir / "alerts.log", alert)
-    settings = SmtpSettings.from_env()
-    if settings:
-        send_email(settings, alert)
+    alert_team(
+        council_files,
+        Alert(run.job_name, run.run_id, partition, steps, checks, error, partition_kind(run)),
+    )
+
+
+@dg.sensor(
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=f"Alerts the data team once about any run queued for more than "
+    f"{QUEUE_ALERT_MINUTES:g} minutes (PM_QUEUE_ALERT_MINUTES), naming the run holding the "
+    "warehouse pool, so a stuck queue is never found by accident.",
+)
+def queue_alert_sensor(
+    context: dg.SensorEvaluationContext, council_files: CouncilFiles
+) -> dg.SkipReason:
+    alerted = set(json.loads(context.cursor)) if context.cursor else set()
+    cutoff = datetime.now() - timedelta(minutes=QUEUE_ALERT_MINUTES)
+    stuck = context.instance.get_run_records(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED], created_before=cutoff)
+    )
+    holders = pool_holders(context.instance)
+    for record in stuck:
+        run = record.dagster_run
+        if run.run_id in alerted:
+            continue
+        alerted.add(run.run_id)
+        alert_team(
+            council_files,
+            Alert(
+                run.job_name,
+                run.run_id,
+                run.tags.get("dagster/partition"),
+                (),
+                (),
+                f"queued for more than {QUEUE_ALERT_MINUTES:g} minutes; the warehouse pool "
+                f"is held by {holders or 'no run'}",
+                partition_kind(run),
+                kind="is stuck in the queue",
+            ),
+        )
+    queued = {r.dagster_run.run_id for r in stuck}
+    context.update_cursor(json.dumps(sorted(alerted & queued)))
+    return dg.SkipReason(f"{len(stuck)} run(s) queued too long; holders: {holders or 'none'}")
+
+
+def pool_holders(instance: dg.DagsterInstance) -> str:
+    """The runs holding the warehouse pool's slots, for the alert to name."""
+    info = instance.event_log_storage.get_concurrency_info("warehouse")
+    return ", ".join(sorted({slot.run_id for slot in info.claimed_slots}))
+
+
+restatement_rebuild_sensor = dg.AutomationConditionSensorDefinition(
+    "restatement_rebuild_sensor",
+    target=dg.AssetSelection.assets("kpi_scorecard", "kpi_exceptions"),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=SENSOR_SECONDS,
+    description="Rebuilds the scorecards (and their exceptions) that read a quarter whose "
+    "returns were re-read, so no later quarter keeps a 'previous quarter' that has changed.",
+)

@@ -24,17 +24,19 @@ from pm_pipeline.scorecard.assets import kpi_scorecard
 def build_defs(data_dir: Path | None = None) -> dg.Definitions:
     """Definitions over one data directory ($PM_DATA_DIR unless given: tests pass their own)."""
     return dg.Definitions(
-        assets=[
-            indicator_register,
-            returns_intake,
-            kpi_scorecard,
-            quarterly_performance_report,
-            quarterly_report_pdf,
-            outstanding_returns,
-            annual_performance_report,
-            *benchmark_assets,
-            *district_assets,
-        ],
+        assets=dg.with_source_code_references(
+            [
+                indicator_register,
+                returns_intake,
+                kpi_scorecard,
+                quarterly_performance_report,
+                quarterly_report_pdf,
+                outstanding_returns,
+                annual_performance_report,
+                *benchmark_assets,
+                *district_assets,
+            ]
+        ),
         asset_checks=[*benchmark_checks],
         jobs=[
             automation.quarterly_performance_job,
@@ -50,7 +52,12 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             automation.state_of_the_district_schedule,
             automation.annual_report_schedule,
         ],
-        sensors=[automation.returns_sensor, automation.failure_alert_sensor],
+        sensors=[
+            automation.returns_sensor,
+            automation.failure_alert_sensor,
+            automation.queue_alert_sensor,
+            automation.restatement_rebuild_sensor,
+        ],
         resources={**build_resources(data_dir), "lginform": lginform_resource_from_env()},
         executor=dg.in_process_executor,
     )

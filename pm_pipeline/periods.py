@@ -291,6 +291,17 @@ def _time_windows(cron: str) -> dg.TimeWindowPartitionsDefinition:
     )
 
 
+def earlier_partitions(asset: str, offset: int, end_offset: int = 0) -> dg.AssetDep:
+    """A dependency on `asset` from `offset` of the reader's partitions back to `end_offset`,
+    for a step that reads history (trends, last year): a restated quarter then marks it."""
+    return dg.AssetDep(
+        asset,
+        partition_mapping=dg.TimeWindowPartitionMapping(
+            start_offset=offset, end_offset=end_offset, allow_nonexistent_upstream_partitions=True
+        ),
+    )
+
+
 QUARTERLY = _time_windows("0 0 1 1,4,7,10 *")
 HALF_YEARLY = _time_windows("0 0 1 4,10 *")
 FINANCIAL_YEARLY = _time_windows("0 0 1 4 *")

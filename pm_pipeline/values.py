@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 
@@ -14,3 +16,11 @@ def is_missing(value: object) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # containers are never "missing" as a whole
         return False
+
+
+def round_at(value: float, decimals: int) -> float:
+    """Round half away from zero, as people (and Excel) do: 2.25 -> 2.3 at one decimal."""
+    scale = 10 ** int(decimals)
+    scaled = abs(value) * scale
+    rounded = math.floor(scaled + 0.5 + 1e-9) / scale
+    return math.copysign(rounded, value) + 0.0

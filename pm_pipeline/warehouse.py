@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import dagster as dg
 import duckdb
 import pandas as pd
+
+OWNERS = ["team:performance"]  # the council's performance team looks after every asset
 
 # Column order and types of every table other tools may read. The first nine are fixed by
 # DESIGN section 4; the others are this product's own and documented in the README.
@@ -82,6 +86,9 @@ TABLES: dict[str, dict[str, str]] = {
         "unit": "VARCHAR",
         "polarity": "VARCHAR",
     },
+    # each source's rows before they are combined (same columns as benchmarks)
+    "lginform_benchmarks": {},
+    "oflog_benchmarks": {},
     "register_council": {
         "name": "VARCHAR",
         "area_code": "VARCHAR",
@@ -165,6 +172,9 @@ TABLES: dict[str, dict[str, str]] = {
         "source_file": "VARCHAR",
     },
 }
+
+
+TABLES["lginform_benchmarks"] = TABLES["oflog_benchmarks"] = TABLES["benchmarks"]
 
 
 def ensure_table(conn: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -254,3 +264,31 @@ def read_table(
         return conn.execute(f'SELECT * FROM "{table}" WHERE {where}', list(params)).df()
     except duckdb.CatalogException:
         return pd.DataFrame(columns=list(TABLES[table]))
+
+
+def table_metadata(table: str) -> dict[str, object]:
+    """The definition metadata that makes an asset a table in the UI: name and columns."""
+    return {
+        "dagster/table_name": table,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name, kind) for name, kind in TABLES[table].items()]
+        ),
+    }
+
+
+def table_spec(
+    key: str, table: str | None = None, kinds: set[str] | None = None, **kwargs: Any
+) -> dg.AssetSpec:
+    """An asset spec for a warehouse table (the asset key is the table's name by default)."""
+    name = table or key
+    return dg.AssetSpec(
+        key,
+        kinds={"duckdb", *(kinds or ())},
+        owners=OWNERS,
+        metadata=table_metadata(name),
+        **kwargs,
+    )
+
+
+def row_count(rows: int) -> dict[str, object]:
+    return {"dagster/row_count": dg.MetadataValue.int(int(rows))}

@@ -1,9 +1,10 @@
 """The benchmarks assets: LG Inform and Oflog metrics, one long `benchmarks` table, its checks.
 
-`lginform_benchmarks` and `oflog_benchmarks` hand their rows to `benchmarks` as DataFrames
-(through the IO manager); only `benchmarks` writes the warehouse, so only it takes the
-"warehouse" pool. The two source assets read the register briefly and spend the rest of
-their time on the network or in files.
+Each source lands in its own warehouse table (`lginform_benchmarks`, `oflog_benchmarks`, the
+same columns as `benchmarks`), so `benchmarks` can be rebuilt alone from what the sources last
+brought, and a BI tool can see where a figure came from. The source steps spend their time on
+the network or in files, so they are not in the warehouse pool; their one short write waits
+for the file's lock like any writer (`Warehouse.write`).
 """
 
 from collections.abc import Iterator
@@ -12,7 +13,6 @@ from urllib.parse import urlsplit
 
 import dagster as dg
 import pandas as pd
-from dagster_duckdb import DuckDBResource
 
 from pm_pipeline.benchmarks.combine import (
     bad_area_codes,
@@ -37,9 +37,10 @@ from pm_pipeline.benchmarks.refresh import (
     summary,
 )
 from pm_pipeline.metadata import markdown_table
+from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
-from pm_pipeline.resources import CouncilFiles
-from pm_pipeline.warehouse import read_table, replace_rows
+from pm_pipeline.resources import CouncilFiles, Warehouse
+from pm_pipeline.warehouse import OWNERS, read_table, replace_rows, table_metadata
 
 GROUP = "benchmarks"
 LGINFORM_REFRESHED = "lginform_refreshed"
@@ -68,8 +69,10 @@ def _shape(frame: pd.DataFrame) -> dict[str, object]:
 
 @dg.asset(
     group_name=GROUP,
-    kinds={"json", "pandas"},
-    deps=["indicator_register"],
+    owners=OWNERS,
+    kinds={"duckdb", "json"},
+    deps=REGISTER,
+    metadata=table_metadata("lginform_benchmarks"),
     check_specs=[
         dg.AssetCheckSpec(
             LGINFORM_REFRESHED,
@@ -89,10 +92,10 @@ def _shape(frame: pd.DataFrame) -> dict[str, object]:
 def lginform_benchmarks(
     context: dg.AssetExecutionContext,
     council_files: CouncilFiles,
-    warehouse: DuckDBResource,
+    warehouse: Warehouse,
     lginform: LGInformResource,
-) -> Iterator[dg.Output | dg.AssetCheckResult]:
-    with warehouse.get_connection() as conn:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    with warehouse.read() as conn:
         register = read_register(conn)
     plan = plan_from_register(register)
     now = datetime.now(UTC)
@@ -110,10 +113,11 @@ def lginform_benchmarks(
             description=f"No LG Inform benchmarks are available. {text}",
             metadata={"by metric": dg.MetadataValue.md(markdown_table(table))},
         )
-    rows = outcome_rows(outcomes)  # the plan's areas only
+    rows, _ = combine([outcome_rows(outcomes)])  # the plan's areas only
     cached = [o.cached for o in outcomes if o.status == CACHED]
-    yield dg.Output(
-        rows,
+    with warehouse.write() as conn:
+        replace_rows(conn, "lginform_benchmarks", rows)
+    yield dg.MaterializeResult(
         metadata={
             **_shape(rows),
             "mode": "live" if not offline else f"cache only: {offline}",
@@ -141,8 +145,10 @@ def lginform_benchmarks(
 
 @dg.asset(
     group_name=GROUP,
-    kinds={"csv", "pandas"},
-    deps=["indicator_register"],
+    owners=OWNERS,
+    kinds={"duckdb", "csv"},
+    deps=REGISTER,
+    metadata=table_metadata("oflog_benchmarks"),
     check_specs=[
         dg.AssetCheckSpec(
             OFLOG_FILES_READABLE,
@@ -159,9 +165,9 @@ def lginform_benchmarks(
     ),
 )
 def oflog_benchmarks(
-    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
-) -> Iterator[dg.Output | dg.AssetCheckResult]:
-    with warehouse.get_connection() as conn:
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    with warehouse.read() as conn:
         register = read_register(conn)
     wanted = metrics_wanted(register.indicators, "oflog_metric")
     metrics = {m.metric_id: MetricInfo(m.unit, m.polarity) for m in wanted}
@@ -170,10 +176,14 @@ def oflog_benchmarks(
     for problem in read.problems:
         context.log.error(problem)
     found = set(read.frame["metric_id"])
-    yield dg.Output(
-        read.frame,
+    rows, dropped = combine([read.frame])  # a corrected file named after the original wins
+    with warehouse.write() as conn:
+        replace_rows(conn, "oflog_benchmarks", rows)
+    yield dg.MaterializeResult(
         metadata={
-            **_shape(read.frame),
+            **_shape(rows),
+            "duplicates dropped": len(dropped),
+            "duplicates with a different value": conflicting(rows, dropped),
             "areas kept": "this council, its comparators, its region and England",
             "files": dg.MetadataValue.md(markdown_table(read.files)),
             "register metrics without a file": ", ".join(sorted(set(metrics) - found)) or "none",
@@ -197,32 +207,31 @@ def oflog_benchmarks(
 @dg.asset(
     group_name=GROUP,
     kinds={"duckdb"},
+    deps=["lginform_benchmarks", "oflog_benchmarks"],
     pool="warehouse",
     description=(
         "Benchmarks from LG Inform and Oflog in one long table (DESIGN 3.3): source, metric, "
         "area, period (label and dates), value, unit, polarity. One row per (source, metric, "
         "area, period); a missing value stays missing, never zero."
     ),
-    metadata={"table": "benchmarks"},
+    metadata=table_metadata("benchmarks"),
+    owners=OWNERS,
 )
-def benchmarks(
-    warehouse: DuckDBResource, lginform_benchmarks: pd.DataFrame, oflog_benchmarks: pd.DataFrame
-) -> dg.MaterializeResult:
-    table, dropped = combine([lginform_benchmarks, oflog_benchmarks])
-    with warehouse.get_connection() as conn:
+def benchmarks(warehouse: Warehouse) -> dg.MaterializeResult:
+    with warehouse.write() as conn:
+        sources = [read_table(conn, t) for t in ("lginform_benchmarks", "oflog_benchmarks")]
+        table, _ = combine(sources)
         replace_rows(conn, "benchmarks", table)
     return dg.MaterializeResult(
         metadata={
             **_shape(table),
             "by source": dg.MetadataValue.md(markdown_table(source_summary(table))),
-            "duplicates dropped": len(dropped),
-            "duplicates with a different value": conflicting(table, dropped),
         }
     )
 
 
-def _read(warehouse: DuckDBResource) -> pd.DataFrame:
-    with warehouse.get_connection() as conn:
+def _read(warehouse: Warehouse) -> pd.DataFrame:
+    with warehouse.read() as conn:
         return read_table(conn, "benchmarks")
 
 
@@ -233,7 +242,7 @@ def _read(warehouse: DuckDBResource) -> pd.DataFrame:
     description="[ERROR] Every area code is the GSS code of a council, region or country "
     "(e.g. E07000171), so benchmarks join to the register's council and comparators.",
 )
-def area_codes_are_gss(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+def area_codes_are_gss(warehouse: Warehouse) -> dg.AssetCheckResult:
     bad = bad_area_codes(_read(warehouse))
     return dg.AssetCheckResult(
         passed=bad.empty,
@@ -251,7 +260,7 @@ def area_codes_are_gss(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     description="[ERROR] No duplicate (source, metric, area, period): a repeated row would "
     "count a council twice when ranking.",
 )
-def one_row_per_source_metric_area_period(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+def one_row_per_source_metric_area_period(warehouse: Warehouse) -> dg.AssetCheckResult:
     repeated = duplicate_keys(_read(warehouse))
     return dg.AssetCheckResult(
         passed=repeated.empty,
@@ -267,12 +276,12 @@ def one_row_per_source_metric_area_period(warehouse: DuckDBResource) -> dg.Asset
 @dg.asset_check(
     asset="benchmarks",
     name="council_and_comparators_present",
-    additional_deps=["indicator_register"],
+    additional_deps=REGISTER,
     description="[WARN] For every benchmarked metric in the register, this council and at least "
     "half its comparators have a value in the latest period the council has one.",
 )
-def council_and_comparators_present(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse.get_connection() as conn:
+def council_and_comparators_present(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.read() as conn:
         register = read_register(conn)
         table = read_table(conn, "benchmarks")
     found = coverage(table, register)

@@ -4,17 +4,17 @@ from collections.abc import Iterator
 
 import dagster as dg
 import pandas as pd
-from dagster_duckdb import DuckDBResource
 
 from pm_pipeline.district.layout import LayoutError
 from pm_pipeline.district.reference import ReferenceRead, read_reference_dir
 from pm_pipeline.district.report import write_report
-from pm_pipeline.district.view import build_view, load_inputs
+from pm_pipeline.district.view import ANNUAL_POINTS, build_view, load_inputs
 from pm_pipeline.metadata import markdown_table
-from pm_pipeline.periods import HALF_YEARLY, Half
+from pm_pipeline.periods import HALF_YEARLY, Half, earlier_partitions
+from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
-from pm_pipeline.resources import CouncilFiles
-from pm_pipeline.warehouse import Replacement, replace_all
+from pm_pipeline.resources import CouncilFiles, Warehouse
+from pm_pipeline.warehouse import OWNERS, Replacement, replace_all, row_count, table_spec
 
 COVERAGE_CHECK = "reference_data_covers_the_district"
 
@@ -27,24 +27,45 @@ def coverage(
     rows = []
     for dataset, group in context.groupby("dataset", sort=True):
         codes = set(group["area_code"])
-        rows.append({
-            "dataset": dataset,
-            "council": council in codes,
-            "comparators": f"{len(codes & set(comparators))} of {len(comparators)}",
-            "region": region in codes,
-            "England": "E92000001" in codes,
-            "missing comparators": ", ".join(sorted(set(comparators) - codes)),
-        })  # fmt: skip
-    return pd.DataFrame(rows, columns=["dataset", "council", "comparators", "region", "England",
-                                       "missing comparators"])  # fmt: skip
+        rows.append(
+            {
+                "dataset": dataset,
+                "council": council in codes,
+                "comparators": f"{len(codes & set(comparators))} of {len(comparators)}",
+                "region": region in codes,
+                "England": "E92000001" in codes,
+                "missing comparators": ", ".join(sorted(set(comparators) - codes)),
+            }
+        )
+    columns = ["dataset", "council", "comparators", "region", "England", "missing comparators"]
+    return pd.DataFrame(rows, columns=columns)
 
 
-@dg.asset(
-    group_name="district",
-    kinds={"duckdb", "csv", "xlsx"},
-    pool="warehouse",
-    deps=["indicator_register"],
-    owners=["team:performance"],
+@dg.multi_asset(
+    name="district_reference",
+    specs=[
+        table_spec(
+            "district_context",
+            deps=REGISTER,
+            group_name="district",
+            kinds={"csv", "xlsx"},
+            description=(
+                "Place statistics from the publishers' files under reference/ (Census 2021 "
+                "topic summaries, English Indices of Deprivation, ONS mid-year estimates, Nomis "
+                "APS employment rate and UK Business Counts), one row per figure. A file whose "
+                "layout has changed stops the run, naming file, row and column."
+            ),
+        ),
+        table_spec(
+            "deprivation_lsoa",
+            group_name="district",
+            kinds={"csv", "xlsx"},
+            description=(
+                "The Indices of Deprivation for every neighbourhood (LSOA) of the council, from "
+                "which the district's deprivation measures are computed."
+            ),
+        ),
+    ],
     check_specs=[
         dg.AssetCheckSpec(
             COVERAGE_CHECK,
@@ -53,17 +74,13 @@ def coverage(
             "listed so positions among similar councils can be read with care.",
         )
     ],
-    description=(
-        "Place statistics from the publishers' files under reference/ (Census 2021 topic "
-        "summaries, English Indices of Deprivation, ONS mid-year estimates, Nomis APS employment "
-        "rate and UK Business Counts) as the tidy tables district_context and deprivation_lsoa. "
-        "A file whose layout has changed stops the run, naming file, row and column."
-    ),
-    metadata={"tables": "district_context, deprivation_lsoa"},
+    pool="warehouse",
+    can_subset=True,
 )
 def district_context(
-    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
     try:
         read = read_reference_dir(council_files.reference_dir)
     except LayoutError as exc:
@@ -71,30 +88,34 @@ def district_context(
             description=exc.message,
             metadata={"what to fix": dg.MetadataValue.md(exc.message)},
         ) from exc
-    with warehouse.get_connection() as conn:
+    tables = {"district_context": read.context, "deprivation_lsoa": read.lsoas}
+    with warehouse.write() as conn:
         register = read_register(conn)
-        replace_all(
-            conn,
-            [
-                Replacement("district_context", read.context),
-                Replacement("deprivation_lsoa", read.lsoas),
-            ],
-        )
+        replace_all(conn, [Replacement(t, f) for t, f in tables.items() if t in selected])
     council = register.council
-    covered = coverage(read, council.area_code, council.region_code,
-                       list(register.comparators["area_code"]))  # fmt: skip
+    comparators = list(register.comparators["area_code"])
+    covered = coverage(read, council.area_code, council.region_code, comparators)
     context.log.info(f"Read {len(read.files)} reference files, {len(read.context)} figures")
+    if "deprivation_lsoa" in selected:
+        yield dg.MaterializeResult(
+            asset_key="deprivation_lsoa", metadata=row_count(len(read.lsoas))
+        )
+    if "district_context" not in selected:
+        return
     yield dg.MaterializeResult(
+        asset_key="district_context",
         metadata={
+            **row_count(len(read.context)),
             "files": len(read.files),
             "figures": len(read.context),
             "neighbourhoods (LSOA rows)": len(read.lsoas),
             "sample files": sum("sample" in f.path.casefold() for f in read.files),
             "files read": dg.MetadataValue.md(markdown_table(read.files_table())),
-        }
+        },
     )
     lacking = covered[~covered["council"].astype(bool)]
     yield dg.AssetCheckResult(
+        asset_key="district_context",
         check_name=COVERAGE_CHECK,
         passed=lacking.empty,
         severity=dg.AssetCheckSeverity.WARN,
@@ -107,10 +128,15 @@ def district_context(
 
 @dg.asset(
     partitions_def=HALF_YEARLY,
-    deps=["district_context", "indicator_register", "pi_returns", "benchmarks"],
+    deps=[
+        "district_context",
+        "benchmarks",
+        earlier_partitions("pi_returns", -2 * ANNUAL_POINTS),
+        *REGISTER,
+    ],
     group_name="reports",
     kinds={"html", "pdf"},
-    owners=["team:performance"],
+    owners=OWNERS,
     description=(
         "reports/<YYYY-YY-Hn>/state_of_the_district.html and .pdf: people, place and prosperity "
         "compared with similar councils, the region and England; the council's place-based and "
@@ -119,10 +145,10 @@ def district_context(
     ),
 )
 def state_of_the_district(
-    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     half = Half.from_key(context.partition_key)
-    with warehouse.get_connection() as conn:
+    with warehouse.read() as conn:
         register = read_register(conn)
         inputs = load_inputs(conn, half)
     view = build_view(inputs, half, register)

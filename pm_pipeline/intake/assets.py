@@ -1,33 +1,40 @@
-"""`pi_returns` and `quality_issues`: one step reads a quarter's files and runs every rule.
+"""`pi_returns`, `quality_issues` and `restatements`: one step reads a quarter's files and runs
+every rule.
 
 They are one multi-asset on purpose: blocking checks stop everything downstream of the step
 that fails them, and `quality_issues` (the owners' to-do list) must be written on every run,
-above all on the runs whose checks fail.
+above all on the runs whose checks fail. Any one of them can be selected alone: the files are
+read and judged whole, and only the selected tables are written.
+
+The movement rule compares a quarter with the twelve before it, so `pi_returns` depends on its
+own earlier partitions: re-reading a closed quarter marks the later ones as changed upstream.
 """
 
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import dagster as dg
 import pandas as pd
-from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from pm_pipeline.intake.archive import archive
 from pm_pipeline.intake.read import QuarterRead, read_quarter
-from pm_pipeline.intake.restatements import first_reported, restatements
+from pm_pipeline.intake.restatements import first_accepted, record_first_accepted, restatements
 from pm_pipeline.metadata import markdown_table
-from pm_pipeline.periods import QUARTERLY, Quarter
+from pm_pipeline.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.quality.owner_lists import write_owner_lists
 from pm_pipeline.quality.rules import ERROR, RETURN_RULES, RULES, WARN, Issue
+from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.load import Register
 from pm_pipeline.register.store import read_register
-from pm_pipeline.resources import CouncilFiles
-from pm_pipeline.warehouse import TABLES, partition, read_table, replace_all
+from pm_pipeline.resources import CouncilFiles, Warehouse
+from pm_pipeline.warehouse import TABLES, partition, read_table, replace_all, row_count, table_spec
 
 HISTORY_FOR_RULES = 12  # quarters of accepted returns the movement rule learns from
+FILES_READ = "files read"  # materialisation metadata: each quarter's folder fingerprint
 FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "value", "message"]
 
 
@@ -54,8 +61,12 @@ def _assign_owners(issues: list[Issue], read: QuarterRead, register: Register) -
             issue.owner = ranked[0] if ranked else None
 
 
-def _check_results(issues: list[Issue], notes: dict[str, str]) -> Iterator[dg.AssetCheckResult]:
+def _check_results(
+    issues: list[Issue], notes: dict[str, str], selected: set[dg.AssetCheckKey]
+) -> Iterator[dg.AssetCheckResult]:
     for rule in RETURN_RULES:
+        if dg.AssetCheckKey(dg.AssetKey("pi_returns"), rule.name) not in selected:
+            continue
         failing = [i for i in issues if i.rule == rule.name]
         table = pd.DataFrame([i.__dict__ for i in failing], columns=[*FIX_COLUMNS, "rule"])
         table = table[FIX_COLUMNS].rename(columns={"message": "what to fix"})
@@ -79,11 +90,18 @@ def _check_results(issues: list[Issue], notes: dict[str, str]) -> Iterator[dg.As
 
 @dataclass
 class QuarterOutcome:
+    """One quarter's read, judged: what is accepted and what each owner must fix."""
+
     quarter: Quarter
     read: QuarterRead
     accepted: pd.DataFrame
     issues: list[Issue]
-    restatements: pd.DataFrame
+    first: pd.DataFrame  # each PI's first accepted figure before this run
+    decimals: dict[str, int]
+
+    @cached_property
+    def restatements(self) -> pd.DataFrame:
+        return restatements(self.accepted, self.first, self.decimals, self.quarter.key)
 
 
 def process_quarters(
@@ -106,6 +124,7 @@ def process_quarters(
                 files.archive_dir, f.source_file, contents[f.source_file], f.sha256
             )
             for f in read.files
+            if f.source_file in contents  # a link or device is reported, never archived
         }
         read.candidates["version"] = read.candidates["source_file"].map(
             lambda s, v=versions: v[s].version
@@ -121,46 +140,46 @@ def process_quarters(
         issues = read.issues + [i for i in found if i.period == quarter.key]
         _assign_owners(issues, read, register)
         accepted = accepted_all[accepted_all["period"] == quarter.key]
-        first = first_reported(
-            files.archive_dir, quarter, {f.source_file: f.sha256 for f in read.files}, ids
-        )
-        outcomes.append(
-            QuarterOutcome(
-                quarter,
-                read,
-                accepted,
-                issues,
-                restatements(accepted, first, decimals, quarter.key),
-            )
-        )
+        first = first_accepted(files.accepted_dir, quarter)
+        outcomes.append(QuarterOutcome(quarter, read, accepted, issues, first, decimals))
     return outcomes, evaluation.notes
+
+
+RULE_HISTORY = earlier_partitions("pi_returns", -HISTORY_FOR_RULES, end_offset=-1)
 
 
 @dg.multi_asset(
     name="returns_intake",
     specs=[
-        dg.AssetSpec(
+        table_spec(
             "pi_returns",
-            deps=["indicator_register"],
+            deps=[*REGISTER, RULE_HISTORY],
             group_name="intake",
-            kinds={"duckdb", "xlsx", "csv"},
+            kinds={"xlsx", "csv"},
             description=(
                 "The quarter's accepted PI returns, read from every .csv and .xlsx in "
                 "returns/<YYYY-YY-Qn>/ with their provenance (file, Excel row, sha256, version)."
             ),
-            metadata={"table": "pi_returns"},
         ),
-        dg.AssetSpec(
+        table_spec(
             "quality_issues",
-            deps=["indicator_register"],
+            deps=REGISTER,
             group_name="quality",
-            kinds={"duckdb", "html"},
+            kinds={"html"},
             description=(
                 "Every data-quality problem in the quarter's returns, one row per problem with "
                 "a plain-English fix, plus each owner's list under reports/<quarter>/quality/. "
                 "Written on every run, including runs whose checks fail."
             ),
-            metadata={"table": "quality_issues"},
+        ),
+        table_spec(
+            "restatements",
+            deps=REGISTER,
+            group_name="intake",
+            description=(
+                "Accepted figures that differ from the first figure accepted for that PI and "
+                "quarter (first_reported_value), so the reports can say a figure was restated."
+            ),
         ),
     ],
     check_specs=[
@@ -169,22 +188,25 @@ def process_quarters(
             asset="pi_returns",
             blocking=rule.severity == ERROR,
             description=f"[{rule.severity}] {rule.description}",
+            partitions_def=QUARTERLY,
         )
         for rule in RETURN_RULES
     ],
     partitions_def=QUARTERLY,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="warehouse",
+    can_subset=True,
 )
 def returns_intake(
     context: dg.AssetExecutionContext,
     config: IntakeConfig,
     council_files: CouncilFiles,
-    warehouse: DuckDBResource,
+    warehouse: Warehouse,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     as_of = date.fromisoformat(config.as_of) if config.as_of else date.today()
     quarters = [Quarter.from_key(k) for k in context.partition_keys]
-    with warehouse.get_connection() as conn:
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
+    with warehouse.read() as conn:
         register = read_register(conn)
         earliest = quarters[0].history(HISTORY_FOR_RULES + 1)[0]
         history = read_table(
@@ -203,18 +225,30 @@ def returns_intake(
         issue_frame = pd.DataFrame(
             [i.as_row() for i in issues], columns=list(TABLES["quality_issues"])
         )
-        with warehouse.get_connection() as conn:
+        tables = {
+            "pi_returns": accepted,
+            "quality_issues": issue_frame,
+            "restatements": outcome.restatements,
+        }
+        with warehouse.write() as conn:
             replace_all(
                 conn,
-                [
-                    partition("pi_returns", accepted, quarter.key),
-                    partition("quality_issues", issue_frame, quarter.key),
-                    partition("restatements", outcome.restatements, quarter.key),
-                ],
+                [partition(t, frame, quarter.key) for t, frame in tables.items() if t in selected],
             )
-        lists = write_owner_lists(
-            council_files.reports_dir / quarter.folder / "quality", quarter, issue_frame, register
-        )
+        if "pi_returns" in selected:
+            record_first_accepted(council_files.accepted_dir, quarter, accepted, outcome.first)
+        if "quality_issues" in selected:
+            write_owner_lists(
+                council_files.reports_dir / quarter.folder / "quality",
+                quarter,
+                issue_frame,
+                register,
+            )
+        if not read.files:
+            context.log.warning(
+                f"returns/{quarter.folder} has no files: {quarter.label}'s returns are cleared "
+                "(every due PI is reported missing)"
+            )
         all_issues += issues
         summary.append(
             {
@@ -225,41 +259,56 @@ def returns_intake(
                 "errors": sum(i.severity == ERROR for i in issues),
                 "warnings": sum(i.severity == WARN for i in issues),
                 "restated": len(outcome.restatements),
-                "owner lists": str(lists.parent),
+                "folder fingerprint": read.fingerprint,
             }
         )
         context.log.info(
             f"{quarter.label}: {read.rows_in} rows in {len(read.files)} files, "
             f"{len(accepted)} accepted, {len(issues)} issues"
         )
-    table = dg.MetadataValue.md(markdown_table(pd.DataFrame(summary)))
-    yield dg.MaterializeResult(
-        asset_key="pi_returns",
-        metadata={
-            "rows accepted": sum(s["accepted"] for s in summary),
-            "rows read": sum(s["rows read"] for s in summary),
-            "by quarter": table,
-        },
-    )
-    by_rule = Counter(i.rule for i in all_issues)
-    yield dg.MaterializeResult(
-        asset_key="quality_issues",
-        metadata={
-            "errors": sum(i.severity == ERROR for i in all_issues),
-            "warnings": sum(i.severity == WARN for i in all_issues),
-            "by rule": dg.MetadataValue.md(
-                markdown_table(
-                    pd.DataFrame(
-                        [
-                            {"rule": r, "severity": RULES[r].severity, "issues": n}
-                            for r, n in sorted(by_rule.items())
-                        ]
+    read_now = {o.quarter.key: o.read.fingerprint for o in outcomes}
+    common = {
+        FILES_READ: dg.MetadataValue.json(read_now),
+        "by quarter": dg.MetadataValue.md(markdown_table(pd.DataFrame(summary))),
+    }
+    if "pi_returns" in selected:
+        accepted_rows = sum(s["accepted"] for s in summary)
+        yield dg.MaterializeResult(
+            asset_key="pi_returns",
+            metadata={
+                **row_count(accepted_rows),
+                **common,
+                "rows accepted": accepted_rows,
+                "rows read": sum(s["rows read"] for s in summary),
+            },
+        )
+    if "restatements" in selected:
+        yield dg.MaterializeResult(
+            asset_key="restatements",
+            metadata=row_count(sum(s["restated"] for s in summary)),
+        )
+    if "quality_issues" in selected:
+        by_rule = Counter(i.rule for i in all_issues)
+        yield dg.MaterializeResult(
+            asset_key="quality_issues",
+            metadata={
+                **row_count(len(all_issues)),
+                **common,
+                "errors": sum(i.severity == ERROR for i in all_issues),
+                "warnings": sum(i.severity == WARN for i in all_issues),
+                "by rule": dg.MetadataValue.md(
+                    markdown_table(
+                        pd.DataFrame(
+                            [
+                                {"rule": r, "severity": RULES[r].severity, "issues": n}
+                                for r, n in sorted(by_rule.items())
+                            ]
+                        )
                     )
-                )
-            ),
-            "owner lists": dg.MetadataValue.path(
-                str(council_files.reports_dir / quarters[-1].folder / "quality")
-            ),
-        },
-    )
-    yield from _check_results(all_issues, notes)
+                ),
+                "owner lists": dg.MetadataValue.path(
+                    str(council_files.reports_dir / quarters[-1].folder / "quality")
+                ),
+            },
+        )
+    yield from _check_results(all_issues, notes, set(context.selected_asset_check_keys))

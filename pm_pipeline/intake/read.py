@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from pm_pipeline.intake.cells import parse_number, parse_status, parse_timestamp
+from pm_pipeline.intake.folder import fingerprint, scan_quarter
 from pm_pipeline.periods import Quarter, parse_period_label
 from pm_pipeline.quality.rules import Issue
 from pm_pipeline.tabular import (
@@ -47,6 +48,7 @@ RETURN_COLUMNS = (
 )
 REQUIRED_COLUMNS = ("pi_id", "period", "value", "note")
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+NOT_READ = "not read"  # the content hash recorded for a link or device that is never opened
 CANDIDATE_COLUMNS = [
     "pi_id",
     "stated_period",
@@ -442,20 +444,6 @@ def _read_sheets(
         )
 
 
-def quarter_files(returns_dir: Path, quarter: Quarter) -> list[Path]:
-    """The files owners dropped in the quarter's folder (Excel lock and hidden files skipped)."""
-    folder = returns_dir / quarter.folder
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not p.name.startswith(("~$", ".", "~"))
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
-
-
 @dataclass
 class QuarterRead:
     candidates: pd.DataFrame
@@ -466,28 +454,40 @@ class QuarterRead:
     def rows_in(self) -> int:
         return sum(f.data_rows for f in self.files)
 
+    @property
+    def fingerprint(self) -> str:
+        """What was read, as the sensor fingerprints the folder (names and content hashes)."""
+        return fingerprint((f.source_file, f.sha256) for f in self.files)
+
 
 def read_quarter(
     returns_dir: Path, quarter: Quarter, canonical_ids: dict[str, str]
 ) -> tuple[QuarterRead, dict[str, bytes]]:
-    """Every file of the quarter read; also returns each file's bytes for archiving."""
+    """Every file of the quarter read; also returns each file's bytes for archiving. A link
+    or anything but an ordinary file is reported and never opened."""
     rows: list[dict] = []
     issues: list[Issue] = []
     files: list[ReturnFile] = []
     contents: dict[str, bytes] = {}
-    for path in quarter_files(returns_dir, quarter):
-        source_file = path.relative_to(returns_dir).as_posix()
-        data = path.read_bytes()
+    for entry in scan_quarter(returns_dir, quarter):
+        if entry.problem:
+            issues.append(
+                Issue("file_readable", None, entry.source_file, None, None, entry.problem)
+            )
+            issues[-1].period = quarter.key
+            files.append(ReturnFile(entry.source_file, NOT_READ, readable=False))
+            continue
+        data = entry.path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
-        contents[source_file] = data
-        read = read_return_bytes(data, source_file, canonical_ids, sha)
+        contents[entry.source_file] = data
+        read = read_return_bytes(data, entry.source_file, canonical_ids, sha)
         for issue in read.issues:
             issue.period = quarter.key
         rows += read.rows
         issues += read.issues
         files.append(
             ReturnFile(
-                source_file,
+                entry.source_file,
                 sha,
                 read.data_rows,
                 readable=not any(i.rule == "file_readable" for i in read.issues),

@@ -3,14 +3,18 @@
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from pm_pipeline.metadata import markdown_table
 from pm_pipeline.periods import FinancialYear, Quarter
 from pm_pipeline.quality.rules import REGISTER_RULES
 from pm_pipeline.register.load import RegisterError, load_register
 from pm_pipeline.register.store import write_register
-from pm_pipeline.resources import CouncilFiles
+from pm_pipeline.resources import CouncilFiles, Warehouse
+from pm_pipeline.warehouse import row_count, table_spec
+
+# Every step that reads the register reads all four of its tables.
+TABLE_OF = {"indicator_register": "register_indicators"}
+REGISTER = ["indicator_register", "register_council", "register_targets", "register_comparators"]
 
 
 def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
@@ -25,37 +29,75 @@ def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
     return sorted(years)
 
 
-@dg.asset(
-    group_name="intake",
-    kinds={"duckdb", "csv"},
-    pool="warehouse",
+@dg.multi_asset(
+    name="register",
+    specs=[
+        table_spec(
+            "indicator_register",
+            table="register_indicators",
+            group_name="intake",
+            description=(
+                "The indicator register (config/indicators.csv with council.yaml, targets.csv "
+                "and comparators.csv), validated, as the table register_indicators. A "
+                "structural error stops the run naming file, row and column; target problems "
+                "fail a blocking check."
+            ),
+        ),
+        table_spec(
+            "register_council",
+            group_name="intake",
+            description="config/council.yaml: name, area code, themes, tolerances.",
+        ),
+        table_spec(
+            "register_targets",
+            group_name="intake",
+            description="config/targets.csv: one target (and amber threshold) per PI and year.",
+        ),
+        table_spec(
+            "register_comparators",
+            group_name="intake",
+            description="config/comparators.csv: the comparator group (nearest neighbours).",
+        ),
+    ],
     check_specs=[
         dg.AssetCheckSpec(
             rule.name, asset="indicator_register", blocking=True, description=rule.description
         )
         for rule in REGISTER_RULES
     ],
-    description=(
-        "The council and indicator register (config/council.yaml, indicators.csv, targets.csv, "
-        "comparators.csv), validated. A structural error stops the run naming file, row and "
-        "column; target problems fail a blocking check."
-    ),
+    pool="warehouse",
+    can_subset=True,
 )
 def indicator_register(
-    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """The register is validated whole (targets against indicators), and the selected tables
+    are written in one transaction."""
     try:
         register = load_register(council_files.config_dir, years_with_returns(council_files))
     except RegisterError as exc:
         raise dg.Failure(
             description=str(exc), metadata={"problems": dg.MetadataValue.md(_bullets(exc.problems))}
         ) from exc
-    with warehouse.get_connection() as conn:
-        write_register(conn, register)
+    keys = {key.to_user_string() for key in context.selected_asset_keys}
+    tables = {TABLE_OF.get(key, key) for key in keys}
+    with warehouse.write() as conn:
+        write_register(conn, register, tables)
     indicators = register.indicators
+    rows = {
+        "register_council": 1,
+        "register_targets": len(register.targets),
+        "register_comparators": len(register.comparators),
+    }
+    for key in sorted(keys & rows.keys()):
+        yield dg.MaterializeResult(asset_key=key, metadata=row_count(rows[key]))
+    if "indicator_register" not in keys:
+        return
     counts = indicators.groupby(["theme", "type"]).size().unstack(fill_value=0)
     yield dg.MaterializeResult(
+        asset_key="indicator_register",
         metadata={
+            **row_count(len(indicators)),
             "council": register.council.name,
             "indicators": len(indicators),
             "targets": len(register.targets),
@@ -63,11 +105,16 @@ def indicator_register(
             "indicators by theme and type": dg.MetadataValue.md(
                 markdown_table(counts.reset_index())
             ),
-        }
+        },
     )
     for rule in REGISTER_RULES:
+        if dg.AssetCheckKey(dg.AssetKey("indicator_register"), rule.name) not in (
+            context.selected_asset_check_keys
+        ):
+            continue
         problems = [p for p in register.problems if p.rule == rule.name]
         yield dg.AssetCheckResult(
+            asset_key="indicator_register",
             check_name=rule.name,
             passed=not problems,
             metadata={

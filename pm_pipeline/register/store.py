@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import duckdb
 import pandas as pd
 
@@ -13,35 +15,44 @@ class RegisterNotBuilt(RuntimeError):
     pass
 
 
-def write_register(conn: duckdb.DuckDBPyConnection, register: Register) -> None:
-    """Load the register; also create every contract table so readers see the whole schema."""
+REGISTER_TABLES = (
+    "register_council",
+    "register_indicators",
+    "register_targets",
+    "register_comparators",
+)
+
+
+def write_register(
+    conn: duckdb.DuckDBPyConnection, register: Register, tables: Collection[str] = REGISTER_TABLES
+) -> None:
+    """Load the register's `tables`; also create every contract table so readers see the
+    whole schema."""
     for table in TABLES:
         ensure_table(conn, table)
     council = register.council
-    replace_all(
-        conn,
-        [
-            Replacement(
-                "register_council",
-                pd.DataFrame(
-                    [
-                        {
-                            "name": council.name,
-                            "area_code": council.area_code,
-                            "region_code": council.region_code,
-                            "themes": list(council.themes),
-                            "amber_tolerance_pct": council.amber_tolerance_pct,
-                            "stable_band_pct": council.stable_band_pct,
-                            "comparator_group": council.comparator_group,
-                        }
-                    ]
-                ),
+    replacements = [
+        Replacement(
+            "register_council",
+            pd.DataFrame(
+                [
+                    {
+                        "name": council.name,
+                        "area_code": council.area_code,
+                        "region_code": council.region_code,
+                        "themes": list(council.themes),
+                        "amber_tolerance_pct": council.amber_tolerance_pct,
+                        "stable_band_pct": council.stable_band_pct,
+                        "comparator_group": council.comparator_group,
+                    }
+                ]
             ),
-            Replacement("register_indicators", register.indicators),
-            Replacement("register_targets", register.targets),
-            Replacement("register_comparators", register.comparators),
-        ],
-    )
+        ),
+        Replacement("register_indicators", register.indicators),
+        Replacement("register_targets", register.targets),
+        Replacement("register_comparators", register.comparators),
+    ]
+    replace_all(conn, [r for r in replacements if r.table in tables])
 
 
 def read_register(conn: duckdb.DuckDBPyConnection) -> Register:

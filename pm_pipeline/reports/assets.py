@@ -1,42 +1,66 @@
-"""Report assets: the quarterly scorecard pack, the annual report and the reminder list."""
+"""Report assets: the quarterly scorecard pack, the annual report and the reminder list.
+
+Each declares every table and partition it reads, so a restated quarter shows the reports
+that used it as changed upstream. They are never rebuilt by themselves: a published report of
+a closed quarter is re-run on purpose ("only in exceptional circumstances").
+"""
 
 import dagster as dg
 import pandas as pd
-from dagster_duckdb import DuckDBResource
 
 from pm_pipeline.intake.read import read_quarter
 from pm_pipeline.metadata import markdown_table
-from pm_pipeline.periods import FINANCIAL_YEARLY, QUARTERLY, FinancialYear, Quarter
+from pm_pipeline.periods import (
+    FINANCIAL_YEARLY,
+    QUARTERLY,
+    FinancialYear,
+    Quarter,
+    earlier_partitions,
+)
+from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.load import due_pis
 from pm_pipeline.register.store import read_register
 from pm_pipeline.reports.annual_report import annual_view, summary_sentence, write_annual_files
 from pm_pipeline.reports.pdf import html_to_pdf
 from pm_pipeline.reports.render import is_sample, write_html
-from pm_pipeline.reports.scorecard_report import scorecard_view, write_scorecard_files
+from pm_pipeline.reports.scorecard_report import (
+    CHART_HISTORY,
+    scorecard_view,
+    write_scorecard_files,
+)
 from pm_pipeline.reports.spreadsheet import write_csv
-from pm_pipeline.resources import CouncilFiles
+from pm_pipeline.resources import CouncilFiles, Warehouse
 from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.warehouse import OWNERS
 
 
 @dg.asset(
     partitions_def=QUARTERLY,
-    deps=["kpi_scorecard", "pi_returns", "quality_issues", "indicator_register"],
+    deps=[
+        "kpi_scorecard",
+        "kpi_exceptions",
+        "restatements",
+        "quality_issues",
+        "benchmarks",
+        earlier_partitions("pi_returns", -(CHART_HISTORY - 1)),
+        *REGISTER,
+    ],
     group_name="reports",
     kinds={"html", "xlsx"},
     backfill_policy=dg.BackfillPolicy.single_run(),
-    owners=["team:performance"],
+    owners=OWNERS,
     description=(
         "reports/<YYYY-YY-Qn>/kpi_scorecard.html and .xlsx: summary, exceptions first, "
         "the balanced scorecard by theme with each PI's story, trend and position, and a key."
     ),
 )
 def quarterly_performance_report(
-    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     written = []
     for key in context.partition_keys:
         quarter = Quarter.from_key(key)
-        with warehouse.get_connection() as conn:
+        with warehouse.read() as conn:
             register = read_register(conn)
             view = scorecard_view(conn, quarter, register, council_files.commentary_dir)
         paths = write_scorecard_files(council_files.reports_dir / quarter.folder, view)
@@ -62,7 +86,7 @@ def quarterly_performance_report(
     group_name="reports",
     kinds={"pdf"},
     backfill_policy=dg.BackfillPolicy.single_run(),
-    owners=["team:performance"],
+    owners=OWNERS,
     description=(
         "reports/<YYYY-YY-Qn>/kpi_scorecard.pdf: the quarterly report for the Cabinet pack, "
         "made from the very same HTML (tagged PDF/UA, real text). Its own step: a long PDF "
@@ -105,10 +129,10 @@ def outstanding(files: CouncilFiles, quarter: Quarter, indicators: pd.DataFrame)
 
 @dg.asset(
     partitions_def=QUARTERLY,
-    deps=["indicator_register"],
+    deps=REGISTER,
     group_name="reports",
     kinds={"html", "csv"},
-    owners=["team:performance"],
+    owners=OWNERS,
     description=(
         "The reminder list: PIs with no return yet for the quarter, by owner and manager "
         "(reports/<YYYY-YY-Qn>/outstanding_returns.html and .csv). Reads the returns folder "
@@ -116,10 +140,10 @@ def outstanding(files: CouncilFiles, quarter: Quarter, indicators: pd.DataFrame)
     ),
 )
 def outstanding_returns(
-    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     quarter = Quarter.from_key(context.partition_key)
-    with warehouse.get_connection() as conn:
+    with warehouse.read() as conn:
         register = read_register(conn)
     table = outstanding(council_files, quarter, register.indicators)
     folder = council_files.reports_dir / quarter.folder
@@ -152,10 +176,10 @@ def outstanding_returns(
 
 @dg.asset(
     partitions_def=FINANCIAL_YEARLY,
-    deps=["kpi_scorecard"],
+    deps=["kpi_scorecard", "kpi_exceptions", earlier_partitions("pi_returns", -1), *REGISTER],
     group_name="reports",
     kinds={"html", "xlsx"},
-    owners=["team:performance"],
+    owners=OWNERS,
     description=(
         "reports/<YYYY-YY>/annual_performance_report.html and .xlsx: each PI's outturn for the "
         "financial year against its target, quarter by quarter, the annual-only PIs, "
@@ -163,10 +187,10 @@ def outstanding_returns(
     ),
 )
 def annual_performance_report(
-    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     year = FinancialYear.from_key(context.partition_key)
-    with warehouse.get_connection() as conn:
+    with warehouse.read() as conn:
         register = read_register(conn)
         view = annual_view(conn, year, register)
     paths = write_annual_files(council_files.reports_dir / year.folder, view)

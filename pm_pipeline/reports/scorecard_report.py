@@ -31,6 +31,7 @@ from pm_pipeline.values import is_missing
 from pm_pipeline.warehouse import read_table
 
 CHART_QUARTERS = 8
+CHART_HISTORY = CHART_QUARTERS * 2  # quarters of returns the charts read
 RAG_ORDER = ["RED", "AMBER", "GREEN", "NO_DATA", "NO_TARGET"]
 DIRECTION_ORDER = ["IMPROVING", "STABLE", "WORSENING", "UP", "DOWN", "NO_COMPARISON"]
 
@@ -59,7 +60,7 @@ def read_commentary(folder: Path, quarter: Quarter, known: set[str]) -> tuple[di
 
 
 def _history(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pd.DataFrame:
-    keys = [q.key for q in quarter.history(CHART_QUARTERS * 2)]
+    keys = [q.key for q in quarter.history(CHART_HISTORY)]
     placeholders = ", ".join("?" for _ in keys)
     return read_table(conn, "pi_returns", f"period IN ({placeholders})", keys)
 

@@ -1,22 +1,32 @@
-"""The `kpi_scorecard` asset: RAG, direction of travel, benchmark position and exceptions."""
+"""`kpi_scorecard` and `kpi_exceptions`: RAG, direction of travel, position and exceptions.
+
+A quarter's score reads the returns of the eight quarters before it (last quarter, the same
+quarter last year, and two years back for annual PIs), and that read is declared, so a
+restated closed quarter marks the later scorecards as changed upstream. Those that were
+already built are then rebuilt by themselves (the automation condition below): the warehouse
+never keeps a "previous quarter" that is no longer true. Published report files are not
+rewritten; they show as out of date in the UI until someone re-publishes them on purpose.
+"""
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
-from dagster_duckdb import DuckDBResource
 
 from pm_pipeline.metadata import markdown_table
-from pm_pipeline.periods import QUARTERLY, TIMEZONE, Quarter
+from pm_pipeline.periods import QUARTERLY, TIMEZONE, Quarter, earlier_partitions
+from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
+from pm_pipeline.resources import Warehouse
 from pm_pipeline.scorecard.build import (
     HISTORY_QUARTERS,
     ScorecardInputs,
     benchmark_areas_sql,
     build_scorecard,
 )
-from pm_pipeline.warehouse import partition, read_table, replace_all
+from pm_pipeline.warehouse import partition, read_table, replace_all, row_count, table_spec
 
 # The quarterly run lands at midnight at the end of the data-entry month (1 Feb, 1 May, 1 Aug,
 # 1 Nov); a scorecard not refreshed by a day later is overdue.
@@ -24,29 +34,58 @@ SCORECARD_FRESHNESS = dg.FreshnessPolicy.cron(
     deadline_cron="0 0 2 2,5,8,11 *", lower_bound_delta=timedelta(days=2), timezone=TIMEZONE
 )
 
+RETURNS_HISTORY = earlier_partitions("pi_returns", -HISTORY_QUARTERS)
 
-@dg.asset(
+# Rebuild a scorecard that exists when returns it read were re-read (a restatement), once
+# nothing it needs is running and the re-read passed its blocking checks. New quarters are
+# built by the quarterly schedule, not here.
+REBUILD_WHEN_RETURNS_RESTATED = (
+    dg.AutomationCondition.any_deps_updated().allow(dg.AssetSelection.assets("pi_returns"))
+    & ~dg.AutomationCondition.missing()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("rebuild when the returns it read are restated")
+
+
+@dg.multi_asset(
+    name="scorecard",
+    specs=[
+        table_spec(
+            "kpi_scorecard",
+            deps=[RETURNS_HISTORY, "restatements", "benchmarks", *REGISTER],
+            group_name="scorecards",
+            freshness_policy=SCORECARD_FRESHNESS,
+            automation_condition=REBUILD_WHEN_RETURNS_RESTATED,
+            description=(
+                "The quarter's KPI scorecard (DESIGN 4-5): every due PI with its RAG against "
+                "target, direction of travel vs last quarter and last year, position among "
+                "comparators, note and status."
+            ),
+        ),
+        table_spec(
+            "kpi_exceptions",
+            deps=[RETURNS_HISTORY, *REGISTER],
+            group_name="scorecards",
+            automation_condition=REBUILD_WHEN_RETURNS_RESTATED,
+            description=(
+                "The quarter's exceptions (DESIGN 5), one row per PI and reason: RED, a fall of "
+                "two RAG levels, two quarters worsening, GREEN but bottom quartile, a soft target."
+            ),
+        ),
+    ],
     partitions_def=QUARTERLY,
-    deps=["pi_returns", "indicator_register", "benchmarks"],
-    group_name="scorecards",
-    kinds={"duckdb"},
     pool="warehouse",
     backfill_policy=dg.BackfillPolicy.single_run(),
-    freshness_policy=SCORECARD_FRESHNESS,
-    owners=["team:performance"],
-    description=(
-        "The quarter's KPI scorecard (DESIGN 4-5): every due PI with its RAG against target, "
-        "direction of travel vs last quarter and last year, position among comparators, note "
-        "and status; exceptions in kpi_exceptions."
-    ),
-    metadata={"table": "kpi_scorecard"},
+    can_subset=True,
 )
 def kpi_scorecard(
-    context: dg.AssetExecutionContext, warehouse: DuckDBResource
-) -> dg.MaterializeResult:
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> Iterator[dg.MaterializeResult]:
     quarters = [Quarter.from_key(k) for k in context.partition_keys]
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
     summary = []
-    with warehouse.get_connection() as conn:
+    written = Counter[str]()
+    with warehouse.write() as conn:
         register = read_register(conn)
         benchmarks = read_table(
             conn, "benchmarks", *benchmark_areas_sql(register.council, register.comparators)
@@ -64,13 +103,12 @@ def kpi_scorecard(
                 restatements=read_table(conn, "restatements", "period = ?", [quarter.key]),
             )
             scorecard, exceptions = build_scorecard(inputs, quarter)
+            tables = {"kpi_scorecard": scorecard, "kpi_exceptions": exceptions}
             replace_all(
                 conn,
-                [
-                    partition("kpi_scorecard", scorecard, quarter.key),
-                    partition("kpi_exceptions", exceptions, quarter.key),
-                ],
+                [partition(t, frame, quarter.key) for t, frame in tables.items() if t in selected],
             )
+            written.update({t: len(frame) for t, frame in tables.items()})
             rag = Counter(scorecard["rag"])
             summary.append(
                 {
@@ -86,14 +124,26 @@ def kpi_scorecard(
                 }
             )
     latest = summary[-1]
-    return dg.MaterializeResult(
-        metadata={
-            "PIs": latest["PIs"],
-            "RED": latest["RED"],
-            "AMBER": latest["AMBER"],
-            "GREEN": latest["GREEN"],
-            "exceptions": latest["exceptions"],
-            "by quarter": dg.MetadataValue.md(markdown_table(pd.DataFrame(summary))),
-            "exceptions list": dg.MetadataValue.md(markdown_table(exceptions[["pi_id", "reason"]])),
-        }
-    )
+    if "kpi_exceptions" in selected:
+        yield dg.MaterializeResult(
+            asset_key="kpi_exceptions",
+            metadata={
+                **row_count(written["kpi_exceptions"]),
+                "exceptions list": dg.MetadataValue.md(
+                    markdown_table(exceptions[["pi_id", "reason"]])
+                ),
+            },
+        )
+    if "kpi_scorecard" in selected:
+        yield dg.MaterializeResult(
+            asset_key="kpi_scorecard",
+            metadata={
+                **row_count(written["kpi_scorecard"]),
+                "PIs": latest["PIs"],
+                "RED": latest["RED"],
+                "AMBER": latest["AMBER"],
+                "GREEN": latest["GREEN"],
+                "exceptions": latest["exceptions"],
+                "by quarter": dg.MetadataValue.md(markdown_table(pd.DataFrame(summary))),
+            },
+        )

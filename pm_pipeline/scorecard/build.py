@@ -12,7 +12,7 @@ from pm_pipeline.scorecard import rules
 from pm_pipeline.values import is_missing
 from pm_pipeline.warehouse import TABLES
 
-HISTORY_QUARTERS = 12  # three years: trend charts, annual PIs' history, exception rules
+HISTORY_QUARTERS = 8  # the furthest back a score looks: an annual PI two years ago
 
 
 @dataclass

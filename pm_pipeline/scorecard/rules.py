@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pm_pipeline.values import is_missing
+from pm_pipeline.values import is_missing, round_at
 
 SCORED_TYPES = frozenset({"kpi", "service", "management"})
 
@@ -24,14 +24,6 @@ IMPROVING, WORSENING, STABLE, UP, DOWN, NO_COMPARISON = (
     "NO_COMPARISON",
 )
 RAG_LEVEL = {GREEN: 2, AMBER: 1, RED: 0}
-
-
-def round_at(value: float, decimals: int) -> float:
-    """Round half away from zero, as people (and Excel) do: 2.25 -> 2.3 at one decimal."""
-    scale = 10 ** int(decimals)
-    scaled = abs(value) * scale
-    rounded = math.floor(scaled + 0.5 + 1e-9) / scale
-    return math.copysign(rounded, value) + 0.0
 
 
 def amber_threshold(

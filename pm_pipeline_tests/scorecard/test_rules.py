@@ -6,6 +6,7 @@ import pytest
 
 from pm_pipeline.scorecard import rules
 from pm_pipeline.scorecard.rules import QuarterScore, benchmark_position, direction, rag
+from pm_pipeline.values import round_at
 
 H, L, N = "higher_is_better", "lower_is_better", "neutral"
 
@@ -137,7 +138,7 @@ def test_exceptions(history, year, expected):
 
 
 def test_round_at_is_half_away_from_zero():
-    assert rules.round_at(2.25, 1) == 2.3
-    assert rules.round_at(-2.25, 1) == -2.3
-    assert rules.round_at(2.675, 2) == 2.68
-    assert math.copysign(1, rules.round_at(-0.04, 1)) == 1.0  # no negative zero
+    assert round_at(2.25, 1) == 2.3
+    assert round_at(-2.25, 1) == -2.3
+    assert round_at(2.675, 2) == 2.68
+    assert math.copysign(1, round_at(-0.04, 1)) == 1.0  # no negative zero
