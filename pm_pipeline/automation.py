@@ -9,6 +9,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import dagster as dg
@@ -243,12 +244,18 @@ def _returns_requests(
         yield dg.SkipReason(f"Nothing to re-read: {detail}.")
 
 
-def _failed_parts(
-    instance: dg.DagsterInstance, run_id: str
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The steps that failed other than by a blocking check, and the blocking (ERROR) checks
-    that did not pass, in a run."""
-    steps, checks = [], []
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong in a run: failed steps, the blocking checks that failed, and whether
+    anything failed other than those checks (an error or a crash)."""
+
+    steps: tuple[str, ...]
+    checks: tuple[str, ...]
+    beyond_checks: bool
+
+
+def failed_parts(instance: dg.DagsterInstance, run_id: str) -> Failure:
+    steps, checks, beyond = [], [], False
     for record in instance.all_logs(
         run_id,
         of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION},
@@ -256,12 +263,13 @@ def _failed_parts(
         event = record.dagster_event
         data = event.event_specific_data
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            steps.append(event.step_key)
             error = getattr(data, "error", None)
-            if error is None or error.cls_name != "DagsterAssetCheckFailedError":
-                steps.append(event.step_key)
+            beyond |= error is None or error.cls_name != "DagsterAssetCheckFailedError"
         elif not data.passed and data.severity == dg.AssetCheckSeverity.ERROR:
             checks.append(data.check_name)
-    return tuple(dict.fromkeys(steps)), tuple(dict.fromkeys(checks))
+    beyond |= not steps  # a run that failed with no failed step died around them (a crash)
+    return Failure(tuple(dict.fromkeys(steps)), tuple(dict.fromkeys(checks)), beyond)
 
 
 def partition_kind(run: dg.DagsterRun) -> str:
@@ -274,10 +282,11 @@ def partition_kind(run: dg.DagsterRun) -> str:
     return "quarter"
 
 
-def owners_business(run: dg.DagsterRun, steps: tuple[str, ...], checks: tuple[str, ...]) -> bool:
+def owners_business(run: dg.DagsterRun, failure: Failure) -> bool:
     """An owner's save that failed only on ERROR rules: the owner's list says what to fix, and
     the data team is not woken for it."""
-    return run.tags.get("dagster/sensor_name") == returns_sensor.name and bool(checks) and not steps
+    from_sensor = run.tags.get("dagster/sensor_name") == returns_sensor.name
+    return from_sensor and bool(failure.checks) and not failure.beyond_checks
 
 
 @dg.run_failure_sensor(
@@ -288,8 +297,8 @@ def owners_business(run: dg.DagsterRun, steps: tuple[str, ...], checks: tuple[st
 )
 def failure_alert_sensor(context: dg.RunFailureSensorContext, council_files: CouncilFiles) -> None:
     run = context.dagster_run
-    steps, checks = _failed_parts(context.instance, run.run_id)
-    if owners_business(run, steps, checks):
+    failure = failed_parts(context.instance, run.run_id)
+    if owners_business(run, failure):
         context.log.info(f"Run {run.run_id}: failed on owners' data-quality rules only")
         return
     partition = run.tags.get("dagster/partition") or (
@@ -301,7 +310,15 @@ def failure_alert_sensor(context: dg.RunFailureSensorContext, council_files: Cou
     error = context.failure_event.message or "run failed"
     alert_team(
         council_files,
-        Alert(run.job_name, run.run_id, partition, steps, checks, error, partition_kind(run)),
+        Alert(
+            run.job_name,
+            run.run_id,
+            partition,
+            failure.steps,
+            failure.checks,
+            error,
+            partition_kind(run),
+        ),
     )
 
 

@@ -106,50 +106,6 @@ def council(root: Path) -> Council:
     ).write()
 
 
-def sensor_requests(instance, files: CouncilFiles, cursor: str | None):
-    context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"council_files": files}
-    )
-    result = automation.returns_sensor(context)
-    requests = [r for r in result if isinstance(r, dg.RunRequest)]
-    return requests, context.cursor
-
-
-def test_a_fixed_file_turns_the_failing_check_green(data_dir):
-    instance = dg.DagsterInstance.get()
-    owner_file = council(data_dir).returns(
-        Q, "service.csv", [good_row("KPI-1", Q, "104.2"), good_row("SVC-1", Q, "12")]
-    )
-    files = CouncilFiles(data_dir=str(data_dir))
-    assert run_job(data_dir, "register_job", instance=instance).success
-
-    requests, cursor = sensor_requests(instance, files, None)
-    assert [r.partition_key for r in requests] == [Q.key]
-    first = run_job(data_dir, "returns_job", requests[0].partition_key, instance=instance)
-    assert check_results(first)["value_in_range"] is False
-
-    assert sensor_requests(instance, files, cursor)[0] == []  # nothing changed, nothing to run
-    assert sensor_requests(instance, files, None)[0] == []  # a restarted sensor: already read
-    time.sleep(0.01)
-    council(data_dir).returns(
-        Q, "service.csv", [good_row("KPI-1", Q, "54.2"), good_row("SVC-1", Q, "12")]
-    )
-    os.utime(owner_file)
-    requests, cursor = sensor_requests(instance, files, cursor)
-    assert [r.partition_key for r in requests] == [Q.key]
-    second = run_job(data_dir, "returns_job", requests[0].partition_key, instance=instance)
-    assert second.success and check_results(second)["value_in_range"] is True
-
-
-def test_the_sensor_ignores_quarters_not_yet_ended_and_odd_folders(data_dir):
-    instance = dg.DagsterInstance.get()
-    council(data_dir)
-    (data_dir / "returns" / "2099-00-Q1").mkdir(parents=True)
-    (data_dir / "returns" / "2099-00-Q1" / "x.csv").write_text("pi_id\n")
-    (data_dir / "returns" / "misc").mkdir()
-    assert sensor_requests(instance, CouncilFiles(data_dir=str(data_dir)), None)[0] == []
-
-
 def test_outstanding_returns_list_owners_and_managers(data_dir):
     instance = dg.DagsterInstance.get()
     council(data_dir).returns(Q, "recycling.csv", [good_row("KPI-1", Q, "51")])
@@ -205,11 +161,11 @@ def test_a_failed_run_is_logged_and_emailed(data_dir, monkeypatch):
     finally:
         controller.stop()
     log = (data_dir / "reports" / "alerts.log").read_text()
-    assert "returns_job failed for 2025/26 Q1" in log
+    assert "returns_job failed for quarter 2025/26 Q1" in log
     assert f"/runs/{failed.run_id}" in log
     assert "returns_complete" in log and "value_in_range" in log and "returns_intake" in log
     assert len(inbox.messages) == 1
-    assert "Subject: [pm_pipeline] returns_job failed for 2025/26 Q1" in inbox.messages[0]
+    assert "Subject: [pm_pipeline] returns_job failed for quarter 2025/26 Q1" in inbox.messages[0]
     assert "Blocking data-quality checks that failed:" in inbox.messages[0]
 
 

@@ -73,7 +73,7 @@ def test_offline_run_uses_the_shipped_cache_and_says_so(data_dir, resources):
     table = warehouse_table(data_dir)
     assert len(table) == 8 * 18 * 7 + 5 * 18 * 8
     assert set(table["source"]) == {"lginform", "oflog"}
-    assert metadata(result, "benchmarks")["duplicates dropped"] == 0
+    assert metadata(result, "oflog_benchmarks")["duplicates dropped"] == 0
     assert checks(result) == {
         "lginform_refreshed": (True, "WARN"),
         "oflog_files_readable": (True, "WARN"),
