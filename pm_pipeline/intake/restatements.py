@@ -37,13 +37,17 @@ def first_accepted(accepted_dir: Path, quarter: Quarter) -> pd.DataFrame:
 
 
 def record_first_accepted(
-    accepted_dir: Path, quarter: Quarter, accepted: pd.DataFrame, known: pd.DataFrame
+    accepted_dir: Path,
+    quarter: Quarter,
+    accepted: pd.DataFrame,
+    known: pd.DataFrame,
+    now: datetime | None = None,
 ) -> int:
     """Record the PIs accepted for the first time in this quarter; returns how many."""
     new = accepted[~accepted["pi_id"].isin(known["pi_id"])]
     if new.empty:
         return 0
-    now = datetime.now(UTC)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
     frame = pd.DataFrame(
         {
             "pi_id": new["pi_id"],

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from pm_pipeline.intake.read import RETURN_COLUMNS
@@ -398,6 +399,7 @@ def write_restated_original(root: Path) -> Path:
     import hashlib
 
     from pm_pipeline.intake.archive import archive
+    from pm_pipeline.intake.restatements import record_first_accepted
 
     quarter, pi_id, first_value = RESTATED
     name = SERVICE_FILES["Waste and Environment"][0]
@@ -417,7 +419,15 @@ def write_restated_original(root: Path) -> Path:
     for old in (archive_dir / quarter.folder / name).glob("v*"):
         old.unlink()
     seen = datetime(2026, 10, 9, 11, 20).astimezone()
-    return archive(archive_dir, f"{quarter.folder}/{name}", data, sha, seen).path
+    version = archive(archive_dir, f"{quarter.folder}/{name}", data, sha, seen)
+    accepted_dir = root / "archive" / "accepted"
+    for old in (accepted_dir / quarter.folder).glob("*.csv"):
+        old.unlink()
+    first = pd.DataFrame(
+        [{"pi_id": pi_id, "value": first_value, "version": 1, "source_file": version.source_file}]
+    )
+    record_first_accepted(accepted_dir, quarter, first, first.iloc[:0], seen)
+    return version.path
 
 
 def restate_current(root: Path) -> None:
