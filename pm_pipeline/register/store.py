@@ -59,8 +59,9 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
     council = read_table(conn, "register_council")
     if council.empty:
         raise RegisterNotBuilt(
-            "The indicator register is not in the warehouse yet — materialise the "
-            "indicator_register asset first"
+            "The council's register is not in the warehouse yet — materialise the register "
+            "first (indicator_register, register_council, register_targets, "
+            "register_comparators: the register_job)"
         )
     c = council.iloc[0]
     return Register(
