@@ -1,8 +1,6 @@
 """Schedules, the returns sensor, reminders and failure alerts against a real Dagster instance."""
 
-import os
 import socket
-import time
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +12,7 @@ from aiosmtpd.controller import Controller
 from pm_pipeline import automation
 from pm_pipeline.periods import Quarter
 from pm_pipeline.resources import CouncilFiles
-from pm_pipeline_tests.council import Council, check_results, good_row, pi, run_job
+from pm_pipeline_tests.council import Council, good_row, pi, run_job
 
 pytestmark = pytest.mark.xdist_group("dagster")
 LONDON = ZoneInfo("Europe/London")

@@ -112,9 +112,7 @@ def test_a_rename_and_a_file_copied_in_with_an_old_date_are_noticed(data_dir):
     assert query(data_dir, "SELECT DISTINCT source_file FROM pi_returns") == [
         (f"{Q.folder}/renamed.csv",)
     ]
-    restored = c.returns(
-        Q, "renamed.csv", [good_row("KPI-1", Q, "47"), good_row("SVC-1", Q, "12")]
-    )
+    restored = c.returns(Q, "renamed.csv", [good_row("KPI-1", Q, "47"), good_row("SVC-1", Q, "12")])
     os.utime(restored, (OLD, OLD))  # older than the last read: a times-based sensor misses it
     (request,) = watch.settled()
     watch.run(request)
