@@ -178,3 +178,40 @@ def test_the_scorecard_turns_overdue_after_the_quarterly_deadline():
     policy = spec.freshness_policy
     assert policy.deadline_cron == "0 0 2 2,5,8,11 *"  # a day after each quarterly run
     assert policy.timezone == "Europe/London"
+
+
+def fail_and_alert(data_dir: Path, job: str, key: str, **kwargs: object) -> str | None:
+    """Run `job` (expected to fail), put it through the failure sensor, return the alert log."""
+    instance = dg.DagsterInstance.get()
+    failed = run_job(data_dir, job, key, instance=instance, **kwargs)
+    assert not failed.success
+    (record,) = instance.all_logs(failed.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="failure_alert_sensor",
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(failed.run_id),
+        dagster_event=record.dagster_event,
+        resources={"council_files": CouncilFiles(data_dir=str(data_dir))},
+    ).for_run_failure()
+    automation.failure_alert_sensor(context)
+    log = data_dir / "reports" / "alerts.log"
+    return log.read_text() if log.exists() else None
+
+
+def test_alerts_name_the_period_by_its_kind(data_dir):
+    council(data_dir)  # no register in the warehouse yet: both runs fail
+    log = fail_and_alert(data_dir, "annual_report_job", "2025-04-01")
+    assert "annual_report_job failed for financial year 2025/26" in log
+    log = fail_and_alert(data_dir, "state_of_the_district_job", "2025-10-01")
+    assert "state_of_the_district_job failed for half-year 2025/26 H2" in log
+
+
+def test_an_owners_save_failing_the_rules_goes_to_the_owner_not_the_team(data_dir):
+    council(data_dir).returns(Q, "service.csv", [good_row("KPI-1", Q, "104.2")])
+    assert run_job(data_dir, "register_job").success
+    from_sensor = {"dagster/sensor_name": "returns_sensor"}
+    assert fail_and_alert(data_dir, "returns_job", Q.key, tags=from_sensor) is None
+    assert (data_dir / "reports" / Q.folder / "quality" / "owner@test.example.html").exists()
+    # the same failure from the quarterly schedule does alert the team
+    scheduled = {"dagster/schedule_name": "quarterly_schedule"}
+    assert "returns_job failed" in fail_and_alert(data_dir, "returns_job", Q.key, tags=scheduled)
