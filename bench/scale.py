@@ -218,13 +218,8 @@ def run_phase(phase: str, root: Path, first: str) -> dict:
     started = time.perf_counter()
     if phase == "history":
         assert defs.resolve_job_def("register_job").execute_in_process(instance=instance).success
-        result = everything.execute_in_process(
-            instance=instance,
-            asset_selection=[
-                dg.AssetKey(k) for k in ("pi_returns", "quality_issues", "kpi_scorecard")
-            ],
-            tags=range_tags(first, latest.previous.key),
-            raise_on_error=False,
+        result = defs.resolve_job_def("quarter_history_job").execute_in_process(
+            instance=instance, tags=range_tags(first, latest.previous.key), raise_on_error=False
         )
     else:
         job = defs.resolve_job_def("quarterly_performance_job")

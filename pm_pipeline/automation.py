@@ -44,6 +44,12 @@ register_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(*REGISTER),
     description="Validate the council and indicator register and load it into the warehouse.",
 )
+quarter_history_job = dg.define_asset_job(
+    "quarter_history_job",
+    selection=dg.AssetSelection.assets(*INTAKE, "kpi_scorecard", "kpi_exceptions"),
+    description="Returns, checks and scorecards for a range of quarters in one run (the history "
+    "a new install or a backfill builds; reports are published separately).",
+)
 returns_job = dg.define_asset_job(
     "returns_job",
     selection=dg.AssetSelection.assets(*INTAKE),

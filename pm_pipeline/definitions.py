@@ -42,6 +42,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             automation.quarterly_performance_job,
             automation.register_job,
             automation.returns_job,
+            automation.quarter_history_job,
             automation.outstanding_returns_job,
             automation.state_of_the_district_job,
             automation.annual_report_job,

@@ -72,9 +72,9 @@ def main() -> int:
         print(
             f"2/4 Returns, checks and scorecards for {quarters[0].label} to {quarters[-2].label} ..."
         )
-        ok &= _materialize(
+        ok &= _run(
             defs,
-            ["pi_returns", "quality_issues", "kpi_scorecard"],
+            "quarter_history_job",
             instance,
             tags=range_tags(quarters[0].key, quarters[-2].key),
         )

@@ -189,3 +189,20 @@ def query(data_dir: Path, sql: str, *params: object) -> list[tuple]:
 def snapshot(data_dir: Path, tables: Iterable[str]) -> dict[str, list[tuple]]:
     """Every row of each table, in a fixed order: for comparing one run with another."""
     return {t: query(data_dir, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+
+
+def range_run(
+    data_dir: Path, first: str, last: str, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
+    """The register, then returns, checks and scorecards for quarters `first` to `last` in
+    one run (as `make backfill` does)."""
+    from pm_pipeline.definitions import build_defs
+    from pm_pipeline.periods import range_tags
+
+    instance = instance or dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    return (
+        build_defs(data_dir)
+        .resolve_job_def("quarter_history_job")
+        .execute_in_process(instance=instance, tags=range_tags(first, last), raise_on_error=False)
+    )

@@ -42,6 +42,7 @@ RETURNS_HISTORY = earlier_partitions("pi_returns", -HISTORY_QUARTERS)
 REBUILD_WHEN_RETURNS_RESTATED = (
     dg.AutomationCondition.any_deps_updated().allow(dg.AssetSelection.assets("pi_returns"))
     & ~dg.AutomationCondition.missing()
+    & ~dg.AutomationCondition.newly_updated()  # built in the same run as the returns
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
 ).with_label("rebuild when the returns it read are restated")

@@ -55,14 +55,8 @@ def council_run(data_dir):
 
     history = (
         build_defs(data_dir)
-        .resolve_implicit_global_asset_job_def()
-        .execute_in_process(
-            instance=instance,
-            asset_selection=[
-                dg.AssetKey(k) for k in ("pi_returns", "quality_issues", "kpi_scorecard")
-            ],
-            tags=range_tags(QUARTERS[0].key, QUARTERS[-1].key),
-        )
+        .resolve_job_def("quarter_history_job")
+        .execute_in_process(instance=instance, tags=range_tags(QUARTERS[0].key, QUARTERS[-1].key))
     )
     assert history.success
     return data_dir, instance, council

@@ -1,0 +1,110 @@
+"""Under a real `dagster-daemon` (sensor and automation ticks, queued runs in subprocesses), as
+`make ui` runs it: a dropped file is reported within two sensor ticks, deleting it clears its
+issues, and a closed quarter restated with an old modification time is re-read, after which
+the later scorecards' previous-quarter figures change by themselves."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pm_pipeline.periods import Quarter
+from pm_pipeline.resources import REPO_ROOT
+from pm_pipeline_tests.council import Council, good_row, pi, query, range_run
+
+pytestmark = pytest.mark.xdist_group("dagster")
+QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]
+TICK = 2  # seconds between sensor ticks in this test (30 in production)
+OLD = time.mktime((2020, 1, 1, 0, 0, 0, 0, 0, -1))
+
+
+def council(root: Path) -> Council:
+    c = Council(
+        root,
+        indicators=[pi("KPI-1", "Recycling rate")],
+        targets=[("KPI-1", "2025/26", 50, "")],
+    ).write()
+    for n, q in enumerate(QUARTERS):
+        c.returns(q, "recycling.csv", [good_row("KPI-1", q, 50 + n)])
+    return c
+
+
+@pytest.fixture
+def daemon(data_dir: Path, tmp_path: Path) -> Iterator[None]:
+    home = Path(os.environ["DAGSTER_HOME"])
+    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    workspace = tmp_path / "workspace.yaml"
+    workspace.write_text(
+        "load_from:\n  - python_module:\n      module_name: pm_pipeline.definitions\n"
+        f"      working_directory: {REPO_ROOT}\n"
+    )
+    instance = dg.DagsterInstance.get()  # create the SQLite storages before the daemon does
+    instance.get_runs(limit=1)
+    instance.all_instigator_state()
+    instance.fetch_materializations(dg.AssetKey("pi_returns"), limit=1)
+    env = {**os.environ, "PM_SENSOR_INTERVAL_SECONDS": str(TICK)}
+    daemon = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(workspace)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "daemon.log").open("w"),
+        start_new_session=True,
+    )
+    try:
+        yield
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(daemon.pid, signal.SIGKILL)
+
+
+def wait_for(what: Callable[[], object], seconds: float, why: str) -> object:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(1)
+    raise AssertionError(f"not within {seconds} s: {why}")
+
+
+def issue_files(data_dir: Path, q: Quarter) -> set[str]:
+    rows = query(data_dir, "SELECT source_file FROM quality_issues WHERE period = ?", q.key)
+    return {r[0] for r in rows}
+
+
+def test_the_running_daemon_sees_drops_deletions_and_restatements(data_dir, daemon):
+    c = council(data_dir)
+    first, second, third = QUARTERS
+    assert range_run(data_dir, first.key, third.key).success  # the history, scorecards built
+    q3_previous = "SELECT previous_value FROM kpi_scorecard WHERE period = ?"
+    assert query(data_dir, q3_previous, second.key) == [(50.0,)]
+
+    bad = c.returns(third, "late.csv", [good_row("KPI-9", third, "1")])
+    wait_for(
+        lambda: f"{third.folder}/late.csv" in issue_files(data_dir, third),
+        TICK * 2 + 240,  # two ticks, then the run (a new process importing GX, on 2 cores)
+        "the dropped file's issue",
+    )
+    bad.unlink()
+    wait_for(lambda: not issue_files(data_dir, third), 240, "its issues cleared")
+
+    restated = c.returns(first, "recycling.csv", [good_row("KPI-1", first, "44")])
+    os.utime(restated, (OLD, OLD))
+    wait_for(
+        lambda: query(data_dir, q3_previous, second.key) == [(44.0,)],
+        360,
+        "2025/26 Q2's scorecard to show the restated Q1 as its previous quarter",
+    )
+    instance = dg.DagsterInstance.get()
+    runs = instance.get_run_records(dg.RunsFilter(tags={"dagster/sensor_name": "returns_sensor"}))
+    assert runs and all(r.dagster_run.job_name == "returns_job" for r in runs)
