@@ -169,8 +169,9 @@ def reminder_schedule(
     )
 
 
-def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> str | None:
-    """The folder fingerprint the latest run that read this quarter recorded (what it read)."""
+def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> tuple[int, str | None]:
+    """The latest read of this quarter: its event's storage id (0 if never read) and the
+    folder fingerprint that run recorded of the files it read."""
     latest = None
     for asset in ("quality_issues", "pi_returns"):
         records = instance.fetch_materializations(
@@ -180,10 +181,10 @@ def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> str | None:
         if records and (latest is None or records[0].storage_id > latest.storage_id):
             latest = records[0]
     if latest is None:
-        return None
+        return 0, None
     materialization = latest.asset_materialization
     read = materialization.metadata.get(FILES_READ) if materialization else None
-    return (read.value or {}).get(quarter.key) if read is not None else None
+    return latest.storage_id, (read.value or {}).get(quarter.key) if read is not None else None
 
 
 def alert_team(files: CouncilFiles, alert: Alert) -> None:
@@ -234,13 +235,13 @@ def _returns_requests(
         fingerprint = seen.fingerprint
         if confirmed.get(quarter.folder) == fingerprint:
             continue
-        read = last_read(context.instance, quarter)
+        since, read = last_read(context.instance, quarter)
         if read == fingerprint or (read is None and not seen.files):
             confirmed[quarter.folder] = fingerprint
             continue
         requested += 1
-        yield dg.RunRequest(
-            run_key=f"returns-{quarter.folder}-{fingerprint}",
+        yield dg.RunRequest(  # one run per change since the last read, even back to old files
+            run_key=f"returns-{quarter.folder}-{since}-{fingerprint}",
             partition_key=quarter.key,
             tags={"quarter": quarter.label, "trigger": "returns changed"},
         )

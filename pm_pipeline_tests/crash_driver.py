@@ -48,7 +48,7 @@ def main(job: str, partition: str, pause: str, marker: str) -> None:
 
         safe_write.os.fsync = fsync_then_pause
     start, _, end = partition.partition("...")
-    target = {"tags": range_tags(start, end)} if end else {"partition_key": start}
+    target = {"tags": range_tags(start, end)} if end else {"partition_key": start or None}
     result = (
         build_defs()
         .resolve_job_def(job)

@@ -17,11 +17,12 @@ import pytest
 
 from pm_pipeline.periods import Quarter
 from pm_pipeline.resources import REPO_ROOT
-from pm_pipeline_tests.council import Council, good_row, pi, query, range_run
+from pm_pipeline_tests.council import Council, good_row, pi, query, range_run, run_job
 
 pytestmark = pytest.mark.xdist_group("dagster")
 QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]
 TICK = 2  # seconds between sensor ticks in this test (30 in production)
+KEYS = str(tuple(q.key for q in QUARTERS))
 OLD = time.mktime((2020, 1, 1, 0, 0, 0, 0, 0, -1))
 
 
@@ -37,34 +38,41 @@ def council(root: Path) -> Council:
 
 
 @pytest.fixture
-def daemon(data_dir: Path, tmp_path: Path) -> Iterator[None]:
-    home = Path(os.environ["DAGSTER_HOME"])
-    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
-    workspace = tmp_path / "workspace.yaml"
-    workspace.write_text(
-        "load_from:\n  - python_module:\n      module_name: pm_pipeline.definitions\n"
-        f"      working_directory: {REPO_ROOT}\n"
-    )
-    instance = dg.DagsterInstance.get()  # create the SQLite storages before the daemon does
-    instance.get_runs(limit=1)
-    instance.all_instigator_state()
-    instance.fetch_materializations(dg.AssetKey("pi_returns"), limit=1)
-    env = {**os.environ, "PM_SENSOR_INTERVAL_SECONDS": str(TICK)}
-    daemon = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(workspace)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "daemon.log").open("w"),
-        start_new_session=True,
-    )
+def start_daemon(data_dir: Path, tmp_path: Path) -> Iterator[Callable[..., None]]:
+    """Starts `dagster-daemon run` on a workspace of `module`, as `make ui` does."""
+    started: list[subprocess.Popen] = []
+
+    def start(module: str = "pm_pipeline.definitions", **env: str) -> None:
+        home = Path(os.environ["DAGSTER_HOME"])
+        shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+        workspace = tmp_path / "workspace.yaml"
+        workspace.write_text(
+            f"load_from:\n  - python_module:\n      module_name: {module}\n"
+            f"      working_directory: {REPO_ROOT}\n"
+        )
+        instance = dg.DagsterInstance.get()  # create the SQLite storages before the daemon
+        instance.get_runs(limit=1)
+        instance.all_instigator_state()
+        instance.fetch_materializations(dg.AssetKey("pi_returns"), limit=1)
+        started.append(
+            subprocess.Popen(
+                [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(workspace)],
+                env={**os.environ, "PM_SENSOR_INTERVAL_SECONDS": str(TICK), **env},
+                stdout=subprocess.DEVNULL,
+                stderr=(tmp_path / "daemon.log").open("w"),
+                start_new_session=True,
+            )
+        )
+
     try:
-        yield
+        yield start
     finally:
-        os.killpg(daemon.pid, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(daemon.pid, signal.SIGKILL)
+        for daemon in started:
+            os.killpg(daemon.pid, signal.SIGTERM)
+            try:
+                daemon.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(daemon.pid, signal.SIGKILL)
 
 
 def wait_for(what: Callable[[], object], seconds: float, why: str) -> object:
@@ -82,10 +90,11 @@ def issue_files(data_dir: Path, q: Quarter) -> set[str]:
     return {r[0] for r in rows}
 
 
-def test_the_running_daemon_sees_drops_deletions_and_restatements(data_dir, daemon):
+def test_the_running_daemon_sees_drops_deletions_and_restatements(data_dir, start_daemon):
     c = council(data_dir)
     first, second, third = QUARTERS
     assert range_run(data_dir, first.key, third.key).success  # the history, scorecards built
+    start_daemon()
     q3_previous = "SELECT previous_value FROM kpi_scorecard WHERE period = ?"
     assert query(data_dir, q3_previous, second.key) == [(50.0,)]
 
@@ -108,3 +117,25 @@ def test_the_running_daemon_sees_drops_deletions_and_restatements(data_dir, daem
     instance = dg.DagsterInstance.get()
     runs = instance.get_run_records(dg.RunsFilter(tags={"dagster/sensor_name": "returns_sensor"}))
     assert runs and all(r.dagster_run.job_name == "returns_job" for r in runs)
+
+
+def test_a_worker_killed_holding_the_pool_does_not_stall_the_queue(
+    data_dir, tmp_path, start_daemon
+):
+    council(data_dir)
+    assert run_job(data_dir, "register_job").success
+    marker = tmp_path / "paused.pid"
+    start_daemon("pm_pipeline_tests.paused_definitions", PM_TEST_PAUSE_MARKER=str(marker))
+    wait_for(marker.exists, 240, "a sensor run to pause inside the pooled write")
+    os.kill(int(marker.read_text()), signal.SIGKILL)  # out of memory, or a reboot
+    every_quarter = f"SELECT count(DISTINCT period) FROM pi_returns WHERE period IN {KEYS}"
+    wait_for(
+        lambda: query(data_dir, every_quarter) == [(len(QUARTERS),)],
+        420,
+        "the retry and the queued runs to read every quarter",
+    )
+    instance = dg.DagsterInstance.get()
+    statuses = {r.dagster_run.status for r in instance.get_run_records()}
+    assert dg.DagsterRunStatus.FAILURE in statuses  # the killed run, marked failed
+    retries = instance.get_run_records(dg.RunsFilter(tags={"dagster/retry_number": "1"}))
+    assert [r.dagster_run.status for r in retries] == [dg.DagsterRunStatus.SUCCESS]

@@ -87,6 +87,9 @@ def test_a_fixed_file_turns_the_failing_check_green(data_dir):
     c.returns(Q, "service.csv", [good_row("KPI-1", Q, "54.2"), good_row("SVC-1", Q, "12")])
     (request,) = watch.settled()
     assert check_results(watch.run(request))["value_in_range"] is True
+    c.returns(Q, "service.csv", [good_row("KPI-1", Q, "104.2"), good_row("SVC-1", Q, "12")])
+    (request,) = watch.settled()  # the very first content again: still a change to read
+    assert check_results(watch.run(request))["value_in_range"] is False
 
 
 def test_deleting_a_duplicate_file_is_noticed_and_clears_its_rows(data_dir):
