@@ -178,11 +178,12 @@ def check_results(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
     return out
 
 
-def query(data_dir: Path, sql: str, *params: object) -> list[tuple]:
-    """Rows from the test's warehouse, opened read-only as another tool would."""
+def query(data_dir: Path, sql: str, *params: object, file: str = "warehouse.duckdb") -> list[tuple]:
+    """Rows from the test's warehouse, opened read-only as another tool would. While runs are
+    writing (a daemon test), read `warehouse_readonly.duckdb`, as the README tells analysts."""
     import duckdb
 
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+    with duckdb.connect(str(data_dir / file), read_only=True) as conn:
         return conn.execute(sql, list(params)).fetchall()
 
 

@@ -16,8 +16,9 @@ import dagster as dg
 import pytest
 
 from pm_pipeline.periods import Quarter
-from pm_pipeline.resources import REPO_ROOT
-from pm_pipeline_tests.council import Council, good_row, pi, query, range_run, run_job
+from pm_pipeline.resources import READER_COPY, REPO_ROOT
+from pm_pipeline_tests.council import Council, good_row, pi, range_run, run_job
+from pm_pipeline_tests.council import query as query_warehouse
 
 pytestmark = pytest.mark.xdist_group("dagster")
 QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]
@@ -73,6 +74,11 @@ def start_daemon(data_dir: Path, tmp_path: Path) -> Iterator[Callable[..., None]
                 daemon.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(daemon.pid, signal.SIGKILL)
+
+
+def query(data_dir: Path, sql: str, *params: object) -> list[tuple]:
+    """Read as an analyst would while runs write: the readers' copy."""
+    return query_warehouse(data_dir, sql, *params, file=READER_COPY)
 
 
 def wait_for(what: Callable[[], object], seconds: float, why: str) -> object:
