@@ -77,11 +77,11 @@ def many_rows(count: int) -> bytes:
 
 
 def tall_merges(count: int) -> bytes:
-    """Three returns whose period cells sit in `count` merges each declared 100,000 rows down."""
+    """Three returns whose period cells sit in `count` merges each declared over 100,000 rows down."""
 
     def merge(book: Workbook) -> None:
         for n in range(count):
-            book.active.merged_cells.add(f"B{2 + n % 3}:B100000")
+            book.active.merged_cells.add(f"B{2 + n % 3}:B{100_000 + n}")
 
     return workbook({"Returns": [RETURN_HEADER, row("HS-01"), row("HS-02"), row("WR-01")]}, merge)
 

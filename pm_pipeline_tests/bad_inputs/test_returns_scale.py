@@ -114,7 +114,7 @@ def tall_merges(count: int, rows: int) -> bytes:
 
     def merge(book: Workbook) -> None:
         for n in range(count):
-            book.active.merged_cells.add(f"B{2 + n % 3}:B{rows}")
+            book.active.merged_cells.add(f"B{2 + n % 3}:B{rows + n}")
 
     return workbook({"Returns": [RETURN_HEADER, row("HS-01"), row("HS-02"), row("WR-01")]}, merge)
 
