@@ -7,6 +7,10 @@ stripped, numbers, datetimes); interpreting them is the caller's job.
 What a reader cannot take at face value is never dropped silently: a row that is hidden in
 Excel, a cell in a vertical merge, a formula saved without its result, a CSV row with more cells
 than its header — each becomes a `CellNote` on its row, for the caller to report.
+
+Reading costs what the file holds, never what it declares: only the rows and cells present in
+a sheet's XML are read, and merged ranges are matched to data rows, not walked. `FileLimits`
+(PM_MAX_FILE_MB, PM_MAX_FILE_ROWS) refuses a file too big before it is parsed.
 """
 
 from __future__ import annotations
