@@ -7,17 +7,24 @@ stripped, numbers, datetimes); interpreting them is the caller's job.
 What a reader cannot take at face value is never dropped silently: a row that is hidden in
 Excel, a cell in a vertical merge, a formula saved without its result, a CSV row with more cells
 than its header — each becomes a `CellNote` on its row, for the caller to report.
+
+Reading costs what the file holds, never what it declares: only the rows and cells present in
+a sheet's XML are read, and merged ranges are matched to data rows, not walked. `FileLimits`
+(PM_MAX_FILE_MB, PM_MAX_FILE_ROWS) refuses a file too big before it is parsed.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 import posixpath
 import re
 import unicodedata
 import zipfile
-from collections import Counter
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -70,6 +77,59 @@ class FileProblem(Exception):
         self.row = row
         self.column = column
         self.data_rows = data_rows
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """The most one file may hold before it is refused unread: a file far beyond any real
+    return (a pasted export, a copied-down sheet) must not hold up the whole quarter."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    max_rows: int = 100_000
+
+    @classmethod
+    def from_env(cls) -> FileLimits:
+        """`PM_MAX_FILE_MB` and `PM_MAX_FILE_ROWS`, else the defaults."""
+        return cls(
+            max_bytes=round(_env_number("PM_MAX_FILE_MB", cls.max_bytes / 1024 / 1024) * 1024**2),
+            max_rows=int(_env_number("PM_MAX_FILE_ROWS", cls.max_rows)),
+        )
+
+    def check_size(self, size: int, name: str) -> None:
+        """Refuse a file by its size alone, before any of it is parsed."""
+        if size > self.max_bytes:
+            raise FileProblem(
+                f"{name} is {_mb(size)} MB, more than the {_mb(self.max_bytes)} MB a "
+                "file may be (PM_MAX_FILE_MB), so it was not read and none of its rows were "
+                "taken — a return needs one row per PI: delete copied-down or pasted rows and "
+                "save it again, or ask the data team to raise the limit"
+            )
+
+    def too_many_rows(self, name: str) -> FileProblem:
+        return FileProblem(
+            f"{name} has more than {self.max_rows:,} data rows, the most a file may hold "
+            f"(PM_MAX_FILE_ROWS), so it was not read and none of its rows were taken — a "
+            "return needs one row per PI: delete copied-down or pasted rows, or split the "
+            "file, and save it again, or ask the data team to raise the limit"
+        )
+
+
+def _mb(size: int) -> str:
+    """Megabytes to two places, without trailing zeros (20, 0.5, 52.43)."""
+    return f"{size / 1024**2:,.2f}".rstrip("0").rstrip(".")
+
+
+def _env_number(variable: str, default: float) -> float:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if not 0 < number < float("inf"):
+        raise ValueError(f"{variable}={text!r} is not a positive number (default {default:g})")
+    return number
 
 
 def clean_text(value: object) -> str:
@@ -148,10 +208,6 @@ class Sheet:
             (row, {h: cells[i] if i < len(cells) else None for i, h in named})
             for row, cells in self.rows
         ]
-
-
-def _is_blank(cells: list[object]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
 def _binary_problem(data: bytes, name: str) -> FileProblem:
@@ -255,6 +311,24 @@ def _find_header(
     return 0
 
 
+def _more_records_than(text: str, delimiter: str, limit: int) -> bool:
+    """Whether the CSV holds more than `limit` non-blank records, judged without building or
+    cleaning any row (about a fifth of the cost of reading them), stopping at limit + 1."""
+    if text.count("\n") < limit:  # a record needs a line of its own
+        return False
+    count = 0
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            joined = "".join(record)
+            if joined.strip() if joined.isprintable() else clean_text(joined):
+                count += 1
+                if count > limit:
+                    return True
+    except csv.Error:
+        return False  # the full read reports where the CSV breaks
+    return False
+
+
 def _csv_records(text: str, name: str, delimiter: str) -> list[tuple[int, list[object]]]:
     """Non-blank records with their Excel row numbers; an unclosed quote is a FileProblem."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -277,11 +351,19 @@ def _csv_records(text: str, name: str, delimiter: str) -> list[tuple[int, list[o
     return records
 
 
-def read_csv_bytes(data: bytes, name: str, header_names: set[str] | None = None) -> Sheet:
-    """A CSV as one sheet. With `header_names`, title rows above the header are skipped."""
+def read_csv_bytes(
+    data: bytes,
+    name: str,
+    header_names: set[str] | None = None,
+    limits: FileLimits | None = None,
+) -> Sheet:
+    """A CSV as one sheet. With `header_names`, title rows above the header are skipped; with
+    `limits`, a file of too many rows is refused once the first row over the limit is seen."""
     text, encoding = decode(data, name)
     delimiter, text = _split_sep_line(text)  # Excel hides a sep= line: the next line is row 1
     delimiter = delimiter or _sniff_delimiter(text, header_names)
+    if limits and _more_records_than(text, delimiter, limits.max_rows + HEADER_SEARCH_ROWS + 1):
+        raise limits.too_many_rows(name)  # a header within the first rows leaves more than max
     records = _csv_records(text, name, delimiter)
     position = _find_header(records, header_names)
     if position is None:
@@ -289,6 +371,8 @@ def read_csv_bytes(data: bytes, name: str, header_names: set[str] | None = None)
     header_row, header_cells = records[position]
     header = [normalise_header(c) for c in header_cells]
     rows = records[position + 1 :]
+    if limits and len(rows) > limits.max_rows:
+        raise limits.too_many_rows(name)
     _check_header(header, name, header_row, len(rows))
     sheet = Sheet(name=name, header=header, header_row=header_row, rows=rows, encoding=encoding)
     _note_overlong_rows(sheet, delimiter)
@@ -458,6 +542,26 @@ def _scan_layout(xml: bytes) -> _Layout:
     return layout
 
 
+def _merged_cells(
+    merges: list[tuple[str, tuple[int, int, int, int]]], sheet: Sheet
+) -> Iterator[tuple[int, int, str, int]]:
+    """(data row, column, range, its top row) for the first column of each merge under the
+    header, once per cell: only the data rows inside a merge are visited (never every row it
+    declares, which may be a million), and a cell in overlapping merges is named by the first."""
+    rows = sorted(row for row, _ in sheet.rows)
+    by_column: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for ref, (top, left, bottom, _) in merges:
+        if left < len(sheet.header):
+            by_column[left].append((top, bottom, ref))
+    for left, spans in by_column.items():
+        covered = sheet.header_row  # every data row up to here already has its note in this column
+        for top, bottom, ref in sorted(spans):
+            first = bisect_left(rows, max(top, covered + 1))
+            for row in rows[first : bisect_right(rows, bottom)]:
+                yield row, left, ref, top
+            covered = max(covered, bottom)
+
+
 def _note_layout(sheet: Sheet, layout: _Layout) -> None:
     """Turn what Excel shows but a value-only read misses into notes on the data rows."""
     data_rows = {row for row, _ in sheet.rows}
@@ -469,16 +573,14 @@ def _note_layout(sheet: Sheet, layout: _Layout) -> None:
             "unhide the row (select the rows either side, right-click, Unhide), check it and "
             "save the file",
         )
-    for ref, (top, left, bottom, _) in layout.merges:
-        for row in range(max(top, sheet.header_row + 1), bottom + 1):
-            if row in data_rows:
-                sheet.note(
-                    row,
-                    left,
-                    f"is in the merged cells {ref}, which Excel shows as one value but stores "
-                    f"only in {column_letter(left)}{top} — unmerge them (Home > Merge & Center) "
-                    "and type the value in each row",
-                )
+    for row, left, ref, top in _merged_cells(layout.merges, sheet):
+        sheet.note(
+            row,
+            left,
+            f"is in the merged cells {ref}, which Excel shows as one value but stores "
+            f"only in {column_letter(left)}{top} — unmerge them (Home > Merge & Center) "
+            "and type the value in each row",
+        )
     for (row, column), formula in sorted(layout.uncached.items()):
         if row in data_rows:
             shown = f" ({formula})" if formula else ""
@@ -491,28 +593,79 @@ def _note_layout(sheet: Sheet, layout: _Layout) -> None:
             )
 
 
-def _read_worksheet(ws: ReadOnlyWorksheet, name: str, header_names: set[str]) -> Sheet | None:
-    """The sheet's header (within its first rows) and data rows, or None with no header."""
-    ws.reset_dimensions()
+def _present_rows(ws: ReadOnlyWorksheet) -> Iterator[tuple[int, list[dict]]]:
+    """(row number, cells) for each row and cell the sheet's XML holds. openpyxl's own row
+    iterator fills every gap: one cell in column XFD makes each row 16,384 cells, one in row
+    1,048,576 makes a million empty rows; its parser, used here, yields only what is there."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = ws.parent
+    with ws._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        yield from parser.parse()
+
+
+def _row_cells(
+    ws: ReadOnlyWorksheet, present: list[dict], width: int | None
+) -> list[object] | None:
+    """A row's values by 0-based column, as long as its last filled cell within `width`
+    (cells to the right of the header are not kept), or None when the whole row is blank."""
+    from openpyxl.cell.read_only import ReadOnlyCell
+
+    values: dict[int, object] = {}
+    blank = True
+    for cell in present:
+        if cell["value"] is None:
+            continue
+        value = _xlsx_cell(ReadOnlyCell(ws, **cell))
+        blank = blank and (value is None or (isinstance(value, str) and not value.strip()))
+        column = cell["column"] - 1
+        if width is None or column < width:
+            values[column] = value
+    if blank:
+        return None
+    cells: list[object] = [None] * (max(values, default=-1) + 1)
+    for column, value in values.items():
+        cells[column] = value
+    return cells
+
+
+def _read_worksheet(
+    ws: ReadOnlyWorksheet, name: str, header_names: set[str], limits: FileLimits | None
+) -> Sheet | None:
+    """The sheet's header (within its first rows) and data rows, or None with no header.
+    Only the cells the file holds are read, whatever dimension the sheet declares."""
     sheet: Sheet | None = None
-    for excel_row, row_cells in enumerate(ws.iter_rows(), start=1):
-        cells = [_xlsx_cell(c) for c in row_cells]
+    for excel_row, present in _present_rows(ws):
         if sheet is None:
             if excel_row > HEADER_SEARCH_ROWS:
                 break
-            names = [normalise_header(c) for c in cells]
+            names = [normalise_header(c) for c in _row_cells(ws, present, None) or []]
             if header_names & set(names):
                 sheet = Sheet(name=ws.title, header=names, header_row=excel_row)
             continue
-        if not _is_blank(cells):
+        cells = _row_cells(ws, present, len(sheet.header))
+        if cells is not None:
             sheet.rows.append((excel_row, cells))
+            if limits and len(sheet.rows) > limits.max_rows:
+                raise limits.too_many_rows(f"{name} sheet '{ws.title}'")
     if sheet is not None:
         _check_header(sheet.header, f"{name} sheet '{ws.title}'", sheet.header_row, len(sheet.rows))
     return sheet
 
 
-def read_xlsx_bytes(data: bytes, name: str, header_names: set[str]) -> list[Sheet]:
-    """Every visible sheet whose header row (within its first 20 rows) names a wanted column."""
+def read_xlsx_bytes(
+    data: bytes, name: str, header_names: set[str], limits: FileLimits | None = None
+) -> list[Sheet]:
+    """Every visible sheet whose header row (within its first 20 rows) names a wanted column;
+    with `limits`, a sheet of too many rows is refused once the first row over it is read."""
     from openpyxl import load_workbook
 
     if data.startswith(_OLE_MAGIC):
@@ -531,7 +684,7 @@ def read_xlsx_bytes(data: bytes, name: str, header_names: set[str]) -> list[Shee
         for ws in book.worksheets:
             if getattr(ws, "sheet_state", "visible") != "visible":
                 continue
-            sheet = _read_worksheet(ws, name, header_names)
+            sheet = _read_worksheet(ws, name, header_names, limits)
             if sheet is None:
                 continue
             if sheet.rows and ws.title in parts:
@@ -553,13 +706,18 @@ def read_table_file(path: Path, display_name: str, header_names: set[str]) -> li
     return read_table_bytes(path.read_bytes(), display_name, header_names)
 
 
-def read_table_bytes(data: bytes, display_name: str, header_names: set[str]) -> list[Sheet]:
-    """A CSV or XLSX file as sheets, judged by its content rather than trusting the extension."""
+def read_table_bytes(
+    data: bytes, display_name: str, header_names: set[str], limits: FileLimits | None = None
+) -> list[Sheet]:
+    """A CSV or XLSX file as sheets, judged by its content rather than trusting the extension;
+    with `limits`, a file too big is refused before any of it is parsed."""
+    if limits:
+        limits.check_size(len(data), display_name)
     if not data.strip():
         raise FileProblem(f"{display_name} is empty (0 bytes of data) — save the file again")
     if is_xlsx(data) or data.startswith(_OLE_MAGIC):
-        return read_xlsx_bytes(data, display_name, header_names)
-    return [read_csv_bytes(data, display_name, header_names)]
+        return read_xlsx_bytes(data, display_name, header_names, limits)
+    return [read_csv_bytes(data, display_name, header_names, limits)]
 
 
 def ascii_lookalike(text: str) -> str:

@@ -27,6 +27,7 @@ from pm_pipeline.quality.rules import Issue
 from pm_pipeline.tabular import (
     EXCEL_CELL_LIMIT,
     EXCEL_ERRORS,
+    FileLimits,
     FileProblem,
     Sheet,
     ascii_lookalike,
@@ -381,7 +382,7 @@ def read_return_bytes(
         )
         return out
     try:
-        sheets = read_table_bytes(data, source_file, {"pi_id", "pi id"})
+        sheets = read_table_bytes(data, source_file, {"pi_id", "pi id"}, FileLimits.from_env())
     except FileProblem as exc:
         out.data_rows = exc.data_rows or 0
         out.issues.append(Issue("file_readable", None, source_file, exc.row, None, exc.message))

@@ -1,21 +1,28 @@
 """Spreadsheets people open in Excel: CSV and XLSX with formula injection neutralised.
 
-A cell of text from a return that starts with = + - @ (or a tab or carriage return) could be
-run as a formula when an officer opens the file; such text is written as plain text instead.
+A cell of text that starts with = + - @ (or a tab or carriage return) could be run as a
+formula when an officer opens the file; such text is written as plain text instead. That holds
+for every cell written here, not only the returns' text: titles, headings and intro lines carry
+configuration (a council or PI name) and column names, so all of them pass through `_cells`
+(and, in a workbook, `_append`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.values import is_missing
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,12 +42,17 @@ def _plain(value: object) -> object:
     return value
 
 
+def _cells(values: Iterable[object]) -> list[object]:
+    """One row as it is written to any spreadsheet: plain Python values, text neutralised."""
+    return [neutralise(_plain(v)) for v in values]
+
+
 def write_csv(path: Path, frame: pd.DataFrame) -> Path:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(frame.columns)
+    writer.writerow(_cells(frame.columns))
     for row in frame.itertuples(index=False):
-        writer.writerow(["" if _plain(v) is None else neutralise(_plain(v)) for v in row])
+        writer.writerow(["" if v is None else v for v in _cells(row)])
     return write_atomic(path, "\ufeff" + buffer.getvalue())
 
 
@@ -53,6 +65,15 @@ class Sheet:
     formats: dict[str, str] = field(default_factory=dict)
     widths: dict[str, int] = field(default_factory=dict)
     intro: Sequence[str] = ()
+
+
+def _append(ws: Worksheet, values: Iterable[object]) -> None:
+    """One row added to a worksheet, its text stored as text: never a formula, and never an
+    Excel error (openpyxl reads '#N/A' typed in a note as one)."""
+    ws.append(_cells(values))
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def write_xlsx(path: Path, sheets: Sequence[Sheet], title: str) -> Path:
@@ -68,22 +89,17 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet], title: str) -> Path:
     for spec in sheets:
         ws = book.create_sheet(spec.title[:31])
         for line in spec.intro:
-            ws.append([line])
+            _append(ws, [line])
         if spec.intro:
             ws.append([])
         header_row = len(spec.intro) + 2 if spec.intro else 1
-        ws.append([str(c) for c in spec.frame.columns])
+        _append(ws, [str(c) for c in spec.frame.columns])
         for cell in ws[header_row]:
             cell.font = header_font
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in spec.frame.itertuples(index=False):
-            ws.append([_plain(v) for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
-                    if cell.value.startswith(FORMULA_START):
-                        cell.value = "'" + cell.value
+            _append(ws, row)
         for index, column in enumerate(spec.frame.columns, start=1):
             letter = get_column_letter(index)
             if column in spec.formats:

@@ -70,24 +70,53 @@ def workbook(
     return buffer.getvalue()
 
 
-def with_cached_results(data: bytes, results: Mapping[str, str]) -> bytes:
-    """The workbook as Excel would save it: each formula cell named in `results` carries the
-    value Excel calculated (openpyxl writes formulas without one)."""
+def edit_sheets(data: bytes, edit: Callable[[str], str]) -> bytes:
+    """The workbook with each worksheet's XML passed through `edit`: for what openpyxl does not
+    write (a formula's cached result) or writes too slowly (thousands of merges)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for item in src.infolist():
             content = src.read(item.filename)
             if item.filename.startswith("xl/worksheets/"):
-                text = content.decode()
-                for ref, value in results.items():
-                    text = re.sub(
-                        rf'(<c r="{ref}"[^>]*>\s*<f>[^<]*</f>)\s*<v\s*/>',
-                        rf"\1<v>{value}</v>",
-                        text,
-                    )
-                content = text.encode()
+                content = edit(content.decode()).encode()
             dst.writestr(item, content)
     return out.getvalue()
+
+
+def with_cached_results(data: bytes, results: Mapping[str, str]) -> bytes:
+    """The workbook as Excel would save it: each formula cell named in `results` carries the
+    value Excel calculated (openpyxl writes formulas without one)."""
+
+    def cache(text: str) -> str:
+        for ref, value in results.items():
+            text = re.sub(
+                rf'(<c r="{ref}"[^>]*>\s*<f>[^<]*</f>)\s*<v\s*/>', rf"\1<v>{value}</v>", text
+            )
+        return text
+
+    return edit_sheets(data, cache)
+
+
+def with_merges(data: bytes, refs: Sequence[str]) -> bytes:
+    """The workbook with the ranges `refs` merged (openpyxl's writer is quadratic in merges)."""
+    cells = "".join(f'<mergeCell ref="{ref}"/>' for ref in refs)
+    merges = f'<mergeCells count="{len(refs)}">{cells}</mergeCells>'
+    return edit_sheets(data, lambda text: text.replace("</sheetData>", f"</sheetData>{merges}", 1))
+
+
+def with_cell_in_column(data: bytes, column: str) -> bytes:
+    """The workbook with an empty formatted cell at the end of every row, in `column` (e.g.
+    XFD, the last one): what a format applied to whole rows leaves in the file."""
+
+    def widen(text: str) -> str:
+        return re.sub(
+            r'(<row r="(\d+)"[^>]*>.*?)</row>',
+            lambda m: f'{m.group(1)}<c r="{column}{m.group(2)}" s="0"/></row>',
+            text,
+            flags=re.S,
+        )
+
+    return edit_sheets(data, widen)
 
 
 def read(data_dir: Path) -> QuarterRead:

@@ -126,3 +126,79 @@ def test_a_corrected_return_is_shown_as_restated(council_run):
         if r[0] == "KPI-1"
     )
     assert kpi["Restated"] == "Restated" and kpi["First reported value"] == "52.0%"
+
+
+FORMULA_NAME = '=HYPERLINK("http://x","y")'
+
+
+def test_formula_like_council_and_pi_names_are_written_as_text(data_dir):
+    quarter = YEAR.quarters[0]
+    council = Council(
+        data_dir,
+        name=FORMULA_NAME,
+        indicators=[pi("KPI-1", "@SUM(1)"), pi("KPI-2", "Recycling rate")],
+        targets=[("KPI-1", "2025/26", 50, ""), ("KPI-2", "2025/26", 50, "")],
+    ).write()
+    council.returns(
+        quarter, "returns.csv", [good_row("KPI-1", quarter, 55), good_row("KPI-2", quarter, 45)]
+    )
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    from pm_pipeline.definitions import build_defs
+
+    assert (
+        build_defs(data_dir)
+        .resolve_implicit_global_asset_job_def()
+        .execute_in_process(
+            instance=instance,
+            asset_selection=[
+                dg.AssetKey(k)
+                for k in (
+                    "pi_returns",
+                    "quality_issues",
+                    "kpi_scorecard",
+                    "quarterly_performance_report",
+                )
+            ],
+            partition_key=quarter.key,
+        )
+        .success
+    )
+    book = load_workbook(data_dir / "reports" / quarter.folder / "kpi_scorecard.xlsx")
+    cells = [c for sheet in book for line in sheet.iter_rows() for c in line if c.value]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    text = [c.value for c in cells if isinstance(c.value, str)]
+    assert any(v.startswith(f"'{FORMULA_NAME} KPI scorecard") for v in text), text[:3]
+    assert "'@SUM(1)" in text and "Recycling rate" in text  # an ordinary title as it was
+
+
+def test_every_text_cell_of_a_written_workbook_and_csv_is_text(tmp_path):
+    import pandas as pd
+
+    from pm_pipeline.reports.spreadsheet import Sheet, write_csv, write_xlsx
+
+    frame = pd.DataFrame({"=cmd|' /C calc'!A0": ["+1+1", "#N/A", "plain", None], "n": [1, 2, 3, 4]})
+    sheet = Sheet("Data", frame, intro=["-2+3 title", "An ordinary title"])
+    book = load_workbook(write_xlsx(tmp_path / "t.xlsx", [sheet], "=1+1"))["Data"]
+    assert [[c.data_type for c in row if c.value is not None] for row in book.iter_rows()] == [
+        ["s"],
+        ["s"],
+        [],
+        ["s", "s"],
+        ["s", "n"],
+        ["s", "n"],
+        ["s", "n"],
+        ["n"],
+    ]
+    assert [c.value for c in book["A"]] == [
+        "'-2+3 title",
+        "An ordinary title",
+        None,
+        "'=cmd|' /C calc'!A0",
+        "'+1+1",
+        "#N/A",
+        "plain",
+        None,
+    ]
+    written = write_csv(tmp_path / "t.csv", frame).read_text(encoding="utf-8-sig")
+    assert written.splitlines()[:2] == ["'=cmd|' /C calc'!A0,n", "'+1+1,1"]
