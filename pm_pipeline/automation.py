@@ -25,10 +25,11 @@ quarterly_performance_job = dg.define_asset_job(
         "kpi_scorecard",
         "quarterly_performance_report",
         "quarterly_report_pdf",
+        "warehouse_exports",
     )
     | dg.AssetSelection.groups("benchmarks"),
     description="The whole quarterly cycle for one quarter: register, returns and their checks, "
-    "benchmarks, scorecard and the report (HTML, Excel, PDF).",
+    "benchmarks, scorecard, the report (HTML, Excel, PDF) and the BI exports.",
 )
 register_job = dg.define_asset_job(
     "register_job",
