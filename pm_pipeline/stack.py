@@ -33,6 +33,8 @@ BIN = Path(sys.executable).parent
 LOCATION = "pm_pipeline"
 # Added to the repository's dagster.yaml (which keeps the pool, run monitoring and retries).
 INSTANCE_EXTRA = """
+# The services' instance (make stack, deploy/systemd/dagster.yaml): runs, events and schedules
+# in PostgreSQL; runs started by the code server, their workers health-checked by process id.
 storage:
   postgres:
     postgres_url: { env: DAGSTER_PG_URL }
