@@ -86,6 +86,7 @@ def export_warehouse(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str
     group_name="operations",
     deps=["indicator_register", "pi_returns", "quality_issues", "kpi_scorecard", "benchmarks"],
     kinds={"duckdb", "parquet", "csv"},
+    owners=["team:performance"],
     pool="warehouse",
     description="Every warehouse table as Parquet and CSV under exports/, with a README.txt "
     "data dictionary, so Power BI, Excel and R read the warehouse without a DuckDB driver.",
