@@ -32,6 +32,11 @@ DATED = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MANIFEST = "returns_manifest.csv"
 
 
+def quoted(path: Path) -> str:
+    """A path as an SQL string literal (a data directory may have a quote in its name)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def returns_manifest(archive_dir: Path, root: Path) -> str:
     """CSV of every archived return file: path under the data dir, bytes, sha256."""
     out = io.StringIO(newline="")
@@ -51,7 +56,7 @@ def snapshot(conn: duckdb.DuckDBPyConnection, files: CouncilFiles, day: date, ke
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        conn.execute(f"EXPORT DATABASE '{partial / 'warehouse'}' (FORMAT PARQUET)")
+        conn.execute(f"EXPORT DATABASE {quoted(partial / 'warehouse')} (FORMAT PARQUET)")
         write_atomic(partial / MANIFEST, returns_manifest(files.archive_dir, files.root))
         if target.exists():  # a second backup the same day replaces the first
             shutil.rmtree(target)
@@ -114,7 +119,7 @@ def restore(data_dir: Path, day: str) -> Path:
     building = warehouse.with_name("warehouse.duckdb.restoring")
     building.unlink(missing_ok=True)
     with duckdb.connect(str(building)) as conn:
-        conn.execute(f"IMPORT DATABASE '{source}'")
+        conn.execute(f"IMPORT DATABASE {quoted(source)}")
     if warehouse.exists():
         aside = warehouse.with_name(
             f"warehouse.duckdb.before-restore-{datetime.now():%Y%m%dT%H%M%S}"

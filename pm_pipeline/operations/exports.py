@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from pm_pipeline.operations.backup import quoted
 from pm_pipeline.reports.spreadsheet import write_csv
 from pm_pipeline.resources import CouncilFiles
 from pm_pipeline.safe_write import write_atomic
@@ -43,7 +44,7 @@ def warehouse_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
 def _copy_parquet(conn: duckdb.DuckDBPyConnection, table: str, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        conn.execute(f"COPY \"{table}\" TO '{tmp}' (FORMAT PARQUET)")
+        conn.execute(f'COPY "{table}" TO {quoted(tmp)} (FORMAT PARQUET)')
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
