@@ -17,6 +17,7 @@ import contextlib
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -227,7 +228,7 @@ class Stack:
         state = {
             "ui": self.url,
             "dagster_home": str(self.home),
-            "pg_url": self.pg_url,
+            "pg_url": re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", self.pg_url or ""),  # no password
             "pids": {s.name: s.process.pid for s in self.services if s.process},
             "restarts": self.restarts,
         }
