@@ -55,6 +55,7 @@ bench: install
 	$(PY) bench/quality_checks.py
 	$(PY) bench/benchmarks_refresh.py
 	$(PY) bench/scale.py
+	$(PY) bench/operations.py
 
 sample: install
 	$(PY) -m pm_pipeline.sample.generate data

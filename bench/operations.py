@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
@@ -43,7 +45,7 @@ def main() -> None:
         defs = build_defs(data)
         started = time.perf_counter()
         result = defs.resolve_job_def("warehouse_backup").execute_in_process(
-            instance=dg.DagsterInstance.get()
+            instance=dg.DagsterInstance.get(), raise_on_error=True
         )
         took = time.perf_counter() - started
         target = Path(result.output_for_node("backup_warehouse"))
