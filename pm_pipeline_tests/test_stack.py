@@ -24,6 +24,7 @@ import pytest
 
 from pm_pipeline.benchmarks.fake_lginform import FakeLGInform, dataset_from_cache, hang
 from pm_pipeline.stack import free_port
+from pm_pipeline_tests.council import query, run_job
 
 pytestmark = pytest.mark.xdist_group("dagster")
 
@@ -188,7 +189,9 @@ def warehouse_rows(data: Path, sql: str) -> list[tuple]:
     raise AssertionError("the warehouse stayed locked for a minute")
 
 
-def test_quarterly_run_through_graphql_then_a_killed_code_server_is_retried(stack):
+def test_quarterly_run_through_graphql_then_a_killed_code_server_is_retried(stack, tmp_path):
+    same_inputs = tmp_path / "in_process"
+    shutil.copytree(stack.data, same_inputs)
     started = time.monotonic()
     run_id = stack.launch("quarterly_performance_job", PARTITION)
     wait_for(
@@ -204,6 +207,13 @@ def test_quarterly_run_through_graphql_then_a_killed_code_server_is_retried(stac
     assert scorecard[0] > 30 and scorecard[1] == scorecard[0]
     assert (stack.data / "reports" / "2026-27-Q2" / "kpi_scorecard.pdf").exists()
     assert (stack.data / "exports" / "kpi_scorecard.parquet").exists()
+    # the same tables as the job run in one process (as `make demo` runs it) on the same files
+    assert run_job(same_inputs, "quarterly_performance_job", PARTITION).success
+    tables = "SELECT table_name FROM information_schema.tables ORDER BY ALL"
+    assert warehouse_rows(stack.data, tables) == query(same_inputs, tables)
+    for table in ("pi_returns", "kpi_scorecard", "kpi_exceptions", "register_indicators"):
+        sql = f"SELECT * FROM {table} ORDER BY ALL"
+        assert warehouse_rows(stack.data, sql) == query(same_inputs, sql), table
 
     # mid-run, while the worker waits on LG Inform, the code server and its workers die
     stack.fake.inject("/", hang(60))
