@@ -1,5 +1,6 @@
 # pm_pipeline: `make demo` runs the whole quarterly cycle on the sample council;
-# `make test` installs and runs the tests; `make ui` starts the Dagster UI.
+# `make test` installs and runs the tests; `make ui` starts the Dagster UI; `make stack` runs
+# the services on PostgreSQL in the foreground; `make restore DATE=...` restores a backup.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -8,7 +9,7 @@ export PM_DATA_DIR ?= $(CURDIR)/data
 
 AXE := .cache/node_modules/axe-core/axe.min.js
 
-.PHONY: install demo test ui lint bench sample clean home backfill
+.PHONY: install demo test ui lint bench sample clean home backfill stack restore
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,15 @@ test: install $(AXE)
 ui: install home
 	$(VENV)/bin/dagster dev -w workspace.yaml
 
+# PostgreSQL, the gRPC code server, the webserver and the daemon; Ctrl-C stops them all.
+stack: install
+	$(PY) -m pm_pipeline.stack
+
+# Bring the warehouse back from backups/<DATE>/ (stop the services first).
+restore: install
+	@test -n "$(DATE)" || { echo "usage: make restore DATE=YYYY-MM-DD"; exit 2; }
+	$(PY) -m pm_pipeline.operations.backup restore $(DATE)
+
 lint: install
 	$(VENV)/bin/ruff check pm_pipeline pm_pipeline_tests bench
 	$(VENV)/bin/ruff format --check pm_pipeline pm_pipeline_tests bench
@@ -45,6 +55,7 @@ bench: install
 	$(PY) bench/quality_checks.py
 	$(PY) bench/benchmarks_refresh.py
 	$(PY) bench/scale.py
+	$(PY) bench/operations.py
 
 sample: install
 	$(PY) -m pm_pipeline.sample.generate data
@@ -52,7 +63,7 @@ sample: install
 	$(PY) -m pm_pipeline.district.sample_data data
 
 clean:
-	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/reports .dagster_home
+	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/reports data/exports .dagster_home
 
 # Backfill a range of quarters in one run: make backfill FROM=2023-04-01 TO=2026-07-01
 FROM ?= 2023-04-01

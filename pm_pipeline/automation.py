@@ -34,10 +34,11 @@ quarterly_performance_job = dg.define_asset_job(
         "kpi_exceptions",
         "quarterly_performance_report",
         "quarterly_report_pdf",
+        "warehouse_exports",
     )
     | dg.AssetSelection.groups("benchmarks"),
     description="The whole quarterly cycle for one quarter: register, returns and their checks, "
-    "benchmarks, scorecard and the report (HTML, Excel, PDF).",
+    "benchmarks, scorecard, the report (HTML, Excel, PDF) and the BI exports.",
 )
 register_job = dg.define_asset_job(
     "register_job",
@@ -220,6 +221,9 @@ def returns_sensor(
 def _returns_requests(
     context: dg.SensorEvaluationContext, files: CouncilFiles
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    if context.instance.get_latest_materialization_event(dg.AssetKey("indicator_register")) is None:
+        yield dg.SkipReason("The register has not been loaded yet: run register_job first.")
+        return
     cursor = json.loads(context.cursor) if context.cursor else {}
     seen_before: dict[str, dict] = cursor.get("files", {})
     confirmed: dict[str, str] = cursor.get("read", {})

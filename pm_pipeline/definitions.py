@@ -10,6 +10,8 @@ from pm_pipeline.benchmarks.assets import assets as benchmark_assets
 from pm_pipeline.benchmarks.lginform import lginform_resource_from_env
 from pm_pipeline.district.assets import assets as district_assets
 from pm_pipeline.intake.assets import returns_intake
+from pm_pipeline.operations.backup import backup_schedule, warehouse_backup
+from pm_pipeline.operations.exports import warehouse_exports
 from pm_pipeline.register.assets import indicator_register
 from pm_pipeline.reports.assets import (
     annual_performance_report,
@@ -35,6 +37,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
                 annual_performance_report,
                 *benchmark_assets,
                 *district_assets,
+                warehouse_exports,
             ]
         ),
         asset_checks=[*benchmark_checks],
@@ -46,12 +49,14 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             automation.outstanding_returns_job,
             automation.state_of_the_district_job,
             automation.annual_report_job,
+            warehouse_backup,
         ],
         schedules=[
             automation.quarterly_schedule,
             automation.reminder_schedule,
             automation.state_of_the_district_schedule,
             automation.annual_report_schedule,
+            backup_schedule,
         ],
         sensors=[
             automation.returns_sensor,

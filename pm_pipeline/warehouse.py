@@ -266,6 +266,14 @@ def read_table(
         return pd.DataFrame(columns=list(TABLES[table]))
 
 
+ASSET_OF_TABLE = {"register_indicators": "indicator_register"}  # DESIGN's asset name
+
+
+def table_asset(table: str) -> str:
+    """The asset that writes a table (its own name, but for the register's indicators)."""
+    return ASSET_OF_TABLE.get(table, table)
+
+
 def table_metadata(table: str) -> dict[str, object]:
     """The definition metadata that makes an asset a table in the UI: name and columns."""
     return {

@@ -1,9 +1,13 @@
 """Every test gets its own PM_DATA_DIR and DAGSTER_HOME; none touches the repository's data/."""
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from pm_pipeline.stack import LocalPostgres, free_port
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -25,3 +29,20 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def data_dir(isolated_dirs: Path) -> Path:
     return isolated_dirs
+
+
+@pytest.fixture
+def postgres():
+    """A real PostgreSQL server on a loopback port (the one `make stack` starts): its port."""
+    # outside pytest's tmp dir, which is private to this user and closed to the postgres user
+    root = Path(tempfile.mkdtemp(prefix="pm-pipeline-pg-"))
+    try:
+        server = LocalPostgres(root, free_port())
+    except FileNotFoundError as missing:
+        pytest.skip(f"{missing}; .ci/run installs it")
+    try:
+        server.start()
+        yield server.port
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)

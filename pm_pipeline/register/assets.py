@@ -8,13 +8,12 @@ from pm_pipeline.metadata import markdown_table
 from pm_pipeline.periods import FinancialYear, Quarter
 from pm_pipeline.quality.rules import REGISTER_RULES
 from pm_pipeline.register.load import RegisterError, load_register
-from pm_pipeline.register.store import write_register
+from pm_pipeline.register.store import REGISTER_TABLES, write_register
 from pm_pipeline.resources import CouncilFiles, Warehouse
-from pm_pipeline.warehouse import row_count, table_spec
+from pm_pipeline.warehouse import row_count, table_asset, table_spec
 
 # Every step that reads the register reads all four of its tables.
-TABLE_OF = {"indicator_register": "register_indicators"}
-REGISTER = ["indicator_register", "register_council", "register_targets", "register_comparators"]
+REGISTER = [table_asset(table) for table in REGISTER_TABLES]
 
 
 def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
@@ -80,7 +79,7 @@ def indicator_register(
             description=str(exc), metadata={"problems": dg.MetadataValue.md(_bullets(exc.problems))}
         ) from exc
     keys = {key.to_user_string() for key in context.selected_asset_keys}
-    tables = {TABLE_OF.get(key, key) for key in keys}
+    tables = {t for t in REGISTER_TABLES if table_asset(t) in keys}
     with warehouse.write() as conn:
         write_register(conn, register, tables)
     indicators = register.indicators

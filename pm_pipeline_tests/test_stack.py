@@ -1,0 +1,278 @@
+"""`make stack` for real: PostgreSQL, a gRPC code server, the webserver and the daemon.
+
+The stack is started through the same entry point `make stack` calls, on free loopback ports,
+over a copy of the sample council's latest quarter. Runs are launched through GraphQL as the
+UI's launchpad does; LG Inform is the loopback fake, so a run can be caught mid-step.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+
+from pm_pipeline.benchmarks.fake_lginform import FakeLGInform, dataset_from_cache, hang
+from pm_pipeline.stack import free_port
+from pm_pipeline_tests.council import query, run_job
+
+pytestmark = pytest.mark.xdist_group("dagster")
+
+REPO = Path(__file__).resolve().parent.parent
+PARTITION = "2026-07-01"  # 2026/27 Q2, the sample's latest quarter
+LAUNCH = """mutation($params: ExecutionParams!) { launchPipelineExecution(executionParams: $params) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+RUNS = """{ runsOrError { ... on Runs { results { runId jobName status
+  tags { key value } } } } }"""
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen
+    root: Path
+    data: Path
+    fake: FakeLGInform
+
+    @property
+    def state(self) -> dict:
+        return json.loads((self.root / "state.json").read_text())
+
+    def graphql(self, query: str, variables: dict | None = None) -> dict:
+        request = urllib.request.Request(
+            f"{self.state['ui']}/graphql",
+            data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)["data"]
+
+    def launch(self, job: str, partition: str | None = None) -> str:
+        params = {
+            "selector": {
+                "repositoryLocationName": "pm_pipeline",
+                "repositoryName": "__repository__",
+                "pipelineName": job,
+            },
+            "runConfigData": "{}",
+            "executionMetadata": {
+                "tags": [{"key": "dagster/partition", "value": partition}] if partition else []
+            },
+        }
+        answer = self.graphql(LAUNCH, {"params": params})["launchPipelineExecution"]
+        assert answer["__typename"] == "LaunchRunSuccess", answer
+        return answer["run"]["runId"]
+
+    def runs(self) -> list[dict]:
+        found = self.graphql(RUNS)["runsOrError"]["results"]
+        for run in found:
+            run["tags"] = {t["key"]: t["value"] for t in run["tags"]}
+        return found
+
+    def run(self, run_id: str) -> dict:
+        return next(r for r in self.runs() if r["runId"] == run_id)
+
+
+def wait_for(what: str, found: Callable[[], object], timeout: float = 300) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = found()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def sample_quarter(data: Path) -> None:
+    """The sample council with only its latest quarter of returns."""
+    for part in ("config", "benchmarks", "reference"):
+        shutil.copytree(REPO / "data" / part, data / part)
+    shutil.copytree(REPO / "data" / "returns" / "2026-27-Q2", data / "returns" / "2026-27-Q2")
+
+
+def start_stack(env: dict[str, str], data: Path, fake: FakeLGInform) -> Running:
+    root = Path(tempfile.mkdtemp(prefix="pm-pipeline-stack-"))  # the postgres user must reach it
+    with (root / "stack.out").open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pm_pipeline.stack",
+                "--dir",
+                str(root),
+                "--port",
+                str(free_port()),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    running = Running(process, root, data, fake)
+    try:
+        wait_for(
+            "the stack", lambda: (root / "state.json").exists() or process.poll() is not None, 240
+        )
+        assert process.poll() is None, (root / "stack.out").read_text()[-3000:]
+    except BaseException:
+        stop_stack(running)
+        raise
+    return running
+
+
+def stop_stack(running: Running) -> tuple[int | None, list[int]]:
+    """Ctrl-C, as a user would: the exit code and the process groups it left alive (killed)."""
+    pids = running.state["pids"].values() if (running.root / "state.json").exists() else []
+    running.process.send_signal(signal.SIGINT)
+    try:
+        code = running.process.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        code = None
+    left = []
+    for pgid in [running.process.pid, *pids]:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+            left.append(pgid)
+        except ProcessLookupError:
+            continue
+    running.fake.stop()
+    shutil.rmtree(running.root, ignore_errors=True)
+    return code, left
+
+
+@pytest.fixture
+def stack(data_dir: Path) -> Iterator[Running]:
+    sample_quarter(data_dir)
+    fake = FakeLGInform(
+        dataset_from_cache(data_dir / "benchmarks" / "lginform"), key="k", secret="s"
+    ).start()
+    env = {
+        **os.environ,
+        "LGINFORM_API_KEY": "k",
+        "LGINFORM_API_SECRET": "s",
+        "LGINFORM_BASE_URL": fake.base_url,
+    }
+    env.pop("DAGSTER_PG_URL", None)  # the stack's own PostgreSQL under its directory
+    running = start_stack(env, data_dir, fake)
+    try:
+        yield running
+    finally:
+        stop_stack(running)
+
+
+def in_postgres(running: Running, run_id: str) -> str | None:
+    url = running.state["pg_url"].replace("postgresql+psycopg2://", "postgresql://")
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT status FROM runs WHERE run_id = %s", (run_id,))
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def warehouse_rows(data: Path, sql: str) -> list[tuple]:
+    """Read-only, as an analyst would; retried while a run holds the file."""
+    for _ in range(60):
+        try:
+            with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+                return conn.execute(sql).fetchall()
+        except duckdb.IOException:
+            time.sleep(1)
+    raise AssertionError("the warehouse stayed locked for a minute")
+
+
+def test_quarterly_run_through_graphql_then_a_killed_code_server_is_retried(stack, tmp_path):
+    same_inputs = tmp_path / "in_process"
+    shutil.copytree(stack.data, same_inputs)
+    started = time.monotonic()
+    run_id = stack.launch("quarterly_performance_job", PARTITION)
+    wait_for(
+        "the quarterly run to end",
+        lambda: stack.run(run_id)["status"] in ("SUCCESS", "FAILURE", "CANCELED"),
+    )
+    assert stack.run(run_id)["status"] == "SUCCESS"
+    print(f"quarterly run through the stack: {time.monotonic() - started:.1f} s")
+    assert in_postgres(stack, run_id) == "SUCCESS"  # the run is in PostgreSQL, not SQLite
+    scorecard = warehouse_rows(
+        stack.data, f"SELECT count(*), count(rag) FROM kpi_scorecard WHERE period = '{PARTITION}'"
+    )[0]
+    assert scorecard[0] > 30 and scorecard[1] == scorecard[0]
+    assert (stack.data / "reports" / "2026-27-Q2" / "kpi_scorecard.pdf").exists()
+    assert (stack.data / "exports" / "kpi_scorecard.parquet").exists()
+    # the same tables as the job run in one process (as `make demo` runs it) on the same files
+    assert run_job(same_inputs, "quarterly_performance_job", PARTITION).success
+    tables = "SELECT table_name FROM information_schema.tables ORDER BY ALL"
+    assert warehouse_rows(stack.data, tables) == query(same_inputs, tables)
+    for table in ("pi_returns", "kpi_scorecard", "kpi_exceptions", "register_indicators"):
+        sql = f"SELECT * FROM {table} ORDER BY ALL"
+        assert warehouse_rows(stack.data, sql) == query(same_inputs, sql), table
+
+    # mid-run, while the worker waits on LG Inform, the code server and its workers die
+    stack.fake.inject("/", hang(60))
+    seen = len(stack.fake.requests)
+    killed = stack.launch("quarterly_performance_job", PARTITION)
+    wait_for("the run to call LG Inform", lambda: len(stack.fake.requests) > seen)
+    code_server = stack.state["pids"]["code-server"]
+    os.killpg(code_server, signal.SIGKILL)
+    wait_for(
+        "the code server to come back", lambda: stack.state["restarts"].get("code-server") == 1, 60
+    )
+    assert stack.state["pids"]["code-server"] != code_server
+    wait_for(
+        "run monitoring to mark the run failed",
+        lambda: stack.run(killed)["status"] == "FAILURE",
+        180,
+    )
+    retries = wait_for(
+        "the retry",
+        lambda: [r for r in stack.runs() if r["tags"].get("dagster/parent_run_id") == killed],
+    )
+    assert len(retries) == 1
+    retry = retries[0]["runId"]
+    wait_for("the retry to succeed", lambda: stack.run(retry)["status"] == "SUCCESS")
+    assert in_postgres(stack, retry) == "SUCCESS"
+
+
+def test_the_running_daemon_notices_a_dropped_return(stack):
+    register = stack.launch("register_job")  # the register the returns are checked against
+    wait_for("the register", lambda: stack.run(register)["status"] == "SUCCESS")
+    dropped = stack.data / "returns" / "2026-27-Q1" / "late_return.csv"
+    dropped.parent.mkdir()
+    shutil.copy(stack.data / "returns" / "2026-27-Q2" / "finance.csv", dropped)
+    run = wait_for(
+        "the sensor's run for 2026/27 Q1",
+        lambda: [
+            r
+            for r in stack.runs()
+            if r["jobName"] == "returns_job" and r["tags"].get("dagster/partition") == "2026-04-01"
+        ],
+        150,
+    )[0]
+    assert run["tags"]["dagster/sensor_name"] == "returns_sensor"
+    ended = ("SUCCESS", "FAILURE", "CANCELED")
+    wait_for("the sensor's run to end", lambda: stack.run(run["runId"])["status"] in ended)
+    # the file (a Q2 return dropped in the Q1 folder) is read, and its rows are reported
+    issues = warehouse_rows(
+        stack.data,
+        "SELECT DISTINCT rule FROM quality_issues WHERE source_file = '2026-27-Q1/late_return.csv'",
+    )
+    assert ("period_matches_folder",) in issues
+
+
+def test_ctrl_c_stops_every_service_and_a_given_postgres_url_is_used(data_dir, postgres):
+    url = f"postgresql+psycopg2://dagster@127.0.0.1:{postgres}/dagster"
+    fake = FakeLGInform(dataset_from_cache(data_dir)).start()
+    running = start_stack({**os.environ, "DAGSTER_PG_URL": url}, data_dir, fake)
+    state = running.state
+    assert state["pg_url"] == url and not (running.root / "postgres").exists()
+    assert "Dagster UI: http://127.0.0.1:" in (running.root / "stack.out").read_text()
+    assert len(state["pids"]) == 3
+    assert stop_stack(running) == (0, [])  # exited cleanly, nothing left running
