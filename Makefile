@@ -24,7 +24,7 @@ home:
 	@cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 
 demo: install home
-	$(PY) -m pm_pipeline.demo
+	$(PY) -m pm_pipeline.sample.demo
 
 # axe-core (the accessibility rules the browser tests run) comes from the npm registry.
 $(AXE):
@@ -59,8 +59,8 @@ bench: install
 
 sample: install
 	$(PY) -m pm_pipeline.sample.generate data
-	$(PY) -m pm_pipeline.benchmarks.sample_data data
-	$(PY) -m pm_pipeline.district.sample_data data
+	$(PY) -m pm_pipeline.sample.benchmarks data
+	$(PY) -m pm_pipeline.sample.reference data
 
 clean:
 	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/reports data/exports .dagster_home

@@ -23,7 +23,6 @@ from pathlib import Path
 import duckdb
 
 from pm_pipeline.benchmarks.combine import combine
-from pm_pipeline.benchmarks.fake_lginform import FakeDataset, FakeLGInform
 from pm_pipeline.benchmarks.lginform import LGInformResource, period_from_identifier
 from pm_pipeline.benchmarks.refresh import (
     FETCHED,
@@ -33,6 +32,7 @@ from pm_pipeline.benchmarks.refresh import (
     refresh_lginform,
 )
 from pm_pipeline.warehouse import replace_rows
+from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform
 
 KEY, SECRET = "bench-key", "bench-secret"
 

@@ -2,7 +2,7 @@
 
     python bench/operations.py
 
-Copies data/ to a temporary directory, runs `python -m pm_pipeline.demo` there (the whole
+Copies data/ to a temporary directory, runs `python -m pm_pipeline.sample.demo` there (the whole
 cycle), then times the warehouse_backup job, a restore and the exports, and prints sizes.
 """
 
@@ -32,7 +32,9 @@ def main() -> None:
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         os.environ.update(PM_DATA_DIR=str(data), DAGSTER_HOME=str(home))
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pm_pipeline.demo"], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "pm_pipeline.sample.demo"], check=True, capture_output=True
+        )
         print(f"demo (to build the warehouse): {time.perf_counter() - started:.1f} s")
 
         import dagster as dg

@@ -86,8 +86,7 @@ def synthetic_pis(n: int, lginform: int, oflog: int) -> list:
 
 def write_lginform_cache(root: Path, metrics: list[str]) -> None:
     from pm_pipeline.benchmarks.cache import CachedMetric, write_cache
-    from pm_pipeline.benchmarks.fake_lginform import data_table_record
-    from pm_pipeline.benchmarks.lginform import period_from_identifier
+    from pm_pipeline.benchmarks.lginform import data_table_record, period_from_identifier
 
     periods = {
         p.identifier: p
@@ -127,7 +126,7 @@ def write_lginform_cache(root: Path, metrics: list[str]) -> None:
 
 
 def write_oflog(root: Path, metrics: list[str]) -> None:
-    from pm_pipeline.benchmarks.sample_data import OFLOG_HEADER
+    from pm_pipeline.sample.benchmarks import OFLOG_HEADER
 
     folder = root / "benchmarks" / "oflog"
     folder.mkdir(parents=True, exist_ok=True)

@@ -201,3 +201,14 @@ def test_a_rejected_draft_that_was_deleted_is_never_first_reported(data_dir):
     (request,) = watch.settled()
     watch.run(request)
     assert query(data_dir, "SELECT value, first_reported_value FROM restatements") == [(97.0, 98.0)]
+
+
+def test_quarters_not_yet_ended_odd_folders_and_an_unloaded_register_wait(data_dir):
+    council(data_dir).returns(Q, "service.csv", [good_row("KPI-1", Q, "51")])
+    watch = Watch(data_dir)
+    assert watch.settled() == [] and "run register_job first" in watch.skip
+    assert run_job(data_dir, "register_job", instance=watch.instance).success
+    (data_dir / "returns" / "2099-00-Q1").mkdir(parents=True)
+    (data_dir / "returns" / "2099-00-Q1" / "x.csv").write_text("pi_id\n")
+    (data_dir / "returns" / "misc").mkdir()
+    assert [r.partition_key for r in watch.settled()] == [Q.key]

@@ -22,9 +22,9 @@ import duckdb
 import psycopg2
 import pytest
 
-from pm_pipeline.benchmarks.fake_lginform import FakeLGInform, dataset_from_cache, hang
 from pm_pipeline.stack import free_port
 from pm_pipeline_tests.council import query, run_job
+from pm_pipeline_tests.fake_lginform import FakeLGInform, dataset_from_cache, hang
 
 pytestmark = pytest.mark.xdist_group("dagster")
 

@@ -588,3 +588,31 @@ def lginform_resource_from_env(
         api_secret=dg.EnvVar(SECRET_ENV) if env.get(SECRET_ENV) else None,
         **settings,
     )
+
+
+def data_table_record(
+    metric: dict[str, object],
+    area_code: str,
+    area_label: str,
+    period: PeriodInfo,
+    value: float | None,
+) -> dict[str, object]:
+    """One `/data.table` record in the service's flat shape (`value` null when missing)."""
+    precision = int(metric.get("outputPrecision", 1) or 0)
+    return {
+        "metricTypeIdentifier": str(metric["identifier"]),
+        "metricTypeLabel": metric["label"],
+        "areaIdentifier": area_code,
+        "areaLabel": area_label,
+        "areaLongLabel": area_label,
+        "periodIdentifier": period.identifier,
+        "periodLabel": period.label,
+        "valueTypeIdentifier": RAW,
+        "valueTypeLabel": "Raw value",
+        "value": value,
+        "formatted": "-" if value is None else f"{value:,.{precision}f}",
+        "format": "Number",
+        "confidenceIntervalLower": None,
+        "confidenceIntervalUpper": None,
+        "publicationStatus": "Published",
+    }

@@ -13,14 +13,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pm_pipeline.benchmarks.fake_lginform import FakeLGInform, dataset_from_cache
 from pm_pipeline.benchmarks.lginform import LGInformResource
-from pm_pipeline.benchmarks.sample_data import write_sample
 from pm_pipeline.register.load import Register, load_register
 from pm_pipeline.register.store import write_register
 from pm_pipeline.resources import build_resources
 from pm_pipeline.sample import catalogue
+from pm_pipeline.sample.benchmarks import write_sample
 from pm_pipeline.sample.generate import write_register as sample_register
+from pm_pipeline_tests.fake_lginform import FakeLGInform, dataset_from_cache
 
 from .support import KEY, SECRET
 

@@ -15,7 +15,6 @@ from dagster._serdes import serialize_value
 
 from pm_pipeline.benchmarks.assets import asset_checks, assets
 from pm_pipeline.benchmarks.cache import cache_path, read_cache
-from pm_pipeline.benchmarks.fake_lginform import FakeDataset, FakeLGInform
 from pm_pipeline.benchmarks.lginform import (
     BASE_URL_ENV,
     KEY_ENV,
@@ -27,6 +26,7 @@ from pm_pipeline.register.load import load_register
 from pm_pipeline.register.store import write_register
 from pm_pipeline.sample import catalogue
 from pm_pipeline.scorecard.build import ScorecardInputs, benchmark_positions
+from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform
 
 from .support import KEY, SECRET
 

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from pm_pipeline.benchmarks.comparators import group_name, main
-from pm_pipeline.benchmarks.fake_lginform import FakeDataset, FakeLGInform, http_error
 from pm_pipeline.benchmarks.lginform import BASE_URL_ENV, KEY_ENV, SECRET_ENV, PeriodInfo
 from pm_pipeline.register.load import load_register
+from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform, http_error
 
 from .support import KEY, SECRET
 

@@ -12,14 +12,6 @@ from urllib.parse import unquote
 
 import pytest
 
-from pm_pipeline.benchmarks.fake_lginform import (
-    FakeDataset,
-    FakeLGInform,
-    dropped,
-    hang,
-    http_error,
-    truncated,
-)
 from pm_pipeline.benchmarks.lginform import (
     LGInformBadResponse,
     LGInformRefused,
@@ -33,6 +25,14 @@ from pm_pipeline.benchmarks.lginform import (
     register_polarity,
     retry_after_seconds,
     sign_url,
+)
+from pm_pipeline_tests.fake_lginform import (
+    FakeDataset,
+    FakeLGInform,
+    dropped,
+    hang,
+    http_error,
+    truncated,
 )
 
 from .support import AREAS, KEY, SECRET

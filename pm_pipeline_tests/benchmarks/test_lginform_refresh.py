@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from pm_pipeline.benchmarks.cache import CacheProblem, cache_path, from_json, read_cache, to_json
-from pm_pipeline.benchmarks.fake_lginform import FakeDataset, FakeLGInform, http_error, truncated
 from pm_pipeline.benchmarks.lginform import LGInformResource
 from pm_pipeline.benchmarks.refresh import (
     CACHED,
@@ -21,7 +20,8 @@ from pm_pipeline.benchmarks.refresh import (
     refresh_lginform,
     summary,
 )
-from pm_pipeline.benchmarks.sample_data import FETCHED_AT
+from pm_pipeline.sample.benchmarks import FETCHED_AT
+from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform, http_error, truncated
 
 from .support import KEY, SECRET
 

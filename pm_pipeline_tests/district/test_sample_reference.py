@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pm_pipeline.district.reference import read_reference_dir
-from pm_pipeline.district.sample_data import write_sample
 from pm_pipeline.sample import catalogue
+from pm_pipeline.sample.reference import write_sample
 
 
 def test_sample_files_parse_cover_every_area_and_say_sample(data_dir: Path) -> None:

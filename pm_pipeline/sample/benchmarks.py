@@ -1,6 +1,6 @@
 """The sample council's benchmark files: synthetic, deterministic, clearly labelled as sample.
 
-`python -m pm_pipeline.benchmarks.sample_data data/` writes, under `data/benchmarks/`:
+`python -m pm_pipeline.sample.benchmarks data/` writes, under `data/benchmarks/`:
 
 - `lginform/metric_9000NN.json`: an LG Inform cache file per sample metric, in exactly the
   shape the client writes (cache.py), for the sample council, its 15 comparators, the East
@@ -28,14 +28,17 @@ from pathlib import Path
 
 from pm_pipeline.benchmarks.areas import ENGLAND
 from pm_pipeline.benchmarks.cache import CachedMetric, write_cache
-from pm_pipeline.benchmarks.fake_lginform import data_table_record
-from pm_pipeline.benchmarks.lginform import data_table_request, period_from_identifier
+from pm_pipeline.benchmarks.lginform import (
+    data_table_record,
+    data_table_request,
+    period_from_identifier,
+)
 from pm_pipeline.periods import FinancialYear
 from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.sample import catalogue as cat
 
 SAMPLE_NOTE = (
-    "SAMPLE VALUES: synthetic figures written by pm_pipeline.benchmarks.sample_data for the "
+    "SAMPLE VALUES: synthetic figures written by pm_pipeline.sample.benchmarks for the "
     "fictional Sample District Council and real East Midlands areas; not LG Inform data."
 )
 SAMPLE_HOST = "sample.invalid"  # a reserved name: these files were never fetched

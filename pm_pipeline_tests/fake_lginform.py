@@ -6,7 +6,7 @@ with `{"errors": [{"message": ..., "errorCode": 10}]}` when it is wrong), and ca
 misbehave for the next requests to a path: an HTTP error, a 429 with Retry-After, a hang, a
 truncated body or a dropped connection. It never logs a request line (the key is in it).
 
-    python -m pm_pipeline.benchmarks.fake_lginform data/ --port 8765 --key demo --secret demo
+    python -m pm_pipeline_tests.fake_lginform data/ --port 8765 --key demo --secret demo
 
 serves the cached metrics under data/benchmarks/lginform/; point LGINFORM_BASE_URL at it.
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pm_pipeline.benchmarks.cache import from_json
-from pm_pipeline.benchmarks.lginform import RAW, PeriodInfo
+from pm_pipeline.benchmarks.lginform import PeriodInfo, data_table_record
 
 NOT_AUTHORISED = {
     "errors": [
@@ -69,34 +69,6 @@ def truncated() -> Fault:
 
 def dropped() -> Fault:
     return Fault(drop=True)
-
-
-def data_table_record(
-    metric: dict[str, object],
-    area_code: str,
-    area_label: str,
-    period: PeriodInfo,
-    value: float | None,
-) -> dict[str, object]:
-    """One `/data.table` record in the service's flat shape (`value` null when missing)."""
-    precision = int(metric.get("outputPrecision", 1) or 0)
-    return {
-        "metricTypeIdentifier": str(metric["identifier"]),
-        "metricTypeLabel": metric["label"],
-        "areaIdentifier": area_code,
-        "areaLabel": area_label,
-        "areaLongLabel": area_label,
-        "periodIdentifier": period.identifier,
-        "periodLabel": period.label,
-        "valueTypeIdentifier": RAW,
-        "valueTypeLabel": "Raw value",
-        "value": value,
-        "formatted": "-" if value is None else f"{value:,.{precision}f}",
-        "format": "Number",
-        "confidenceIntervalLower": None,
-        "confidenceIntervalUpper": None,
-        "publicationStatus": "Published",
-    }
 
 
 @dataclass

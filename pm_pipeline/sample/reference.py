@@ -1,6 +1,6 @@
 """Write the sample reference files: publishers' layouts, synthetic values, labelled as sample.
 
-`python -m pm_pipeline.district.sample_data data/` writes `data/reference/` for the sample
+`python -m pm_pipeline.sample.reference data/` writes `data/reference/` for the sample
 council (E07000999, fictional), its 15 comparators (real East Midlands districts, invented
 figures), the East Midlands region and England: Census 2021 bulk CSVs, the Indices of
 Deprivation 2019 (File 7 and File 10) and 2025 (File 7), ONS mid-year estimates workbooks and
@@ -538,7 +538,7 @@ def _write_file_10(folder: Path, districts: list[Area], per_area: dict, n_englan
 README = """# Reference files for the State of the District — SAMPLE
 
 Every file here is SAMPLE DATA: synthetic values written by
-`python -m pm_pipeline.district.sample_data data/` in the layouts the publishers issue. The
+`python -m pm_pipeline.sample.reference data/` in the layouts the publishers issue. The
 sample council (E07000999, "Sample District") is fictional; its comparators are real East
 Midlands districts but none of the figures are theirs. Replace these files with the real
 downloads (see the README section "Refreshing the State of the District reference files").
