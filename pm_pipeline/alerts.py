@@ -15,7 +15,11 @@ from pathlib import Path
 
 from pm_pipeline.periods import FinancialYear, Half, Quarter
 
-PERIOD_KINDS = {"quarter": Quarter, "half-year": Half, "financial year": FinancialYear}
+PERIOD_KINDS: dict[str, type[Quarter] | type[Half] | type[FinancialYear]] = {
+    "quarter": Quarter,
+    "half-year": Half,
+    "financial year": FinancialYear,
+}
 
 UI_URL_ENV = "PM_DAGSTER_UI_URL"
 DEFAULT_UI_URL = "http://127.0.0.1:3000"

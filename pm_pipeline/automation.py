@@ -8,9 +8,10 @@ and the owners' fix loop re-runs a quarter's checks within a minute of a file ch
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import dagster as dg
 
@@ -185,7 +186,10 @@ def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> tuple[int, str 
         return 0, None
     materialization = latest.asset_materialization
     read = materialization.metadata.get(FILES_READ) if materialization else None
-    return latest.storage_id, (read.value or {}).get(quarter.key) if read is not None else None
+    if read is None:
+        return latest.storage_id, None
+    files_read = cast(Mapping[str, str] | None, read.value)  # FILES_READ is {quarter: fingerprint}
+    return latest.storage_id, (files_read or {}).get(quarter.key)
 
 
 def alert_team(files: CouncilFiles, alert: Alert) -> None:
@@ -272,12 +276,18 @@ def failed_parts(instance: dg.DagsterInstance, run_id: str) -> Failure:
         of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.ASSET_CHECK_EVALUATION},
     ):
         event = record.dagster_event
+        if event is None:  # of_type asks for Dagster events only
+            continue
         data = event.event_specific_data
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            steps.append(event.step_key)
+            steps.append(cast(str, event.step_key))  # a step failure names its step
             error = getattr(data, "error", None)
             beyond |= error is None or error.cls_name != "DagsterAssetCheckFailedError"
-        elif not data.passed and data.severity == dg.AssetCheckSeverity.ERROR:
+        elif (
+            isinstance(data, dg.AssetCheckEvaluation)
+            and not data.passed
+            and data.severity == dg.AssetCheckSeverity.ERROR
+        ):
             checks.append(data.check_name)
     beyond |= not steps  # a run that failed with no failed step died around them (a crash)
     return Failure(tuple(dict.fromkeys(steps)), tuple(dict.fromkeys(checks)), beyond)

@@ -238,7 +238,7 @@ class Stack:
         """Restart any service that exits, until `stop` is set."""
         while not stop.wait(interval):
             for service in self.services:
-                if service.exited():
+                if service.exited() and service.process is not None:
                     print(f"{service.name} exited ({service.process.returncode}); restarting")
                     service.stop(timeout=5)  # what is left of its group: orphaned run workers
                     service.start(self.env)

@@ -293,7 +293,7 @@ def _clean_cells(record: list[str]) -> list[object] | None:
     joined = "".join(record)
     if joined.isprintable() and "  " not in joined:  # fast path: judged once for the row
         return [c.strip() or None for c in record] if joined.strip() else None
-    cells = [clean_text(c) or None for c in record]
+    cells: list[object] = [clean_text(c) or None for c in record]
     return cells if any(cells) else None
 
 
@@ -496,6 +496,7 @@ def _cell_box(ref: str) -> tuple[int, int, int, int] | None:
     if not all(corners) or len(corners) not in (1, 2):
         return None
     first, last = corners[0], corners[-1]
+    assert first is not None and last is not None  # all(corners) above
     return (
         int(first.group(2)),
         _column_index(first.group(1)),

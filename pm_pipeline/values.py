@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
-def is_missing(value: object) -> bool:
+
+def is_missing(value: object) -> TypeIs[None]:
+    """None, NaN, NaT or pd.NA. For the type checker a value that is not missing is not None
+    (a NaN float counts as missing too, which the type cannot say)."""
     if value is None:
         return True
     if isinstance(value, str):

@@ -274,7 +274,7 @@ def table_asset(table: str) -> str:
     return ASSET_OF_TABLE.get(table, table)
 
 
-def table_metadata(table: str) -> dict[str, object]:
+def table_metadata(table: str) -> dict[str, Any]:
     """The definition metadata that makes an asset a table in the UI: name and columns."""
     return {
         "dagster/table_name": table,
@@ -298,5 +298,5 @@ def table_spec(
     )
 
 
-def row_count(rows: int) -> dict[str, object]:
+def row_count(rows: int) -> dict[str, dg.MetadataValue]:
     return {"dagster/row_count": dg.MetadataValue.int(int(rows))}

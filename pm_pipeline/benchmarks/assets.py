@@ -9,6 +9,7 @@ for the file's lock like any writer (`Warehouse.write`).
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import dagster as dg
@@ -57,7 +58,7 @@ def _periods(frame: pd.DataFrame) -> str:
     return f"{frame['period_label'].min()} to {frame['period_label'].max()}"
 
 
-def _shape(frame: pd.DataFrame) -> dict[str, object]:
+def _shape(frame: pd.DataFrame) -> dict[str, Any]:
     return {
         "dagster/row_count": len(frame),
         "metrics": int(frame["metric_id"].nunique()),
@@ -114,7 +115,7 @@ def lginform_benchmarks(
             metadata={"by metric": dg.MetadataValue.md(markdown_table(table))},
         )
     rows, _ = combine([outcome_rows(outcomes)])  # the plan's areas only
-    cached = [o.cached for o in outcomes if o.status == CACHED]
+    cached = [o.cached for o in outcomes if o.status == CACHED and o.cached is not None]
     with warehouse.write() as conn:
         replace_rows(conn, "lginform_benchmarks", rows)
     yield dg.MaterializeResult(

@@ -103,6 +103,7 @@ def coverage(table: pd.DataFrame, register: Register) -> pd.DataFrame:
                 "council": "no",
                 "comparators": f"0 of {len(peers)}",
             }
+            problem: str | None
             if own.empty:
                 problem = (
                     f"no value for {register.council.name} ({council}) in any period"

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 import dagster as dg
@@ -573,7 +574,7 @@ class LGInformResource(dg.ConfigurableResource):
 
 
 def lginform_resource_from_env(
-    environ: Mapping[str, str] | None = None, **settings: object
+    environ: Mapping[str, str] | None = None, **settings: Any
 ) -> LGInformResource:
     """The resource with `dg.EnvVar` credentials when they are set, None (cache only) otherwise.
 
@@ -598,7 +599,7 @@ def data_table_record(
     value: float | None,
 ) -> dict[str, object]:
     """One `/data.table` record in the service's flat shape (`value` null when missing)."""
-    precision = int(metric.get("outputPrecision", 1) or 0)
+    precision = int(cast(int | str | None, metric.get("outputPrecision", 1)) or 0)
     return {
         "metricTypeIdentifier": str(metric["identifier"]),
         "metricTypeLabel": metric["label"],

@@ -298,7 +298,8 @@ def metric_files(folder: Path) -> tuple[list[Path], list[str]]:
     """The CSV/XLSX files to read, and the names of anything else found (not read)."""
     if not folder.is_dir():
         return [], []
-    files, ignored = [], []
+    files: list[Path] = []
+    ignored: list[Path] = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -190,7 +191,9 @@ def lginform_rows(
                 "period_label": period.label,
                 "period_start": period.start,
                 "period_end": period.end,
-                "value": float("nan") if record["value"] is None else float(record["value"]),
+                "value": float("nan")
+                if record["value"] is None
+                else float(cast(float | str, record["value"])),
                 "unit": wanted.unit,
                 "polarity": polarity,
             }
@@ -253,14 +256,15 @@ def summary(outcomes: list[MetricOutcome], now: datetime, host: str) -> str:
     if fetched:
         parts.append(f"{len(fetched)} metric(s) fetched from {host} this run.")
     if cached:
-        oldest = min(cached, key=lambda o: o.cached.fetched_at)
+        copies = [o.cached for o in cached if o.cached is not None]  # every CACHED outcome has one
+        oldest = min(copies, key=lambda c: c.fetched_at)
         reasons = sorted({o.reason for o in cached if o.reason})
         parts.append(
             f"{len(cached)} metric(s) from the cache ({', '.join(o.wanted.metric_id for o in cached)}); "
-            f"oldest copy fetched {oldest.cached.fetched_at:%Y-%m-%d %H:%M} UTC, "
-            f"{_age(oldest.cached.age_days(now))} ago. Why: {' / '.join(reasons)}."
+            f"oldest copy fetched {oldest.fetched_at:%Y-%m-%d %H:%M} UTC, "
+            f"{_age(oldest.age_days(now))} ago. Why: {' / '.join(reasons)}."
         )
-        notes = sorted({o.cached.note for o in cached if o.cached.note})
+        notes = sorted({c.note for c in copies if c.note})
         parts += notes
     if missing:
         parts.append(

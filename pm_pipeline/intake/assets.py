@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -70,7 +71,7 @@ def _check_results(
         failing = [i for i in issues if i.rule == rule.name]
         table = pd.DataFrame([i.__dict__ for i in failing], columns=[*FIX_COLUMNS, "rule"])
         table = table[FIX_COLUMNS].rename(columns={"message": "what to fix"})
-        metadata: dict[str, object] = {
+        metadata: dict[str, Any] = {
             "failing rows": len(failing),
             "owners affected": len({i.owner for i in failing if i.owner}),
             "failures": dg.MetadataValue.md(markdown_table(table) if failing else "All clear."),
@@ -214,7 +215,7 @@ def returns_intake(
         )[["pi_id", "period", "value"]]
     outcomes, notes = process_quarters(quarters, register, council_files, history, as_of)
     all_issues: list[Issue] = []
-    summary = []
+    summary: list[dict[str, Any]] = []
     for outcome in outcomes:
         quarter, read, accepted, issues = (
             outcome.quarter,

@@ -331,7 +331,8 @@ def _read_row(
         for column, text in problems:
             _row_issue(out, pid or raw_id, source_file, excel_row, column, text)
         return None
-    skip = {column for column, _ in problems}
+    # (no column is None here: such rows returned above)
+    skip = {column for column, _ in problems if column is not None}
     if pid is None and "pi_id" not in skip:
         odd = _id_problem(raw_id, canonical_ids) if raw_id else None
         if not raw_id:

@@ -11,6 +11,7 @@ after the last change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,7 @@ class FolderLook:
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint((name, seen[3]) for name, seen in self.files.items())
+        return fingerprint((name, str(seen[3])) for name, seen in self.files.items())
 
 
 def _excel_open(folder: Path) -> bool:
@@ -69,7 +70,7 @@ def look(returns_dir: Path, quarter: Quarter, before: dict[str, Seen], now: floa
     return seen
 
 
-def quarters_to_watch(returns_dir: Path, known: list[str], last: list[str]) -> list[Quarter]:
+def quarters_to_watch(returns_dir: Path, known: Sequence[str], last: list[str]) -> list[Quarter]:
     """Quarter folders now present, plus those seen before (a deleted folder is a change),
     that have ended (their partitions exist)."""
     folders = {p.name for p in returns_dir.iterdir()} if returns_dir.is_dir() else set()

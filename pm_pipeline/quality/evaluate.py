@@ -258,7 +258,7 @@ def run_suites(batches: Sequence[tuple[pd.DataFrame, list]]) -> list[list]:
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("returns")
-    results = []
+    results: list[list] = []
     for n, (frame, expectations) in enumerate(batches):
         batch = (
             source.add_dataframe_asset(f"frame_{n}")
@@ -271,7 +271,7 @@ def run_suites(batches: Sequence[tuple[pd.DataFrame, list]]) -> list[list]:
         failed = [
             copy.copy(r.expectation_config.to_domain_obj())
             for r in batch.validate(quick, result_format={"result_format": "BOOLEAN_ONLY"}).results
-            if not r.success
+            if not r.success and r.expectation_config is not None  # a suite's results carry theirs
         ]
         if not failed:
             results.append([])

@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -243,7 +244,7 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
     out = []
     enums = {"type": PI_TYPES, "unit": UNITS, "polarity": POLARITIES, "frequency": FREQUENCIES}
     for row, rec in records:
-        item = {c: rec.get(c, "") for c in INDICATOR_COLUMNS}
+        item: dict[str, Any] = {c: rec.get(c, "") for c in INDICATOR_COLUMNS}
         pid = item["pi_id"]
         if not pid:
             problems.append(f"{_where(file, row, 'pi_id')}: empty — every PI needs an id")

@@ -71,7 +71,7 @@ def _trend(
     from pm_pipeline.scorecard.rules import rag
 
     annual = pi["frequency"] == "annual"
-    periods = []
+    periods: list[Quarter] = []
     q = quarter
     while len(periods) < CHART_QUARTERS:
         periods.append(q)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ class ScorecardInputs:
     restatements: pd.DataFrame  # period, pi_id, first_reported_value, ...
 
 
-def _nan_to_none(value: object) -> object:
+def _nan_to_none(value: Any) -> float | None:
     return None if is_missing(value) else value
 
 
