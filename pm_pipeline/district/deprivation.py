@@ -103,7 +103,9 @@ class LsoaFile:
 
 def parse_lsoas(sheet: Sheet, file: str) -> LsoaFile:
     """Every neighbourhood row: codes, IMD score (File 7), rank, decile and population."""
-    code_index, lsoa_year = _vintage(sheet.header, _LSOA_CODE)
+    lsoa_code = _vintage(sheet.header, _LSOA_CODE)
+    assert lsoa_code is not None, "not an LSOA file (see is_lsoa_file)"
+    code_index, lsoa_year = lsoa_code
     found = _vintage(sheet.header, _DISTRICT_CODE)
     if found is None:
         raise LayoutError(
@@ -128,7 +130,7 @@ def parse_lsoas(sheet: Sheet, file: str) -> LsoaFile:
     population = next(
         (i for i, k in enumerate(keys) if k.startswith("total population: mid")), None
     )
-    rows, seen = [], {}
+    rows, seen = [], dict[str, int]()
     for excel_row, cells in sheet.rows:
         lsoa = area_code(cells[code_index], file, excel_row, sheet.header[code_index])
         if lsoa in seen:
@@ -255,7 +257,9 @@ def is_summary_sheet(header: list[str]) -> bool:
 
 def parse_summary(sheet: Sheet, file: str) -> pd.DataFrame:
     """File 10 sheet IMD: each district's published summary measures, proportions as percent."""
-    _, district_year = _vintage(sheet.header, _DISTRICT_CODE)
+    district_code = _vintage(sheet.header, _DISTRICT_CODE)
+    assert district_code is not None, "not a district summary (see is_summary_sheet)"
+    _, district_year = district_code
     edition = edition_of(file, district_year, EDITION_BY_DISTRICT_YEAR, "district codes")
     wanted = {
         "code": (f"Local Authority District code ({district_year})",),

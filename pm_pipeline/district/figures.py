@@ -135,9 +135,12 @@ def position(figure: Figure, own: float | None, peers: dict[str, float]) -> tupl
         return None, None, None, None
     if figure.order == BEST and figure.polarity != "neutral":
         found = benchmark_position(own, peers, figure.polarity)
+        assert found is not None  # own and peers are present, the polarity is not neutral
         return found.rank, found.count, found.quartile, found.comparator_median
     descending = figure.order == HIGHEST or figure.polarity == "lower_is_better"
-    median = benchmark_position(own, peers, "higher_is_better").comparator_median
+    by_size = benchmark_position(own, peers, "higher_is_better")
+    assert by_size is not None  # own and peers are present
+    median = by_size.comparator_median
     return _rank(own, values, descending), len(values) + 1, None, median
 
 

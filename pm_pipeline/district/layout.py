@@ -15,8 +15,12 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, overload
 
 from pm_pipeline.tabular import FileProblem, Sheet, clean_text, normalise_header
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
 
 GSS_CODE = re.compile(r"^[EWSNK]\d{8}$")
 _MEASURES_SUFFIX = re.compile(r";\s*measures:\s*value$")
@@ -80,6 +84,12 @@ def find_columns(
     return found
 
 
+@overload
+def number(
+    cell: object, file: str, row: int, column: str, *, blank_ok: Literal[False] = False
+) -> float: ...
+@overload
+def number(cell: object, file: str, row: int, column: str, *, blank_ok: bool) -> float | None: ...
 def number(
     cell: object, file: str, row: int, column: str, *, blank_ok: bool = False
 ) -> float | None:
@@ -137,7 +147,7 @@ def sheet_names(data: bytes, file: str) -> list[str]:
         book.close()
 
 
-def _open(data: bytes, file: str, load_workbook: Callable) -> object:
+def _open(data: bytes, file: str, load_workbook: Callable) -> Workbook:
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 import duckdb
 import pandas as pd
@@ -97,9 +98,9 @@ def _places(register: Register, context: pd.DataFrame, benchmarks: pd.DataFrame)
         found = (
             frame.loc[frame["area_code"] == council.region_code, "area_name"]
             if not frame.empty
-            else []
+            else None
         )
-        if len(found):
+        if found is not None and len(found):
             region_name = str(found.iloc[0])
             break
     return Places(council.area_code, council.name, tuple(register.comparators["area_code"]),
@@ -144,7 +145,7 @@ def _dataset_words(dataset: str) -> str:
 
 def source_lines(results: Sequence[Comparison], context: pd.DataFrame) -> list[str]:
     """One line per source used: publisher, table, periods and the files they came from."""
-    grouped: dict[tuple[str, str], tuple[list[str], set[str]]] = {}
+    grouped: dict[tuple[str | None, str], tuple[list[str], set[str]]] = {}
     for r in results:
         if not r.available:
             continue
@@ -174,7 +175,7 @@ def _age_chart(context: pd.DataFrame, places: Places) -> charts.Chart | None:
     order = list(dict.fromkeys(rows["category"]))
     labels = [c.replace("Aged ", "").replace(" years and under", " and under")
               .replace(" years and over", " and over").replace(" years", "") for c in order]  # fmt: skip
-    series_list = []
+    series_list: list[tuple[str, list[float]]] = []
     for code, name in ((places.council, places.council_name), (ENGLAND, "England"),
                        (places.region, places.region_name)):  # fmt: skip
         area = rows[rows["area_code"] == code].set_index("category")["value"]
@@ -197,7 +198,7 @@ def _peer_chart(result: Comparison, places: Places) -> charts.Chart | None:
         (places.names.get(c, result.peer_names.get(c, c)), v, False)
         for c, v in result.peers.items()
     ]
-    bars.append((places.council_name, result.value, True))
+    bars.append((places.council_name, cast(float, result.value), True))  # available: a value
     bars.sort(key=lambda b: b[1], reverse=f.polarity != "lower_is_better")
     return charts.peer_chart(
         f"peers-{f.key}", f"{f.label}: the district and similar councils, {result.period}",
@@ -335,7 +336,7 @@ def _pi_row(pi: dict, half: Half, values: dict, positions: dict, bench: pd.DataF
     position = positions.get(pi["pi_id"])
     trend = charts.trend_chart(
         f"trend-{pi['pi_id']}", f"{pi['title']}: trend",
-        [(label, None if get(q) is None else get(q).get("value"), None, None) for label, q in periods],
+        [(label, (get(q) or {}).get("value"), None, None) for label, q in periods],
         pi["unit"], decimals,
     )  # fmt: skip
     row = {
@@ -436,7 +437,7 @@ def benchmark_view(benchmarks: pd.DataFrame, half: Half, places: Places,
             in_report.add(pi.pi_id)
     groups = []
     for source in sorted(set(bench["source"])):
-        rows, periods = [], set()
+        rows, periods = [], set[str]()
         metrics = bench[bench["source"] == source]
         for metric_id, rows_of_metric in metrics.groupby("metric_id", sort=True):
             first = rows_of_metric.iloc[0]
@@ -456,7 +457,7 @@ def benchmark_view(benchmarks: pd.DataFrame, half: Half, places: Places,
                              places.region)  # fmt: skip
             if not result.available:
                 continue
-            periods.add(result.period)
+            periods.add(cast(str, result.period))  # available: a period
             pi_id = linked.get((source, metric_id))
             rows.append({**figure_row(result), "pi_id": pi_id, "pi_in_report": pi_id in in_report})
         if rows:
@@ -486,10 +487,10 @@ def _change_sentence(now: Comparison) -> str:
     new = format_figure(f, now.value, now.out_of)
     if f.change or is_missing(now.previous_value):
         text = f"{f.label} was {new} in {now.period}."
-    elif round(now.value, f.decimals) == round(now.previous_value, f.decimals):
+    elif round(cast(float, now.value), f.decimals) == round(now.previous_value, f.decimals):
         text = f"{f.label} was unchanged at {new} ({now.period})."
     else:
-        verb = "rose" if now.value > now.previous_value else "fell"
+        verb = "rose" if cast(float, now.value) > now.previous_value else "fell"
         text = f"{f.label} {verb} from {old} ({now.previous_period}) to {new} ({now.period})."
     if now.rank is not None:
         notes = [QUARTILE_WORDS[now.quartile]] if now.quartile else []
@@ -504,7 +505,8 @@ def _change_sentence(now: Comparison) -> str:
 
 def release_sentences(now: dict[str, Comparison], before: dict[str, Comparison]) -> list[str]:
     """What was published since the last report, and what was not."""
-    new, unchanged = {}, []
+    new: dict[str, str | None] = {}
+    unchanged: list[str] = []
     for key, result in now.items():
         if not result.available:
             continue

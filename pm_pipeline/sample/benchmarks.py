@@ -255,7 +255,7 @@ def oflog_csv(metric: SampleMetric, values: dict[tuple[str, int], float], header
             code: None if (metric.oflog, code, year) in NULLS else values[(code, year)]
             for code, _ in areas()
         }
-        present = [shown[c] for c, _ in councils if shown[c] is not None]
+        present = [v for c, _ in councils if (v := shown[c]) is not None]
         median = statistics.median(present)
         mad = statistics.median(abs(v - median) for v in present) or 1.0
         order = sorted(present, key=lambda v: _goodness(v, metric), reverse=True)
@@ -282,8 +282,8 @@ def oflog_csv(metric: SampleMetric, values: dict[tuple[str, int], float], header
                     metric.oflog,
                     _format(value, metric.decimals),
                     _format(median, metric.decimals),
-                    f"{(value - median) / mad:.2f}" if ranked else "",
-                    order.index(value) + 1 if ranked else "",
+                    f"{(value - median) / mad:.2f}" if ranked and value is not None else "",
+                    order.index(value) + 1 if ranked and value is not None else "",
                 ]
             )
     return out.getvalue()

@@ -7,6 +7,7 @@ report carries a "sample data" banner.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 COUNCIL_NAME = "Sample District Council"
 AREA_CODE = "E07000999"  # not a real district: the sample council is fictional
@@ -94,7 +95,7 @@ def _pi(
     frequency: str,
     base: float,
     trend: float,
-    **kw: object,
+    **kw: Any,
 ) -> SamplePI:
     return SamplePI(
         pi_id,

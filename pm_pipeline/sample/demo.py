@@ -6,8 +6,10 @@ latest complete quarter's full cycle, and the half-year and annual reports where
 """
 
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any, cast
 
 import dagster as dg
 
@@ -35,7 +37,7 @@ def _report(job: str, result: dg.ExecuteInProcessResult) -> bool:
     return result.success
 
 
-def _run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, **kwargs: object) -> bool:
+def _run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, **kwargs: Any) -> bool:
     result = defs.resolve_job_def(job).execute_in_process(
         instance=instance, raise_on_error=False, **kwargs
     )
@@ -43,7 +45,7 @@ def _run(defs: dg.Definitions, job: str, instance: dg.DagsterInstance, **kwargs:
 
 
 def _materialize(
-    defs: dg.Definitions, keys: list[str], instance: dg.DagsterInstance, **kwargs: object
+    defs: dg.Definitions, keys: list[str], instance: dg.DagsterInstance, **kwargs: Any
 ) -> bool:
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
         instance=instance,
@@ -57,7 +59,7 @@ def _materialize(
 def main() -> int:
     from pm_pipeline.definitions import defs
 
-    files: CouncilFiles = defs.resources["council_files"]
+    files: CouncilFiles = cast(Mapping[str, Any], defs.resources)["council_files"]
     instance = dg.DagsterInstance.get()
     quarters = returned_quarters(files, date.today())
     if not quarters:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 import yaml
@@ -25,6 +26,9 @@ from pm_pipeline.register.load import INDICATOR_COLUMNS
 from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample.catalogue import SamplePI
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
 
 FIRST = Quarter(2023, 1)
 LATEST = Quarter(2026, 2)
@@ -186,7 +190,7 @@ def _submitted(quarter: Quarter, service: str, rng: random.Random) -> datetime:
     return datetime(day.year, day.month, day.day, rng.randint(8, 17), rng.choice((0, 15, 30, 45)))
 
 
-def _xlsx_bytes(book: object) -> bytes:
+def _xlsx_bytes(book: Workbook) -> bytes:
     """The workbook's bytes with fixed timestamps, so regenerating the sample changes nothing."""
     import zipfile
 
@@ -342,7 +346,7 @@ def write_returns(
                     else quarter.same_quarter_last_year
                 )
                 before = values.get((before_q.key, pi.pi_id))
-                note = reason or note_for(pi, value, before, rng)
+                note = reason or note_for(pi, cast(float, value), before, rng)  # no reason: a value
                 if (quarter, pi.pi_id) in PROVISIONAL:
                     note += " Provisional: the ONS revision is due in November."
                 numerator = denominator = None

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pm_pipeline.district import census
 from pm_pipeline.safe_write import write_atomic
@@ -307,24 +308,24 @@ def write_population(folder: Path, all_areas: list[Area]) -> list[Path]:
 
 
 def _nomis_dimension(name: str, value: object, label: str, code: object, kind: str,
-                     kind_code: int, order: int) -> dict[str, object]:  # fmt: skip
+                     kind_code: int, order: int) -> dict[str, Any]:  # fmt: skip
     return {name: value, f"{name}_NAME": label, f"{name}_CODE": code, f"{name}_TYPE": kind,
             f"{name}_TYPECODE": kind_code, f"{name}_SORTORDER": order}  # fmt: skip
 
 
-def _geography(area: Area, order: int) -> dict[str, object]:
+def _geography(area: Area, order: int) -> dict[str, Any]:
     kind, kind_code = NOMIS_GEOGRAPHY[area.level]
     nomis_id = 1946157000 + int(area.code[-3:]) if area.level == "ltla" else 2013265920 + order
     return _nomis_dimension("GEOGRAPHY", nomis_id, area.name, area.code, kind, kind_code, order)
 
 
-def _nomis_rows(records: list[dict[str, object]]) -> tuple[list[str], list[list[object]]]:
+def _nomis_rows(records: list[dict[str, Any]]) -> tuple[list[str], list[list[object]]]:
     header = [*records[0], "RECORD_OFFSET", "RECORD_COUNT"]
     rows = [[*r.values(), i, len(records)] for i, r in enumerate(records)]
     return header, rows
 
 
-def _status(value: object) -> dict[str, object]:
+def _status(value: object) -> dict[str, Any]:
     missing = value is None
     return {"OBS_VALUE": "" if missing else value, "OBS_STATUS": "Q" if missing else "A",
             "OBS_STATUS_NAME": "These figures are missing." if missing else "Normal Value",
@@ -391,11 +392,11 @@ def write_business(folder: Path, all_areas: list[Area]) -> Path:
                     **_nomis_dimension("MEASURES", 20100, "Value", 20100, "measures", 0, 20100),
                     **_status(value),
                 })  # fmt: skip
-    header, rows = _nomis_rows(records)
-    return write_atomic(folder / "NM_142_1_business_counts_sample.csv", _csv_text(header, rows))
+    header, table = _nomis_rows(records)
+    return write_atomic(folder / "NM_142_1_business_counts_sample.csv", _csv_text(header, table))
 
 
-def lsoa_rows(area: Area, edition: str) -> list[dict[str, object]]:
+def lsoa_rows(area: Area, edition: str) -> list[dict[str, Any]]:
     """Synthetic neighbourhoods: national rank, decile, score and population."""
     rng = _rng("iod", edition, area.code)
     n_england = LSOAS_IN_ENGLAND[edition]
@@ -412,7 +413,7 @@ def lsoa_rows(area: Area, edition: str) -> list[dict[str, object]]:
     return rows
 
 
-def _unique_ranks(per_area: dict[str, list[dict[str, object]]], n_england: int) -> None:
+def _unique_ranks(per_area: dict[str, list[dict[str, Any]]], n_england: int) -> None:
     """National ranks are unique: move any repeat to the nearest free rank."""
     taken: set[int] = set()
     for rows in per_area.values():
@@ -467,7 +468,7 @@ def write_deprivation(folder: Path, all_areas: list[Area]) -> list[Path]:
     return written
 
 
-def _district_summary(rows: list[dict[str, object]], n_england: int) -> dict[str, float]:
+def _district_summary(rows: list[dict[str, Any]], n_england: int) -> dict[str, float]:
     pop = sum(int(r["population"]) for r in rows)
     ordered = sorted(rows, key=lambda r: int(r["rank"]))
     most_deprived_tenth, running = [], 0
