@@ -8,17 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-ERROR = "ERROR"
-WARN = "WARN"
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    severity: str
-    asset: str
-    description: str
-
+from pm_pipeline.checks import ERROR, WARN, Rule
+from pm_pipeline.register.rules import REGISTER_RULES
 
 RULES: dict[str, Rule] = {
     rule.name: rule
@@ -99,29 +90,11 @@ RULES: dict[str, Rule] = {
             "pi_returns",
             "No provisional figures once the quarter's data-entry window has closed.",
         ),
-        Rule(
-            "targets_on_scored_pis",
-            ERROR,
-            "indicator_register",
-            "Targets are set only for kpi, service and management PIs.",
-        ),
-        Rule(
-            "targets_fixed_for_year",
-            ERROR,
-            "indicator_register",
-            "Each PI has at most one target per financial year.",
-        ),
-        Rule(
-            "kpi_targets_set",
-            ERROR,
-            "indicator_register",
-            "Every KPI has a target for each financial year with returns.",
-        ),
+        *REGISTER_RULES,
     )
 }
 
 RETURN_RULES = [r for r in RULES.values() if r.asset == "pi_returns"]
-REGISTER_RULES = [r for r in RULES.values() if r.asset == "indicator_register"]
 
 
 @dataclass

@@ -6,8 +6,8 @@ import dagster as dg
 
 from pm_pipeline.metadata import markdown_table
 from pm_pipeline.periods import FinancialYear, Quarter
-from pm_pipeline.quality.rules import REGISTER_RULES
 from pm_pipeline.register.load import RegisterError, load_register
+from pm_pipeline.register.rules import REGISTER_RULES
 from pm_pipeline.register.store import REGISTER_TABLES, write_register
 from pm_pipeline.resources import CouncilFiles, Warehouse
 from pm_pipeline.warehouse import row_count, table_asset, table_spec
