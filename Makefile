@@ -47,9 +47,13 @@ restore: install
 	@test -n "$(DATE)" || { echo "usage: make restore DATE=YYYY-MM-DD"; exit 2; }
 	$(PY) -m pm_pipeline.operations.backup restore $(DATE)
 
+# ruff; mypy on the product (pyproject [tool.mypy]); import-linter's layer contracts
+# (pyproject [tool.importlinter]).
 lint: install
 	$(VENV)/bin/ruff check pm_pipeline pm_pipeline_tests bench
 	$(VENV)/bin/ruff format --check pm_pipeline pm_pipeline_tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(PY) bench/quality_checks.py
