@@ -226,7 +226,6 @@ def _returns_requests(
         return
     cursor = json.loads(context.cursor) if context.cursor else {}
     seen_before: dict[str, dict] = cursor.get("files", {})
-    confirmed: dict[str, str] = cursor.get("read", {})
     known = QUARTERLY.get_partition_keys(current_time=datetime.now(_tz()))
     waiting, requested = [], 0
     files_now: dict[str, dict] = {}
@@ -237,11 +236,8 @@ def _returns_requests(
             waiting.append(f"{quarter.folder}: {seen.waiting_for}")
             continue
         fingerprint = seen.fingerprint
-        if confirmed.get(quarter.folder) == fingerprint:
-            continue
-        since, read = last_read(context.instance, quarter)
+        since, read = last_read(context.instance, quarter)  # two indexed look-ups a quarter
         if read == fingerprint or (read is None and not seen.files):
-            confirmed[quarter.folder] = fingerprint
             continue
         requested += 1
         yield dg.RunRequest(  # one run per change since the last read, even back to old files
@@ -249,7 +245,7 @@ def _returns_requests(
             partition_key=quarter.key,
             tags={"quarter": quarter.label, "trigger": "returns changed"},
         )
-    context.update_cursor(json.dumps({"files": files_now, "read": confirmed}))
+    context.update_cursor(json.dumps({"files": files_now}))
     if not requested:
         detail = "; ".join(waiting) if waiting else "every quarter matches what was last read"
         yield dg.SkipReason(f"Nothing to re-read: {detail}.")
