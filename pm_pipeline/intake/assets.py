@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -54,7 +55,9 @@ def _assign_owners(issues: list[Issue], read: QuarterRead, register: Register) -
             issue.owner = ranked[0] if ranked else None
 
 
-def _check_results(issues: list[Issue], notes: dict[str, str]) -> Iterator[dg.AssetCheckResult]:
+def _check_results(
+    issues: list[Issue], notes: dict[str, str], data_docs: str
+) -> Iterator[dg.AssetCheckResult]:
     for rule in RETURN_RULES:
         failing = [i for i in issues if i.rule == rule.name]
         table = pd.DataFrame([i.__dict__ for i in failing], columns=[*FIX_COLUMNS, "rule"])
@@ -63,6 +66,7 @@ def _check_results(issues: list[Issue], notes: dict[str, str]) -> Iterator[dg.As
             "failing rows": len(failing),
             "owners affected": len({i.owner for i in failing if i.owner}),
             "failures": dg.MetadataValue.md(markdown_table(table) if failing else "All clear."),
+            "data docs": dg.MetadataValue.path(data_docs),
         }
         if rule.name in notes:
             metadata["note"] = notes[rule.name]
@@ -84,6 +88,7 @@ class QuarterOutcome:
     accepted: pd.DataFrame
     issues: list[Issue]
     restatements: pd.DataFrame
+    data_docs: Path
 
 
 def process_quarters(
@@ -95,7 +100,8 @@ def process_quarters(
 ) -> tuple[list[QuarterOutcome], dict[str, str]]:
     """Read and archive each quarter's files, run every rule once over all of them, and split
     the rows into accepted returns and issues per quarter (no warehouse writes)."""
-    from pm_pipeline.quality.evaluate import evaluate_returns  # imports Great Expectations
+    from pm_pipeline.quality.data_docs import write_data_docs  # imports Great Expectations
+    from pm_pipeline.quality.evaluate import evaluate_returns
 
     ids = register.canonical_ids()
     reads: list[QuarterRead] = []
@@ -113,6 +119,7 @@ def process_quarters(
         reads.append(read)
     candidates = pd.concat([r.candidates for r in reads], ignore_index=True)
     evaluation = evaluate_returns(candidates, register.indicators, quarters, history, as_of)
+    docs = write_data_docs(evaluation, quarters, files.root, files.reports_dir)
     accepted_all = candidates.drop(index=sorted(evaluation.rejected))
     found = evaluation.all_issues()
     decimals = dict(zip(register.indicators["pi_id"], register.indicators["decimals"], strict=True))
@@ -131,6 +138,7 @@ def process_quarters(
                 accepted,
                 issues,
                 restatements(accepted, first, decimals, quarter.key),
+                docs[quarter.key],
             )
         )
     return outcomes, evaluation.notes
@@ -262,4 +270,4 @@ def returns_intake(
             ),
         },
     )
-    yield from _check_results(all_issues, notes)
+    yield from _check_results(all_issues, notes, str(outcomes[-1].data_docs))

@@ -104,8 +104,14 @@ COLUMNS = [
 ]
 
 
-def _meta(rule: str, detail: str = "") -> dict[str, Any]:
-    meta = {"rule": rule, "severity": RULES[rule].severity, "message": MESSAGES[(rule, detail)]}
+def _meta(rule: str, detail: str, check: str) -> dict[str, Any]:
+    """Rule, severity, what this expectation checks, and the owner's message template."""
+    meta = {
+        "rule": rule,
+        "severity": RULES[rule].severity,
+        "check": check,
+        "message": MESSAGES[(rule, detail)],
+    }
     return {**meta, "detail": detail} if detail else meta
 
 
@@ -118,96 +124,134 @@ def returns_expectations() -> list:
     either_missing = "either_value_is_missing"
     specs = [
         e.ExpectColumnPairValuesToBeEqual(
-            column_A="pi_id", column_B="register_pi_id", meta=_meta("pi_in_register")
+            column_A="pi_id",
+            column_B="register_pi_id",
+            meta=_meta("pi_in_register", "", "the row's pi_id is one of the register's ids"),
         ),
         e.ExpectCompoundColumnsToBeUnique(
-            column_list=["period", "pi_id"], meta=_meta("one_return_per_pi")
+            column_list=["period", "pi_id"],
+            meta=_meta("one_return_per_pi", "", "one row per period and pi_id"),
         ),
         e.ExpectColumnPairValuesToBeEqual(
-            column_A="stated_period", column_B="period", meta=_meta("period_matches_folder")
+            column_A="stated_period",
+            column_B="period",
+            meta=_meta(
+                "period_matches_folder", "", "the period stated in the row is the folder's quarter"
+            ),
         ),
         e.ExpectColumnValuesToNotBeNull(
             column="value",
             row_condition=Column("status") != "unavailable",
-            meta=_meta("value_present"),
+            meta=_meta("value_present", "", "a value, unless the status is unavailable"),
         ),
-        e.ExpectColumnValuesToNotBeNull(column="note", meta=_meta("note_present")),
+        e.ExpectColumnValuesToNotBeNull(column="note", meta=_meta("note_present", "", "a note")),
         e.ExpectColumnValuesToNotMatchRegex(
-            column="note", regex=PLACEHOLDER_NOTE, meta=_meta("note_present")
+            column="note",
+            regex=PLACEHOLDER_NOTE,
+            meta=_meta("note_present", "", "the note is not a placeholder (n/a, tbc, -)"),
         ),
         e.ExpectColumnValueLengthsToBeBetween(
             column="note",
             min_value=MIN_UNAVAILABLE_NOTE,
             row_condition=Column("status") == "unavailable",
-            meta=_meta("note_present", "why"),
+            meta=_meta(
+                "note_present",
+                "why",
+                f"an unavailable figure's note says why (at least {MIN_UNAVAILABLE_NOTE} characters)",
+            ),
         ),
         e.ExpectColumnValuesToBeBetween(
             column="value",
             min_value=0,
             max_value=100,
             row_condition=Column("unit") == "percent",
-            meta=_meta("value_in_range", "range"),
+            meta=_meta("value_in_range", "range", "a percentage lies between 0 and 100"),
         ),
         e.ExpectColumnValuesToBeBetween(
             column="value",
             min_value=0,
             row_condition=Column("unit") == "count",
-            meta=_meta("value_in_range", "range"),
+            meta=_meta("value_in_range", "range", "a count is not negative"),
         ),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="value",
             column_B="valid_min",
             or_equal=True,
             ignore_row_if=either_missing,
-            meta=_meta("value_in_range", "range"),
+            meta=_meta("value_in_range", "range", "the value is not below the PI's valid_min"),
         ),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="valid_max",
             column_B="value",
             or_equal=True,
             ignore_row_if=either_missing,
-            meta=_meta("value_in_range", "range"),
+            meta=_meta("value_in_range", "range", "the value is not above the PI's valid_max"),
         ),
         e.ExpectColumnValuesToBeBetween(
-            column="count_fraction", max_value=0, meta=_meta("value_in_range", "whole_count")
+            column="count_fraction",
+            max_value=0,
+            meta=_meta("value_in_range", "whole_count", "a count is a whole number"),
         ),
         e.ExpectColumnValuesToBeBetween(
-            column="ratio_excess", max_value=0, meta=_meta("numerator_denominator_agree")
+            column="ratio_excess",
+            max_value=0,
+            meta=_meta(
+                "numerator_denominator_agree",
+                "",
+                "numerator / denominator gives the value, at the PI's rounding",
+            ),
         ),
         e.ExpectColumnValuesToBeInSet(
             column="returned",
             value_set=[True],
-            meta={**_meta("returns_complete"), "table": OWED},
+            meta={
+                **_meta(
+                    "returns_complete",
+                    "",
+                    "every return owed (each quarterly PI; annual PIs at Q4) is given",
+                ),
+                "table": OWED,
+            },
         ),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="submitted_at",
             column_B="window_start",
             or_equal=True,
             ignore_row_if=either_missing,
-            meta=_meta("submitted_on_time", "early"),
+            meta=_meta("submitted_on_time", "early", "submitted after the quarter ended"),
         ),
         e.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="window_end",
             column_B="submitted_at",
             or_equal=True,
             ignore_row_if=either_missing,
-            meta=_meta("submitted_on_time", "late"),
+            meta=_meta(
+                "submitted_on_time", "late", "submitted by the end of the data-entry window"
+            ),
         ),
         e.ExpectColumnValuesToBeBetween(
             column="movement_z",
             min_value=-MOVEMENT_Z_LIMIT,
             max_value=MOVEMENT_Z_LIMIT,
-            meta=_meta("movement_usual"),
+            meta=_meta(
+                "movement_usual",
+                "",
+                f"the change from last quarter is within {MOVEMENT_Z_LIMIT} standard deviations of the PI's past changes",
+            ),
         ),
         e.ExpectColumnValuesToNotBeInSet(
             column="status",
             value_set=["provisional"],
             row_condition=Column("report_ready") == True,  # noqa: E712 (a GX condition)
-            meta=_meta("final_figures"),
+            meta=_meta(
+                "final_figures", "", "not provisional once the data-entry window has closed"
+            ),
         ),
     ]
-    for spec in specs:  # GX's own severity, so Data Docs show WARN rules as warnings
-        spec.severity = "warning" if spec.meta["severity"] == WARN else "critical"
+    for spec in specs:  # GX's own severity and description: Data Docs name the rule and weight
+        rule = RULES[spec.meta["rule"]]
+        spec.severity = "warning" if rule.severity == WARN else "critical"
+        spec.description = f"{rule.name} ({rule.severity}): {spec.meta['check']}"
     return specs
 
 

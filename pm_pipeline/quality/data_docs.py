@@ -1,0 +1,95 @@
+"""Great Expectations Data Docs for each quarter: the data team's view of the returns suite.
+
+The checks validate every quarter of a run at once (fast, see `evaluate.py`); Data Docs need
+one validation result per quarter, so each quarter's rows and returns owed are validated again
+here with GX's SUMMARY results (counts, sample failing values, the failing PIs with file and
+row). The results are kept in a file-backed GX context under `$PM_DATA_DIR/gx/` (its
+validations store is the history of every run), and each quarter's latest result is rendered
+to `reports/<YYYY-YY-Qn>/quality/data_docs/index.html`. Owners keep their plain-English lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pm_pipeline.periods import Quarter
+from pm_pipeline.quality.evaluate import Evaluation, gx_context, split_suite
+from pm_pipeline.quality.suite import COLUMNS, RETURNS_SUITE
+
+WHERE = ["pi_id", "source_file", "source_row"]  # how Data Docs name a failing row
+
+
+def _site(context, quarter: Quarter, reports_dir: Path) -> str:
+    """A Data Docs site per quarter, so each quarter's index lists that quarter only."""
+    name = f"quarter_{quarter.folder}"
+    config = {
+        "class_name": "SiteBuilder",
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(reports_dir / quarter.folder / "quality" / "data_docs"),
+        },
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    if name in context.get_site_names():
+        context.update_data_docs_site(name, config)
+    else:
+        context.add_data_docs_site(name, config)
+    return name
+
+
+def write_data_docs(
+    evaluation: Evaluation, quarters: Sequence[Quarter], data_dir: Path, reports_dir: Path
+) -> dict[str, Path]:
+    """Validate each quarter for the record, keep the results, render its Data Docs; the path
+    of each quarter's index page, by partition key."""
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    context = gx_context("file", data_dir)  # GX keeps its project in data_dir / "gx"
+    source = context.data_sources.add_or_update_pandas("pi_returns")
+    rows, owing = split_suite()
+    suites = [
+        ("rows", RETURNS_SUITE, rows, WHERE, evaluation.frame[COLUMNS + WHERE[1:]]),
+        ("owed", f"{RETURNS_SUITE}_owed", owing, ["pi_id"], evaluation.owed),
+    ]
+    run_time = datetime.now(UTC)
+    pages: dict[str, Path] = {}
+    for quarter in quarters:
+        site = _site(context, quarter, reports_dir)
+        keys = []
+        for asset_name, suite_name, expectations, where, data in suites:
+            asset = next((a for a in source.assets if a.name == asset_name), None)
+            asset = asset or source.add_dataframe_asset(asset_name)
+            batch_def = next((b for b in asset.batch_definitions if b.name == "quarter"), None)
+            batch_def = batch_def or asset.add_batch_definition_whole_dataframe("quarter")
+            batch = batch_def.get_batch(
+                batch_parameters={"dataframe": data[data["period"] == quarter.key]}
+            )
+            suite = context.suites.add_or_update(
+                gx.ExpectationSuite(name=suite_name, expectations=expectations)
+            )
+            result = batch.validate(
+                suite,
+                result_format={
+                    "result_format": "SUMMARY",
+                    "unexpected_index_column_names": where,
+                },
+            )
+            run_id = RunIdentifier(run_name=quarter.folder, run_time=run_time)
+            result.meta["run_id"] = run_id
+            key = ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
+                run_id=run_id,
+                batch_identifier=batch.id,
+            )
+            context.validation_results_store.set(key, result)
+            keys.append(key)
+        context.build_data_docs(site_names=[site], resource_identifiers=keys)
+        pages[quarter.key] = reports_dir / quarter.folder / "quality" / "data_docs" / "index.html"
+    return pages
