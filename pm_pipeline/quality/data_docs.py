@@ -54,42 +54,42 @@ def write_data_docs(
     context = gx_context("file", data_dir)  # GX keeps its project in data_dir / "gx"
     source = context.data_sources.add_or_update_pandas("pi_returns")
     rows, owing = split_suite()
-    suites = [
+    tables = []  # per table: its batch definition, suite, identifying columns and data
+    for name, suite_name, expectations, where, data in (
         ("rows", RETURNS_SUITE, rows, WHERE, evaluation.frame[COLUMNS + WHERE[1:]]),
         ("owed", f"{RETURNS_SUITE}_owed", owing, ["pi_id"], evaluation.owed),
-    ]
+    ):
+        asset = next((a for a in source.assets if a.name == name), None)
+        asset = asset or source.add_dataframe_asset(name)
+        batch_def = next((b for b in asset.batch_definitions if b.name == "quarter"), None)
+        batch_def = batch_def or asset.add_batch_definition_whole_dataframe("quarter")
+        suite = context.suites.add_or_update(
+            gx.ExpectationSuite(name=suite_name, expectations=expectations)
+        )
+        tables.append((batch_def, suite, where, data))
     run_time = datetime.now(UTC)
     pages: dict[str, Path] = {}
     for quarter in quarters:
-        site = _site(context, quarter, reports_dir)
+        run_id = RunIdentifier(run_name=quarter.folder, run_time=run_time)
         keys = []
-        for asset_name, suite_name, expectations, where, data in suites:
-            asset = next((a for a in source.assets if a.name == asset_name), None)
-            asset = asset or source.add_dataframe_asset(asset_name)
-            batch_def = next((b for b in asset.batch_definitions if b.name == "quarter"), None)
-            batch_def = batch_def or asset.add_batch_definition_whole_dataframe("quarter")
+        for batch_def, suite, where, data in tables:
             batch = batch_def.get_batch(
                 batch_parameters={"dataframe": data[data["period"] == quarter.key]}
             )
-            suite = context.suites.add_or_update(
-                gx.ExpectationSuite(name=suite_name, expectations=expectations)
-            )
             result = batch.validate(
                 suite,
-                result_format={
-                    "result_format": "SUMMARY",
-                    "unexpected_index_column_names": where,
-                },
+                result_format={"result_format": "SUMMARY", "unexpected_index_column_names": where},
             )
-            run_id = RunIdentifier(run_name=quarter.folder, run_time=run_time)
             result.meta["run_id"] = run_id
             key = ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
                 run_id=run_id,
                 batch_identifier=batch.id,
             )
             context.validation_results_store.set(key, result)
             keys.append(key)
-        context.build_data_docs(site_names=[site], resource_identifiers=keys)
+        context.build_data_docs(
+            site_names=[_site(context, quarter, reports_dir)], resource_identifiers=keys
+        )
         pages[quarter.key] = reports_dir / quarter.folder / "quality" / "data_docs" / "index.html"
     return pages
