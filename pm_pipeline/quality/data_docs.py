@@ -2,10 +2,13 @@
 
 The checks validate every quarter of a run at once (fast, see `evaluate.py`); Data Docs need
 one validation result per quarter, so each quarter's rows and returns owed are validated again
-here with GX's SUMMARY results (counts, sample failing values, the failing PIs with file and
-row). The results are kept in a file-backed GX context under `$PM_DATA_DIR/gx/` (its
-validations store is the history of every run), and each quarter's latest result is rendered
-to `reports/<YYYY-YY-Qn>/quality/data_docs/index.html`. Owners keep their plain-English lists.
+here with GX's SUMMARY results (counts and the commonest failing values; the owners' lists name
+the rows). That costs about 1-3 s a quarter (GX's fixed cost per validation and per site build,
+measured with `bench/quality_checks.py`), which a single-quarter run barely notices and a
+forty-quarter backfill does (see the README's Performance section). The results are kept in a
+file-backed GX context under `$PM_DATA_DIR/gx/` (its validations store is the history of every
+run), and each quarter's latest result is rendered to
+`reports/<YYYY-YY-Qn>/quality/data_docs/index.html`. Owners keep their plain-English lists.
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from pathlib import Path
 from pm_pipeline.periods import Quarter
 from pm_pipeline.quality.evaluate import Evaluation, gx_context, split_suite
 from pm_pipeline.quality.suite import COLUMNS, RETURNS_SUITE
-
-WHERE = ["pi_id", "source_file", "source_row"]  # how Data Docs name a failing row
 
 
 def _site(context, quarter: Quarter, reports_dir: Path) -> str:
@@ -54,10 +55,10 @@ def write_data_docs(
     context = gx_context("file", data_dir)  # GX keeps its project in data_dir / "gx"
     source = context.data_sources.add_or_update_pandas("pi_returns")
     rows, owing = split_suite()
-    tables = []  # per table: its batch definition, suite, identifying columns and data
-    for name, suite_name, expectations, where, data in (
-        ("rows", RETURNS_SUITE, rows, WHERE, evaluation.frame[COLUMNS + WHERE[1:]]),
-        ("owed", f"{RETURNS_SUITE}_owed", owing, ["pi_id"], evaluation.owed),
+    tables = []  # per table: its batch definition, suite and data
+    for name, suite_name, expectations, data in (
+        ("rows", RETURNS_SUITE, rows, evaluation.frame[COLUMNS]),
+        ("owed", f"{RETURNS_SUITE}_owed", owing, evaluation.owed),
     ):
         asset = next((a for a in source.assets if a.name == name), None)
         asset = asset or source.add_dataframe_asset(name)
@@ -66,19 +67,19 @@ def write_data_docs(
         suite = context.suites.add_or_update(
             gx.ExpectationSuite(name=suite_name, expectations=expectations)
         )
-        tables.append((batch_def, suite, where, data))
+        tables.append((batch_def, suite, data))
     run_time = datetime.now(UTC)
     pages: dict[str, Path] = {}
     for quarter in quarters:
         run_id = RunIdentifier(run_name=quarter.folder, run_time=run_time)
         keys = []
-        for batch_def, suite, where, data in tables:
+        for batch_def, suite, data in tables:
             batch = batch_def.get_batch(
                 batch_parameters={"dataframe": data[data["period"] == quarter.key]}
             )
             result = batch.validate(
                 suite,
-                result_format={"result_format": "SUMMARY", "unexpected_index_column_names": where},
+                result_format={"result_format": "SUMMARY"},
             )
             result.meta["run_id"] = run_id
             key = ValidationResultIdentifier(
