@@ -176,7 +176,32 @@ def synthetic_returns(rows: int):
         for q in quarters
         for p in pis
     ]
-    return pd.DataFrame(records[:rows]), indicators, quarters
+    returns = pd.DataFrame(records[:rows])
+    return _break_some(returns, quarters[-1].key), indicators, quarters
+
+
+def _break_some(returns, latest: str):
+    """A few rows that break each rule, so GX and pandas are seen to find the same rows."""
+    returns = returns.copy()
+    every = max(len(returns) // 7, 1)  # spread over the frame, one per 1,000 rows or so
+    picks = returns.index[every // 2 :: max(len(returns) // 700, 7)][:42]
+    for n, i in enumerate(picks):
+        kind = n % 7
+        if kind == 0:
+            returns.loc[i, "pi_id"] = "X" + returns.loc[i, "pi_id"]  # not in the register
+        elif kind == 1:
+            returns.loc[i, "stated_period"] = latest  # wrong period (or a duplicate)
+        elif kind == 2:
+            returns.loc[i, "value"] = None  # no value
+        elif kind == 3:
+            returns.loc[i, "note"] = "n/a"  # placeholder note
+        elif kind == 4:
+            returns.loc[i, "status"] = "provisional"  # after the window closed
+        elif kind == 5:
+            returns.loc[i, "submitted_at"] = datetime(2030, 1, 1)  # late
+        else:
+            returns.loc[i, "value"] = -5.0  # below zero
+    return returns
 
 
 def _by_rule(failed: list) -> dict[str, set]:

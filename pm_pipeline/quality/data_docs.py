@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pm_pipeline.periods import Quarter
-from pm_pipeline.quality.evaluate import Evaluation, gx_context, split_suite
-from pm_pipeline.quality.suite import COLUMNS, RETURNS_SUITE
+from pm_pipeline.quality.evaluate import Evaluation, gx_context, gx_frame, split_suite
+from pm_pipeline.quality.suite import RETURNS_SUITE
 
 
 def _site(context, quarter: Quarter, reports_dir: Path) -> str:
@@ -57,7 +57,7 @@ def write_data_docs(
     rows, owing = split_suite()
     tables = []  # per table: its batch definition, suite and data
     for name, suite_name, expectations, data in (
-        ("rows", RETURNS_SUITE, rows, evaluation.frame[COLUMNS]),
+        ("rows", RETURNS_SUITE, rows, gx_frame(evaluation.frame)),
         ("owed", f"{RETURNS_SUITE}_owed", owing, evaluation.owed),
     ):
         asset = next((a for a in source.assets if a.name == name), None)

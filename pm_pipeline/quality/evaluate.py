@@ -177,6 +177,25 @@ def gx_context(mode: str = "ephemeral", root: Path | None = None):
     return context
 
 
+def gx_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns the suite reads, in the dtypes GX's pandas engine is fast with.
+
+    GX checks nulls, filters rows (each row condition copies the frame) and fingerprints the
+    frame many times per validation; over pandas' string dtype each of those loops in Python.
+    Short codes become categoricals (a pair compared for equality shares one set of
+    categories, as pandas requires) and the notes plain objects: about half GX's time on
+    100,000 returns.
+    """
+    out = frame[COLUMNS].copy()
+    for pair in (("pi_id", "register_pi_id"), ("period", "stated_period")):
+        categories = pd.Index(pd.concat([out[c] for c in pair]).dropna().unique())
+        for column in pair:
+            out[column] = pd.Categorical(out[column], categories=categories)
+    for column in ("status", "unit"):
+        out[column] = out[column].astype("category")
+    return out.astype({"note": object})
+
+
 def split_suite() -> tuple[list, list]:
     """The suite's expectations on the returns' rows, and those on the table of returns owed."""
     expectations = returns_expectations()
@@ -217,7 +236,7 @@ def run_suite(frame: pd.DataFrame, owed: pd.DataFrame, context=None) -> list:
     source = context.data_sources.add_or_update_pandas("checks")
     rows, owing = split_suite()
     failed = []
-    for name, data, expectations in (("rows", frame[COLUMNS], rows), ("owed", owed, owing)):
+    for name, data, expectations in (("rows", gx_frame(frame), rows), ("owed", owed, owing)):
         batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
             "run"
         )
