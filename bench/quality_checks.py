@@ -8,7 +8,7 @@ Great Expectations was imported by it (it must not be); (2) for the sample counc
 quarter, the time to read the files, the time the rules add (first run in a process, which
 pays for importing GX, and warm runs) and the time its Data Docs take; (3) the returns suite on 100,000 synthetic returns
 (100 quarters x 1,000 PIs) against the same rules in plain pandas, on the same validation
-frame in the same process, best of 3, and the ratio (goal: at most 3x).
+frame in the same process, best of 5, and the ratio (goal: at most 3x).
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def synthetic_returns(rows: int):
             "pi_id": p.pi_id,
             "stated_period": q.key,
             "period": q.key,
-            "value": _value(p.pi_id, q.key),
+            "value": _whole_if_count(p.unit, _value(p.pi_id, q.key)),
             "numerator": None,
             "denominator": None,
             "status": "final",
@@ -178,6 +178,12 @@ def synthetic_returns(rows: int):
     ]
     returns = pd.DataFrame(records[:rows])
     return _break_some(returns, quarters[-1].key), indicators, quarters
+
+
+def _whole_if_count(unit: str, value: float) -> float:
+    """Counts are whole numbers in real returns (an earlier version of this bench left a fifth
+    of its rows failing value_in_range, so GX spent its time serialising 20,000 failures)."""
+    return float(round(value)) if unit == "count" else value
 
 
 def _break_some(returns, latest: str):
@@ -254,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="a few seconds' worth, for CI")
     parser.add_argument("--rows", type=int, default=100_000, help="returns for GX vs pandas")
     args = parser.parse_args(argv)
-    rows, repeats, loads = (2_000, 1, 1) if args.tiny else (args.rows, 3, 5)
+    rows, repeats, loads = (2_000, 1, 1) if args.tiny else (args.rows, 5, 5)
     seconds, imported = load_time(loads)
     print(
         f"code-location load (import pm_pipeline.definitions, median of {loads}): {seconds:.2f} s"

@@ -11,7 +11,6 @@ is only imported from inside the intake step — never when Dagster loads the co
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 from collections import defaultdict
@@ -204,34 +203,25 @@ def split_suite() -> tuple[list, list]:
 
 
 def _failures(batch_definition, data: pd.DataFrame, expectations: list) -> list:
-    """Failing results with their row indexes: a cheap pass/fail pass, then the failed again.
+    """The failing results, with every failing row's index (GX's COMPLETE result format).
 
-    One GX validator serves both passes, so GX fingerprints (hashes) the frame once, not twice.
+    One pass: asking pass/fail first and then only the failed expectations for their rows saves
+    time on a clean frame but costs more as soon as a few expectations fail, as most quarters'
+    do (measured on 100,000 returns with a few rows breaking each rule: 0.7 s against 0.8-1.4 s).
     """
     import great_expectations as gx
     from great_expectations.validator.v1_validator import Validator
 
     validator = Validator(
-        batch_definition, result_format="BOOLEAN_ONLY", batch_parameters={"dataframe": data}
+        batch_definition, result_format="COMPLETE", batch_parameters={"dataframe": data}
     )
-    quick = validator.validate_expectation_suite(
-        gx.ExpectationSuite(name="quick", expectations=expectations)
-    )
-    failed = [
-        copy.copy(r.expectation_config.to_domain_obj()) for r in quick.results if not r.success
-    ]
-    if not failed:
-        return []
-    validator.result_format = "COMPLETE"
-    complete = validator.validate_expectation_suite(
-        gx.ExpectationSuite(name="failed", expectations=failed)
-    )
-    return [r for r in complete.results if not r.success]
+    suite = gx.ExpectationSuite(name="checks", expectations=expectations)
+    return [r for r in validator.validate_expectation_suite(suite).results if not r.success]
 
 
 def run_suite(frame: pd.DataFrame, owed: pd.DataFrame, context=None) -> list:
     """Validate the rows and the returns owed against the returns suite, once each; the failing
-    expectations' COMPLETE results (on a clean run GX is asked only pass/fail)."""
+    expectations' results."""
     context = context or gx_context()
     source = context.data_sources.add_or_update_pandas("checks")
     rows, owing = split_suite()
