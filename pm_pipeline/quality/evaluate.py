@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from pm_pipeline.register.load import due_pis
 
 __all__ = ["MIN_UNAVAILABLE_NOTE", "MOVEMENT_Z_LIMIT", "PLACEHOLDER_NOTE", "evaluate_returns"]
 
+PLACES_SHOWN = 5  # a duplicate's message names this many of the other rows, then counts them
 MOVEMENT_MIN_HISTORY = 4
 MOVEMENT_HISTORY_QUARTERS = 12
 RATE_SCALES = (1, 100, 1_000, 10_000, 100_000)
@@ -261,10 +263,11 @@ def evaluate_returns(
             missing += indexes
         else:
             failing[(meta["rule"], meta.get("detail", ""))] += indexes
-    messages = _Messages(frame, indicators)
+    messages = _Messages(frame, indicators, failing.get(("one_return_per_pi", ""), []))
+    rows = frame.loc[sorted({int(i) for ix in failing.values() for i in ix})].to_dict("index")
     for (rule, detail), indexes in failing.items():
         for index in sorted(set(indexes)):
-            outcome.add(messages.issue(rule, detail, int(index)), int(index))
+            outcome.add(messages.issue(rule, detail, rows[int(index)]), int(index))
     for index in missing:
         row = owed.loc[int(index)]
         outcome.add(messages.missing(row["pi_id"], Quarter.from_key(row["period"])))
@@ -274,11 +277,14 @@ def evaluate_returns(
 class _Messages:
     """Plain-English messages from the suite's templates: what is wrong, where, what to do."""
 
-    def __init__(self, frame: pd.DataFrame, indicators: pd.DataFrame):
-        self.frame = frame
-        self.indicators = indicators
+    def __init__(self, frame: pd.DataFrame, indicators: pd.DataFrame, duplicated: list[int]):
+        self.pis = indicators.set_index("pi_id")
+        self.places: dict[tuple[str, str], list[str]] = defaultdict(list)
+        dupes = frame.loc[sorted({int(i) for i in duplicated})]
+        for r in dupes.itertuples():  # once, so a file of duplicates costs what it has rows
+            self.places[(r.pi_id, r.period)].append(f"{r.source_file} row {int(r.source_row)}")
 
-    def _issue(self, rule: str, row: pd.Series, message: str) -> Issue:
+    def _issue(self, rule: str, row: Mapping[str, Any], message: str) -> Issue:
         return Issue(
             rule,
             row["pi_id"],
@@ -290,8 +296,7 @@ class _Messages:
             period=row["period"],
         )
 
-    def issue(self, rule: str, detail: str, index: int) -> Issue:
-        row = self.frame.loc[index]
+    def issue(self, rule: str, detail: str, row: Mapping[str, Any]) -> Issue:
         quarter = Quarter.from_key(row["period"])
         fields: dict[str, object] = {
             "pi_id": row["pi_id"],
@@ -319,14 +324,15 @@ class _Messages:
             fields["submitted"] = f"{row['submitted_at']:%d/%m/%Y}"
         return self._issue(rule, row, MESSAGES[(rule, detail)].format(**fields))
 
-    def _duplicates(self, row: pd.Series) -> dict[str, object]:
-        same = self.frame[
-            (self.frame["pi_id"] == row["pi_id"]) & (self.frame["period"] == row["period"])
-        ]
-        places = ", ".join(f"{r.source_file} row {int(r.source_row)}" for r in same.itertuples())
-        return {"count": len(same), "places": places}
+    def _duplicates(self, row: Mapping[str, Any]) -> dict[str, object]:
+        """How many returns a PI has in the quarter and where (the first few, then a count)."""
+        places = self.places[(row["pi_id"], row["period"])]
+        shown = ", ".join(places[:PLACES_SHOWN])
+        if len(places) > PLACES_SHOWN:
+            shown += f" and {len(places) - PLACES_SHOWN:,} more"
+        return {"count": len(places), "places": shown}
 
-    def _range_problem(self, row: pd.Series) -> str:
+    def _range_problem(self, row: Mapping[str, Any]) -> str:
         """Which limit the value breaks, said the way the owner thinks of it."""
         pid, unit = row["pi_id"], row["unit"]
         own_min = -np.inf if pd.isna(row["valid_min"]) else row["valid_min"]
@@ -342,7 +348,7 @@ class _Messages:
         return f"{pid} cannot be above {_fmt(row['valid_max'])}"
 
     def missing(self, pi_id: str, quarter: Quarter) -> Issue:
-        pi = self.indicators.set_index("pi_id").loc[pi_id]
+        pi = self.pis.loc[pi_id]
         manager = f" (manager: {pi['manager']})" if isinstance(pi["manager"], str) else ""
         message = MESSAGES[("returns_complete", "")].format(
             pi_id=pi_id,
