@@ -197,7 +197,7 @@ def alert_team(files: CouncilFiles, alert: Alert) -> None:
 
 
 def _sensor_failed(files: CouncilFiles, name: str, exc: Exception) -> None:
-    alert_team(files, Alert(name, "-", None, (), (), f"{type(exc).__name__}: {exc}"))
+    alert_team(files, Alert(name, "", None, (), (), f"{type(exc).__name__}: {exc}"))
 
 
 @dg.sensor(
