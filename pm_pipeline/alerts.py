@@ -54,14 +54,16 @@ class Alert:
 
     @property
     def subject(self) -> str:
-        return f"[pm_pipeline] {self.job} {self.kind} for {self.period}"
+        period = f" for {self.period}" if self.partition else ""
+        return f"[pm_pipeline] {self.job} {self.kind}{period}"
 
     def text(self) -> str:
-        lines = [
-            self.subject,
-            f"Run: {self.run_url}",
-            f"Failed steps: {', '.join(self.failed_steps) or 'none recorded'}",
-        ]
+        lines = [self.subject]
+        if self.run_id:  # a sensor's failed tick has no run
+            lines += [
+                f"Run: {self.run_url}",
+                f"Failed steps: {', '.join(self.failed_steps) or 'none recorded'}",
+            ]
         if self.failed_checks:
             lines.append(
                 f"Blocking data-quality checks that failed: {', '.join(self.failed_checks)} "

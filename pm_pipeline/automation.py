@@ -201,7 +201,7 @@ def alert_team(files: CouncilFiles, alert: Alert) -> None:
 
 
 def _sensor_failed(files: CouncilFiles, name: str, exc: Exception) -> None:
-    alert_team(files, Alert(name, "-", None, (), (), f"{type(exc).__name__}: {exc}"))
+    alert_team(files, Alert(name, "", None, (), (), f"{type(exc).__name__}: {exc}"))
 
 
 @dg.sensor(
@@ -230,7 +230,6 @@ def _returns_requests(
         return
     cursor = json.loads(context.cursor) if context.cursor else {}
     seen_before: dict[str, dict] = cursor.get("files", {})
-    confirmed: dict[str, str] = cursor.get("read", {})
     known = QUARTERLY.get_partition_keys(current_time=datetime.now(_tz()))
     waiting, requested = [], 0
     files_now: dict[str, dict] = {}
@@ -241,11 +240,8 @@ def _returns_requests(
             waiting.append(f"{quarter.folder}: {seen.waiting_for}")
             continue
         fingerprint = seen.fingerprint
-        if confirmed.get(quarter.folder) == fingerprint:
-            continue
-        since, read = last_read(context.instance, quarter)
+        since, read = last_read(context.instance, quarter)  # two indexed look-ups a quarter
         if read == fingerprint or (read is None and not seen.files):
-            confirmed[quarter.folder] = fingerprint
             continue
         requested += 1
         yield dg.RunRequest(  # one run per change since the last read, even back to old files
@@ -253,7 +249,7 @@ def _returns_requests(
             partition_key=quarter.key,
             tags={"quarter": quarter.label, "trigger": "returns changed"},
         )
-    context.update_cursor(json.dumps({"files": files_now, "read": confirmed}))
+    context.update_cursor(json.dumps({"files": files_now}))
     if not requested:
         detail = "; ".join(waiting) if waiting else "every quarter matches what was last read"
         yield dg.SkipReason(f"Nothing to re-read: {detail}.")

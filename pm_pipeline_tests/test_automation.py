@@ -215,3 +215,53 @@ def test_an_owners_save_failing_the_rules_goes_to_the_owner_not_the_team(data_di
     # the same failure from the quarterly schedule does alert the team
     scheduled = {"dagster/schedule_name": "quarterly_schedule"}
     assert "returns_job failed" in fail_and_alert(data_dir, "returns_job", Q.key, tags=scheduled)
+
+
+def test_a_run_stuck_in_the_queue_is_reported_once(data_dir, monkeypatch):
+    council(data_dir)
+    instance = dg.DagsterInstance.get()
+    from dagster._core.remote_origin import (
+        InProcessCodeLocationOrigin,
+        RemoteJobOrigin,
+        RemoteRepositoryOrigin,
+    )
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    location = InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="pm_pipeline"))
+    origin = RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), "returns_job")
+    run = instance.run_storage.add_run(  # as the run coordinator leaves a run it cannot start
+        dg.DagsterRun(
+            job_name="returns_job",
+            status=dg.DagsterRunStatus.QUEUED,
+            tags={"dagster/partition": Q.key},
+            remote_job_origin=origin,
+        )
+    )
+    monkeypatch.setattr(automation, "QUEUE_ALERT_MINUTES", 0)
+    files = CouncilFiles(data_dir=str(data_dir))
+    context = dg.build_sensor_context(instance=instance, resources={"council_files": files})
+    automation.queue_alert_sensor(context)
+    again = dg.build_sensor_context(
+        instance=instance, cursor=context.cursor, resources={"council_files": files}
+    )
+    automation.queue_alert_sensor(again)
+    log = (data_dir / "reports" / "alerts.log").read_text()
+    assert log.count(run.run_id) == 1
+    assert "returns_job is stuck in the queue for quarter 2025/26 Q1" in log
+
+
+def test_a_failing_sensor_tick_alerts_the_team(data_dir, monkeypatch):
+    council(data_dir).returns(Q, "service.csv", [good_row("KPI-1", Q, "51")])
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+
+    def broken(*args: object) -> None:
+        raise OSError("the returns share is not mounted")
+
+    monkeypatch.setattr(automation, "look", broken)
+    files = CouncilFiles(data_dir=str(data_dir))
+    context = dg.build_sensor_context(instance=instance, resources={"council_files": files})
+    with pytest.raises(OSError):
+        list(automation.returns_sensor(context))
+    log = (data_dir / "reports" / "alerts.log").read_text()
+    assert "returns_sensor failed" in log and "the returns share is not mounted" in log

@@ -79,7 +79,9 @@ def test_a_fixed_file_turns_the_failing_check_green(data_dir):
     assert run_job(data_dir, "register_job", instance=watch.instance).success
     assert watch.tick() == [] and "changed since the last look" in watch.skip  # settling
     time.sleep(SETTLE_SECONDS + 0.1)
-    (request,) = watch.tick()
+    requests = watch.tick()
+    assert len(requests) == 1, watch.skip
+    (request,) = requests
     assert request.partition_key == Q.key
     assert check_results(watch.run(request))["value_in_range"] is False
     assert watch.settled() == []  # nothing changed, nothing to run

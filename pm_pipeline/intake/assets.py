@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -63,7 +64,7 @@ def _assign_owners(issues: list[Issue], read: QuarterRead, register: Register) -
 
 
 def _check_results(
-    issues: list[Issue], notes: dict[str, str], selected: set[dg.AssetCheckKey]
+    issues: list[Issue], notes: dict[str, str], selected: set[dg.AssetCheckKey], data_docs: str
 ) -> Iterator[dg.AssetCheckResult]:
     for rule in RETURN_RULES:
         if dg.AssetCheckKey(dg.AssetKey("pi_returns"), rule.name) not in selected:
@@ -75,6 +76,7 @@ def _check_results(
             "failing rows": len(failing),
             "owners affected": len({i.owner for i in failing if i.owner}),
             "failures": dg.MetadataValue.md(markdown_table(table) if failing else "All clear."),
+            "data docs": dg.MetadataValue.path(data_docs),
         }
         if rule.name in notes:
             metadata["note"] = notes[rule.name]
@@ -99,6 +101,7 @@ class QuarterOutcome:
     issues: list[Issue]
     first: pd.DataFrame  # each PI's first accepted figure before this run
     decimals: dict[str, int]
+    data_docs: Path  # the quarter's GX Data Docs page, for the data team
 
     @cached_property
     def restatements(self) -> pd.DataFrame:
@@ -114,7 +117,8 @@ def process_quarters(
 ) -> tuple[list[QuarterOutcome], dict[str, str]]:
     """Read and archive each quarter's files, run every rule once over all of them, and split
     the rows into accepted returns and issues per quarter (no warehouse writes)."""
-    from pm_pipeline.quality.evaluate import evaluate_returns  # imports Great Expectations
+    from pm_pipeline.quality.data_docs import write_data_docs  # imports Great Expectations
+    from pm_pipeline.quality.evaluate import evaluate_returns
 
     ids = register.canonical_ids()
     reads: list[QuarterRead] = []
@@ -133,6 +137,7 @@ def process_quarters(
         reads.append(read)
     candidates = pd.concat([r.candidates for r in reads], ignore_index=True)
     evaluation = evaluate_returns(candidates, register.indicators, quarters, history, as_of)
+    docs = write_data_docs(evaluation, quarters, files.root, files.reports_dir)
     accepted_all = candidates.drop(index=sorted(evaluation.rejected))
     found = evaluation.all_issues()
     decimals = dict(zip(register.indicators["pi_id"], register.indicators["decimals"], strict=True))
@@ -142,7 +147,9 @@ def process_quarters(
         _assign_owners(issues, read, register)
         accepted = accepted_all[accepted_all["period"] == quarter.key]
         first = first_accepted(files.accepted_dir, quarter)
-        outcomes.append(QuarterOutcome(quarter, read, accepted, issues, first, decimals))
+        outcomes.append(
+            QuarterOutcome(quarter, read, accepted, issues, first, decimals, docs[quarter.key])
+        )
     return outcomes, evaluation.notes
 
 
@@ -312,4 +319,6 @@ def returns_intake(
                 ),
             },
         )
-    yield from _check_results(all_issues, notes, set(context.selected_asset_check_keys))
+    yield from _check_results(
+        all_issues, notes, set(context.selected_asset_check_keys), str(outcomes[-1].data_docs)
+    )

@@ -194,3 +194,20 @@ def test_unusual_movement_is_judged_against_the_pis_own_history(data_dir):
     flagged = [(i[0], i[2]) for i in issues(data_dir, quarters[-1].key)]
     assert flagged == [("movement_usual", "KPI-1")]
     assert issues(data_dir, quarters[-2].key) == []
+
+
+def test_a_file_of_duplicates_costs_what_it_has_rows(data_dir):
+    """Each duplicate's message names a few of the other rows and counts the rest, so 3,000
+    copies of one return are 3,000 short messages, not 3,000 lists of 3,000 places."""
+    council = small_council(data_dir)
+    council.returns(Q, "service.csv", good_rows())
+    council.returns(Q, "pasted.csv", [good_row("KPI-1", Q, "51")] * 3000)
+    result = run_quarter(data_dir)
+    assert check_results(result)["one_return_per_pi"] is False
+    (message,) = query(
+        data_dir,
+        "SELECT message FROM quality_issues WHERE source_file = ? AND source_row = 2",
+        f"{Q.folder}/pasted.csv",
+    )[0:1]
+    assert "KPI-1 has 3001 returns for 2025/26 Q1" in message[0]
+    assert "and 2,996 more" in message[0] and len(message[0]) < 400

@@ -1,0 +1,50 @@
+"""The data team's view: each quarter's GX Data Docs, linked from the checks, open in Chromium."""
+
+import re
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from pm_pipeline_tests.browser import chrome
+from pm_pipeline_tests.council import check_results
+from pm_pipeline_tests.quality.test_rules import (
+    AT,
+    STATUS,
+    Q,
+    good_rows,
+    replace,
+    run_quarter,
+    small_council,
+)
+
+pytestmark = pytest.mark.xdist_group("dagster")
+
+
+def test_data_docs_show_the_quarters_failing_warn_rules(data_dir: Path):
+    rows = replace(good_rows(), "SVC-1", AT, "28/07/2025 09:00")  # late
+    rows = replace(rows, "CNT-1", STATUS, "provisional")  # still provisional
+    small_council(data_dir).returns(Q, "service.csv", rows)
+    result = run_quarter(data_dir)
+    assert result.success  # WARN rules never block
+    assert check_results(result)["submitted_on_time"] is False
+    index = data_dir / "reports" / Q.folder / "quality" / "data_docs" / "index.html"
+    linked = {e.check_name: e.metadata for e in result.get_asset_check_evaluations()}
+    assert {m["data docs"].value for m in linked.values()} == {str(index)}
+    with chrome() as driver:
+        driver.get(index.as_uri())
+        # the index lists this quarter's validations (its table is drawn by scripts from a CDN,
+        # so offline the links are read from the page's data rather than clicked)
+        pages = set(re.findall(r"validations/pi_returns/[^\"' ]+?\.html", driver.page_source))
+        assert {Path(p).parts[-3] for p in pages} == {Q.folder}
+        rows_page = next(p for p in pages if p.endswith("pi_returns-rows.html"))
+        driver.get((index.parent / rows_page).as_uri())
+        text = driver.find_element(By.TAG_NAME, "body").text
+    assert "Failed" in text or "failed" in text
+    text = " ".join(text.split())
+    assert "Unsuccessful Expectations 2" in text
+    assert Q.folder in text  # the run is named after the quarter
+    late = text.index("submitted_on_time (WARN)")  # each expectation names its rule
+    assert "2025-07-28" in text[late : late + 400]  # the late submission, beside its rule
+    provisional = text.index("final_figures (WARN)")
+    assert "provisional" in text[provisional : provisional + 300]
