@@ -161,11 +161,12 @@ def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]
     require_browser()
     if not AXE_JS.exists():
         pytest.skip("axe-core is not installed (make test installs it with npm into .cache/)")
-    from pm_pipeline import definitions, demo
+    from pm_pipeline import definitions
+    from pm_pipeline.sample import demo
 
     root = tmp_path_factory.mktemp("sample")
     data, home = root / "data", root / "dagster_home"
-    ignore = shutil.ignore_patterns("reports", "warehouse.duckdb*")
+    ignore = shutil.ignore_patterns("reports", "warehouse*.duckdb*", "exports", "backups", "gx")
     shutil.copytree(SAMPLE_DATA, data, ignore=ignore)
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
