@@ -118,7 +118,7 @@ def report_paths(files: CouncilFiles, latest: Quarter) -> list[Path]:
         path
         for folder in wanted
         for path in (files.reports_dir / folder).rglob("*")
-        if path.is_file()
+        if path.is_file() and ("data_docs" not in path.parts or path.name == "index.html")
     ]
 
 
