@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -207,3 +208,27 @@ def range_run(
         .resolve_job_def("quarter_history_job")
         .execute_in_process(instance=instance, tags=range_tags(first, last), raise_on_error=False)
     )
+
+
+def wait_for(what: str, found: Callable[[], object], timeout: float = 300) -> object:
+    """Poll `found` once a second until it is truthy (returned), or fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = found()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def kpi_and_service(root: Path) -> Council:
+    """The smallest council most tests need: a KPI with a target and a lower-is-better service
+    PI without one, written into `root`."""
+    return Council(
+        root,
+        indicators=[
+            pi("KPI-1", "Recycling rate"),
+            pi("SVC-1", "Days", type_="service", unit="days", polarity="lower_is_better"),
+        ],
+        targets=[("KPI-1", "2025/26", 50, "")],
+    ).write()

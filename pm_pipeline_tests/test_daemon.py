@@ -17,7 +17,7 @@ import pytest
 
 from pm_pipeline.periods import Quarter
 from pm_pipeline.resources import READER_COPY, REPO_ROOT
-from pm_pipeline_tests.council import Council, good_row, pi, range_run, run_job
+from pm_pipeline_tests.council import Council, good_row, pi, range_run, run_job, wait_for
 from pm_pipeline_tests.council import query as query_warehouse
 
 pytestmark = pytest.mark.xdist_group("dagster")
@@ -81,16 +81,6 @@ def query(data_dir: Path, sql: str, *params: object) -> list[tuple]:
     return query_warehouse(data_dir, sql, *params, file=READER_COPY)
 
 
-def wait_for(what: Callable[[], object], seconds: float, why: str) -> object:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = what()
-        if found:
-            return found
-        time.sleep(1)
-    raise AssertionError(f"not within {seconds} s: {why}")
-
-
 def issue_files(data_dir: Path, q: Quarter) -> set[str]:
     rows = query(data_dir, "SELECT source_file FROM quality_issues WHERE period = ?", q.key)
     return {r[0] for r in rows}
@@ -106,19 +96,19 @@ def test_the_running_daemon_sees_drops_deletions_and_restatements(data_dir, star
 
     bad = c.returns(third, "late.csv", [good_row("KPI-9", third, "1")])
     wait_for(
+        "the dropped file's issue",
         lambda: f"{third.folder}/late.csv" in issue_files(data_dir, third),
         TICK * 2 + 240,  # two ticks, then the run (a new process importing GX, on 2 cores)
-        "the dropped file's issue",
     )
     bad.unlink()
-    wait_for(lambda: not issue_files(data_dir, third), 240, "its issues cleared")
+    wait_for("its issues cleared", lambda: not issue_files(data_dir, third), 240)
 
     restated = c.returns(first, "recycling.csv", [good_row("KPI-1", first, "44")])
     os.utime(restated, (OLD, OLD))
     wait_for(
+        "2025/26 Q2's scorecard to show the restated Q1 as its previous quarter",
         lambda: query(data_dir, q3_previous, second.key) == [(44.0,)],
         360,
-        "2025/26 Q2's scorecard to show the restated Q1 as its previous quarter",
     )
     instance = dg.DagsterInstance.get()
     runs = instance.get_run_records(dg.RunsFilter(tags={"dagster/sensor_name": "returns_sensor"}))
@@ -132,13 +122,13 @@ def test_a_worker_killed_holding_the_pool_does_not_stall_the_queue(
     assert run_job(data_dir, "register_job").success
     marker = tmp_path / "paused.pid"
     start_daemon("pm_pipeline_tests.paused_definitions", PM_TEST_PAUSE_MARKER=str(marker))
-    wait_for(marker.exists, 240, "a sensor run to pause inside the pooled write")
+    wait_for("a sensor run to pause inside the pooled write", marker.exists, 240)
     os.kill(int(marker.read_text()), signal.SIGKILL)  # out of memory, or a reboot
     every_quarter = f"SELECT count(DISTINCT period) FROM pi_returns WHERE period IN {KEYS}"
     wait_for(
+        "the retry and the queued runs to read every quarter",
         lambda: query(data_dir, every_quarter) == [(len(QUARTERS),)],
         420,
-        "the retry and the queued runs to read every quarter",
     )
     instance = dg.DagsterInstance.get()
     statuses = {r.dagster_run.status for r in instance.get_run_records()}
@@ -146,4 +136,4 @@ def test_a_worker_killed_holding_the_pool_does_not_stall_the_queue(
     retried = dg.RunsFilter(
         tags={"dagster/retry_number": "1"}, statuses=[dg.DagsterRunStatus.SUCCESS]
     )
-    wait_for(lambda: instance.get_run_records(retried), 120, "its retry to succeed")
+    wait_for("its retry to succeed", lambda: instance.get_run_records(retried), 120)

@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 
 from pm_pipeline.periods import Quarter
-from pm_pipeline_tests.council import Council, good_row, pi, query, run_job, snapshot
+from pm_pipeline_tests.council import Council, good_row, kpi_and_service, query, run_job, snapshot
 
 pytestmark = pytest.mark.xdist_group("dagster")
 REPO = Path(__file__).resolve().parent.parent
@@ -20,14 +20,7 @@ Q = Quarter(2025, 1)
 
 
 def council(root: Path, value: float) -> Council:
-    made = Council(
-        root,
-        indicators=[
-            pi("KPI-1", "Recycling rate"),
-            pi("SVC-1", "Days", type_="service", unit="days", polarity="lower_is_better"),
-        ],
-        targets=[("KPI-1", "2025/26", 50, "")],
-    ).write()
+    made = kpi_and_service(root)
     made.returns(Q, "returns.csv", [good_row("KPI-1", Q, value), good_row("SVC-1", Q, 12)])
     return made
 

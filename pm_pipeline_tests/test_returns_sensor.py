@@ -13,22 +13,14 @@ from pm_pipeline import automation
 from pm_pipeline.intake.watch import SETTLE_SECONDS
 from pm_pipeline.periods import Quarter
 from pm_pipeline.resources import CouncilFiles
-from pm_pipeline_tests.council import Council, check_results, good_row, pi, query, run_job
+from pm_pipeline_tests.council import check_results, good_row, kpi_and_service, query, run_job
 
 pytestmark = pytest.mark.xdist_group("dagster")
 Q = Quarter(2025, 1)
 OLD = time.mktime((2020, 1, 1, 0, 0, 0, 0, 0, -1))  # an old modification time (unzip, copy)
 
 
-def council(root: Path) -> Council:
-    return Council(
-        root,
-        indicators=[
-            pi("KPI-1", "Recycling rate"),
-            pi("SVC-1", "Days", type_="service", unit="days", polarity="lower_is_better"),
-        ],
-        targets=[("KPI-1", "2025/26", 50, "")],
-    ).write()
+council = kpi_and_service
 
 
 class Watch:

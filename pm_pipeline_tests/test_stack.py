@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,7 @@ import psycopg2
 import pytest
 
 from pm_pipeline.stack import free_port
-from pm_pipeline_tests.council import query, run_job
+from pm_pipeline_tests.council import query, run_job, wait_for
 from pm_pipeline_tests.fake_lginform import FakeLGInform, dataset_from_cache, hang
 
 pytestmark = pytest.mark.xdist_group("dagster")
@@ -80,16 +80,6 @@ class Running:
 
     def run(self, run_id: str) -> dict:
         return next(r for r in self.runs() if r["runId"] == run_id)
-
-
-def wait_for(what: str, found: Callable[[], object], timeout: float = 300) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = found()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def sample_quarter(data: Path) -> None:
