@@ -33,7 +33,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pm_pipeline.quality.rules import RULES, WARN
 
@@ -122,7 +122,17 @@ def returns_expectations() -> list:
     from great_expectations.expectations.row_conditions import Column
 
     e = gx.expectations
-    either_missing: Literal["either_value_is_missing"] = "either_value_is_missing"
+
+    def at_least(column_a: str, column_b: str, meta: dict[str, Any]):
+        """`column_a` >= `column_b` where both are given (a blank bound or date is no limit)."""
+        return e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=column_a,
+            column_B=column_b,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=meta,
+        )
+
     specs = [
         e.ExpectColumnPairValuesToBeEqual(
             column_A="pi_id",
@@ -174,19 +184,15 @@ def returns_expectations() -> list:
             row_condition=Column("unit") == "count",
             meta=_meta("value_in_range", "range", "a count is not negative"),
         ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="value",
-            column_B="valid_min",
-            or_equal=True,
-            ignore_row_if=either_missing,
-            meta=_meta("value_in_range", "range", "the value is not below the PI's valid_min"),
+        at_least(
+            "value",
+            "valid_min",
+            _meta("value_in_range", "range", "the value is not below the PI's valid_min"),
         ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="valid_max",
-            column_B="value",
-            or_equal=True,
-            ignore_row_if=either_missing,
-            meta=_meta("value_in_range", "range", "the value is not above the PI's valid_max"),
+        at_least(
+            "valid_max",
+            "value",
+            _meta("value_in_range", "range", "the value is not above the PI's valid_max"),
         ),
         e.ExpectColumnValuesToBeBetween(
             column="count_fraction",
@@ -214,21 +220,15 @@ def returns_expectations() -> list:
                 "table": OWED,
             },
         ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="submitted_at",
-            column_B="window_start",
-            or_equal=True,
-            ignore_row_if=either_missing,
-            meta=_meta("submitted_on_time", "early", "submitted after the quarter ended"),
+        at_least(
+            "submitted_at",
+            "window_start",
+            _meta("submitted_on_time", "early", "submitted after the quarter ended"),
         ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="window_end",
-            column_B="submitted_at",
-            or_equal=True,
-            ignore_row_if=either_missing,
-            meta=_meta(
-                "submitted_on_time", "late", "submitted by the end of the data-entry window"
-            ),
+        at_least(
+            "window_end",
+            "submitted_at",
+            _meta("submitted_on_time", "late", "submitted by the end of the data-entry window"),
         ),
         e.ExpectColumnValuesToBeBetween(
             column="movement_z",
