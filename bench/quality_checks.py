@@ -210,10 +210,10 @@ def _break_some(returns, latest: str):
     return returns
 
 
-def _by_rule(failed: list) -> dict[str, set]:
+def _by_rule(validations: list) -> dict[str, set]:
     """What GX found, in `pandas_rules`' shape, to show both found the same rows."""
     out: dict[str, set] = {}
-    for result in failed:
+    for result in (r for v in validations for r in v.results if not r.success):
         rule = result.expectation_config.meta["rule"]
         out[rule] = out.get(rule, set()) | set(result.result["unexpected_index_list"])
     return out

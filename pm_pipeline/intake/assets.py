@@ -101,7 +101,6 @@ class QuarterOutcome:
     issues: list[Issue]
     first: pd.DataFrame  # each PI's first accepted figure before this run
     decimals: dict[str, int]
-    data_docs: Path  # the quarter's GX Data Docs page, for the data team
 
     @cached_property
     def restatements(self) -> pd.DataFrame:
@@ -114,9 +113,10 @@ def process_quarters(
     files: CouncilFiles,
     history: pd.DataFrame,
     as_of: date,
-) -> tuple[list[QuarterOutcome], dict[str, str]]:
+) -> tuple[list[QuarterOutcome], dict[str, str], Path]:
     """Read and archive each quarter's files, run every rule once over all of them, and split
-    the rows into accepted returns and issues per quarter (no warehouse writes)."""
+    the rows into accepted returns and issues per quarter (no warehouse writes); the notes on
+    rules, and the run's Data Docs page."""
     from pm_pipeline.quality.data_docs import write_data_docs  # imports Great Expectations
     from pm_pipeline.quality.evaluate import evaluate_returns
 
@@ -137,7 +137,6 @@ def process_quarters(
         reads.append(read)
     candidates = pd.concat([r.candidates for r in reads], ignore_index=True)
     evaluation = evaluate_returns(candidates, register.indicators, quarters, history, as_of)
-    docs = write_data_docs(evaluation, quarters, files.root, files.reports_dir)
     accepted_all = candidates.drop(index=sorted(evaluation.rejected))
     found = evaluation.all_issues()
     decimals = dict(zip(register.indicators["pi_id"], register.indicators["decimals"], strict=True))
@@ -147,10 +146,9 @@ def process_quarters(
         _assign_owners(issues, read, register)
         accepted = accepted_all[accepted_all["period"] == quarter.key]
         first = first_accepted(files.accepted_dir, quarter)
-        outcomes.append(
-            QuarterOutcome(quarter, read, accepted, issues, first, decimals, docs[quarter.key])
-        )
-    return outcomes, evaluation.notes
+        outcomes.append(QuarterOutcome(quarter, read, accepted, issues, first, decimals))
+    docs = write_data_docs(evaluation, quarters, files.root, files.reports_dir)
+    return outcomes, evaluation.notes, docs
 
 
 RULE_HISTORY = earlier_partitions("pi_returns", -HISTORY_FOR_RULES, end_offset=-1)
@@ -220,7 +218,7 @@ def returns_intake(
         history = read_table(
             conn, "pi_returns", "period >= ? AND period < ?", [earliest.key, quarters[0].key]
         )[["pi_id", "period", "value"]]
-    outcomes, notes = process_quarters(quarters, register, council_files, history, as_of)
+    outcomes, notes, docs = process_quarters(quarters, register, council_files, history, as_of)
     all_issues: list[Issue] = []
     summary: list[dict[str, Any]] = []
     for outcome in outcomes:
@@ -319,6 +317,4 @@ def returns_intake(
                 ),
             },
         )
-    yield from _check_results(
-        all_issues, notes, set(context.selected_asset_check_keys), str(outcomes[-1].data_docs)
-    )
+    yield from _check_results(all_issues, notes, set(context.selected_asset_check_keys), str(docs))

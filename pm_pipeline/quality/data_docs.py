@@ -1,14 +1,12 @@
-"""Great Expectations Data Docs for each quarter: the data team's view of the returns suite.
+"""Great Expectations Data Docs: the data team's record of every validation of the returns.
 
-The checks validate every quarter of a run at once (fast, see `evaluate.py`); Data Docs need
-one validation result per quarter, so each quarter's rows and returns owed are validated again
-here with GX's SUMMARY results (counts and the commonest failing values; the owners' lists name
-the rows). That costs about 1-3 s a quarter (GX's fixed cost per validation and per site build,
-measured with `bench/quality_checks.py`), which a single-quarter run barely notices and a
-forty-quarter backfill does (see the README's Performance section). The results are kept in a
+Each intake run validates its quarters once (`evaluate.py`); that same result is kept here in a
 file-backed GX context under `$PM_DATA_DIR/gx/` (its validations store is the history of every
-run), and each quarter's latest result is rendered to
-`reports/<YYYY-YY-Qn>/quality/data_docs/index.html`. Owners keep their plain-English lists.
+run) and rendered into one Data Docs site, `reports/data_docs/index.html`, which lists every
+run newest first, named after the quarter (or range of quarters) it read. Nothing is validated a
+second time for the record: re-validating each quarter for a page of its own cost 1-3 s a
+quarter (two GX validations and a site build each), which every sensor run paid and a
+forty-quarter backfill paid forty times. Owners keep their plain-English lists.
 """
 
 from __future__ import annotations
@@ -16,36 +14,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from pm_pipeline.periods import Quarter
-from pm_pipeline.quality.evaluate import Evaluation, gx_context, gx_frame, split_suite
-from pm_pipeline.quality.suite import RETURNS_SUITE
+from pm_pipeline.quality.evaluate import Evaluation, gx_context
+
+SITE = "returns"
+# GX's COMPLETE results name every failing row; the record keeps GX's summary of them (the
+# counts and the first 20 values), as SUMMARY results would: the owners' lists name the rows.
+FULL_LISTS = ("unexpected_index_list", "unexpected_list", "unexpected_index_query")
 
 
-def _site(context, quarter: Quarter, reports_dir: Path) -> str:
-    """A Data Docs site per quarter, so each quarter's index lists that quarter only."""
-    name = f"quarter_{quarter.folder}"
+def run_name(quarters: Sequence[Quarter]) -> str:
+    """The run as the Data Docs index lists it: its quarter, or its first and last quarters."""
+    first, last = quarters[0].folder, quarters[-1].folder
+    return first if first == last else f"{first}_to_{last}"
+
+
+def _site(context, reports_dir: Path) -> str:
     config = {
         "class_name": "SiteBuilder",
         "store_backend": {
             "class_name": "TupleFilesystemStoreBackend",
-            "base_directory": str(reports_dir / quarter.folder / "quality" / "data_docs"),
+            "base_directory": str(reports_dir / "data_docs"),
         },
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     }
-    if name in context.get_site_names():
-        context.update_data_docs_site(name, config)
+    if SITE in context.get_site_names():
+        context.update_data_docs_site(SITE, config)
     else:
-        context.add_data_docs_site(name, config)
-    return name
+        context.add_data_docs_site(SITE, config)
+    return SITE
 
 
 def write_data_docs(
     evaluation: Evaluation, quarters: Sequence[Quarter], data_dir: Path, reports_dir: Path
-) -> dict[str, Path]:
-    """Validate each quarter for the record, keep the results, render its Data Docs; the path
-    of each quarter's index page, by partition key."""
-    import great_expectations as gx
+) -> Path:
+    """Keep the run's validation results and render their pages and the site's index; the
+    page of the run's validation of the returns' rows (the checks link to it).
+
+    Called after `evaluate_returns` has turned the results into issues: the full lists of
+    failing rows are dropped from the kept copy here.
+    """
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -53,44 +63,21 @@ def write_data_docs(
     )
 
     context = gx_context("file", data_dir)  # GX keeps its project in data_dir / "gx"
-    source = context.data_sources.add_or_update_pandas("pi_returns")
-    rows, owing = split_suite()
-    tables = []  # per table: its batch definition, suite and data
-    for name, suite_name, expectations, data in (
-        ("rows", RETURNS_SUITE, rows, gx_frame(evaluation.frame)),
-        ("owed", f"{RETURNS_SUITE}_owed", owing, evaluation.owed),
-    ):
-        asset = next((a for a in source.assets if a.name == name), None)
-        asset = asset or source.add_dataframe_asset(name)
-        batch_def = next((b for b in asset.batch_definitions if b.name == "quarter"), None)
-        batch_def = batch_def or asset.add_batch_definition_whole_dataframe("quarter")
-        suite = context.suites.add_or_update(
-            gx.ExpectationSuite(name=suite_name, expectations=expectations)
+    run_id = RunIdentifier(run_name=run_name(quarters), run_time=datetime.now(UTC))
+    keys = []
+    for table, result in zip(("rows", "owed"), evaluation.validations, strict=True):
+        for expectation in result.results:
+            for name in FULL_LISTS:
+                expectation.result.pop(name, None)
+        result.meta["run_id"] = run_id
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+            run_id=run_id,
+            batch_identifier=f"pi_returns-{table}",
         )
-        tables.append((batch_def, suite, data))
-    run_time = datetime.now(UTC)
-    pages: dict[str, Path] = {}
-    for quarter in quarters:
-        run_id = RunIdentifier(run_name=quarter.folder, run_time=run_time)
-        keys = []
-        for batch_def, suite, data in tables:
-            batch = batch_def.get_batch(
-                batch_parameters={"dataframe": data[data["period"] == quarter.key]}
-            )
-            result = batch.validate(
-                suite,
-                result_format={"result_format": "SUMMARY"},
-            )
-            result.meta["run_id"] = run_id
-            key = ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
-                run_id=run_id,
-                batch_identifier=batch.id,
-            )
-            context.validation_results_store.set(key, result)
-            keys.append(key)
-        context.build_data_docs(
-            site_names=[_site(context, quarter, reports_dir)], resource_identifiers=keys
-        )
-        pages[quarter.key] = reports_dir / quarter.folder / "quality" / "data_docs" / "index.html"
-    return pages
+        context.validation_results_store.set(key, result)
+        keys.append(key)
+    site = _site(context, reports_dir)
+    context.build_data_docs(site_names=[site], resource_identifiers=keys)
+    url = context.get_docs_sites_urls(resource_identifier=keys[0], site_name=site)[0]["site_url"]
+    return Path(unquote(urlparse(url).path))

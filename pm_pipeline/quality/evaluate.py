@@ -32,6 +32,7 @@ from pm_pipeline.quality.suite import (
     MOVEMENT_Z_LIMIT,
     OWED,
     PLACEHOLDER_NOTE,
+    RETURNS_SUITE,
     returns_expectations,
 )
 from pm_pipeline.register.load import due_pis
@@ -56,6 +57,7 @@ class Evaluation:
     )
     rejected: set[int] = field(default_factory=set)
     notes: dict[str, str] = field(default_factory=dict)
+    validations: list = field(default_factory=list)  # GX's results, the Data Docs' record
 
     def add(self, issue: Issue, row_index: int | None = None) -> None:
         self.issues[issue.rule].append(issue)
@@ -204,8 +206,8 @@ def split_suite() -> tuple[list, list]:
     return [e for e in expectations if e not in owed], owed
 
 
-def _failures(batch_definition, data: pd.DataFrame, expectations: list) -> list:
-    """The failing results, with every failing row's index (GX's COMPLETE result format).
+def _validate(batch_definition, data: pd.DataFrame, suite_name: str, expectations: list):
+    """The suite's result with every failing row's index (GX's COMPLETE result format).
 
     One pass: asking pass/fail first and then only the failed expectations for their rows saves
     time on a clean frame but costs more as soon as a few expectations fail, as most quarters'
@@ -217,23 +219,26 @@ def _failures(batch_definition, data: pd.DataFrame, expectations: list) -> list:
     validator = Validator(
         batch_definition, result_format="COMPLETE", batch_parameters={"dataframe": data}
     )
-    suite = gx.ExpectationSuite(name="checks", expectations=expectations)
-    return [r for r in validator.validate_expectation_suite(suite).results if not r.success]
+    suite = gx.ExpectationSuite(name=suite_name, expectations=expectations)
+    return validator.validate_expectation_suite(suite)
 
 
 def run_suite(frame: pd.DataFrame, owed: pd.DataFrame, context=None) -> list:
-    """Validate the rows and the returns owed against the returns suite, once each; the failing
-    expectations' results."""
+    """Validate the rows and the returns owed against the returns suite, once each: GX's two
+    suite results (rows, then returns owed)."""
     context = context or gx_context()
-    source = context.data_sources.add_or_update_pandas("checks")
+    source = context.data_sources.add_or_update_pandas("pi_returns")
     rows, owing = split_suite()
-    failed = []
-    for name, data, expectations in (("rows", gx_frame(frame), rows), ("owed", owed, owing)):
+    results = []
+    for name, suite_name, data, expectations in (
+        ("rows", RETURNS_SUITE, gx_frame(frame), rows),
+        ("owed", f"{RETURNS_SUITE}_owed", owed, owing),
+    ):
         batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
             "run"
         )
-        failed += _failures(batch_definition, data, expectations)
-    return failed
+        results.append(_validate(batch_definition, data, suite_name, expectations))
+    return results
 
 
 def evaluate_returns(
@@ -256,7 +261,8 @@ def evaluate_returns(
         )
     failing: dict[tuple[str, str], list[int]] = defaultdict(list)
     missing: list[int] = []
-    for result in run_suite(frame, owed):
+    outcome.validations = run_suite(frame, owed)
+    for result in (r for v in outcome.validations for r in v.results if not r.success):
         meta = result.expectation_config.meta or {}
         indexes = list(result.result.get("unexpected_index_list") or [])
         if meta.get("table") == OWED:

@@ -118,8 +118,8 @@ def report_paths(files: CouncilFiles, latest: Quarter) -> list[Path]:
         path
         for folder in wanted
         for path in (files.reports_dir / folder).rglob("*")
-        if path.is_file() and ("data_docs" not in path.parts or path.name == "index.html")
-    ]
+        if path.is_file()
+    ] + [files.reports_dir / "data_docs" / "index.html"]
 
 
 if __name__ == "__main__":
