@@ -219,28 +219,33 @@ def returns_intake(
             conn, "pi_returns", "period >= ? AND period < ?", [earliest.key, quarters[0].key]
         )[["pi_id", "period", "value"]]
     outcomes, notes, docs = process_quarters(quarters, register, council_files, history, as_of)
+    issue_frames = [
+        pd.DataFrame([i.as_row() for i in o.issues], columns=list(TABLES["quality_issues"]))
+        for o in outcomes
+    ]
+    with warehouse.write() as conn:  # one transaction (and one readers' copy) for the run
+        replace_all(
+            conn,
+            [
+                partition(table, frame, o.quarter.key)
+                for o, issue_frame in zip(outcomes, issue_frames, strict=True)
+                for table, frame in (
+                    ("pi_returns", o.accepted),
+                    ("quality_issues", issue_frame),
+                    ("restatements", o.restatements),
+                )
+                if table in selected
+            ],
+        )
     all_issues: list[Issue] = []
     summary: list[dict[str, Any]] = []
-    for outcome in outcomes:
+    for outcome, issue_frame in zip(outcomes, issue_frames, strict=True):
         quarter, read, accepted, issues = (
             outcome.quarter,
             outcome.read,
             outcome.accepted,
             outcome.issues,
         )
-        issue_frame = pd.DataFrame(
-            [i.as_row() for i in issues], columns=list(TABLES["quality_issues"])
-        )
-        tables = {
-            "pi_returns": accepted,
-            "quality_issues": issue_frame,
-            "restatements": outcome.restatements,
-        }
-        with warehouse.write() as conn:
-            replace_all(
-                conn,
-                [partition(t, frame, quarter.key) for t, frame in tables.items() if t in selected],
-            )
         if "pi_returns" in selected:
             record_first_accepted(council_files.accepted_dir, quarter, accepted, outcome.first)
         if "quality_issues" in selected:
