@@ -14,7 +14,6 @@ from pm_pipeline.periods import Quarter
 from pm_pipeline.resources import CouncilFiles
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
 
-pytestmark = pytest.mark.xdist_group("dagster")
 LONDON = ZoneInfo("Europe/London")
 
 

@@ -20,7 +20,7 @@ from pm_pipeline.resources import READER_COPY, REPO_ROOT
 from pm_pipeline_tests.council import Council, good_row, pi, range_run, run_job, wait_for
 from pm_pipeline_tests.council import query as query_warehouse
 
-pytestmark = pytest.mark.xdist_group("services")  # long, so beside the "dagster" group
+pytestmark = pytest.mark.xdist_group("services")  # one at a time: many processes each
 QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]
 TICK = 2  # seconds between sensor ticks in this test (30 in production)
 KEYS = str(tuple(q.key for q in QUARTERS))

@@ -3,13 +3,10 @@
 from pathlib import Path
 
 import dagster as dg
-import pytest
 from openpyxl import load_workbook
 
 from pm_pipeline.periods import Quarter, range_tags
 from pm_pipeline_tests.council import Council, check_results, good_row, pi, query, run_job
-
-pytestmark = pytest.mark.xdist_group("dagster")
 
 NOW = Quarter(2025, 1)
 QUARTERS = [Quarter(2024, 1), Quarter(2024, 2), Quarter(2024, 3), Quarter(2024, 4), NOW]

@@ -7,14 +7,12 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from pm_pipeline.definitions import build_defs
 from pm_pipeline.periods import HALF_YEARLY, QUARTERLY, Quarter
 from pm_pipeline.warehouse import TABLES
 from pm_pipeline_tests.council import Council, good_row, pi, query, run_job
 
-pytestmark = pytest.mark.xdist_group("dagster")
 QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]
 
 

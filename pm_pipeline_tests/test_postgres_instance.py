@@ -5,12 +5,9 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from pm_pipeline.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
-
-pytestmark = pytest.mark.xdist_group("dagster")
 
 
 def test_quarterly_job_runs_on_a_postgres_backed_instance(data_dir, postgres, monkeypatch):

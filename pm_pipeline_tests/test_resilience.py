@@ -14,7 +14,6 @@ import pytest
 from pm_pipeline.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, kpi_and_service, query, run_job, snapshot
 
-pytestmark = pytest.mark.xdist_group("dagster")
 REPO = Path(__file__).resolve().parent.parent
 Q = Quarter(2025, 1)
 

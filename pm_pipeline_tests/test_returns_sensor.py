@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from pm_pipeline import automation
 from pm_pipeline.intake.watch import SETTLE_SECONDS
@@ -15,7 +14,6 @@ from pm_pipeline.periods import Quarter
 from pm_pipeline.resources import CouncilFiles
 from pm_pipeline_tests.council import check_results, good_row, kpi_and_service, query, run_job
 
-pytestmark = pytest.mark.xdist_group("dagster")
 Q = Quarter(2025, 1)
 OLD = time.mktime((2020, 1, 1, 0, 0, 0, 0, 0, -1))  # an old modification time (unzip, copy)
 

@@ -26,7 +26,7 @@ from pm_pipeline.stack import free_port
 from pm_pipeline_tests.council import query, run_job, wait_for
 from pm_pipeline_tests.fake_lginform import FakeLGInform, dataset_from_cache, hang
 
-pytestmark = pytest.mark.xdist_group("services")  # long, so beside the "dagster" group
+pytestmark = pytest.mark.xdist_group("services")  # one at a time: many processes each
 
 REPO = Path(__file__).resolve().parent.parent
 PARTITION = "2026-07-01"  # 2026/27 Q2, the sample's latest quarter

@@ -13,8 +13,6 @@ from pm_pipeline.periods import Quarter
 from pm_pipeline.resources import CouncilFiles
 from pm_pipeline_tests.council import Council, good_row, pi, query, run_job, snapshot
 
-pytestmark = pytest.mark.xdist_group("dagster")
-
 Q = Quarter(2025, 1)
 
 

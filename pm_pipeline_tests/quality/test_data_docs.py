@@ -3,7 +3,6 @@
 import re
 from pathlib import Path
 
-import pytest
 from selenium.webdriver.common.by import By
 
 from pm_pipeline_tests.browser import chrome
@@ -17,8 +16,6 @@ from pm_pipeline_tests.quality.test_rules import (
     run_quarter,
     small_council,
 )
-
-pytestmark = pytest.mark.xdist_group("dagster")
 
 
 def test_data_docs_show_the_quarters_failing_warn_rules(data_dir: Path):

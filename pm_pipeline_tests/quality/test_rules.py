@@ -12,8 +12,6 @@ import pytest
 from pm_pipeline.periods import Quarter, range_tags
 from pm_pipeline_tests.council import Council, check_results, good_row, pi, query, run_job
 
-pytestmark = pytest.mark.xdist_group("dagster")
-
 Q = Quarter(2025, 1)
 WARN_RULES = {"submitted_on_time", "movement_usual", "final_figures"}
 

@@ -8,8 +8,6 @@ from openpyxl import load_workbook
 from pm_pipeline.periods import FinancialYear, Quarter, range_tags
 from pm_pipeline_tests.council import Council, good_row, pi, run_job, write_csv
 
-pytestmark = pytest.mark.xdist_group("dagster")
-
 YEAR = FinancialYear(2025)
 QUARTERS = FinancialYear(2024).quarters + YEAR.quarters
 VALUES = {  # KPI-1 is a percentage (outturn = Q4), CNT-1 a count (outturn = total), ANN-1 annual
