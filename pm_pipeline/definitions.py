@@ -21,6 +21,7 @@ from pm_pipeline.reports.assets import (
 )
 from pm_pipeline.resources import build_resources
 from pm_pipeline.scorecard.assets import kpi_scorecard
+from pm_pipeline.signoff.assets import signoffs
 
 
 def build_defs(data_dir: Path | None = None) -> dg.Definitions:
@@ -30,6 +31,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             [
                 indicator_register,
                 returns_intake,
+                signoffs,
                 kpi_scorecard,
                 quarterly_performance_report,
                 quarterly_report_pdf,
