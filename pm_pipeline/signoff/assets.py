@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from pm_pipeline.checks import ERROR
 from pm_pipeline.intake.archive import archive
 from pm_pipeline.metadata import markdown_table
 from pm_pipeline.periods import QUARTERLY, Quarter
@@ -29,6 +30,16 @@ from pm_pipeline.signoff.rules import (
     evaluate,
     figure_checks,
 )
+from pm_pipeline.warehouse import (
+    OWNERS,
+    partition,
+    read_table,
+    replace_all,
+    row_count,
+    table_metadata,
+)
+
+SIGNOFF_DIR = "signoff"
 
 
 @dataclass
@@ -59,19 +70,6 @@ def judge_quarter(
     checks = figure_checks(returns, decisions, indicators)
     issues = read.issues + evaluate(checks, decisions, indicators)
     return SignoffOutcome(decisions, checks, issues, read.rows_in)
-
-
-from pm_pipeline.checks import ERROR
-from pm_pipeline.warehouse import (
-    OWNERS,
-    partition,
-    read_table,
-    replace_all,
-    row_count,
-    table_metadata,
-)
-
-SIGNOFF_DIR = "signoff"
 
 
 def _check_results(
