@@ -119,6 +119,7 @@ def _check_results(
     deps=[*REGISTER, "pi_returns"],
     metadata=table_metadata("signoffs"),
     partitions_def=QUARTERLY,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     pool="warehouse",
     check_specs=[
         dg.AssetCheckSpec(
@@ -139,31 +140,40 @@ def _check_results(
 def signoffs(
     context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    quarter = Quarter.from_key(context.partition_key)
+    issues: list[SignoffIssue] = []
+    rows = decisions = checked = figures = 0
     with warehouse.read() as conn:
         register = read_register(conn)
-        returns = read_table(conn, "pi_returns", "period = ?", [quarter.key])
-        before = read_table(conn, "signoffs", "period = ?", [quarter.key])
-    outcome = judge_quarter(
-        council_files, quarter, register.canonical_ids(), register.indicators, returns, before
-    )
-    with warehouse.write() as conn:
-        replace_all(conn, [partition("signoffs", outcome.decisions, quarter.key)])
-    checked = int((outcome.checks["check_status"] == APPROVED).sum())
-    context.log.info(
-        f"{quarter.label}: {outcome.rows_in} sign-off rows, {len(outcome.decisions)} decisions, "
-        f"{checked} of {len(outcome.checks)} figures checked"
-    )
+    for key in context.partition_keys:  # a backfill reads its quarters in one run
+        quarter = Quarter.from_key(key)
+        with warehouse.read() as conn:
+            returns = read_table(conn, "pi_returns", "period = ?", [quarter.key])
+            before = read_table(conn, "signoffs", "period = ?", [quarter.key])
+        outcome = judge_quarter(
+            council_files, quarter, register.canonical_ids(), register.indicators, returns, before
+        )
+        with warehouse.write() as conn:
+            replace_all(conn, [partition("signoffs", outcome.decisions, quarter.key)])
+        approved = int((outcome.checks["check_status"] == APPROVED).sum())
+        context.log.info(
+            f"{quarter.label}: {outcome.rows_in} sign-off rows, {len(outcome.decisions)} "
+            f"decisions, {approved} of {len(outcome.checks)} figures checked"
+        )
+        issues += outcome.issues
+        rows += outcome.rows_in
+        decisions += len(outcome.decisions)
+        checked += approved
+        figures += len(outcome.checks)
     yield dg.MaterializeResult(
         asset_key="signoffs",
         metadata={
-            **row_count(len(outcome.decisions)),
-            "rows read": outcome.rows_in,
+            **row_count(decisions),
+            "rows read": rows,
             "rows reported": sum(
                 i.rule in ("signoff_readable", "signoff_known") and i.source_row is not None
-                for i in outcome.issues
+                for i in issues
             ),
-            "figures checked": f"{checked} of {len(outcome.checks)}",
+            "figures checked": f"{checked} of {figures}",
         },
     )
-    yield from _check_results(outcome.issues, set(context.selected_asset_check_keys))
+    yield from _check_results(issues, set(context.selected_asset_check_keys))
