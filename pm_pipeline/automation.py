@@ -61,8 +61,9 @@ returns_job = dg.define_asset_job(
 )
 outstanding_returns_job = dg.define_asset_job(
     "outstanding_returns_job",
-    selection=dg.AssetSelection.assets("outstanding_returns"),
-    description="Write the reminder list of returns not yet received, by owner and manager.",
+    selection=dg.AssetSelection.assets("outstanding_returns", "owner_reminder_mail"),
+    description="Write the reminder list of returns not yet received, by owner and manager, "
+    "and e-mail each owner theirs.",
 )
 
 state_of_the_district_job = dg.define_asset_job(
