@@ -92,6 +92,7 @@ class Mailer(dg.ConfigurableResource):
     user: str | None = None
     password: str | None = None
     starttls: bool = True
+    implicit_tls: bool | None = None  # TLS from the first byte; None: on port 465
     sender: str = "pm-pipeline@localhost"
     attempts: int = 3
     retry_seconds: float = 5.0
@@ -109,14 +110,15 @@ class Mailer(dg.ConfigurableResource):
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         smtp: smtplib.SMTP
-        if port == IMPLICIT_TLS_PORT and not self.starttls:
+        implicit = port == IMPLICIT_TLS_PORT if self.implicit_tls is None else self.implicit_tls
+        if implicit:
             smtp = smtplib.SMTP_SSL(
                 self.host or "", port, timeout=self.timeout_seconds, context=context
             )
         else:
             smtp = smtplib.SMTP(self.host or "", port, timeout=self.timeout_seconds)
         with smtp:
-            if self.starttls and not isinstance(smtp, smtplib.SMTP_SSL):
+            if self.starttls and not implicit:
                 smtp.starttls(context=context)
             if self.user and self.password:
                 smtp.login(self.user, self.password)

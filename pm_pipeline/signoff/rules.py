@@ -140,7 +140,8 @@ def figure_checks(
     for figure in returns.to_dict("records"):
         mine = sorted(by_pi.get(figure["pi_id"], []), key=_order)
         on_this = [d for d in mine if _about(d, figure)]
-        latest = (on_this or mine or [None])[-1]
+        relevant = on_this or mine
+        latest: dict | None = relevant[-1] if relevant else None
         if latest is None:
             status = UNCHECKED
         elif on_this:

@@ -1,14 +1,20 @@
 """Delivery: SMTP once and only once, retries, the outbox, and the owners' change rules."""
 
+import shutil
+import socket
+import ssl
+import subprocess
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from aiosmtpd.controller import Controller
 
 from pm_pipeline.mail.messages import Letter
 from pm_pipeline.mail.owners import owner_changes
 from pm_pipeline.mail.send import Mailer, SentLog, mailer_from_env
 from pm_pipeline.periods import Quarter
-from pm_pipeline_tests.mail.smtp import body, smtp_server
+from pm_pipeline_tests.mail.smtp import Inbox, body, smtp_server
 
 Q = Quarter(2025, 1)
 
@@ -102,3 +108,51 @@ def test_owner_changes_list_then_all_clear_then_nothing():
     # breaking it the same way again is news again (a new update number, so not deduplicated)
     again, _ = owner_changes(Q, told2, bad)
     assert again and again[0].text() != letters[0].text()
+
+
+@pytest.fixture
+def tls_context(tmp_path: Path) -> ssl.SSLContext:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+@pytest.mark.parametrize("mode", ["starttls", "implicit"])
+def test_starttls_and_implicit_tls_both_deliver(tmp_path: Path, tls_context, mode: str):
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    options = (
+        {"tls_context": tls_context, "require_starttls": True}
+        if mode == "starttls"
+        else {"ssl_context": tls_context}
+    )
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        mailer = Mailer(
+            host="127.0.0.1",
+            port=port,
+            starttls=mode == "starttls",
+            implicit_tls=mode == "implicit",
+            verify_tls=False,
+            retry_seconds=0,
+        )
+        delivery = mailer.deliver([letter().message()], tmp_path / "o", SentLog(tmp_path / "s"))
+    finally:
+        controller.stop()
+    assert delivery.sent == ["owner@test.example"], delivery.failed
+    assert len(inbox.messages) == 1
