@@ -141,3 +141,21 @@ def test_unknown_pi_or_quarter_and_bad_rows_are_errors_naming_file_and_row():
     by_row = {(i.rule, i.source_row) for i in issues}
     assert by_row == {("signoff_known", 2), ("signoff_known", 3), ("signoff_readable", 4)}
     assert all("2025-26-Q1/m.csv row" in i.message for i in issues)
+
+
+def test_report_partials_say_who_checked_and_escape_file_text():
+    from pm_pipeline.reports.render import render_html
+    from pm_pipeline.reports.signoff_view import check_sentence
+
+    row = {
+        "check_status": APPROVED,
+        "checked_by": "boss@test.example",
+        "checked_at": datetime(2025, 7, 22, 9),
+    }
+    assert check_sentence(row) == "Checked by boss@test.example on 22 July 2025."
+    assert check_sentence({**row, "check_status": UNCHECKED}) == "Not checked by the manager."
+    assert "changed since it was approved" in check_sentence({**row, "check_status": LAPSED})
+    html = render_html("_manager_check.html.j2", e={"check": {"text": "<b>Checked</b>"}})
+    assert "&lt;b&gt;Checked&lt;/b&gt;" in html
+    summary = render_html("_signoff_summary.html.j2", signoff={"sentence": "3 of 4 figures"})
+    assert "Managers' check:</strong> 3 of 4 figures" in summary
