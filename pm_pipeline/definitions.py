@@ -25,6 +25,7 @@ from pm_pipeline.reports.assets import (
 from pm_pipeline.resources import build_resources
 from pm_pipeline.scorecard.assets import kpi_scorecard
 from pm_pipeline.signoff.assets import signoffs
+from pm_pipeline.signoff.watch import signoff_job, signoff_sensor
 
 
 def build_defs(data_dir: Path | None = None) -> dg.Definitions:
@@ -58,6 +59,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             automation.annual_report_job,
             warehouse_backup,
             manager_reminder_job,
+            signoff_job,
         ],
         schedules=[
             automation.quarterly_schedule,
@@ -73,6 +75,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             automation.queue_alert_sensor,
             automation.restatement_rebuild_sensor,
             owner_mail_sensor,
+            signoff_sensor,
         ],
         resources={
             **build_resources(data_dir),

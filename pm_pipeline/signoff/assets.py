@@ -16,6 +16,8 @@ import pandas as pd
 
 from pm_pipeline.checks import ERROR
 from pm_pipeline.intake.archive import archive
+from pm_pipeline.intake.assets import FILES_READ
+from pm_pipeline.intake.folder import fingerprint
 from pm_pipeline.metadata import markdown_table
 from pm_pipeline.periods import QUARTERLY, Quarter
 from pm_pipeline.register.assets import REGISTER
@@ -48,6 +50,7 @@ class SignoffOutcome:
     checks: pd.DataFrame  # one row per accepted figure: its check status
     issues: list[SignoffIssue]
     rows_in: int
+    fingerprint: str  # the folder's files as read (names and content hashes)
 
 
 def judge_quarter(
@@ -69,7 +72,8 @@ def judge_quarter(
     decisions["version"] = decisions["source_file"].map(versions)
     checks = figure_checks(returns, decisions, indicators)
     issues = read.issues + evaluate(checks, decisions, indicators)
-    return SignoffOutcome(decisions, checks, issues, read.rows_in)
+    seen = fingerprint((name, sha) for name, (_, sha) in read.contents.items())
+    return SignoffOutcome(decisions, checks, issues, read.rows_in, seen)
 
 
 def _check_results(
@@ -141,6 +145,7 @@ def signoffs(
     context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     issues: list[SignoffIssue] = []
+    read_now: dict[str, str] = {}
     rows = decisions = checked = figures = 0
     with warehouse.read() as conn:
         register = read_register(conn)
@@ -161,6 +166,7 @@ def signoffs(
         )
         issues += outcome.issues
         rows += outcome.rows_in
+        read_now[quarter.key] = outcome.fingerprint
         decisions += len(outcome.decisions)
         checked += approved
         figures += len(outcome.checks)
@@ -174,6 +180,7 @@ def signoffs(
                 for i in issues
             ),
             "figures checked": f"{checked} of {figures}",
+            FILES_READ: dg.MetadataValue.json(read_now),
         },
     )
     yield from _check_results(issues, set(context.selected_asset_check_keys))

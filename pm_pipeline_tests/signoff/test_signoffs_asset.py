@@ -66,3 +66,19 @@ def test_signoffs_asset_binds_figures_and_reports_checks(data_dir: Path):
         view = signoff_view(conn, Q, read_register(conn))
     assert "changed since it was approved" in view["checks"]["KPI-1"]["text"]
     assert view["signoff"]["checked"] == 0
+
+    # the sign-off sensor: nothing to do while the folder is as read; a manager's save -> one run
+    from pm_pipeline.resources import build_resources
+    from pm_pipeline.signoff.watch import signoff_sensor
+
+    def requests() -> list:
+        context = dg.build_sensor_context(instance=instance, resources=build_resources(data_dir))
+        return [r for r in signoff_sensor(context) if isinstance(r, dg.RunRequest)]
+
+    assert requests() == []
+    write_csv(
+        data_dir / "signoff" / Q.folder / "boss.csv",
+        ["pi_id", "decision", "checked_by", "checked_at"],
+        [["KPI-1", "approved", "manager@test.example", "25/07/2025"]],
+    )
+    assert [r.partition_key for r in requests()] == [Q.key]
