@@ -171,54 +171,67 @@ def _where(row: dict) -> str:
 def evaluate(
     checks: pd.DataFrame, decisions: pd.DataFrame, indicators: pd.DataFrame
 ) -> list[SignoffIssue]:
-    """The manager_* rules over a quarter's figure checks and decisions."""
+    """The manager_* rules (a Great Expectations validation, `signoff/suite.py`) over a
+    quarter's figure checks and decisions, as issues naming file, row and what to do."""
+    from pm_pipeline.signoff.suite import failing_rows
+
+    managers = {
+        pid: str(m).casefold() if isinstance(m, str) and m else None
+        for pid, m in zip(indicators["pi_id"], indicators["manager"], strict=True)
+    }
+    signed = decisions.assign(
+        checked_by=decisions["checked_by"].astype(str).str.casefold(),
+        manager=decisions["pi_id"].map(managers),
+    )
+    failing = failing_rows(checks, signed)
+    figures = checks.to_dict("records")
     issues: list[SignoffIssue] = []
-    for row in checks.to_dict("records"):
+    for index in failing["manager_query_open"]:
+        row = figures[index]
+        issues.append(
+            SignoffIssue(
+                "manager_query_open",
+                row["pi_id"],
+                row["source_file"],
+                row["source_row"],
+                f"{row['pi_id']} ({_where(row)}) was queried by {row['checked_by']}"
+                f"{': ' + row['comment'] if row['comment'] else ''} — the owner corrects "
+                "and resubmits the figure, or the manager approves it in signoff/",
+                row["manager"] or "no manager in the register",
+            )
+        )
+    why = {
+        UNCHECKED: "has not been checked",
+        LAPSED: "changed since it was approved",
+        RESUBMITTED: "was resubmitted after a query and needs checking again",
+    }
+    for index in failing["manager_checked"]:
+        row = figures[index]
         manager = row["manager"] or "no manager in the register"
-        if row["check_status"] == QUERY_OPEN:
-            issues.append(
-                SignoffIssue(
-                    "manager_query_open",
-                    row["pi_id"],
-                    row["source_file"],
-                    row["source_row"],
-                    f"{row['pi_id']} ({_where(row)}) was queried by {row['checked_by']}"
-                    f"{': ' + row['comment'] if row['comment'] else ''} — the owner corrects "
-                    "and resubmits the figure, or the manager approves it in signoff/",
-                    manager,
-                )
+        issues.append(
+            SignoffIssue(
+                "manager_checked",
+                row["pi_id"],
+                row["source_file"],
+                row["source_row"],
+                f"{row['pi_id']} ({_where(row)}) {why[row['check_status']]} — {manager} "
+                "approves it (or queries it) in the quarter's signoff/ folder",
+                manager,
             )
-        elif row["check_status"] != APPROVED:
-            why = {
-                UNCHECKED: "has not been checked",
-                LAPSED: "changed since it was approved",
-                RESUBMITTED: "was resubmitted after a query and needs checking again",
-            }[row["check_status"]]
-            issues.append(
-                SignoffIssue(
-                    "manager_checked",
-                    row["pi_id"],
-                    row["source_file"],
-                    row["source_row"],
-                    f"{row['pi_id']} ({_where(row)}) {why} — {manager} approves it (or "
-                    "queries it) in the quarter's signoff/ folder",
-                    manager,
-                )
+        )
+    rows = signed.to_dict("records")
+    for index in failing["checked_by_manager"]:
+        row = rows[index]
+        issues.append(
+            SignoffIssue(
+                "checked_by_manager",
+                row["pi_id"],
+                row["source_file"],
+                row["source_row"],
+                f"{_where(row)}: {row['pi_id']} was {row['decision']} by {row['checked_by']}, "
+                f"but its manager in the register is {row['manager']} — the manager signs it "
+                "off, or the register is corrected",
+                row["manager"],
             )
-    managers = dict(zip(indicators["pi_id"], indicators["manager"], strict=True))
-    for row in decisions.to_dict("records"):
-        manager = str(managers.get(row["pi_id"]) or "")
-        if manager and row["checked_by"].casefold() != manager.casefold():
-            issues.append(
-                SignoffIssue(
-                    "checked_by_manager",
-                    row["pi_id"],
-                    row["source_file"],
-                    row["source_row"],
-                    f"{_where(row)}: {row['pi_id']} was {row['decision']} by {row['checked_by']}, "
-                    f"but its manager in the register is {manager} — the manager signs it "
-                    "off, or the register is corrected",
-                    manager,
-                )
-            )
+        )
     return issues
