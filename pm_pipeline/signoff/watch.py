@@ -48,6 +48,9 @@ def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> str | None:
 def signoff_sensor(
     context: dg.SensorEvaluationContext, council_files: CouncilFiles
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    if context.instance.get_latest_materialization_event(dg.AssetKey("indicator_register")) is None:
+        yield dg.SkipReason("The register has not been loaded yet: run register_job first.")
+        return
     root = council_files.root / SIGNOFF_DIR
     requested = 0
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
