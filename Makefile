@@ -67,7 +67,7 @@ sample: install
 	$(PY) -m pm_pipeline.sample.reference data
 
 clean:
-	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/reports data/exports .dagster_home
+	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/reports data/exports data/mail .dagster_home
 
 # Backfill a range of quarters in one run: make backfill FROM=2023-04-01 TO=2026-07-01
 FROM ?= 2023-04-01

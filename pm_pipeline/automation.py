@@ -31,6 +31,7 @@ quarterly_performance_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(
         *REGISTER,
         *INTAKE,
+        "signoffs",
         "kpi_scorecard",
         "kpi_exceptions",
         "quarterly_performance_report",
@@ -54,13 +55,15 @@ quarter_history_job = dg.define_asset_job(
 )
 returns_job = dg.define_asset_job(
     "returns_job",
-    selection=dg.AssetSelection.assets(*INTAKE),
-    description="Re-read one quarter's returns and re-run every data-quality check on them.",
+    selection=dg.AssetSelection.assets(*INTAKE, "signoffs"),
+    description="Re-read one quarter's returns and managers' sign-offs and re-run every "
+    "data-quality check on them.",
 )
 outstanding_returns_job = dg.define_asset_job(
     "outstanding_returns_job",
-    selection=dg.AssetSelection.assets("outstanding_returns"),
-    description="Write the reminder list of returns not yet received, by owner and manager.",
+    selection=dg.AssetSelection.assets("outstanding_returns", "owner_reminder_mail"),
+    description="Write the reminder list of returns not yet received, by owner and manager, "
+    "and e-mail each owner theirs.",
 )
 
 state_of_the_district_job = dg.define_asset_job(

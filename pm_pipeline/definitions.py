@@ -10,6 +10,9 @@ from pm_pipeline.benchmarks.assets import assets as benchmark_assets
 from pm_pipeline.benchmarks.lginform import lginform_resource_from_env
 from pm_pipeline.district.assets import assets as district_assets
 from pm_pipeline.intake.assets import returns_intake
+from pm_pipeline.mail.assets import manager_reminder_mail, owner_mail_sensor, owner_reminder_mail
+from pm_pipeline.mail.schedules import manager_reminder_job, manager_reminder_schedule
+from pm_pipeline.mail.send import mailer_from_env
 from pm_pipeline.operations.backup import backup_schedule, warehouse_backup
 from pm_pipeline.operations.exports import warehouse_exports
 from pm_pipeline.register.assets import indicator_register
@@ -21,6 +24,8 @@ from pm_pipeline.reports.assets import (
 )
 from pm_pipeline.resources import build_resources
 from pm_pipeline.scorecard.assets import kpi_scorecard
+from pm_pipeline.signoff.assets import signoffs
+from pm_pipeline.signoff.watch import signoff_job, signoff_sensor
 
 
 def build_defs(data_dir: Path | None = None) -> dg.Definitions:
@@ -30,6 +35,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             [
                 indicator_register,
                 returns_intake,
+                signoffs,
                 kpi_scorecard,
                 quarterly_performance_report,
                 quarterly_report_pdf,
@@ -38,6 +44,8 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
                 *benchmark_assets,
                 *district_assets,
                 warehouse_exports,
+                owner_reminder_mail,
+                manager_reminder_mail,
             ]
         ),
         asset_checks=[*benchmark_checks],
@@ -50,6 +58,8 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             automation.state_of_the_district_job,
             automation.annual_report_job,
             warehouse_backup,
+            manager_reminder_job,
+            signoff_job,
         ],
         schedules=[
             automation.quarterly_schedule,
@@ -57,14 +67,21 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             automation.state_of_the_district_schedule,
             automation.annual_report_schedule,
             backup_schedule,
+            manager_reminder_schedule,
         ],
         sensors=[
             automation.returns_sensor,
             automation.failure_alert_sensor,
             automation.queue_alert_sensor,
             automation.restatement_rebuild_sensor,
+            owner_mail_sensor,
+            signoff_sensor,
         ],
-        resources={**build_resources(data_dir), "lginform": lginform_resource_from_env()},
+        resources={
+            **build_resources(data_dir),
+            "lginform": lginform_resource_from_env(),
+            "mailer": mailer_from_env(),
+        },
         executor=dg.in_process_executor,
     )
 

@@ -171,6 +171,23 @@ TABLES: dict[str, dict[str, str]] = {
         "version": "INTEGER",
         "source_file": "VARCHAR",
     },
+    # managers' decisions (DESIGN 3.5): provenance as pi_returns, and the figure decided on
+    "signoffs": {
+        "period": "VARCHAR",
+        "pi_id": "VARCHAR",
+        "decision": "VARCHAR",
+        "checked_by": "VARCHAR",
+        "checked_at": "TIMESTAMP",
+        "comment": "VARCHAR",
+        "source_file": "VARCHAR",
+        "source_row": "INTEGER",
+        "file_sha256": "VARCHAR",
+        "version": "INTEGER",
+        "figure_file": "VARCHAR",
+        "figure_row": "INTEGER",
+        "figure_sha256": "VARCHAR",
+        "figure_version": "INTEGER",
+    },
 }
 
 

@@ -41,6 +41,7 @@ from pm_pipeline.warehouse import OWNERS
         "kpi_exceptions",
         "restatements",
         "quality_issues",
+        "signoffs",
         "benchmarks",
         earlier_partitions("pi_returns", -(CHART_HISTORY - 1)),
         *REGISTER,

@@ -16,6 +16,7 @@ from pm_pipeline.periods import Quarter
 from pm_pipeline.register.load import Register
 from pm_pipeline.reports import charts, narrative
 from pm_pipeline.reports.render import is_sample, publish, sample_label
+from pm_pipeline.reports.signoff_view import signoff_view
 from pm_pipeline.reports.spreadsheet import Sheet
 from pm_pipeline.reports.wording import (
     DIRECTION_TEXT,
@@ -135,6 +136,7 @@ def scorecard_view(
     restated = read_table(conn, "restatements", "period = ?", [quarter.key])
     warnings = read_table(conn, "quality_issues", "period = ? AND severity = 'WARN'", [quarter.key])
     history = _history(conn, quarter)
+    signoff = signoff_view(conn, quarter, register)
     benchmarks = read_table(
         conn, "benchmarks", *benchmark_areas_sql(register.council, register.comparators)
     )
@@ -189,6 +191,7 @@ def scorecard_view(
             "peers": _peers(pi, row, peer_series, register),
             "service": pi["service"],
             "manager": pi["manager"],
+            "check": signoff["checks"].get(record["pi_id"]),
         }
         entries.append(entry)
 
@@ -241,6 +244,7 @@ def scorecard_view(
         "exception_text": EXCEPTION_TEXT,
         "tolerance": register.council.amber_tolerance_pct,
         "stable_band": register.council.stable_band_pct,
+        "signoff": signoff["signoff"],
     }
 
 
@@ -297,6 +301,9 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
                 "Exceptions": "; ".join(e["exceptions"]),
                 "Story": e["commentary"]["text"] if e["commentary"] else e["story"],
                 "Owner's note": e["note"],
+                "Checked by manager": (e["check"] or {}).get("checked_by", ""),
+                "Checked on": (e["check"] or {}).get("checked_on", ""),
+                "Manager's check": (e["check"] or {}).get("text", "Not checked by the manager."),
             }
         )
     return pd.DataFrame(rows)

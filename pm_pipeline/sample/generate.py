@@ -458,6 +458,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     write_register(root, cat.CATALOGUE)
     write_returns(root, cat.CATALOGUE)
     restate_current(root)
+    from pm_pipeline.sample.signoffs import write_signoffs
+
+    write_signoffs(root, cat.CATALOGUE, quarters())
     print(f"sample council written to {root} ({write_restated_original(root)})")
 
 

@@ -166,7 +166,9 @@ def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]
 
     root = tmp_path_factory.mktemp("sample")
     data, home = root / "data", root / "dagster_home"
-    ignore = shutil.ignore_patterns("reports", "warehouse*.duckdb*", "exports", "backups", "gx")
+    ignore = shutil.ignore_patterns(
+        "reports", "warehouse*.duckdb*", "exports", "backups", "gx", "mail"
+    )
     shutil.copytree(SAMPLE_DATA, data, ignore=ignore)
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")

@@ -1,0 +1,1 @@
+"""Managers' sign-off: each figure approved or queried by the PI's manager (DESIGN 3.5)."""

@@ -1,0 +1,105 @@
+"""The owners' and managers' inbox end to end, against a real SMTP server on loopback: a bad
+file, its fix, an unchanged save, and the two reminder schedules' ticks."""
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from pm_pipeline import automation
+from pm_pipeline.mail.assets import owner_mail_sensor
+from pm_pipeline.mail.schedules import manager_reminder_schedule
+from pm_pipeline.mail.send import Mailer
+from pm_pipeline.periods import Quarter
+from pm_pipeline.resources import build_resources
+from pm_pipeline_tests.council import Council, good_row, pi, run_job
+from pm_pipeline_tests.mail.smtp import body, smtp_server
+
+pytestmark = pytest.mark.xdist_group("dagster")
+LONDON = ZoneInfo("Europe/London")
+Q = Quarter(2025, 1)
+A, B = "a@test.example", "b@test.example"
+
+
+def tick(data_dir: Path, instance: dg.DagsterInstance, mailer: Mailer, cursor: str | None):
+    context = dg.build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={**build_resources(data_dir), "mailer": mailer},
+    )
+    result = owner_mail_sensor(context)
+    return context.cursor, str(result)
+
+
+def schedule_run(schedule: dg.ScheduleDefinition, when: datetime, instance: dg.DagsterInstance):
+    from pm_pipeline.definitions import defs
+
+    context = dg.build_schedule_context(
+        instance=instance,
+        scheduled_execution_time=when.replace(tzinfo=LONDON),
+        repository_def=defs.get_repository_def(),
+    )
+    return list(schedule.evaluate_tick(context).run_requests or [])
+
+
+def test_owners_get_one_list_one_all_clear_and_reminders_at_their_ticks(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    Council(
+        data_dir,
+        indicators=[
+            pi("KPI-1", "Recycling", owner=A),
+            pi("SVC-1", "Days", owner=B, type_="service", unit="days", polarity="lower_is_better"),
+        ],
+        targets=[("KPI-1", "2025/26", 50, "")],
+    ).write()
+    council = Council(data_dir)
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("PM_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("PM_SMTP_PORT", str(port))
+        monkeypatch.setenv("PM_SMTP_STARTTLS", "false")
+        mailer = Mailer(host="127.0.0.1", port=port, starttls=False, retry_seconds=0)
+
+        council.returns(Q, "r.csv", [good_row("KPI-1", Q, "104.2"), good_row("SVC-1", Q, 12)])
+        assert not run_job(data_dir, "returns_job", Q.key, instance=instance).success
+        cursor, said = tick(data_dir, instance, mailer, None)
+        (listed,) = inbox.messages
+        assert listed["To"] == A and "1 to fix" in listed["Subject"]
+        text = body(listed)
+        assert "2025-26-Q1/r.csv" in text and "Row: 2" in text and "correct the value" in text
+        assert '<th scope="col"' in body(listed, "html")
+        assert "1 sent" in said
+
+        council.returns(Q, "r.csv", [good_row("KPI-1", Q, "54.2"), good_row("SVC-1", Q, 12)])
+        run_job(data_dir, "returns_job", Q.key, instance=instance)
+        cursor, _ = tick(data_dir, instance, mailer, cursor)
+        assert [m["Subject"] for m in inbox.to(A)][1:] == ["Your 2025/26 Q1 returns: all clear"]
+        assert len(inbox.messages) == 2 and not inbox.to(B)
+
+        run_job(data_dir, "returns_job", Q.key, instance=instance)  # saved again, unchanged
+        cursor, said = tick(data_dir, instance, mailer, cursor)
+        assert len(inbox.messages) == 2 and "0 sent" in said
+
+        # owners: the first working day after 2025/26 Q2 ended (Wednesday 1 October 2025)
+        assert not schedule_run(automation.reminder_schedule, datetime(2025, 10, 2, 8), instance)
+        (request,) = schedule_run(automation.reminder_schedule, datetime(2025, 10, 1, 8), instance)
+        assert run_job(
+            data_dir, "outstanding_returns_job", request.partition_key, instance=instance
+        ).success
+        reminders = inbox.messages[2:]
+        assert sorted(m["To"] for m in reminders) == [A, B]
+        assert all("due by 21 October 2025" in m["Subject"] for m in reminders)
+
+        # managers: the start of the fourth week after Q1 (Tuesday 22 July 2025)
+        assert not schedule_run(manager_reminder_schedule, datetime(2025, 7, 23, 8), instance)
+        (request,) = schedule_run(manager_reminder_schedule, datetime(2025, 7, 22, 8), instance)
+        assert request.partition_key == Q.key
+        assert run_job(data_dir, "manager_reminder_job", Q.key, instance=instance).success
+        (to_manager,) = inbox.messages[4:]
+        assert to_manager["To"] == "manager@test.example"
+        assert "2 figure(s) to check" in to_manager["Subject"]
+        assert "KPI-1" in body(to_manager) and "SVC-1" in body(to_manager)

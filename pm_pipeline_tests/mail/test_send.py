@@ -1,0 +1,158 @@
+"""Delivery: SMTP once and only once, retries, the outbox, and the owners' change rules."""
+
+import shutil
+import socket
+import ssl
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from aiosmtpd.controller import Controller
+
+from pm_pipeline.mail.messages import Letter
+from pm_pipeline.mail.owners import owner_changes
+from pm_pipeline.mail.send import Mailer, SentLog, mailer_from_env
+from pm_pipeline.periods import Quarter
+from pm_pipeline_tests.mail.smtp import Inbox, body, smtp_server
+
+Q = Quarter(2025, 1)
+
+
+def letter(to: str = "owner@test.example", intro: str = "Hello") -> Letter:
+    return Letter(to, "Subject", "Heading", intro, ("PI", "What"), (("KPI-1", "fix it"),))
+
+
+def test_a_server_that_refuses_then_accepts_gets_the_message_once(tmp_path: Path):
+    with smtp_server(refuse=1) as (inbox, port):
+        mailer = Mailer(host="127.0.0.1", port=port, starttls=False, retry_seconds=0)
+        log = SentLog(tmp_path / "sent.json")
+        first = mailer.deliver([letter().message()], tmp_path / "outbox", log)
+        again = mailer.deliver([letter().message()], tmp_path / "outbox", log)
+    assert len(first.sent) == 1 and not first.failed
+    assert again.skipped == 1 and not again.sent
+    assert len(inbox.messages) == 1
+    assert not (tmp_path / "outbox").exists()
+
+
+def test_a_server_that_keeps_refusing_is_recorded_not_raised_and_kept_in_the_outbox(
+    tmp_path: Path,
+):
+    with smtp_server(refuse=10) as (inbox, port):
+        mailer = Mailer(
+            host="127.0.0.1", port=port, starttls=False, retry_seconds=0, password="s3cret"
+        )
+        log = SentLog(tmp_path / "sent.json")
+        delivery = mailer.deliver([letter().message()], tmp_path / "outbox", log)
+    assert not inbox.messages and len(delivery.failed) == 1
+    assert "451" in delivery.failed[0] and "s3cret" not in delivery.summary()
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    assert log.load() == {}  # not recorded as sent: the next run tries again
+
+
+def test_without_a_server_messages_become_eml_files(tmp_path: Path):
+    mailer = mailer_from_env({})
+    assert not mailer.configured
+    delivery = mailer.deliver([letter().message()], tmp_path / "outbox", SentLog(tmp_path / "s"))
+    (eml,) = (tmp_path / "outbox").glob("*.eml")
+    assert delivery.outbox == [str(eml)]
+    assert b"To: owner@test.example" in eml.read_bytes()
+
+
+def test_file_text_cannot_add_a_header_and_html_is_escaped():
+    message = letter(intro="Bad\r\nBcc: spy@evil.example <script>x</script>").message()
+    assert message["Bcc"] is None
+    assert "<script>" not in body(message, "html")
+    assert "&lt;script&gt;" in body(message, "html")
+
+
+def issues(*rows: tuple[str, str, int, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "rule": "value_in_range",
+                "severity": "ERROR",
+                "pi_id": pid,
+                "owner": owner,
+                "source_file": "2025-26-Q1/r.csv",
+                "source_row": row,
+                "value": "104.2",
+                "message": message,
+            }
+            for owner, pid, row, message in rows
+        ],
+        columns=[
+            "rule",
+            "severity",
+            "pi_id",
+            "owner",
+            "source_file",
+            "source_row",
+            "value",
+            "message",
+        ],
+    )
+
+
+def test_owner_changes_list_then_all_clear_then_nothing():
+    bad = issues(("a@test.example", "KPI-1", 2, "KPI-1 ... correct the value"))
+    letters, told = owner_changes(Q, {}, bad)
+    assert [(x.to, x.subject) for x in letters] == [
+        ("a@test.example", "Your 2025/26 Q1 returns: 1 to fix, 0 to look at")
+    ]
+    assert "2025-26-Q1/r.csv" in letters[0].text() and "Row: 2" in letters[0].text()
+    assert owner_changes(Q, told, bad)[0] == []  # unchanged: nothing
+    cleared, told2 = owner_changes(Q, told, issues())
+    assert [x.subject for x in cleared] == ["Your 2025/26 Q1 returns: all clear"]
+    assert owner_changes(Q, told2, issues())[0] == []  # still clear: nothing
+    # breaking it the same way again is news again (a new update number, so not deduplicated)
+    again, _ = owner_changes(Q, told2, bad)
+    assert again and again[0].text() != letters[0].text()
+
+
+@pytest.fixture
+def tls_context(tmp_path: Path) -> ssl.SSLContext:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+@pytest.mark.parametrize("mode", ["starttls", "implicit"])
+def test_starttls_and_implicit_tls_both_deliver(tmp_path: Path, tls_context, mode: str):
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    options = (
+        {"tls_context": tls_context, "require_starttls": True}
+        if mode == "starttls"
+        else {"ssl_context": tls_context}
+    )
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        mailer = Mailer(
+            host="127.0.0.1",
+            port=port,
+            starttls=mode == "starttls",
+            implicit_tls=mode == "implicit",
+            verify_tls=False,
+            retry_seconds=0,
+        )
+        delivery = mailer.deliver([letter().message()], tmp_path / "o", SentLog(tmp_path / "s"))
+    finally:
+        controller.stop()
+    assert delivery.sent == ["owner@test.example"], delivery.failed
+    assert len(inbox.messages) == 1

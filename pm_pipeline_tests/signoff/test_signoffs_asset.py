@@ -1,0 +1,86 @@
+"""One Dagster run of returns + sign-offs on a two-PI council: the table, the checks, and what
+the report says of each figure."""
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pm_pipeline.periods import Quarter
+from pm_pipeline.register.store import read_register
+from pm_pipeline.reports.signoff_view import signoff_view
+from pm_pipeline_tests.council import (
+    check_results,
+    good_row,
+    kpi_and_service,
+    query,
+    run_job,
+    write_csv,
+)
+
+pytestmark = pytest.mark.xdist_group("dagster")
+Q = Quarter(2025, 1)
+
+
+def test_signoffs_asset_binds_figures_and_reports_checks(data_dir: Path):
+    council = kpi_and_service(data_dir)
+    council.returns(Q, "r.csv", [good_row("KPI-1", Q, 55), good_row("SVC-1", Q, 12)])
+    write_csv(
+        data_dir / "signoff" / Q.folder / "boss.csv",
+        ["PI ID", "Decision", "Checked by", "Checked at", "Comment"],
+        [
+            ["KPI-1", "approved", "manager@test.example", "22/07/2025 09:00", ""],
+            ["SVC-1", "query", "deputy@test.example", "22/07/2025 09:30", "Why so low?"],
+            ["NOPE-1", "approved", "manager@test.example", "22/07/2025", ""],
+        ],
+        encoding="utf-8-sig",
+    )
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    result = run_job(data_dir, "returns_job", Q.key, instance=instance)
+    checks = check_results(result)
+    assert checks["manager_query_open"] is False  # blocking: the run fails
+    assert checks["checked_by_manager"] is False
+    assert checks["signoff_known"] is False
+    assert checks["signoff_readable"] is True
+    assert checks["manager_checked"] is True  # KPI-1 approved; SVC-1's problem is the query
+    rows = query(
+        data_dir,
+        "SELECT pi_id, decision, source_file, source_row, version, figure_file, figure_row "
+        "FROM signoffs ORDER BY pi_id",
+    )
+    assert rows == [
+        ("KPI-1", "approved", "2025-26-Q1/boss.csv", 2, 1, "2025-26-Q1/r.csv", 2),
+        ("SVC-1", "query", "2025-26-Q1/boss.csv", 3, 1, "2025-26-Q1/r.csv", 3),
+    ]
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        view = signoff_view(conn, Q, read_register(conn))
+    assert view["checks"]["KPI-1"]["text"] == "Checked by manager@test.example on 22 July 2025."
+    assert view["checks"]["SVC-1"]["text"].startswith("Not checked by the manager: queried")
+    assert view["signoff"]["sentence"] == "1 of 2 figures (50%) were checked by their manager."
+
+    # the owner changes KPI-1's figure: its approval lapses, and the report says so
+    council.returns(Q, "r.csv", [good_row("KPI-1", Q, 56), good_row("SVC-1", Q, 12)])
+    result = run_job(data_dir, "returns_job", Q.key, instance=instance)
+    assert check_results(result)["manager_checked"] is False
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        view = signoff_view(conn, Q, read_register(conn))
+    assert "changed since it was approved" in view["checks"]["KPI-1"]["text"]
+    assert view["signoff"]["checked"] == 0
+
+    # the sign-off sensor: nothing to do while the folder is as read; a manager's save -> one run
+    from pm_pipeline.resources import build_resources
+    from pm_pipeline.signoff.watch import signoff_sensor
+
+    def requests() -> list:
+        context = dg.build_sensor_context(instance=instance, resources=build_resources(data_dir))
+        return [r for r in signoff_sensor(context) if isinstance(r, dg.RunRequest)]
+
+    assert requests() == []
+    write_csv(
+        data_dir / "signoff" / Q.folder / "boss.csv",
+        ["pi_id", "decision", "checked_by", "checked_at"],
+        [["KPI-1", "approved", "manager@test.example", "25/07/2025"]],
+    )
+    assert [r.partition_key for r in requests()] == [Q.key]
