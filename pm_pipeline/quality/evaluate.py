@@ -206,7 +206,7 @@ def split_suite() -> tuple[list, list]:
     return [e for e in expectations if e not in owed], owed
 
 
-def _validate(batch_definition, data: pd.DataFrame, suite_name: str, expectations: list):
+def validate(batch_definition, data: pd.DataFrame, suite_name: str, expectations: list):
     """The suite's result with every failing row's index (GX's COMPLETE result format).
 
     One pass: asking pass/fail first and then only the failed expectations for their rows saves
@@ -237,7 +237,7 @@ def run_suite(frame: pd.DataFrame, owed: pd.DataFrame, context=None) -> list:
         batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
             "run"
         )
-        results.append(_validate(batch_definition, data, suite_name, expectations))
+        results.append(validate(batch_definition, data, suite_name, expectations))
     return results
 
 

@@ -55,7 +55,7 @@ def expectations() -> dict[str, list]:
 def failing_rows(figures: pd.DataFrame, decisions: pd.DataFrame) -> dict[str, list[int]]:
     """Rule -> positions of the failing rows in `figures` (check_status) or `decisions`
     (checked_by, manager: both lower-case, manager None where the register has none)."""
-    from pm_pipeline.quality.evaluate import _failures, gx_context
+    from pm_pipeline.quality.evaluate import gx_context, validate
 
     found: dict[str, list[int]] = {rule: [] for rule in MANAGER_RULES}
     tables = {
@@ -68,7 +68,9 @@ def failing_rows(figures: pd.DataFrame, decisions: pd.DataFrame) -> dict[str, li
         if frame.empty:
             continue
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("run")
-        for result in _failures(batch, frame.astype(object), specs):
+        for result in validate(batch, frame.astype(object), "signoffs", specs).results:
+            if result.success:
+                continue
             rule = (result.expectation_config.meta or {})["rule"]
             found[rule] += [int(i) for i in result.result.get("unexpected_index_list") or []]
     return found
