@@ -27,6 +27,7 @@ Choices, so that every report agrees:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -104,7 +105,7 @@ def _mean(values: Sequence[float]) -> float:
 
 def _segment(values: Sequence[float], start: int, end: int, reason: str | None) -> Segment:
     part = values[start:end]
-    ranges = [abs(b - a) for a, b in zip(part, part[1:], strict=False)]
+    ranges = [abs(b - a) for a, b in itertools.pairwise(part)]
     return Segment(start, end, _mean(part), _mean(ranges) if ranges else 0.0, reason)
 
 
@@ -168,7 +169,7 @@ def xmr(points: Sequence[Point], rebase_at: dict[int, str] | None = None) -> Cha
     bounds = [0, *starts, len(points)]
     segments = tuple(
         _segment(values, a, b, (rebase_at or {}).get(a) if a else None)
-        for a, b in zip(bounds, bounds[1:], strict=False)
+        for a, b in itertools.pairwise(bounds)
         if b > a
     )
     signals: dict[int, Signal] = {}

@@ -103,7 +103,7 @@ def test_two_of_three_near_a_limit_on_one_side():
 
 
 def test_a_missing_quarter_is_skipped_and_the_run_carries_across_it():
-    gappy = history(SHIFT_UP[:11]) + [("gap", None)] + history(SHIFT_UP[11:])
+    gappy = [*history(SHIFT_UP[:11]), ("gap", None), *history(SHIFT_UP[11:])]
     reading = spc.read(gappy, H, None)
     assert reading.variation == spc.IMPROVING
     assert reading.chart is not None and len(reading.chart.points) == 15
@@ -111,14 +111,14 @@ def test_a_missing_quarter_is_skipped_and_the_run_carries_across_it():
 
 
 def test_fewer_than_15_points_gives_no_chart_and_says_why():
-    short = history(ALTERNATING[:13]) + [("gap", None), ("now", 10.0)]
+    short = [*history(ALTERNATING[:13]), ("gap", None), ("now", 10.0)]
     reading = spc.read(short, H, 10.0)
     assert reading.chart is None
     assert reading.variation == "none: only 14 quarters of history; SPC needs 15"
     assert reading.assurance == reading.variation
     annual = spc.read(history([1.0, 2, 3]), H, None, annual=True)
     assert annual.variation == "none: only 3 years of history; SPC needs 15"
-    assert spc.read(history(ALTERNATING) + [("now", None)], H, 1.0).variation.startswith("none")
+    assert spc.read([*history(ALTERNATING), ("now", None)], H, 1.0).variation.startswith("none")
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def test_a_rebase_starts_new_limits_and_the_chart_shows_the_break():
 
 
 def test_too_few_points_since_a_rebase_says_so():
-    values = ALTERNATING + [20.0, 21.0, 20.0]
+    values = [*ALTERNATING, 20.0, 21.0, 20.0]
     reading = spc.read(history(values), H, None, rebase={"Q15": "service moved in-house"})
     assert reading.chart is None
     assert reading.variation == (
