@@ -139,7 +139,7 @@ def test_assurance_compares_the_target_with_the_process_limits(polarity, target,
 
 
 def test_a_rebase_starts_new_limits_and_the_chart_shows_the_break():
-    values = [50.0, 51.0, 50.0, 51.0, 50.0] + ALTERNATING  # the process fell by 40 at Q5
+    values = [50.0, 51.0, 50.0, 51.0, 50.0, *ALTERNATING]  # the process fell by 40 at Q5
     assert spc.read(history(values), H, None).variation == spc.CONCERNING  # 15 below one mean
     reading = spc.read(history(values), H, 12.0, rebase={"Q5": "new contract"})
     assert reading.variation == spc.COMMON
