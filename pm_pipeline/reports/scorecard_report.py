@@ -16,6 +16,7 @@ from pm_pipeline.periods import Quarter
 from pm_pipeline.register.load import Register
 from pm_pipeline.reports import charts, narrative
 from pm_pipeline.reports.render import is_sample, publish, sample_label
+from pm_pipeline.reports.spc_view import ASSURANCE_TEXT, VARIATION_TEXT, add_spc
 from pm_pipeline.reports.spreadsheet import Sheet
 from pm_pipeline.reports.wording import (
     DIRECTION_TEXT,
@@ -127,9 +128,14 @@ def _peers(pi: dict, row: dict, peer_series: dict, register: Register) -> charts
 
 
 def scorecard_view(
-    conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Register, commentary_dir: Path
+    conn: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    register: Register,
+    commentary_dir: Path,
+    config_dir: Path | None = None,
 ) -> dict:
-    """Everything the quarterly report shows, as plain data."""
+    """Everything the quarterly report shows, as plain data (SPC charts need `config_dir`,
+    where the re-base points are)."""
     scorecard = read_table(conn, "kpi_scorecard", "period = ?", [quarter.key])
     exceptions = read_table(conn, "kpi_exceptions", "period = ?", [quarter.key])
     restated = read_table(conn, "restatements", "period = ?", [quarter.key])
@@ -191,6 +197,7 @@ def scorecard_view(
             "manager": pi["manager"],
         }
         entries.append(entry)
+    add_spc(entries, conn, quarter, register, config_dir)
 
     scored = [e for e in entries if e["rag"] not in ("NO_TARGET",)]
     rag_counts = Counter(e["rag"] for e in entries)
@@ -284,6 +291,9 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
                 "Direction vs previous": direction_label(e["direction_vs_previous"]),
                 "Same quarter last year": e["last_year_value"],
                 "Direction vs last year": direction_label(e["direction_vs_last_year"]),
+                "Variation (SPC)": f"{e['variation_symbol']} {e['variation_text']}",
+                "Assurance (SPC)": f"{e['assurance_symbol']} {e['assurance_text']}",
+                "Why no SPC reading": e["spc_reason"],
                 "Benchmark source": e["benchmark_source"],
                 "Benchmark period": e["benchmark_period"],
                 "Comparator median": e["comparator_median"],
@@ -326,4 +336,8 @@ def key_sheet(view: dict) -> pd.DataFrame:
         for label, _ in view["direction_text"].values()
     ]
     rows += [{"Term": "Exception", "Meaning": text} for text in view["exception_text"].values()]
+    rows += [
+        {"Term": f"{symbol} {label}", "Meaning": meaning}
+        for symbol, label, meaning in [*VARIATION_TEXT.values(), *ASSURANCE_TEXT.values()]
+    ]
     return pd.DataFrame(rows)
