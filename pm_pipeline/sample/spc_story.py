@@ -19,6 +19,7 @@ from pm_pipeline.safe_write import write_atomic
 STEPS: dict[str, tuple[Quarter, float, float]] = {
     "WR-03": (Quarter(2022, 2), -0.30, 0.0),  # new collection contractor: re-based below
     "HR-02": (Quarter(2024, 4), 0.0, 0.1),  # turnover climbing for seven quarters: a trend
+    "PL-03": (Quarter(2024, 1), -0.25, 0.0),  # new pre-application advice: re-based below
 }
 REBASE = (
     (
@@ -26,6 +27,11 @@ REBASE = (
         Quarter(2022, 2),
         "New collection contractor from July 2022 with redesigned rounds; the old limits no "
         "longer describe the service.",
+    ),
+    (
+        "PL-03",
+        Quarter(2024, 1),
+        "Pre-application advice became mandatory for major schemes from April 2024.",
     ),
 )
 
