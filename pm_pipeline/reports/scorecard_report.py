@@ -291,9 +291,6 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
                 "Direction vs previous": direction_label(e["direction_vs_previous"]),
                 "Same quarter last year": e["last_year_value"],
                 "Direction vs last year": direction_label(e["direction_vs_last_year"]),
-                "Variation (SPC)": f"{e['variation_symbol']} {e['variation_text']}",
-                "Assurance (SPC)": f"{e['assurance_symbol']} {e['assurance_text']}",
-                "Why no SPC reading": e["spc_reason"],
                 "Benchmark source": e["benchmark_source"],
                 "Benchmark period": e["benchmark_period"],
                 "Comparator median": e["comparator_median"],
@@ -307,6 +304,9 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
                 "Exceptions": "; ".join(e["exceptions"]),
                 "Story": e["commentary"]["text"] if e["commentary"] else e["story"],
                 "Owner's note": e["note"],
+                "Variation (SPC)": f"{e['variation_symbol']} {e['variation_text']}",
+                "Assurance (SPC)": f"{e['assurance_symbol']} {e['assurance_text']}",
+                "Why no SPC reading": e["spc_reason"],
             }
         )
     return pd.DataFrame(rows)
