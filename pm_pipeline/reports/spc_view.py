@@ -16,7 +16,7 @@ from pm_pipeline.periods import Quarter
 from pm_pipeline.register.load import Register
 from pm_pipeline.reports.xmr_chart import xmr_chart
 from pm_pipeline.scorecard import spc
-from pm_pipeline.scorecard.spc_series import SPC_QUARTERS, pi_reading, read_rebase
+from pm_pipeline.scorecard.spc_series import SPC_QUARTERS, pi_reading, read_rebase, rebase_by_pi
 from pm_pipeline.values import is_missing
 from pm_pipeline.warehouse import read_table
 
@@ -70,7 +70,7 @@ def add_spc(
     }
     pis = register.indicators.set_index("pi_id", drop=False)
     known = set(pis.index)
-    rebase = read_rebase(config_dir, known) if config_dir is not None else None
+    rebase = rebase_by_pi(read_rebase(config_dir, known)) if config_dir is not None else None
     for e in entries:
         pi = pis.loc[e["pi_id"]].to_dict()
         target = None if is_missing(e.get("target")) else float(e["target"])

@@ -10,7 +10,12 @@ import pandas as pd
 from pm_pipeline.periods import Quarter
 from pm_pipeline.register.load import Council, due_pis
 from pm_pipeline.scorecard import rules
-from pm_pipeline.scorecard.spc_series import REBASE_COLUMNS, SPC_QUARTERS, pi_reading
+from pm_pipeline.scorecard.spc_series import (
+    REBASE_COLUMNS,
+    SPC_QUARTERS,
+    pi_reading,
+    rebase_by_pi,
+)
 from pm_pipeline.values import is_missing
 from pm_pipeline.warehouse import TABLES
 
@@ -166,6 +171,7 @@ def build_scorecard(inputs: ScorecardInputs, quarter: Quarter) -> tuple[pd.DataF
     restated = set(inputs.restatements.loc[inputs.restatements["period"] == quarter.key, "pi_id"])
     rows, exception_rows = [], []
     year_quarters = [q for q in quarter.financial_year.quarters if q <= quarter]
+    rebase = rebase_by_pi(inputs.rebase)
     for pi in due_pis(inputs.indicators, quarter).itertuples(index=False):
         returned = scorer.values.get((quarter.key, pi.pi_id))
         now = scorer.score(quarter, pi.pi_id)
@@ -204,7 +210,7 @@ def build_scorecard(inputs: ScorecardInputs, quarter: Quarter) -> tuple[pd.DataF
             quarter,
             {(q.key, pi.pi_id): scorer.value(q, pi.pi_id) for q in quarter.history(SPC_QUARTERS)},
             now.target,
-            inputs.rebase,
+            rebase,
         )
         row.update(variation=reading.variation, assurance=reading.assurance)
         if position is not None:

@@ -8,7 +8,7 @@ councillor sees and the `variation` in the warehouse always agree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -61,12 +61,20 @@ def read_rebase(config_dir: Path, known: set[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=REBASE_COLUMNS)
 
 
+def rebase_by_pi(rebase: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
+    """The re-base points by PI: [(from quarter key, reason)], for `pi_reading`."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for r in rebase.itertuples():
+        out.setdefault(str(r.pi_id), []).append((str(r.from_quarter), str(r.reason)))
+    return out
+
+
 def pi_reading(
     pi: Mapping,
     quarter: Quarter,
     values: Mapping[tuple[str, str], float | None],
     target: float | None,
-    rebase: pd.DataFrame,
+    rebase: Mapping[str, Sequence[tuple[str, str]]],
 ) -> spc.Reading:
     """The PI's reading at `quarter` from its due figures over the SPC window (oldest first).
 
@@ -76,12 +84,10 @@ def pi_reading(
     due = [q for q in quarter.history(SPC_QUARTERS) if not annual or q.q == 4]
     history = [(q.label, values.get((q.key, pi["pi_id"]))) for q in due]
     breaks: dict[str, str] = {}
-    for r in rebase[rebase["pi_id"] == pi["pi_id"]].itertuples():
+    for from_key, reason in rebase.get(pi["pi_id"], ()):
         present = [
-            q
-            for q in due
-            if q.key >= r.from_quarter and values.get((q.key, pi["pi_id"])) is not None
+            q for q in due if q.key >= from_key and values.get((q.key, pi["pi_id"])) is not None
         ]
         if present:
-            breaks[present[0].label] = str(r.reason)
+            breaks[present[0].label] = reason
     return spc.read(history, str(pi["polarity"]), target, breaks, annual=annual)

@@ -1,16 +1,19 @@
 """config/spc_rebase.csv read and checked; a PI's reading from quarterly figures; the XmR chart
 says in words everything it draws."""
 
-import pandas as pd
 import pytest
 
 from pm_pipeline.periods import Quarter
 from pm_pipeline.reports.xmr_chart import xmr_chart
 from pm_pipeline.scorecard import spc
-from pm_pipeline.scorecard.spc_series import RebaseError, pi_reading, read_rebase
+from pm_pipeline.scorecard.spc_series import (
+    RebaseError,
+    pi_reading,
+    read_rebase,
+    rebase_by_pi,
+)
 
 LATEST = Quarter(2026, 2)
-NO_REBASE = pd.DataFrame(columns=["pi_id", "from_quarter", "reason"])
 PI = {"pi_id": "WR-03", "frequency": "quarterly", "polarity": "lower_is_better"}
 
 
@@ -54,7 +57,7 @@ def quarterly(values):
 def test_a_rebase_on_a_quarter_without_a_figure_starts_at_the_next_figure(tmp_path):
     values, quarters = quarterly([50.0, 51.0, 50.0, None, *([10.0, 11.0] * 8)])
     folder = write_rebase(tmp_path, f"pi_id,from_quarter,reason\nWR-03,{quarters[3].label},New\n")
-    reading = pi_reading(PI, LATEST, values, 14.0, read_rebase(folder, {"WR-03"}))
+    reading = pi_reading(PI, LATEST, values, 14.0, rebase_by_pi(read_rebase(folder, {"WR-03"})))
     assert reading.chart is not None
     _, second = reading.chart.segments
     assert reading.chart.points[second.start].label == quarters[4].label
@@ -66,7 +69,7 @@ def test_a_rebase_on_a_quarter_without_a_figure_starts_at_the_next_figure(tmp_pa
 def test_an_annual_pi_reads_only_its_year_end_figures():
     values, _ = quarterly([float(i) for i in range(24)])
     annual = {**PI, "frequency": "annual"}
-    reading = pi_reading(annual, Quarter(2025, 4), values, None, NO_REBASE)
+    reading = pi_reading(annual, Quarter(2025, 4), values, None, {})
     assert reading.variation == "none: only 6 years of history; SPC needs 15"
 
 
