@@ -75,8 +75,13 @@ def add_spc(
         pi = pis.loc[e["pi_id"]].to_dict()
         target = None if is_missing(e.get("target")) else float(e["target"])
         reading = pi_reading(pi, quarter, values, target, rebase) if rebase is not None else None
-        variation = e.get("variation") or (reading.variation if reading else None)
-        assurance = e.get("assurance") or (reading.assurance if reading else None)
+        stored_v, stored_a = e.get("variation"), e.get("assurance")  # None before the column
+        variation = (
+            stored_v if isinstance(stored_v, str) else reading.variation if reading else None
+        )
+        assurance = (
+            stored_a if isinstance(stored_a, str) else reading.assurance if reading else None
+        )
         v_sym, v_label, v_meaning = variation_words(variation)
         a_sym, a_label, a_meaning = assurance_words(assurance)
         chart = reading.chart if reading else None
