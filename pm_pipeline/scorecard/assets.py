@@ -130,6 +130,9 @@ def kpi_scorecard(
                     "NO_TARGET": rag["NO_TARGET"],
                     "exceptions": exceptions["pi_id"].nunique(),
                     "benchmarked": int(scorecard["rank"].notna().sum()),
+                    "special causes (SPC)": sum(
+                        "special cause" in str(v) for v in scorecard["variation"]
+                    ),
                 }
             )
     latest = summary[-1]
