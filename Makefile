@@ -69,8 +69,8 @@ sample: install
 clean:
 	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/reports data/exports data/mail .dagster_home
 
-# Backfill a range of quarters in one run: make backfill FROM=2023-04-01 TO=2026-07-01
-FROM ?= 2023-04-01
+# Backfill a range of quarters in one run: make backfill FROM=2021-04-01 TO=2026-07-01
+FROM ?= 2021-04-01
 TO ?= 2026-07-01
 backfill: install home
 	$(VENV)/bin/dagster asset materialize -m pm_pipeline.definitions --select 'indicator_register,register_council,register_targets,register_comparators'

@@ -18,7 +18,7 @@ from dateutil.easter import easter
 TIMEZONE = "Europe/London"
 KEY_FORMAT = "%Y-%m-%d"
 FIRST_PERIOD_ENV = "PM_FIRST_QUARTER"
-DEFAULT_FIRST_PERIOD = "2023-04-01"
+DEFAULT_FIRST_PERIOD = "2021-04-01"
 
 
 def first_period_start() -> str:

@@ -72,6 +72,8 @@ TABLES: dict[str, dict[str, str]] = {
         "note": "VARCHAR",
         "status": "VARCHAR",
         "restated": "BOOLEAN",
+        "variation": "VARCHAR",
+        "assurance": "VARCHAR",
     },
     "benchmarks": {
         "source": "VARCHAR",

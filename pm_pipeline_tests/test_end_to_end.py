@@ -93,6 +93,12 @@ def test_quarterly_cycle_scores_reports_and_rewrites_partitions(data_dir):
     assert scored["DAY-1"][4] == "WORSENING"
     assert scored["POP-1"][2] == "NO_TARGET" and scored["POP-1"][4] == "STABLE"
     assert scored["INC-1"][2] == "GREEN"
+    spc = query(
+        data_dir,
+        "SELECT DISTINCT variation, assurance FROM kpi_scorecard WHERE period = ?",
+        NOW.key,
+    )
+    assert spc == [("none: only 5 quarters of history; SPC needs 15",) * 2]  # 2024/25 Q1 on
     assert query(data_dir, "SELECT pi_id, exception FROM kpi_exceptions ORDER BY 2") == [
         ("DAY-1", "RED"),
         ("DAY-1", "WORSENING_TWO_QUARTERS"),  # 18 -> 19 -> 23 days
@@ -108,10 +114,16 @@ def test_quarterly_cycle_scores_reports_and_rewrites_partitions(data_dir):
         "Household waste recycled rose to 48.0% in 2025/26 Q1 from 43.0% in 2024/25 Q4 — an "
         "improvement. That is just below the 50.0% target."
     ) in html
+    assert "no SPC chart. Only 5 quarters of history; SPC needs 15." in html
     sheet = load_workbook(folder / "kpi_scorecard.xlsx")["Scorecard"]
     assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref.startswith("A3:")
     notes = [c.value for c in sheet["Z"] if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert notes == ['\'=HYPERLINK("http://x") <script>alert(1)</script>']
+    assert [c.value for c in sheet[3]][-3:] == [
+        "Variation (SPC)",
+        "Assurance (SPC)",
+        "Why no SPC reading",
+    ]
     assert (folder / "kpi_scorecard.pdf").read_bytes().startswith(b"%PDF")
 
     count = "SELECT count(*) FROM pi_returns"

@@ -50,6 +50,9 @@ def test_history_reads_are_declared():
     returns, scorecard = dg.AssetKey("pi_returns"), dg.AssetKey("kpi_scorecard")
     read = parents("2025-10-01", returns, scorecard).partitions_subset.get_partition_keys()
     assert {"2025-07-01", "2024-10-01", "2025-10-01"} <= set(read)  # last quarter, last year
+    spc_window = parents("2026-07-01", returns, scorecard).partitions_subset.get_partition_keys()
+    assert spc_window[0] == "2021-04-01" and spc_window[-1] == "2026-07-01"  # up to 24 quarters
+    assert len(parents("2027-01-01", returns, scorecard).partitions_subset) <= 24
     movement = parents("2025-10-01", returns, returns).partitions_subset.get_partition_keys()
     assert "2025-07-01" in movement and "2025-10-01" not in movement
     annual = dg.AssetKey("annual_performance_report")

@@ -31,6 +31,7 @@ from pm_pipeline.reports.scorecard_report import (
 from pm_pipeline.reports.spreadsheet import write_csv
 from pm_pipeline.resources import CouncilFiles, Warehouse
 from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.scorecard.spc_series import SPC_QUARTERS
 from pm_pipeline.warehouse import OWNERS
 
 
@@ -43,7 +44,7 @@ from pm_pipeline.warehouse import OWNERS
         "quality_issues",
         "signoffs",
         "benchmarks",
-        earlier_partitions("pi_returns", -(CHART_HISTORY - 1)),
+        earlier_partitions("pi_returns", -(max(CHART_HISTORY, SPC_QUARTERS) - 1)),
         *REGISTER,
     ],
     group_name="reports",
@@ -63,7 +64,9 @@ def quarterly_performance_report(
         quarter = Quarter.from_key(key)
         with warehouse.read() as conn:
             register = read_register(conn)
-            view = scorecard_view(conn, quarter, register, council_files.commentary_dir)
+            view = scorecard_view(
+                conn, quarter, register, council_files.commentary_dir, council_files.config_dir
+            )
         paths = write_scorecard_files(council_files.reports_dir / quarter.folder, view)
         written.append((quarter, paths, view))
         context.log.info(f"{quarter.label}: wrote {', '.join(str(p) for p in paths.values())}")

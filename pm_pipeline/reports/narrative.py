@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from pm_pipeline.periods import Quarter
 from pm_pipeline.reports.wording import format_value, ordinal
+from pm_pipeline.scorecard import spc
 from pm_pipeline.values import is_missing
 
 QUARTILE_WORDS = {
@@ -19,6 +20,14 @@ QUARTILE_WORDS = {
     4: "bottom quartile",
 }
 TYPE_WORDS = {"contextual": "contextual", "place": "place-based"}
+# the SPC reading (kpi_scorecard.variation) as a sentence; "none: ..." says nothing here
+VARIATION_WORDS = {
+    spc.COMMON: "Within its normal range — no real change.",
+    spc.IMPROVING: "A real improvement, not noise (a special cause on its SPC chart).",
+    spc.CONCERNING: "A real decline, not noise (a special cause on its SPC chart).",
+    spc.HIGHER: "A real rise, not noise (a special cause on its SPC chart).",
+    spc.LOWER: "A real fall, not noise (a special cause on its SPC chart).",
+}
 
 
 def period_words(quarter: Quarter, earlier: Quarter, annual: bool) -> tuple[str, str]:
@@ -94,6 +103,7 @@ def pi_story(row: Mapping, quarter: Quarter) -> str:
             )
         return f"No return was made for {row['title']} in {quarter.label}."
     parts = [_movement(row, quarter, fmt) + ".", _target(row, fmt, quarter.financial_year.label)]
+    parts.append(VARIATION_WORDS.get(str(row.get("variation")), ""))
     if row.get("status") == "provisional":
         parts.append("The figure is provisional.")
     parts.append(_benchmark(row))

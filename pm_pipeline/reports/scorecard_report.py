@@ -17,6 +17,7 @@ from pm_pipeline.register.load import Register
 from pm_pipeline.reports import charts, narrative
 from pm_pipeline.reports.render import is_sample, publish, sample_label
 from pm_pipeline.reports.signoff_view import signoff_view
+from pm_pipeline.reports.spc_view import ASSURANCE_TEXT, VARIATION_TEXT, add_spc
 from pm_pipeline.reports.spreadsheet import Sheet
 from pm_pipeline.reports.wording import (
     DIRECTION_TEXT,
@@ -128,9 +129,14 @@ def _peers(pi: dict, row: dict, peer_series: dict, register: Register) -> charts
 
 
 def scorecard_view(
-    conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Register, commentary_dir: Path
+    conn: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    register: Register,
+    commentary_dir: Path,
+    config_dir: Path | None = None,
 ) -> dict:
-    """Everything the quarterly report shows, as plain data."""
+    """Everything the quarterly report shows, as plain data (SPC charts need `config_dir`,
+    where the re-base points are)."""
     scorecard = read_table(conn, "kpi_scorecard", "period = ?", [quarter.key])
     exceptions = read_table(conn, "kpi_exceptions", "period = ?", [quarter.key])
     restated = read_table(conn, "restatements", "period = ?", [quarter.key])
@@ -194,6 +200,7 @@ def scorecard_view(
             "check": signoff["checks"].get(record["pi_id"]),
         }
         entries.append(entry)
+    add_spc(entries, conn, quarter, register, config_dir)
 
     scored = [e for e in entries if e["rag"] not in ("NO_TARGET",)]
     rag_counts = Counter(e["rag"] for e in entries)
@@ -304,6 +311,9 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
                 "Checked by manager": (e["check"] or {}).get("checked_by", ""),
                 "Checked on": (e["check"] or {}).get("checked_on", ""),
                 "Manager's check": (e["check"] or {}).get("text", "Not checked by the manager."),
+                "Variation (SPC)": f"{e['variation_symbol']} {e['variation_text']}",
+                "Assurance (SPC)": f"{e['assurance_symbol']} {e['assurance_text']}",
+                "Why no SPC reading": e["spc_reason"],
             }
         )
     return pd.DataFrame(rows)
@@ -333,4 +343,8 @@ def key_sheet(view: dict) -> pd.DataFrame:
         for label, _ in view["direction_text"].values()
     ]
     rows += [{"Term": "Exception", "Meaning": text} for text in view["exception_text"].values()]
+    rows += [
+        {"Term": f"{symbol} {label}", "Meaning": meaning}
+        for symbol, label, meaning in [*VARIATION_TEXT.values(), *ASSURANCE_TEXT.values()]
+    ]
     return pd.DataFrame(rows)

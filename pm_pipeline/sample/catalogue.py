@@ -170,7 +170,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=1.2, target_margin=0.0, numerator_of=400),
     _pi("EN-03", "Food premises rated 3 or above for hygiene", "service", PL,
         "Waste and Environment", "percent", "higher_is_better", "quarterly", 95.2, 0.05,
-        noise=0.3, target_margin=0.0),
+        noise=0.3, target_margin=-0.03),
     _pi("PL-01", "Major planning applications decided in time", "kpi", PL, "Planning",
         "percent", "higher_is_better", "quarterly", 86, 0.5, noise=4, target_margin=0.0,
         lginform_metric="900004", oflog_metric="PL1", numerator_of=14),

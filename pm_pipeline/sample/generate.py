@@ -1,7 +1,7 @@
 """Write the sample council's register and returns (synthetic, deterministic).
 
 `python -m pm_pipeline.sample.generate data/` rebuilds `data/config/` and `data/returns/` for
-2023/24 Q1 to 2026/27 Q2. The same code writes councils of any size for `bench/scale.py`.
+2021/22 Q1 to 2026/27 Q2 (22 quarters: enough for SPC charts of 15 points and more). The same code writes councils of any size for `bench/scale.py`.
 """
 
 from __future__ import annotations
@@ -25,14 +25,16 @@ from pm_pipeline.periods import FinancialYear, Quarter
 from pm_pipeline.register.load import INDICATOR_COLUMNS
 from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.sample import catalogue as cat
+from pm_pipeline.sample import spc_story
 from pm_pipeline.sample.catalogue import SamplePI
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
 
-FIRST = Quarter(2023, 1)
+FIRST = Quarter(2021, 1)
+ANCHOR = Quarter(2023, 1)  # the catalogue's `base` is the level in this quarter
 LATEST = Quarter(2026, 2)
-YEARS = [FinancialYear(y) for y in range(2023, 2027)]
+YEARS = [FinancialYear(y) for y in range(FIRST.fy_start_year, LATEST.fy_start_year + 1)]
 FIXED_TIME = datetime(2026, 10, 1)
 
 # service -> (file name, header style); styles vary as real owners' files do
@@ -82,9 +84,14 @@ OVERRIDES = {  # (quarter, pi) -> value: the sample's exceptions
 RESTATED = (LATEST, "WR-01", 49.1)  # first return omitted garden waste; corrected value stands
 
 
-def _level(pi: SamplePI, quarter: Quarter) -> float:
-    index = (quarter.fy_start_year - FIRST.fy_start_year) * 4 + quarter.q - FIRST.q
-    return pi.base + pi.trend * index + pi.season[quarter.q - 1]
+def _level(pi: SamplePI, quarter: Quarter, planned_only: bool = False) -> float:
+    index = (quarter.fy_start_year - ANCHOR.fy_start_year) * 4 + quarter.q - ANCHOR.q
+    return (
+        pi.base
+        + pi.trend * index
+        + pi.season[quarter.q - 1]
+        + spc_story.step(pi.pi_id, quarter, pi.base, planned_only)
+    )
 
 
 def _clip(pi: SamplePI, value: float) -> float:
@@ -115,7 +122,7 @@ def target_for(pi: SamplePI, year: FinancialYear) -> float | None:
     if pi.target_margin is None or pi.type not in ("kpi", "service", "management"):
         return None
     quarters = [q for q in year.quarters if due(pi, q)]
-    expected = sum(_level(pi, q) for q in quarters) / len(quarters)
+    expected = sum(_level(pi, q, planned_only=True) for q in quarters) / len(quarters)
     factor = 1 + pi.target_margin if pi.polarity == "higher_is_better" else 1 - pi.target_margin
     return _clip(pi, expected * factor)
 
@@ -457,6 +464,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     root: Path = args.data_dir
     write_register(root, cat.CATALOGUE)
     write_returns(root, cat.CATALOGUE)
+    spc_story.write_rebase(root)
     restate_current(root)
     from pm_pipeline.sample.signoffs import write_signoffs
 

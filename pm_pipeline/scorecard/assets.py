@@ -19,13 +19,14 @@ from pm_pipeline.metadata import markdown_table
 from pm_pipeline.periods import QUARTERLY, TIMEZONE, Quarter, earlier_partitions
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
-from pm_pipeline.resources import Warehouse
+from pm_pipeline.resources import CouncilFiles, Warehouse
 from pm_pipeline.scorecard.build import (
-    HISTORY_QUARTERS,
+    READ_QUARTERS,
     ScorecardInputs,
     benchmark_areas_sql,
     build_scorecard,
 )
+from pm_pipeline.scorecard.spc_series import RebaseError, read_rebase
 from pm_pipeline.warehouse import partition, read_table, replace_all, row_count, table_spec
 
 # The quarterly run lands at midnight at the end of the data-entry month (1 Feb, 1 May, 1 Aug,
@@ -34,7 +35,8 @@ SCORECARD_FRESHNESS = dg.FreshnessPolicy.cron(
     deadline_cron="0 0 2 2,5,8,11 *", lower_bound_delta=timedelta(days=2), timezone=TIMEZONE
 )
 
-RETURNS_HISTORY = earlier_partitions("pi_returns", -HISTORY_QUARTERS)
+# Direction of travel looks 8 quarters back; the SPC chart reads the 23 before this one.
+RETURNS_HISTORY = earlier_partitions("pi_returns", -(READ_QUARTERS - 1))
 
 # Rebuild a scorecard that exists when returns it read were re-read (a restatement), once
 # nothing it needs is running and the re-read passed its blocking checks. New quarters are
@@ -60,7 +62,8 @@ REBUILD_WHEN_RETURNS_RESTATED = (
             description=(
                 "The quarter's KPI scorecard (DESIGN 4-5): every due PI with its RAG against "
                 "target, direction of travel vs last quarter and last year, position among "
-                "comparators, note and status."
+                "comparators, note and status, and its SPC variation and assurance over up to "
+                "24 quarters (re-based from config/spc_rebase.csv)."
             ),
         ),
         table_spec(
@@ -80,7 +83,7 @@ REBUILD_WHEN_RETURNS_RESTATED = (
     can_subset=True,
 )
 def kpi_scorecard(
-    context: dg.AssetExecutionContext, warehouse: Warehouse
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult]:
     quarters = [Quarter.from_key(k) for k in context.partition_keys]
     selected = {key.to_user_string() for key in context.selected_asset_keys}
@@ -88,11 +91,15 @@ def kpi_scorecard(
     written = Counter[str]()
     with warehouse.write() as conn:
         register = read_register(conn)
+        try:
+            rebase = read_rebase(council_files.config_dir, set(register.indicators["pi_id"]))
+        except RebaseError as exc:
+            raise dg.Failure(description=f"{exc} — fix config/spc_rebase.csv") from exc
         benchmarks = read_table(
             conn, "benchmarks", *benchmark_areas_sql(register.council, register.comparators)
         )
         for quarter in quarters:
-            keys = [q.key for q in quarter.history(HISTORY_QUARTERS + 1)]
+            keys = [q.key for q in quarter.history(READ_QUARTERS)]
             marks = ", ".join("?" for _ in keys)
             inputs = ScorecardInputs(
                 council=register.council,
@@ -102,6 +109,7 @@ def kpi_scorecard(
                 benchmarks=benchmarks,
                 comparators=register.comparators,
                 restatements=read_table(conn, "restatements", "period = ?", [quarter.key]),
+                rebase=rebase,
             )
             scorecard, exceptions = build_scorecard(inputs, quarter)
             tables = {"kpi_scorecard": scorecard, "kpi_exceptions": exceptions}
@@ -122,6 +130,9 @@ def kpi_scorecard(
                     "NO_TARGET": rag["NO_TARGET"],
                     "exceptions": exceptions["pi_id"].nunique(),
                     "benchmarked": int(scorecard["rank"].notna().sum()),
+                    "special causes (SPC)": sum(
+                        "special cause" in str(v) for v in scorecard["variation"]
+                    ),
                 }
             )
     latest = summary[-1]

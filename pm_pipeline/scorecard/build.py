@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -10,10 +10,17 @@ import pandas as pd
 from pm_pipeline.periods import Quarter
 from pm_pipeline.register.load import Council, due_pis
 from pm_pipeline.scorecard import rules
+from pm_pipeline.scorecard.spc_series import (
+    REBASE_COLUMNS,
+    SPC_QUARTERS,
+    pi_reading,
+    rebase_by_pi,
+)
 from pm_pipeline.values import is_missing
 from pm_pipeline.warehouse import TABLES
 
 HISTORY_QUARTERS = 8  # the furthest back a score looks: an annual PI two years ago
+READ_QUARTERS = max(HISTORY_QUARTERS + 1, SPC_QUARTERS)  # with this one: the SPC window
 
 
 @dataclass
@@ -25,6 +32,7 @@ class ScorecardInputs:
     benchmarks: pd.DataFrame  # the long table of DESIGN 3.3
     comparators: pd.DataFrame
     restatements: pd.DataFrame  # period, pi_id, first_reported_value, ...
+    rebase: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REBASE_COLUMNS))
 
 
 def _nan_to_none(value: Any) -> float | None:
@@ -163,6 +171,7 @@ def build_scorecard(inputs: ScorecardInputs, quarter: Quarter) -> tuple[pd.DataF
     restated = set(inputs.restatements.loc[inputs.restatements["period"] == quarter.key, "pi_id"])
     rows, exception_rows = [], []
     year_quarters = [q for q in quarter.financial_year.quarters if q <= quarter]
+    rebase = rebase_by_pi(inputs.rebase)
     for pi in due_pis(inputs.indicators, quarter).itertuples(index=False):
         returned = scorer.values.get((quarter.key, pi.pi_id))
         now = scorer.score(quarter, pi.pi_id)
@@ -196,6 +205,14 @@ def build_scorecard(inputs: ScorecardInputs, quarter: Quarter) -> tuple[pd.DataF
             "status": returned.status if returned is not None else "missing",
             "restated": pi.pi_id in restated,
         }
+        reading = pi_reading(
+            pi._asdict(),
+            quarter,
+            {(q.key, pi.pi_id): scorer.value(q, pi.pi_id) for q in quarter.history(SPC_QUARTERS)},
+            now.target,
+            rebase,
+        )
+        row.update(variation=reading.variation, assurance=reading.assurance)
         if position is not None:
             row.update({k: _nan_to_none(position[k]) for k in positions.columns})
         rows.append(row)

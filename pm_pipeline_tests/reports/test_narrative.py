@@ -102,6 +102,21 @@ def row(**overrides: object) -> dict:
             "That is below the 20.0 days target.",
         ),
         (
+            {"variation": "common cause"},
+            "Recycling rose to 52.3% in Q2 from 47.5% in Q1 — an improvement. That is above the "
+            "50.0% target. Within its normal range — no real change.",
+        ),
+        (
+            {"variation": "concerning special cause", "target": None},
+            "Recycling rose to 52.3% in Q2 from 47.5% in Q1 — an improvement. No target has been "
+            "set for 2026/27. A real decline, not noise (a special cause on its SPC chart).",
+        ),
+        (
+            {"variation": "none: only 9 quarters of history; SPC needs 15"},
+            "Recycling rose to 52.3% in Q2 from 47.5% in Q1 — an improvement. That is above the "
+            "50.0% target.",
+        ),
+        (
             {"status": "provisional"},
             "Recycling rose to 52.3% in Q2 from 47.5% in Q1 — an improvement. That is above the "
             "50.0% target. The figure is provisional.",
