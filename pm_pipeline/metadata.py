@@ -17,6 +17,11 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def bullets(lines: list[str], empty: str = "") -> str:
+    """Lines as a markdown list (`empty` when there are none), for a problems metadata entry."""
+    return "\n".join(f"- {line}" for line in lines) or empty
+
+
 def markdown_table(frame: pd.DataFrame, max_rows: int = MAX_ROWS) -> str:
     """The first `max_rows` rows as a markdown table, saying how many were left out."""
     if frame.empty:

@@ -256,6 +256,14 @@ def replace_partition(
     return len(frame)
 
 
+def where_in(column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+    """A `column IN (?, ...)` clause and its parameters, for `read_table` (never SQL by hand
+    from values: they go as parameters). No values selects nothing."""
+    if not values:
+        return "FALSE", []
+    return f'"{column}" IN ({", ".join("?" for _ in values)})', list(values)
+
+
 def read_table(
     conn: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE", params: Sequence[object] = ()
 ) -> pd.DataFrame:

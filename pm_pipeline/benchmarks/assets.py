@@ -37,7 +37,7 @@ from pm_pipeline.benchmarks.refresh import (
     refresh_lginform,
     summary,
 )
-from pm_pipeline.metadata import markdown_table
+from pm_pipeline.metadata import bullets, markdown_table
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
 from pm_pipeline.resources import CouncilFiles, Warehouse
@@ -46,10 +46,6 @@ from pm_pipeline.warehouse import OWNERS, read_table, replace_rows, table_metada
 GROUP = "benchmarks"
 LGINFORM_REFRESHED = "lginform_refreshed"
 OFLOG_FILES_READABLE = "oflog_files_readable"
-
-
-def _bullets(lines: list[str]) -> str:
-    return "\n".join(f"- {line}" for line in lines) or "Nothing to fix."
 
 
 def _periods(frame: pd.DataFrame) -> str:
@@ -138,7 +134,10 @@ def lginform_benchmarks(
         metadata={
             "metrics not refreshed": len(failed),
             "why": dg.MetadataValue.md(
-                _bullets([f"{o.wanted.metric_id} ({o.status}): {o.reason}" for o in failed])
+                bullets(
+                    [f"{o.wanted.metric_id} ({o.status}): {o.reason}" for o in failed],
+                    "Nothing to fix.",
+                )
             ),
         },
     )
@@ -200,7 +199,7 @@ def oflog_benchmarks(
         metadata={
             "files refused": len(read.refused),
             "problems": len(read.problems),
-            "to fix": dg.MetadataValue.md(_bullets(read.problems[:50])),
+            "to fix": dg.MetadataValue.md(bullets(read.problems[:50], "Nothing to fix.")),
         },
     )
 

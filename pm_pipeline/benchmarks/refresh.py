@@ -18,7 +18,6 @@ from typing import cast
 
 import pandas as pd
 
-from pm_pipeline.benchmarks.areas import ENGLAND
 from pm_pipeline.benchmarks.cache import CachedMetric, CacheProblem, read_cache, write_cache
 from pm_pipeline.benchmarks.lginform import (
     LGInformError,
@@ -29,6 +28,7 @@ from pm_pipeline.benchmarks.lginform import (
     register_polarity,
 )
 from pm_pipeline.register.load import Register
+from pm_pipeline.values import ENGLAND
 from pm_pipeline.warehouse import TABLES
 
 SOURCE = "lginform"

@@ -17,7 +17,7 @@ from datetime import date
 
 import pandas as pd
 
-from pm_pipeline.reports.wording import format_value, ordinal
+from pm_pipeline.reports.wording import QUARTILE_WORDS, format_value, ordinal
 from pm_pipeline.scorecard.rules import benchmark_position
 from pm_pipeline.values import is_missing
 
@@ -210,14 +210,6 @@ def _files(known: pd.DataFrame, before: pd.Series | None) -> set[str]:
     if before is None:
         return set()
     return set(known.loc[known["period"] == before["period"], "source_file"])
-
-
-QUARTILE_WORDS = {
-    1: "top quartile",
-    2: "second quartile",
-    3: "third quartile",
-    4: "bottom quartile",
-}
 
 
 def format_figure(figure: Figure, value: float | None, out_of: float | None = None) -> str:

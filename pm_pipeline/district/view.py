@@ -40,10 +40,9 @@ from pm_pipeline.reports.render import is_sample
 from pm_pipeline.reports.wording import DIRECTION_TEXT, format_value
 from pm_pipeline.scorecard import rules
 from pm_pipeline.scorecard.build import ScorecardInputs, benchmark_positions
-from pm_pipeline.values import is_missing
-from pm_pipeline.warehouse import read_table
+from pm_pipeline.values import ENGLAND, is_missing
+from pm_pipeline.warehouse import read_table, where_in
 
-ENGLAND = "E92000001"
 PLACE_TYPES = ("place", "contextual")
 TREND_POINTS = 8
 ANNUAL_POINTS = 5
@@ -69,10 +68,9 @@ class DistrictInputs:
 
 def load_inputs(conn: duckdb.DuckDBPyConnection, half: Half) -> DistrictInputs:
     keys = [q.key for q in half.quarters[-1].history(4 * ANNUAL_POINTS + 2)]
-    marks = ", ".join("?" for _ in keys)
     return DistrictInputs(
         context=read_table(conn, "district_context"),
-        returns=read_table(conn, "pi_returns", f"period IN ({marks})", keys),
+        returns=read_table(conn, "pi_returns", *where_in("period", keys)),
         benchmarks=read_table(conn, "benchmarks"),
     )
 

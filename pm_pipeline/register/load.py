@@ -10,7 +10,6 @@ checks to report.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,8 @@ import pandas as pd
 import yaml
 
 from pm_pipeline.periods import FinancialYear, Quarter
-from pm_pipeline.tabular import FileProblem, clean_text, odd_characters, read_table_file
+from pm_pipeline.tabular import FileProblem, clean_text, odd_characters, read_table_file, where
+from pm_pipeline.values import is_gss_code, parse_number
 
 PI_TYPES = ("kpi", "service", "contextual", "place", "management")
 SCORED_TYPES = frozenset({"kpi", "service", "management"})
@@ -60,7 +60,6 @@ REQUIRED_INDICATOR_COLUMNS = (
     "frequency",
 )
 TARGET_COLUMNS = ("pi_id", "financial_year", "target", "amber_threshold")
-GSS_CODE = re.compile(r"^[EWSN]\d{8}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PI_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 DEFAULT_DECIMALS = {"count": 0}
@@ -116,24 +115,6 @@ class Register:
         return self.indicators.set_index("pi_id").loc[pi_id].to_dict()
 
 
-def _where(file: str, row: int | None = None, column: str | None = None) -> str:
-    parts = [file]
-    if row is not None:
-        parts.append(f"row {row}")
-    if column:
-        parts.append(f"column {column}")
-    return ", ".join(parts)
-
-
-def _number(text: str) -> float | None:
-    if not text:
-        return None
-    value = float(text.replace(",", ""))
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
 def _yaml_problem(file: str, exc: yaml.YAMLError) -> str:
     """A YAML error as the line to look at and what went wrong there."""
     mark = getattr(exc, "problem_mark", None)
@@ -175,7 +156,7 @@ def read_council(path: Path) -> Council:
         if not raw.get(key)
     ]
     for key in ("area_code", "region_code"):
-        if raw.get(key) and not GSS_CODE.match(str(raw[key]).strip()):
+        if raw.get(key) and not is_gss_code(str(raw[key]).strip()):
             problems.append(f"{file}, key {key}: '{raw[key]}' is not a GSS code like E07000171")
     themes = raw.get("themes") or []
     if not isinstance(themes, list) or not all(isinstance(t, str) and t.strip() for t in themes):
@@ -222,12 +203,12 @@ def _read_csv_records(
     if missing:
         raise RegisterError(
             [
-                f"{_where(file, sheet.header_row)}: missing column(s) {', '.join(missing)} "
+                f"{where(file, sheet.header_row)}: missing column(s) {', '.join(missing)} "
                 f"— the header row must name {', '.join(required)}"
             ]
         )
     noted = [
-        f"{_where(file, row, sheet.column_name(note.column))}: {note.sentence()}"
+        f"{where(file, row, sheet.column_name(note.column))}: {note.sentence()}"
         for row, notes in sorted(sheet.notes.items())
         for note in notes
     ]
@@ -247,18 +228,18 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
         item: dict[str, Any] = {c: rec.get(c, "") for c in INDICATOR_COLUMNS}
         pid = item["pi_id"]
         if not pid:
-            problems.append(f"{_where(file, row, 'pi_id')}: empty — every PI needs an id")
+            problems.append(f"{where(file, row, 'pi_id')}: empty — every PI needs an id")
             continue
         if not PI_ID.match(pid):
             odd = odd_characters(pid)
             because = f" (it contains {odd}, which looks like an ordinary character)" if odd else ""
             problems.append(
-                f"{_where(file, row, 'pi_id')}: '{pid}'{because} — use only letters A-Z, digits, "
+                f"{where(file, row, 'pi_id')}: '{pid}'{because} — use only letters A-Z, digits, "
                 "'-', '_', '.' or '/'"
             )
         if pid.casefold() in seen:
             problems.append(
-                f"{_where(file, row, 'pi_id')}: '{pid}' duplicates row {seen[pid.casefold()]} "
+                f"{where(file, row, 'pi_id')}: '{pid}' duplicates row {seen[pid.casefold()]} "
                 "— each PI appears once"
             )
         seen.setdefault(pid.casefold(), row)
@@ -266,21 +247,21 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
             item[column] = item[column].casefold()
             if item[column] not in allowed:
                 problems.append(
-                    f"{_where(file, row, column)}: '{rec.get(column, '')}' is not one of "
+                    f"{where(file, row, column)}: '{rec.get(column, '')}' is not one of "
                     f"{', '.join(allowed)}"
                 )
         if item["theme"] not in council.themes:
             problems.append(
-                f"{_where(file, row, 'theme')}: '{item['theme']}' is not a theme in council.yaml "
+                f"{where(file, row, 'theme')}: '{item['theme']}' is not a theme in council.yaml "
                 f"({', '.join(council.themes)})"
             )
         for column in ("title", "service"):
             if not item[column]:
-                problems.append(f"{_where(file, row, column)}: empty — fill it in")
+                problems.append(f"{where(file, row, column)}: empty — fill it in")
         for column in ("owner", "manager"):
             if (item[column] or column == "owner") and not EMAIL.match(item[column]):
                 problems.append(
-                    f"{_where(file, row, column)}: '{item[column]}' is not an e-mail address"
+                    f"{where(file, row, column)}: '{item[column]}' is not an e-mail address"
                 )
         try:
             item["decimals"] = (
@@ -290,22 +271,22 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
                 raise ValueError
         except ValueError:
             problems.append(
-                f"{_where(file, row, 'decimals')}: '{rec.get('decimals')}' must be a whole "
+                f"{where(file, row, 'decimals')}: '{rec.get('decimals')}' must be a whole "
                 "number from 0 to 6"
             )
         for column in ("valid_min", "valid_max"):
             try:
-                item[column] = _number(item[column])
+                item[column] = parse_number(item[column], symbols=False)
             except ValueError:
-                problems.append(f"{_where(file, row, column)}: '{item[column]}' is not a number")
+                problems.append(f"{where(file, row, column)}: '{item[column]}' is not a number")
                 item[column] = None
         lo, hi = item["valid_min"], item["valid_max"]
         if lo is not None and hi is not None and lo > hi:
-            problems.append(f"{_where(file, row, 'valid_min')}: {lo} is above valid_max {hi}")
+            problems.append(f"{where(file, row, 'valid_min')}: {lo} is above valid_max {hi}")
         item["annual_outturn"] = item["annual_outturn"].casefold() or None
         if item["annual_outturn"] not in (None, *OUTTURN_METHODS):
             problems.append(
-                f"{_where(file, row, 'annual_outturn')}: '{rec.get('annual_outturn')}' is not one "
+                f"{where(file, row, 'annual_outturn')}: '{rec.get('annual_outturn')}' is not one "
                 f"of {', '.join(OUTTURN_METHODS)} (or blank for the default)"
             )
         for column in ("lginform_metric", "oflog_metric", "description", "manager"):
@@ -336,22 +317,22 @@ def read_targets(
         pid = ids.get(raw_id.casefold())
         if pid is None:
             problems.append(
-                f"{_where(file, row, 'pi_id')}: '{raw_id}' is not in indicators.csv "
+                f"{where(file, row, 'pi_id')}: '{raw_id}' is not in indicators.csv "
                 "— add the PI to the register or remove this target"
             )
             continue
         try:
             year = FinancialYear.from_label(rec.get("financial_year", "")).label
         except ValueError as exc:
-            problems.append(f"{_where(file, row, 'financial_year')}: {exc}")
+            problems.append(f"{where(file, row, 'financial_year')}: {exc}")
             continue
         numbers: dict[str, float | None] = {}
         for column in ("target", "amber_threshold"):
             try:
-                numbers[column] = _number(rec.get(column, ""))
+                numbers[column] = parse_number(rec.get(column, ""), symbols=False)
             except ValueError:
                 problems.append(
-                    f"{_where(file, row, column)}: '{rec.get(column)}' is not a number — write "
+                    f"{where(file, row, column)}: '{rec.get(column)}' is not a number — write "
                     "a plain number such as 85 or 12.5"
                     + (" (leave it blank for the default)" if column == "amber_threshold" else "")
                 )
@@ -360,7 +341,7 @@ def read_targets(
         target, amber = numbers["target"], numbers["amber_threshold"]
         if target is None:
             problems.append(
-                f"{_where(file, row, 'target')}: empty — give the target or drop the row"
+                f"{where(file, row, 'target')}: empty — give the target or drop the row"
             )
             continue
         if amber is not None and (
@@ -368,7 +349,7 @@ def read_targets(
             or (polarity[pid] == "lower_is_better" and amber < target)
         ):
             problems.append(
-                f"{_where(file, row, 'amber_threshold')}: {amber:g} is on the wrong side of the "
+                f"{where(file, row, 'amber_threshold')}: {amber:g} is on the wrong side of the "
                 f"target {target:g} for a {polarity[pid].replace('_', ' ')} PI"
             )
         kind = kinds[pid.casefold()]
@@ -380,7 +361,7 @@ def read_targets(
                     row,
                     "target",
                     pid,
-                    f"{_where(file, row, 'target')}: {pid} is a {kind} PI, which has no target "
+                    f"{where(file, row, 'target')}: {pid} is a {kind} PI, which has no target "
                     "and no RAG — delete this row",
                 )
             )
@@ -393,7 +374,7 @@ def read_targets(
                     row,
                     "financial_year",
                     pid,
-                    f"{_where(file, row, 'financial_year')}: {pid} already has a {year} target "
+                    f"{where(file, row, 'financial_year')}: {pid} already has a {year} target "
                     f"in row {first_row[key]} — targets are fixed for the year; keep one row",
                 )
             )
@@ -424,9 +405,9 @@ def read_comparators(path: Path, council: Council) -> pd.DataFrame:
     out = []
     for row, rec in records:
         code = rec.get("area_code", "").upper()
-        if not GSS_CODE.match(code):
+        if not is_gss_code(code):
             problems.append(
-                f"{_where(file, row, 'area_code')}: '{code}' is not a GSS code — a letter and "
+                f"{where(file, row, 'area_code')}: '{code}' is not a GSS code — a letter and "
                 "eight digits, like E07000171"
             )
             continue

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pm_pipeline.benchmarks.areas import ENGLAND
 from pm_pipeline.benchmarks.cache import CachedMetric, write_cache
 from pm_pipeline.benchmarks.lginform import (
     data_table_record,
@@ -36,6 +35,7 @@ from pm_pipeline.benchmarks.lginform import (
 from pm_pipeline.periods import FinancialYear
 from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.sample import catalogue as cat
+from pm_pipeline.values import ENGLAND
 
 SAMPLE_NOTE = (
     "SAMPLE VALUES: synthetic figures written by pm_pipeline.sample.benchmarks for the "

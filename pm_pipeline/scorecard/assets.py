@@ -26,7 +26,14 @@ from pm_pipeline.scorecard.build import (
     benchmark_areas_sql,
     build_scorecard,
 )
-from pm_pipeline.warehouse import partition, read_table, replace_all, row_count, table_spec
+from pm_pipeline.warehouse import (
+    partition,
+    read_table,
+    replace_all,
+    row_count,
+    table_spec,
+    where_in,
+)
 
 # The quarterly run lands at midnight at the end of the data-entry month (1 Feb, 1 May, 1 Aug,
 # 1 Nov); a scorecard not refreshed by a day later is overdue.
@@ -93,12 +100,11 @@ def kpi_scorecard(
         )
         for quarter in quarters:
             keys = [q.key for q in quarter.history(HISTORY_QUARTERS + 1)]
-            marks = ", ".join("?" for _ in keys)
             inputs = ScorecardInputs(
                 council=register.council,
                 indicators=register.indicators,
                 targets=register.targets,
-                returns=read_table(conn, "pi_returns", f"period IN ({marks})", keys),
+                returns=read_table(conn, "pi_returns", *where_in("period", keys)),
                 benchmarks=benchmarks,
                 comparators=register.comparators,
                 restatements=read_table(conn, "restatements", "period = ?", [quarter.key]),

@@ -10,9 +10,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pm_pipeline.register.load import SCORED_TYPES
 from pm_pipeline.values import is_missing, round_at
-
-SCORED_TYPES = frozenset({"kpi", "service", "management"})
 
 GREEN, AMBER, RED, NO_TARGET, NO_DATA = "GREEN", "AMBER", "RED", "NO_TARGET", "NO_DATA"
 IMPROVING, WORSENING, STABLE, UP, DOWN, NO_COMPARISON = (
