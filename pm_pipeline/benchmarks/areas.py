@@ -48,7 +48,3 @@ def area_code_problem(code: object) -> str | None:
             "unknown here; councils are E06-E09, counties E10, regions E12, England E92000001)"
         )
     return None
-
-
-def is_area_code(code: object) -> bool:
-    return area_code_problem(code) is None

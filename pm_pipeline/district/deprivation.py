@@ -37,8 +37,6 @@ _LSOA_CODE = re.compile(r"^lsoa code \((\d{4})\)$")
 _DISTRICT_CODE = re.compile(r"^local authority district code \((\d{4})\)$")
 _EDITION_IN_NAME = re.compile(r"iod[_ -]?(\d{4})", re.IGNORECASE)
 IMD = "index of multiple deprivation (imd)"
-RANK = f"{IMD} rank (where 1 is most deprived)"
-DECILE = f"{IMD} decile (where 1 is most deprived 10% of lsoas)"
 SCORE = f"{IMD} score"
 SUMMARY_MEASURES = {
     "average_rank": ("IMD - Average rank", "rank"),

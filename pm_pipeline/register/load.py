@@ -111,9 +111,6 @@ class Register:
         """Case-folded id -> the register's spelling, for matching returns."""
         return {pid.casefold(): pid for pid in self.indicators["pi_id"]}
 
-    def indicator(self, pi_id: str) -> dict:
-        return self.indicators.set_index("pi_id").loc[pi_id].to_dict()
-
 
 def _yaml_problem(file: str, exc: yaml.YAMLError) -> str:
     """A YAML error as the line to look at and what went wrong there."""
