@@ -23,7 +23,7 @@ from pm_pipeline.benchmarks.combine import (
     duplicate_keys,
     source_summary,
 )
-from pm_pipeline.benchmarks.lginform import LGInformResource
+from pm_pipeline.benchmarks.lginform import LGInformSource
 from pm_pipeline.benchmarks.oflog import MetricInfo, read_oflog_folder
 from pm_pipeline.benchmarks.refresh import (
     CACHED,
@@ -90,14 +90,14 @@ def lginform_benchmarks(
     context: dg.AssetExecutionContext,
     council_files: CouncilFiles,
     warehouse: Warehouse,
-    lginform: LGInformResource,
+    lginform: LGInformSource,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     with warehouse.read() as conn:
         register = read_register(conn)
     plan = plan_from_register(register)
     now = datetime.now(UTC)
     outcomes = refresh_lginform(plan, lginform, council_files.benchmarks_dir / "lginform", now)
-    offline = lginform.missing_credentials()
+    offline = lginform.offline_reason()
     for o in outcomes:
         expected = o.status == FETCHED or (o.status == CACHED and offline)
         log = context.log.info if expected else context.log.warning

@@ -60,12 +60,17 @@ class ReferenceRead:
     def files_table(self) -> pd.DataFrame:
         return pd.DataFrame(
             [
-                {"file": f.path, "kind": f.kind, "datasets": ", ".join(f.datasets), "rows": f.rows,
-                 "areas": f.areas}
+                {
+                    "file": f.path,
+                    "kind": f.kind,
+                    "datasets": ", ".join(f.datasets),
+                    "rows": f.rows,
+                    "areas": f.areas,
+                }
                 for f in self.files
             ],
             columns=["file", "kind", "datasets", "rows", "areas"],
-        )  # fmt: skip
+        )
 
 
 def reference_files(root: Path) -> list[Path]:

@@ -37,8 +37,11 @@ BUSINESS_YEARS = (2022, 2023, 2024, 2025, 2026)
 LSOAS_IN_ENGLAND = {"IoD2019": 32_844, "IoD2025": 33_755}
 DISTRICTS_IN_ENGLAND = 317
 SAMPLE_NOTE = "SAMPLE DATA: synthetic values in the publisher's layout, not real statistics"
-NOMIS_GEOGRAPHY = {"ltla": ("local authorities: district / unitary (as of April 2023)", 424),
-                   "rgn": ("regions", 480), "ctry": ("countries", 499)}  # fmt: skip
+NOMIS_GEOGRAPHY = {
+    "ltla": ("local authorities: district / unitary (as of April 2023)", 424),
+    "rgn": ("regions", 480),
+    "ctry": ("countries", 499),
+}
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,16 @@ def areas() -> list[Area]:
     for code, name in cat.COMPARATORS:
         rng = _rng("area", code)
         out.append(
-            Area(code, name, "ltla", rng.randint(72_000, 128_000), rng.uniform(0.9, 1.25),
-                 rng.uniform(0.15, 0.75), rng.uniform(-1, 1))
-        )  # fmt: skip
+            Area(
+                code,
+                name,
+                "ltla",
+                rng.randint(72_000, 128_000),
+                rng.uniform(0.9, 1.25),
+                rng.uniform(0.15, 0.75),
+                rng.uniform(-1, 1),
+            )
+        )
     out.append(Area(*REGION, "rgn", 4_880_100, 1.02, 0.45, 0.0))
     out.append(Area(*ENGLAND, "ctry", 56_490_000, 1.0, 0.5, 0.1))
     return out
@@ -134,10 +144,16 @@ def census_rows(area: Area) -> dict[str, tuple[list[str], list[int]]]:
     out: dict[str, tuple[list[str], list[int]]] = {}
     household, communal = split(p, [100 - (c := rng.uniform(1.0, 2.4)), c])
     out["TS001"] = (
-        _with_suffix(["Residence type: Total", "Residence type: Lives in a household",
-                      "Residence type: Lives in a communal establishment"], True),
+        _with_suffix(
+            [
+                "Residence type: Total",
+                "Residence type: Lives in a household",
+                "Residence type: Lives in a communal establishment",
+            ],
+            True,
+        ),
         [p, household, communal],
-    )  # fmt: skip
+    )
     bands = split(p, age_weights(area, rng))
     out["TS007A"] = (["Age: Total", *[h for _, (h,) in census.BY_ID["TS007A"].parts]], [p, *bands])
     female = round(p * rng.uniform(0.504, 0.514))
@@ -149,10 +165,15 @@ def census_rows(area: Area) -> dict[str, tuple[list[str], list[int]]]:
     shift = 1 + 0.25 * (area.deprivation - 0.5)
     health = split(p, [47.5 / shift, 33.7, 13.0 * shift, 4.2 * shift**2, 1.3 * shift**2])
     out["TS037"] = (
-        ["General health: Total: All usual residents",
-         *[f"General health: {lv} health" for lv in ("Very good", "Good", "Fair", "Bad", "Very bad")]],
+        [
+            "General health: Total: All usual residents",
+            *[
+                f"General health: {lv} health"
+                for lv in ("Very good", "Good", "Fair", "Bad", "Very bad")
+            ],
+        ],
         [p, *health],
-    )  # fmt: skip
+    )
     out["TS054"] = _tenure(area, rng)
     out["TS066"] = _economic_activity(area, rng)
     adults = round(p * rng.uniform(0.81, 0.84))
@@ -161,12 +182,18 @@ def census_rows(area: Area) -> dict[str, tuple[list[str], list[int]]]:
     q = census._QUAL
     level4 = "or above" if area.level == "rgn" else "and above"  # ONS's one variant spelling
     out["TS067"] = (
-        [f"{q}: Total: All usual residents aged 16 years and over", f"{q}: No qualifications",
-         f"{q}: Level 1 and entry level qualifications", f"{q}: Level 2 qualifications",
-         f"{q}: Apprenticeship", f"{q}: Level 3 qualifications",
-         f"{q}: Level 4 qualifications {level4}", f"{q}: Other qualifications"],
+        [
+            f"{q}: Total: All usual residents aged 16 years and over",
+            f"{q}: No qualifications",
+            f"{q}: Level 1 and entry level qualifications",
+            f"{q}: Level 2 qualifications",
+            f"{q}: Apprenticeship",
+            f"{q}: Level 3 qualifications",
+            f"{q}: Level 4 qualifications {level4}",
+            f"{q}: Other qualifications",
+        ],
         [adults, *quals],
-    )  # fmt: skip
+    )
     return out
 
 
@@ -181,16 +208,37 @@ def _tenure(area: Area, rng: random.Random) -> tuple[list[str], list[int]]:
     landlord = round(private * rng.uniform(0.9, 0.95))
     t = "Tenure of household"
     return (
-        [f"{t}: Total: All households", f"{t}: Owned", f"{t}: Owned: Owns outright",
-         f"{t}: Owned: Owns with a mortgage or loan", f"{t}: Shared ownership",
-         f"{t}: Shared ownership: Shared ownership", f"{t}: Social rented",
-         f"{t}: Social rented: Rents from council or Local Authority",
-         f"{t}: Social rented: Other social rented", f"{t}: Private rented",
-         f"{t}: Private rented: Private landlord or letting agency",
-         f"{t}: Private rented: Other private rented", f"{t}: Lives rent free"],
-        [households, owned, outright, owned - outright, shared, shared, social, council,
-         social - council, private, landlord, private - landlord, free],
-    )  # fmt: skip
+        [
+            f"{t}: Total: All households",
+            f"{t}: Owned",
+            f"{t}: Owned: Owns outright",
+            f"{t}: Owned: Owns with a mortgage or loan",
+            f"{t}: Shared ownership",
+            f"{t}: Shared ownership: Shared ownership",
+            f"{t}: Social rented",
+            f"{t}: Social rented: Rents from council or Local Authority",
+            f"{t}: Social rented: Other social rented",
+            f"{t}: Private rented",
+            f"{t}: Private rented: Private landlord or letting agency",
+            f"{t}: Private rented: Other private rented",
+            f"{t}: Lives rent free",
+        ],
+        [
+            households,
+            owned,
+            outright,
+            owned - outright,
+            shared,
+            shared,
+            social,
+            council,
+            social - council,
+            private,
+            landlord,
+            private - landlord,
+            free,
+        ],
+    )
 
 
 def _employment_split(total: int, rng: random.Random) -> list[int]:
@@ -218,19 +266,48 @@ def _economic_activity(area: Area, rng: random.Random) -> tuple[list[str], list[
     def in_employment(prefix: str) -> list[str]:
         cols = []
         for kind in ("Employee", "Self-employed with employees", "Self-employed without employees"):
-            cols += [f"{prefix}:In employment:{kind}", f"{prefix}: In employment: {kind}: Part-time",
-                     f"{prefix}: In employment: {kind}: Full-time"]  # fmt: skip
+            cols += [
+                f"{prefix}:In employment:{kind}",
+                f"{prefix}: In employment: {kind}: Part-time",
+                f"{prefix}: In employment: {kind}: Full-time",
+            ]
         return cols
 
-    header = [f"{ea}: Total: All usual residents aged 16 years and over", ex,
-              f"{ex}:In employment", *in_employment(ex), f"{ex}: Unemployed", st,
-              f"{st}:In employment", *in_employment(st), f"{st}: Unemployed", ina,
-              f"{ina}: Retired", f"{ina}: Student", f"{ina}: Looking after home or family",
-              f"{ina}: Long-term sick or disabled", f"{ina}: Other"]  # fmt: skip
+    header = [
+        f"{ea}: Total: All usual residents aged 16 years and over",
+        ex,
+        f"{ex}:In employment",
+        *in_employment(ex),
+        f"{ex}: Unemployed",
+        st,
+        f"{st}:In employment",
+        *in_employment(st),
+        f"{st}: Unemployed",
+        ina,
+        f"{ina}: Retired",
+        f"{ina}: Student",
+        f"{ina}: Looking after home or family",
+        f"{ina}: Long-term sick or disabled",
+        f"{ina}: Other",
+    ]
     inactive = retired + student + home + sick + other
-    values = [adults, emp + unemp, emp, *_employment_split(emp, rng), unemp, st_emp + st_unemp,
-              st_emp, *_employment_split(st_emp, rng), st_unemp, inactive, retired, student, home,
-              sick, other]  # fmt: skip
+    values = [
+        adults,
+        emp + unemp,
+        emp,
+        *_employment_split(emp, rng),
+        unemp,
+        st_emp + st_unemp,
+        st_emp,
+        *_employment_split(st_emp, rng),
+        st_unemp,
+        inactive,
+        retired,
+        student,
+        home,
+        sick,
+        other,
+    ]
     return header, values
 
 
@@ -307,10 +384,17 @@ def write_population(folder: Path, all_areas: list[Area]) -> list[Path]:
     return written
 
 
-def _nomis_dimension(name: str, value: object, label: str, code: object, kind: str,
-                     kind_code: int, order: int) -> dict[str, Any]:  # fmt: skip
-    return {name: value, f"{name}_NAME": label, f"{name}_CODE": code, f"{name}_TYPE": kind,
-            f"{name}_TYPECODE": kind_code, f"{name}_SORTORDER": order}  # fmt: skip
+def _nomis_dimension(
+    name: str, value: object, label: str, code: object, kind: str, kind_code: int, order: int
+) -> dict[str, Any]:
+    return {
+        name: value,
+        f"{name}_NAME": label,
+        f"{name}_CODE": code,
+        f"{name}_TYPE": kind,
+        f"{name}_TYPECODE": kind_code,
+        f"{name}_SORTORDER": order,
+    }
 
 
 def _geography(area: Area, order: int) -> dict[str, Any]:
@@ -327,9 +411,13 @@ def _nomis_rows(records: list[dict[str, Any]]) -> tuple[list[str], list[list[obj
 
 def _status(value: object) -> dict[str, Any]:
     missing = value is None
-    return {"OBS_VALUE": "" if missing else value, "OBS_STATUS": "Q" if missing else "A",
-            "OBS_STATUS_NAME": "These figures are missing." if missing else "Normal Value",
-            "OBS_CONF": "F", "OBS_CONF_NAME": "Free (free for publication)"}  # fmt: skip
+    return {
+        "OBS_VALUE": "" if missing else value,
+        "OBS_STATUS": "Q" if missing else "A",
+        "OBS_STATUS_NAME": "These figures are missing." if missing else "Normal Value",
+        "OBS_CONF": "F",
+        "OBS_CONF_NAME": "Free (free for publication)",
+    }
 
 
 def employment_rate(area: Area, year: int, month: int) -> float:
@@ -352,25 +440,42 @@ def write_aps(folder: Path, all_areas: list[Area]) -> Path:
                 20599: (None if missing else rate, "Variable"),
                 21001: (None if missing else round(rate / 100 * denominator, -2), "Numerator"),
                 21002: (None if missing else denominator, "Denominator"),
-                21003: (None if missing else round(3.2 + 0.8 * abs(area.prosperity), 1), "Confidence"),
-            }  # fmt: skip
+                21003: (
+                    None if missing else round(3.2 + 0.8 * abs(area.prosperity), 1),
+                    "Confidence",
+                ),
+            }
             for code, (value, label) in values.items():
-                records.append({
-                    **_nomis_dimension("DATE", f"{year}-{month:02d}", name, f"{year}-{month:02d}",
-                                       "12 months to", 0, year * 100 + month),
-                    **_geography(area, order),
-                    **_nomis_dimension("VARIABLE", 45, "Employment rate - aged 16-64", 45,
-                                       "variable", 0, 45),
-                    **_nomis_dimension("MEASURES", code, label, code, "measures", 0, code),
-                    **_status(value),
-                })  # fmt: skip
+                records.append(
+                    {
+                        **_nomis_dimension(
+                            "DATE",
+                            f"{year}-{month:02d}",
+                            name,
+                            f"{year}-{month:02d}",
+                            "12 months to",
+                            0,
+                            year * 100 + month,
+                        ),
+                        **_geography(area, order),
+                        **_nomis_dimension(
+                            "VARIABLE", 45, "Employment rate - aged 16-64", 45, "variable", 0, 45
+                        ),
+                        **_nomis_dimension("MEASURES", code, label, code, "measures", 0, code),
+                        **_status(value),
+                    }
+                )
     header, rows = _nomis_rows(records)
     return write_atomic(folder / "NM_17_5_employment_rate_sample.csv", _csv_text(header, rows))
 
 
 def write_business(folder: Path, all_areas: list[Area]) -> Path:
-    bands = [(10, "Micro (0 to 9)", 89.3), (20, "Small (10 to 49)", 8.7),
-             (30, "Medium-sized (50 to 249)", 1.6), (40, "Large (250+)", 0.4)]  # fmt: skip
+    bands = [
+        (10, "Micro (0 to 9)", 89.3),
+        (20, "Small (10 to 49)", 8.7),
+        (30, "Medium-sized (50 to 249)", 1.6),
+        (40, "Large (250+)", 0.4),
+    ]
     records = []
     for order, area in enumerate(all_areas):
         for year in BUSINESS_YEARS:
@@ -382,16 +487,21 @@ def write_business(folder: Path, all_areas: list[Area]) -> Path:
             ]
             rows = [(0, "Total", 5 * round(total / 5)), *counts]
             for code, label, value in rows:
-                records.append({
-                    **_nomis_dimension("DATE", year, str(year), str(year), "date", 0, year),
-                    **_geography(area, order),
-                    **_nomis_dimension("INDUSTRY", 37748736, "Total", 37748736, "industry", 0, 0),
-                    **_nomis_dimension("EMPLOYMENT_SIZEBAND", code, label, code,
-                                       "employment sizeband", 0, code),
-                    **_nomis_dimension("LEGAL_STATUS", 0, "Total", 0, "legal status", 0, 0),
-                    **_nomis_dimension("MEASURES", 20100, "Value", 20100, "measures", 0, 20100),
-                    **_status(value),
-                })  # fmt: skip
+                records.append(
+                    {
+                        **_nomis_dimension("DATE", year, str(year), str(year), "date", 0, year),
+                        **_geography(area, order),
+                        **_nomis_dimension(
+                            "INDUSTRY", 37748736, "Total", 37748736, "industry", 0, 0
+                        ),
+                        **_nomis_dimension(
+                            "EMPLOYMENT_SIZEBAND", code, label, code, "employment sizeband", 0, code
+                        ),
+                        **_nomis_dimension("LEGAL_STATUS", 0, "Total", 0, "legal status", 0, 0),
+                        **_nomis_dimension("MEASURES", 20100, "Value", 20100, "measures", 0, 20100),
+                        **_status(value),
+                    }
+                )
     header, table = _nomis_rows(records)
     return write_atomic(folder / "NM_142_1_business_counts_sample.csv", _csv_text(header, table))
 
@@ -408,8 +518,14 @@ def lsoa_rows(area: Area, edition: str) -> list[dict[str, Any]]:
         rank = min(n_england, max(1, round(percentile * n_england)))
         score = round(max(0.5, 75 * (1 - percentile) ** 2.3 + rng.uniform(-1.5, 1.5)), 3)
         suffix = f"{1 + i // 4:03d}{'ABCD'[i % 4]}"
-        rows.append({"suffix": suffix, "rank": rank, "score": score,
-                     "population": rng.randint(1_250, 2_300)})  # fmt: skip
+        rows.append(
+            {
+                "suffix": suffix,
+                "rank": rank,
+                "score": score,
+                "population": rng.randint(1_250, 2_300),
+            }
+        )
     return rows
 
 
@@ -431,22 +547,25 @@ def write_deprivation(folder: Path, all_areas: list[Area]) -> list[Path]:
     districts = [a for a in all_areas if a.level == "ltla"]
     written = []
     for edition, lsoa_year, district_year, pop_year in (
-        ("IoD2019", 2011, 2019, "mid 2015"), ("IoD2025", 2021, 2024, "mid 2022")
-    ):  # fmt: skip
+        ("IoD2019", 2011, 2019, "mid 2015"),
+        ("IoD2025", 2021, 2024, "mid 2022"),
+    ):
         n_england = LSOAS_IN_ENGLAND[edition]
         per_area = {a.code: lsoa_rows(a, edition) for a in districts}
         _unique_ranks(per_area, n_england)
         header = [
-            f"LSOA code ({lsoa_year})", f"LSOA name ({lsoa_year})",
+            f"LSOA code ({lsoa_year})",
+            f"LSOA name ({lsoa_year})",
             f"Local Authority District code ({district_year})",
             f"Local Authority District name ({district_year})",
             "Index of Multiple Deprivation (IMD) Score",
             "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
             "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
-            "Income Score (rate)", "Income Rank (where 1 is most deprived)",
+            "Income Score (rate)",
+            "Income Rank (where 1 is most deprived)",
             "Income Decile (where 1 is most deprived 10% of LSOAs)",
             f"Total population: {pop_year} (excluding prisoners)",
-        ]  # fmt: skip
+        ]
         rows = []
         for number, area in enumerate(districts):
             for index, row in enumerate(per_area[area.code]):
@@ -455,12 +574,21 @@ def write_deprivation(folder: Path, all_areas: list[Area]) -> list[Path]:
                 income_rank = max(
                     1, min(n_england, rank + _rng("inc", area.code, rank).randint(-900, 900))
                 )
-                rows.append([
-                    f"E01{90_000 + number * 100 + index:06d}",
-                    f"{area.name} {row['suffix']}", area.code, area.name, row["score"], rank,
-                    decile, round(float(row["score"]) / 260, 3), income_rank,
-                    math.ceil(10 * income_rank / n_england), row["population"],
-                ])  # fmt: skip
+                rows.append(
+                    [
+                        f"E01{90_000 + number * 100 + index:06d}",
+                        f"{area.name} {row['suffix']}",
+                        area.code,
+                        area.name,
+                        row["score"],
+                        rank,
+                        decile,
+                        round(float(row["score"]) / 260, 3),
+                        income_rank,
+                        math.ceil(10 * income_rank / n_england),
+                        row["population"],
+                    ]
+                )
         name = f"File_7_{edition}_All_Ranks_Scores_Deciles_Population_Denominators_sample.csv"
         written.append(write_atomic(folder / name, _csv_text(header, rows)))
         if edition == "IoD2019":
@@ -500,35 +628,62 @@ def _write_file_10(folder: Path, districts: list[Area], per_area: dict, n_englan
     summary = {a.code: _district_summary(per_area[a.code], n_england) for a in districts}
     ranks = {
         key: _ranks({c: s[key] for c, s in summary.items()}, high)
-        for key, high in (("average_rank", False), ("average_score", True), ("share", True),
-                          ("extent", True), ("local", False))
-    }  # fmt: skip
+        for key, high in (
+            ("average_rank", False),
+            ("average_score", True),
+            ("share", True),
+            ("extent", True),
+            ("local", False),
+        )
+    }
     book = Workbook()
     notes = book.active
     notes.title = "Notes"
     notes.append(["English Indices of Deprivation 2019: Local Authority District Summaries"])
     notes.append([SAMPLE_NOTE + " — generated by pm_pipeline, not published by MHCLG"])
     ws = book.create_sheet("IMD")
-    ws.append([
-        "Local Authority District code (2019)", "Local Authority District name (2019)",
-        "IMD - Average rank ", "IMD - Rank of average rank ", "IMD - Average score ",
-        "IMD - Rank of average score ",
-        "IMD - Proportion of LSOAs in most deprived 10% nationally ",
-        "IMD - Rank of proportion of LSOAs in most deprived 10% nationally ",
-        "IMD 2019 - Extent ", "IMD 2019 - Rank of extent ", "IMD 2019 - Local concentration ",
-        "IMD 2019 - Rank of local concentration ",
-    ])  # fmt: skip
+    ws.append(
+        [
+            "Local Authority District code (2019)",
+            "Local Authority District name (2019)",
+            "IMD - Average rank ",
+            "IMD - Rank of average rank ",
+            "IMD - Average score ",
+            "IMD - Rank of average score ",
+            "IMD - Proportion of LSOAs in most deprived 10% nationally ",
+            "IMD - Rank of proportion of LSOAs in most deprived 10% nationally ",
+            "IMD 2019 - Extent ",
+            "IMD 2019 - Rank of extent ",
+            "IMD 2019 - Local concentration ",
+            "IMD 2019 - Rank of local concentration ",
+        ]
+    )
     for area in districts:
         s, c = summary[area.code], area.code
-        ws.append([
-            c, area.name, round(s["average_rank"], 3), ranks["average_rank"][c],
-            round(s["average_score"], 3), ranks["average_score"][c], round(s["share"], 4),
-            ranks["share"][c], round(s["extent"], 4), ranks["extent"][c], round(s["local"], 3),
-            ranks["local"][c],
-        ])  # fmt: skip
+        ws.append(
+            [
+                c,
+                area.name,
+                round(s["average_rank"], 3),
+                ranks["average_rank"][c],
+                round(s["average_score"], 3),
+                ranks["average_score"][c],
+                round(s["share"], 4),
+                ranks["share"][c],
+                round(s["extent"], 4),
+                ranks["extent"][c],
+                round(s["local"], 3),
+                ranks["local"][c],
+            ]
+        )
     ws2 = book.create_sheet("Income")
-    ws2.append(["Local Authority District code (2019)", "Local Authority District name (2019)",
-                "Income - Average rank "])  # fmt: skip
+    ws2.append(
+        [
+            "Local Authority District code (2019)",
+            "Local Authority District name (2019)",
+            "Income - Average rank ",
+        ]
+    )
     book.properties.created = book.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
     book.save(buffer)
