@@ -96,7 +96,9 @@ def places_for(register: Register, context: pd.DataFrame, benchmarks: pd.DataFra
     )
 
 
-def _compare(context: pd.DataFrame, figure: Figure, as_of: date, places: Places) -> Comparison:
+def compare_places(
+    context: pd.DataFrame, figure: Figure, as_of: date, places: Places
+) -> Comparison:
     data = series(context, figure)
     out_of = None
     if figure.ranked_out_of:

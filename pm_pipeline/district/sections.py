@@ -15,7 +15,13 @@ from pm_pipeline.district.figures import (
     Comparison,
     series,
 )
-from pm_pipeline.district.inputs import PLACE_TYPES, TREND_POINTS, Places, _compare, figure_row
+from pm_pipeline.district.inputs import (
+    PLACE_TYPES,
+    TREND_POINTS,
+    Places,
+    compare_places,
+    figure_row,
+)
 from pm_pipeline.periods import Quarter
 from pm_pipeline.register.load import Register
 from pm_pipeline.reports import charts
@@ -164,7 +170,7 @@ def _topic_charts(
 
 
 def comparisons(context: pd.DataFrame, as_of: date, places: Places) -> dict[str, Comparison]:
-    return {f.key: _compare(context, f, as_of, places) for f in FIGURES}
+    return {f.key: compare_places(context, f, as_of, places) for f in FIGURES}
 
 
 def _environment_topic(register: Register) -> dict:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pm_pipeline.district.inputs import (
     ANNUAL_POINTS,
     DistrictInputs,
-    places_for,
     load_inputs,
+    places_for,
     report_date,
 )
 from pm_pipeline.district.pi_view import benchmark_view, pi_view
