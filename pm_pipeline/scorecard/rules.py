@@ -7,6 +7,7 @@ HTML, the spreadsheet, the PDF and the warehouse always agree.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -114,15 +115,9 @@ def benchmark_position(
         rank=rank,
         count=count,
         quartile=math.ceil(4 * rank / count),
-        comparator_median=_median(peers),
+        comparator_median=statistics.median(peers),
         comparator_best=best,
     )
-
-
-def _median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 @dataclass(frozen=True)
