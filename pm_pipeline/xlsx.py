@@ -5,6 +5,9 @@ saved without its result, a hidden row, a vertical merge. The OOXML scan here re
 sheet's own XML for those (only when the raw bytes hint at them), because openpyxl's
 read-only mode does not expose them and its full mode costs what the sheet declares, not
 what it holds.
+
+A little over ~400 lines: the owners' reader and the publishers' named-sheet reader share
+`open_workbook` and the cell cleaning, and together they are the one workbook reader.
 """
 
 from __future__ import annotations
