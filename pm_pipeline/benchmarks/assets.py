@@ -37,7 +37,7 @@ from pm_pipeline.benchmarks.refresh import (
     refresh_lginform,
     summary,
 )
-from pm_pipeline.metadata import bullets, markdown_table
+from pm_pipeline.metadata import bullets, metadata_table
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
 from pm_pipeline.resources import CouncilFiles, Warehouse
@@ -108,7 +108,7 @@ def lginform_benchmarks(
     if outcomes and all(o.status == MISSING for o in outcomes):
         raise dg.Failure(
             description=f"No LG Inform benchmarks are available. {text}",
-            metadata={"by metric": dg.MetadataValue.md(markdown_table(table))},
+            metadata={"by metric": metadata_table(table)},
         )
     rows, _ = combine([outcome_rows(outcomes)])  # the plan's areas only
     cached = [o.cached for o in outcomes if o.status == CACHED and o.cached is not None]
@@ -120,7 +120,7 @@ def lginform_benchmarks(
             "mode": "live" if not offline else f"cache only: {offline}",
             "service": host,
             "summary": dg.MetadataValue.md(text),
-            "by metric": dg.MetadataValue.md(markdown_table(table)),
+            "by metric": metadata_table(table),
             "oldest cached copy (days)": round(max(c.age_days(now) for c in cached), 1)
             if cached
             else 0.0,
@@ -185,7 +185,7 @@ def oflog_benchmarks(
             "duplicates dropped": len(dropped),
             "duplicates with a different value": conflicting(rows, dropped),
             "areas kept": "this council, its comparators, its region and England",
-            "files": dg.MetadataValue.md(markdown_table(read.files)),
+            "files": metadata_table(read.files),
             "register metrics without a file": ", ".join(sorted(set(metrics) - found)) or "none",
             "metrics not in the register": ", ".join(sorted(found - set(metrics))) or "none",
             "files refused": ", ".join(read.refused) or "none",
@@ -225,7 +225,7 @@ def benchmarks(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(
         metadata={
             **_shape(table),
-            "by source": dg.MetadataValue.md(markdown_table(source_summary(table))),
+            "by source": metadata_table(source_summary(table)),
         }
     )
 
@@ -248,7 +248,7 @@ def area_codes_are_gss(warehouse: Warehouse) -> dg.AssetCheckResult:
         passed=bad.empty,
         metadata={
             "bad codes": len(bad),
-            "to fix": dg.MetadataValue.md(markdown_table(bad) if len(bad) else "All clear."),
+            "to fix": metadata_table(bad),
         },
     )
 
@@ -266,9 +266,7 @@ def one_row_per_source_metric_area_period(warehouse: Warehouse) -> dg.AssetCheck
         passed=repeated.empty,
         metadata={
             "repeated keys": len(repeated),
-            "to fix": dg.MetadataValue.md(
-                markdown_table(repeated) if len(repeated) else "All clear."
-            ),
+            "to fix": metadata_table(repeated),
         },
     )
 
@@ -292,7 +290,7 @@ def council_and_comparators_present(warehouse: Warehouse) -> dg.AssetCheckResult
         metadata={
             "metrics checked": len(found),
             "metrics short": len(gaps),
-            "coverage": dg.MetadataValue.md(markdown_table(found.drop(columns=["ok"]))),
+            "coverage": metadata_table(found.drop(columns=["ok"])),
         },
     )
 

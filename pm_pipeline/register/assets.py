@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from pm_pipeline.metadata import bullets, markdown_table
+from pm_pipeline.metadata import bullets, metadata_table
 from pm_pipeline.periods import FinancialYear, Quarter
 from pm_pipeline.register.load import RegisterError, load_register
 from pm_pipeline.register.rules import REGISTER_RULES
@@ -101,9 +101,7 @@ def indicator_register(
             "indicators": len(indicators),
             "targets": len(register.targets),
             "comparators": len(register.comparators),
-            "indicators by theme and type": dg.MetadataValue.md(
-                markdown_table(counts.reset_index())
-            ),
+            "indicators by theme and type": metadata_table(counts.reset_index()),
         },
     )
     for rule in REGISTER_RULES:

@@ -15,7 +15,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from pm_pipeline.metadata import markdown_table
+from pm_pipeline.metadata import metadata_table
 from pm_pipeline.periods import QUARTERLY, TIMEZONE, Quarter, earlier_partitions
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
@@ -136,9 +136,7 @@ def kpi_scorecard(
             asset_key="kpi_exceptions",
             metadata={
                 **row_count(written["kpi_exceptions"]),
-                "exceptions list": dg.MetadataValue.md(
-                    markdown_table(exceptions[["pi_id", "reason"]])
-                ),
+                "exceptions list": metadata_table(exceptions[["pi_id", "reason"]]),
             },
         )
     if "kpi_scorecard" in selected:
@@ -151,6 +149,6 @@ def kpi_scorecard(
                 "AMBER": latest["AMBER"],
                 "GREEN": latest["GREEN"],
                 "exceptions": latest["exceptions"],
-                "by quarter": dg.MetadataValue.md(markdown_table(pd.DataFrame(summary))),
+                "by quarter": metadata_table(pd.DataFrame(summary)),
             },
         )
