@@ -47,7 +47,7 @@ restore: install
 	@test -n "$(DATE)" || { echo "usage: make restore DATE=YYYY-MM-DD"; exit 2; }
 	$(PY) -m pm_pipeline.operations.backup restore $(DATE)
 
-# ruff; mypy on the product (pyproject [tool.mypy]); import-linter's layer contracts
+# ruff; mypy on the product and bench/ (pyproject [tool.mypy]); import-linter's layer contracts
 # (pyproject [tool.importlinter]).
 lint: install
 	$(VENV)/bin/ruff check pm_pipeline pm_pipeline_tests bench

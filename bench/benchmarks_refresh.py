@@ -64,7 +64,7 @@ def dataset(councils: int, metrics: int, periods: int) -> FakeDataset:
             for m in metric_ids(metrics)
         },
         areas={code: f"Council {code}" for code in area_codes(councils)},
-        periods=[period_from_identifier(f"fin_{y}_{(y + 1) % 100:02d}") for y in years],
+        periods=[p for y in years if (p := period_from_identifier(f"fin_{y}_{(y + 1) % 100:02d}"))],
         value=value,
     )
 

@@ -91,6 +91,7 @@ def write_lginform_cache(root: Path, metrics: list[str]) -> None:
     periods = {
         p.identifier: p
         for p in (period_from_identifier(f"fin_{y}_{(y + 1) % 100:02d}") for y in range(2016, 2026))
+        if p is not None
     }
     areas = [(c, f"Council {c}") for c in _area_codes()] + [
         ("E12000004", "East Midlands"),

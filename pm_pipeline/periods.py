@@ -132,10 +132,6 @@ class Quarter:
         return f"{self.financial_year.label} Q{self.q}"
 
     @property
-    def short_label(self) -> str:
-        return f"Q{self.q}"
-
-    @property
     def folder(self) -> str:
         return f"{self.financial_year.folder}-Q{self.q}"
 
@@ -199,10 +195,6 @@ class Quarter:
     def containing(cls, day: date) -> Quarter:
         fy = FinancialYear.containing(day)
         return cls(fy.start_year, (day.month - 4) % 12 // 3 + 1)
-
-    @classmethod
-    def latest_complete(cls, today: date) -> Quarter:
-        return cls.containing(today).previous
 
 
 _PERIOD_PATTERNS = (
@@ -272,10 +264,6 @@ class Half:
     @property
     def previous(self) -> Half:
         return Half(self.fy_start_year, 1) if self.h == 2 else Half(self.fy_start_year - 1, 2)
-
-    @property
-    def months_label(self) -> str:
-        return "April to September" if self.h == 1 else "October to March"
 
     @classmethod
     def from_key(cls, key: str) -> Half:

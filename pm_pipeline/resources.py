@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import dagster as dg
 import duckdb
@@ -128,6 +129,14 @@ class Warehouse(DuckDBResource):
                 time.sleep(delay)
                 waited += delay
                 delay = min(delay * 2, 5.0)
+
+    def get_connection(self) -> NoReturn:
+        """dagster-duckdb's own way in would skip the lock wait and the readers' copy, so it
+        is closed: there is one way to write (`write()`) and one to read (`read()`)."""
+        raise TypeError(
+            "Warehouse.get_connection() is not used in pm_pipeline: call warehouse.write() in a "
+            "step that writes (pool 'warehouse') or warehouse.read() in one that only reads"
+        )
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:

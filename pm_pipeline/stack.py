@@ -103,13 +103,23 @@ class LocalPostgres:
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
         if not (self.data / "PG_VERSION").exists():
-            made = self._run("initdb", "-D", str(self.data), "-U", "dagster", "--auth=trust",
-                             "-E", "UTF8")  # fmt: skip
+            made = self._run(
+                "initdb", "-D", str(self.data), "-U", "dagster", "--auth=trust", "-E", "UTF8"
+            )
             if made.returncode:
                 raise RuntimeError(f"initdb failed: {made.stderr}")
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root}"
-        started = self._run("pg_ctl", "-D", str(self.data), "-o", options, "-w",
-                            "-l", str(self.root / "server.log"), "start")  # fmt: skip
+        started = self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(self.root / "server.log"),
+            "start",
+        )
         if started.returncode:
             raise RuntimeError(f"PostgreSQL did not start: {started.stderr}{started.stdout}")
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "dagster", "dagster")
@@ -137,8 +147,14 @@ class Service:
 
     def start(self, env: dict[str, str]) -> None:
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(self.argv, cwd=REPO, env=env, stdout=out,
-                                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+            self.process = subprocess.Popen(
+                self.argv,
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def exited(self) -> bool:
         return self.process is not None and self.process.poll() is not None
@@ -209,14 +225,44 @@ class Stack:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         }
         self.services = [
-            Service("code-server", [str(BIN / "dagster"), "code-server", "start",
-                    "-m", "pm_pipeline.definitions", "-d", str(REPO), "--location-name", LOCATION,
-                    "-h", "127.0.0.1", "-p", str(grpc_port)], logs / "code-server.log"),
-            Service("webserver", [str(BIN / "dagster-webserver"), "-w", str(workspace),
-                    "-h", "127.0.0.1", "-p", str(self.port)], logs / "webserver.log"),
-            Service("daemon", [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)],
-                    logs / "daemon.log"),
-        ]  # fmt: skip
+            Service(
+                "code-server",
+                [
+                    str(BIN / "dagster"),
+                    "code-server",
+                    "start",
+                    "-m",
+                    "pm_pipeline.definitions",
+                    "-d",
+                    str(REPO),
+                    "--location-name",
+                    LOCATION,
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(grpc_port),
+                ],
+                logs / "code-server.log",
+            ),
+            Service(
+                "webserver",
+                [
+                    str(BIN / "dagster-webserver"),
+                    "-w",
+                    str(workspace),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                ],
+                logs / "webserver.log",
+            ),
+            Service(
+                "daemon",
+                [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)],
+                logs / "daemon.log",
+            ),
+        ]
         for service in self.services:
             service.start(self.env)
             if service.name == "code-server":

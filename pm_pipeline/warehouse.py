@@ -268,11 +268,12 @@ def partition(table: str, frame: pd.DataFrame, period: str) -> Replacement:
     return Replacement(table, frame, "period = ?", (period,))
 
 
-def replace_partition(
-    conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, period: str
-) -> int:
-    replace_all(conn, [partition(table, frame, period)])
-    return len(frame)
+def where_in(column: str, values: Sequence[object]) -> tuple[str, list[object]]:
+    """A `column IN (?, ...)` clause and its parameters, for `read_table` (never SQL by hand
+    from values: they go as parameters). No values selects nothing."""
+    if not values:
+        return "FALSE", []
+    return f'"{column}" IN ({", ".join("?" for _ in values)})', list(values)
 
 
 def read_table(

@@ -167,16 +167,42 @@ def test_a_failed_run_is_logged_and_emailed(data_dir, monkeypatch):
 
 
 def test_the_scorecard_turns_overdue_after_the_quarterly_deadline():
+    """Dagster's own freshness evaluation of kpi_scorecard's policy, at frozen times around the
+    deadline (00:00 on 2 Nov, a day after the Q2 run): fresh before it with Q1's run, overdue
+    after it until Q2's run lands."""
+    import asyncio
+
+    from dagster._core.definitions.freshness import FreshnessState
+    from dagster._core.definitions.freshness_evaluator import CronFreshnessPolicyEvaluator
+    from dagster._core.loader import LoadingContextForTest
+    from dagster._core.test_utils import freeze_time
+
     from pm_pipeline.definitions import defs
 
-    spec = next(
-        s
-        for s in defs.resolve_asset_graph().get(dg.AssetKey("kpi_scorecard")).assets_def.specs
-        if s.key == dg.AssetKey("kpi_scorecard")
-    )
-    policy = spec.freshness_policy
-    assert policy.deadline_cron == "0 0 2 2,5,8,11 *"  # a day after each quarterly run
-    assert policy.timezone == "Europe/London"
+    node = defs.resolve_asset_graph().get(dg.AssetKey("kpi_scorecard"))
+    london = ZoneInfo("Europe/London")
+
+    with dg.DagsterInstance.ephemeral() as instance:
+
+        def state_at(*when: int) -> FreshnessState:
+            with freeze_time(datetime(*when, tzinfo=london)):
+                evaluation = CronFreshnessPolicyEvaluator().evaluate_freshness(
+                    LoadingContextForTest(instance), node
+                )
+                return asyncio.run(evaluation)
+
+        def materialise(partition: str, *when: int) -> None:
+            with freeze_time(datetime(*when, tzinfo=london)):
+                instance.report_runless_asset_event(
+                    dg.AssetMaterialization("kpi_scorecard", partition=partition)
+                )
+
+        assert state_at(2025, 8, 2, 1) == FreshnessState.UNKNOWN  # never run
+        materialise("2025-04-01", 2025, 8, 1, 0, 30)  # Q1's quarterly run, 31 July midnight
+        assert state_at(2025, 11, 1, 23, 59) == FreshnessState.PASS
+        assert state_at(2025, 11, 2, 0, 1) == FreshnessState.FAIL  # Q2's deadline passed
+        materialise("2025-07-01", 2025, 11, 2, 9)  # Q2's run, late
+        assert state_at(2025, 11, 2, 9, 1) == FreshnessState.PASS
 
 
 def fail_and_alert(data_dir: Path, job: str, key: str, **kwargs: object) -> str | None:

@@ -39,8 +39,10 @@ def test_systemd_units_pass_systemd_analyze_verify(tmp_path):
     env.write_text((DEPLOY / "systemd" / "pm-pipeline.env.example").read_text())
     env.chmod(0o600)
     assert [s.stem for s in SERVICES] == [
-        "pm-pipeline-code-server", "pm-pipeline-daemon", "pm-pipeline-webserver"
-    ]  # fmt: skip
+        "pm-pipeline-code-server",
+        "pm-pipeline-daemon",
+        "pm-pipeline-webserver",
+    ]
     for unit in SERVICES:
         text = unit.read_text()
         assert (
@@ -48,14 +50,17 @@ def test_systemd_units_pass_systemd_analyze_verify(tmp_path):
         )
         assert "-h 0.0.0.0" not in text  # the UI and the code server stay on loopback
         # as installed, but pointing at this checkout's virtualenv so ExecStart= exists
-        local = text.replace("/opt/pm_pipeline/.venv/bin", str(Path(shutil.which("dagster") or
-                             REPO / ".venv/bin/dagster").parent)).replace(
-                             "/etc/pm-pipeline/pm-pipeline.env", str(env))  # fmt: skip
+        local = text.replace(
+            "/opt/pm_pipeline/.venv/bin",
+            str(Path(shutil.which("dagster") or REPO / ".venv/bin/dagster").parent),
+        ).replace("/etc/pm-pipeline/pm-pipeline.env", str(env))
         (tmp_path / unit.name).write_text(local)
     verify = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", *[str(tmp_path / u.name) for u in SERVICES]],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert verify.returncode == 0 and not verify.stderr.strip(), verify.stderr
     assert "0600" in (DEPLOY / "systemd" / "pm-pipeline.env.example").read_text()
     workspace = load(DEPLOY / "systemd" / "workspace.yaml")["load_from"][0]["grpc_server"]
@@ -161,9 +166,27 @@ def test_nginx_example_passes_nginx_t_and_puts_every_ui_request_behind_sign_in(t
     assert site.count("proxy_pass http://pm_pipeline_dagster") == 1  # no unauthenticated path
     assert "server 127.0.0.1:3000;" in site
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=test", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     site = re.sub(r"ssl_certificate +\S+;", f"ssl_certificate {cert};", site)
     site = re.sub(r"ssl_certificate_key +\S+;", f"ssl_certificate_key {key};", site)
     (tmp_path / "site.conf").write_text(site)
@@ -172,6 +195,10 @@ def test_nginx_example_passes_nginx_t_and_puts_every_ui_request_behind_sign_in(t
         f"http {{\n  access_log off;\n  client_body_temp_path {tmp_path};\n"
         f"  include {tmp_path}/site.conf;\n}}\n"
     )
-    check = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
-                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    check = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert check.returncode == 0 and "test is successful" in check.stderr, check.stderr

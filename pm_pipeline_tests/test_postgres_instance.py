@@ -10,20 +10,32 @@ from pm_pipeline.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
 
 
+def documented_storage(dagster_yaml: str) -> str:
+    """dagster.yaml's commented-out PostgreSQL block, uncommented as an operator would."""
+    lines = dagster_yaml.splitlines()
+    block = []
+    for line in lines[lines.index("# storage:") :]:
+        if not line.startswith("# "):
+            break
+        block.append(line[2:])
+    return "\n".join(block) + "\n"
+
+
 def test_quarterly_job_runs_on_a_postgres_backed_instance(data_dir, postgres, monkeypatch):
+    """The storage block README and dagster.yaml document, uncommented, is what this instance
+    runs on: if the documented keys or variable were wrong, the instance would not be Postgres."""
     home = Path(os.environ["DAGSTER_HOME"])
     repo_yaml = (Path(__file__).resolve().parent.parent / "dagster.yaml").read_text()
-    assert "#     postgres_url: { env: DAGSTER_PG_URL }" in repo_yaml  # the documented way
     monkeypatch.setenv(
         "DAGSTER_PG_URL", f"postgresql+psycopg2://dagster@127.0.0.1:{postgres}/dagster"
     )
     (home / "dagster.yaml").write_text(
-        "telemetry:\n  enabled: false\n"
-        "storage:\n  postgres:\n    postgres_url: { env: DAGSTER_PG_URL }\n"
+        "telemetry:\n  enabled: false\n" + documented_storage(repo_yaml)
     )
     quarter = Quarter(2025, 1)
-    council = Council(data_dir, indicators=[pi("KPI-1", "Recycling rate")],
-                      targets=[("KPI-1", "2025/26", 50, "")]).write()  # fmt: skip
+    council = Council(
+        data_dir, indicators=[pi("KPI-1", "Recycling rate")], targets=[("KPI-1", "2025/26", 50, "")]
+    ).write()
     council.returns(quarter, "returns.csv", [good_row("KPI-1", quarter, "52")])
     instance = dg.DagsterInstance.get()
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"

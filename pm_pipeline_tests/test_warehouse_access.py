@@ -73,3 +73,14 @@ def test_readers_copy_is_refreshed_after_every_write_and_never_blocks_it(data_di
         analyst.wait()
     with duckdb.connect(str(warehouse.reader_copy), read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM t").fetchone() == (2,)
+
+
+def test_dagster_duckdbs_own_connection_is_closed_so_writes_go_through_write(tmp_path):
+    """get_connection() would skip the lock wait and the readers' copy; write() makes the copy."""
+    warehouse = Warehouse(database=str(tmp_path / "warehouse.duckdb"))
+    with pytest.raises(TypeError, match=r"warehouse\.write"):
+        warehouse.get_connection()
+    with warehouse.write() as conn:
+        conn.execute("CREATE TABLE t AS SELECT 1 AS x")
+    with duckdb.connect(str(warehouse.reader_copy), read_only=True) as copy:
+        assert copy.execute("SELECT x FROM t").fetchall() == [(1,)]

@@ -8,10 +8,7 @@ when the file is read, not when a scorecard quietly leaves a peer out.
 
 from __future__ import annotations
 
-import re
-
-ENGLAND = "E92000001"
-GSS_CODE = re.compile(r"^[EWSNK]\d{8}$")
+from pm_pipeline.values import is_gss_code
 
 # GSS entity codes (the letter and first two digits) of the geographies benchmarks are
 # published for: councils of every kind, regions, combined authorities and countries.
@@ -43,7 +40,7 @@ def area_code_problem(code: object) -> str | None:
     text = "" if code is None else str(code).strip()
     if not text:
         return "the area code is empty"
-    if not GSS_CODE.match(text):
+    if not is_gss_code(text):
         return f"'{text}' is not a GSS area code like E07000171 (a letter and eight digits)"
     if text[:3] not in AREA_ENTITIES:
         return (
@@ -51,7 +48,3 @@ def area_code_problem(code: object) -> str | None:
             "unknown here; councils are E06-E09, counties E10, regions E12, England E92000001)"
         )
     return None
-
-
-def is_area_code(code: object) -> bool:
-    return area_code_problem(code) is None

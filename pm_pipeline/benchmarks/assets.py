@@ -23,7 +23,7 @@ from pm_pipeline.benchmarks.combine import (
     duplicate_keys,
     source_summary,
 )
-from pm_pipeline.benchmarks.lginform import LGInformResource
+from pm_pipeline.benchmarks.lginform import LGInformSource
 from pm_pipeline.benchmarks.oflog import MetricInfo, read_oflog_folder
 from pm_pipeline.benchmarks.refresh import (
     CACHED,
@@ -37,7 +37,7 @@ from pm_pipeline.benchmarks.refresh import (
     refresh_lginform,
     summary,
 )
-from pm_pipeline.metadata import markdown_table
+from pm_pipeline.metadata import bullets, metadata_table
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
 from pm_pipeline.resources import CouncilFiles, Warehouse
@@ -46,10 +46,6 @@ from pm_pipeline.warehouse import OWNERS, read_table, replace_rows, table_metada
 GROUP = "benchmarks"
 LGINFORM_REFRESHED = "lginform_refreshed"
 OFLOG_FILES_READABLE = "oflog_files_readable"
-
-
-def _bullets(lines: list[str]) -> str:
-    return "\n".join(f"- {line}" for line in lines) or "Nothing to fix."
 
 
 def _periods(frame: pd.DataFrame) -> str:
@@ -94,14 +90,14 @@ def lginform_benchmarks(
     context: dg.AssetExecutionContext,
     council_files: CouncilFiles,
     warehouse: Warehouse,
-    lginform: LGInformResource,
+    lginform: LGInformSource,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     with warehouse.read() as conn:
         register = read_register(conn)
     plan = plan_from_register(register)
     now = datetime.now(UTC)
     outcomes = refresh_lginform(plan, lginform, council_files.benchmarks_dir / "lginform", now)
-    offline = lginform.missing_credentials()
+    offline = lginform.offline_reason()
     for o in outcomes:
         expected = o.status == FETCHED or (o.status == CACHED and offline)
         log = context.log.info if expected else context.log.warning
@@ -112,7 +108,7 @@ def lginform_benchmarks(
     if outcomes and all(o.status == MISSING for o in outcomes):
         raise dg.Failure(
             description=f"No LG Inform benchmarks are available. {text}",
-            metadata={"by metric": dg.MetadataValue.md(markdown_table(table))},
+            metadata={"by metric": metadata_table(table)},
         )
     rows, _ = combine([outcome_rows(outcomes)])  # the plan's areas only
     cached = [o.cached for o in outcomes if o.status == CACHED and o.cached is not None]
@@ -124,7 +120,7 @@ def lginform_benchmarks(
             "mode": "live" if not offline else f"cache only: {offline}",
             "service": host,
             "summary": dg.MetadataValue.md(text),
-            "by metric": dg.MetadataValue.md(markdown_table(table)),
+            "by metric": metadata_table(table),
             "oldest cached copy (days)": round(max(c.age_days(now) for c in cached), 1)
             if cached
             else 0.0,
@@ -138,7 +134,10 @@ def lginform_benchmarks(
         metadata={
             "metrics not refreshed": len(failed),
             "why": dg.MetadataValue.md(
-                _bullets([f"{o.wanted.metric_id} ({o.status}): {o.reason}" for o in failed])
+                bullets(
+                    [f"{o.wanted.metric_id} ({o.status}): {o.reason}" for o in failed],
+                    "Nothing to fix.",
+                )
             ),
         },
     )
@@ -186,7 +185,7 @@ def oflog_benchmarks(
             "duplicates dropped": len(dropped),
             "duplicates with a different value": conflicting(rows, dropped),
             "areas kept": "this council, its comparators, its region and England",
-            "files": dg.MetadataValue.md(markdown_table(read.files)),
+            "files": metadata_table(read.files),
             "register metrics without a file": ", ".join(sorted(set(metrics) - found)) or "none",
             "metrics not in the register": ", ".join(sorted(found - set(metrics))) or "none",
             "files refused": ", ".join(read.refused) or "none",
@@ -200,7 +199,7 @@ def oflog_benchmarks(
         metadata={
             "files refused": len(read.refused),
             "problems": len(read.problems),
-            "to fix": dg.MetadataValue.md(_bullets(read.problems[:50])),
+            "to fix": dg.MetadataValue.md(bullets(read.problems[:50], "Nothing to fix.")),
         },
     )
 
@@ -226,7 +225,7 @@ def benchmarks(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(
         metadata={
             **_shape(table),
-            "by source": dg.MetadataValue.md(markdown_table(source_summary(table))),
+            "by source": metadata_table(source_summary(table)),
         }
     )
 
@@ -249,7 +248,7 @@ def area_codes_are_gss(warehouse: Warehouse) -> dg.AssetCheckResult:
         passed=bad.empty,
         metadata={
             "bad codes": len(bad),
-            "to fix": dg.MetadataValue.md(markdown_table(bad) if len(bad) else "All clear."),
+            "to fix": metadata_table(bad),
         },
     )
 
@@ -267,9 +266,7 @@ def one_row_per_source_metric_area_period(warehouse: Warehouse) -> dg.AssetCheck
         passed=repeated.empty,
         metadata={
             "repeated keys": len(repeated),
-            "to fix": dg.MetadataValue.md(
-                markdown_table(repeated) if len(repeated) else "All clear."
-            ),
+            "to fix": metadata_table(repeated),
         },
     )
 
@@ -293,7 +290,7 @@ def council_and_comparators_present(warehouse: Warehouse) -> dg.AssetCheckResult
         metadata={
             "metrics checked": len(found),
             "metrics short": len(gaps),
-            "coverage": dg.MetadataValue.md(markdown_table(found.drop(columns=["ok"]))),
+            "coverage": metadata_table(found.drop(columns=["ok"])),
         },
     )
 

@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         api_secret=os.environ.get(SECRET_ENV) or None,
         base_url=os.environ.get(BASE_URL_ENV) or None,
     )
-    problem = resource.missing_credentials()
+    problem = resource.offline_reason()
     if problem:
         print(f"Cannot ask LG Inform: {problem}. Set {KEY_ENV} and {SECRET_ENV}.", file=sys.stderr)
         return 2

@@ -19,8 +19,6 @@ half-read metric never reaches the scorecard, while the other files are still us
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +29,8 @@ import pandas as pd
 from pm_pipeline.benchmarks.areas import area_code_problem
 from pm_pipeline.periods import FinancialYear
 from pm_pipeline.register.load import POLARITIES, UNITS
-from pm_pipeline.tabular import FileProblem, Sheet, clean_text, read_table_bytes
+from pm_pipeline.tabular import FileProblem, Sheet, clean_text, read_table_bytes, where
+from pm_pipeline.values import parse_number
 from pm_pipeline.warehouse import TABLES
 
 SOURCE = "oflog"
@@ -55,7 +54,6 @@ LAYOUT_COLUMNS: dict[str, dict[str, str]] = {
         for name in ("metric_id", "metric_name", "area_code", "area_name", "period_label", "value")
     },
 }
-_NUMBER = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$")
 
 
 class OflogError(Exception):
@@ -80,25 +78,6 @@ class MetricInfo:
     polarity: str | None
 
 
-def _where(file: str, row: int | None = None, column: str | None = None) -> str:
-    return ", ".join(
-        [file, *([f"row {row}"] if row else []), *([f"column {column}"] if column else [])]
-    )
-
-
-def parse_number(text: str) -> float | None:
-    """A value cell: empty is missing (None), else a plain number (thousands commas allowed)."""
-    cleaned = text.strip()
-    if not cleaned:
-        return None
-    if not _NUMBER.match(cleaned) or not any(c.isdigit() for c in cleaned):
-        raise ValueError(cleaned)
-    value = float(cleaned.replace(",", ""))
-    if not math.isfinite(value):
-        raise ValueError(cleaned)
-    return value
-
-
 def detect_layout(sheet: Sheet, file: str) -> str:
     """Which layout a sheet is in, judged by its header; an error names what is missing."""
     header = set(sheet.header)
@@ -108,7 +87,7 @@ def detect_layout(sheet: Sheet, file: str) -> str:
         layout = PROTOTYPE
     else:
         raise FileProblem(
-            f"{_where(file, sheet.header_row)}: not an Oflog metric file — expected the Oflog "
+            f"{where(file, sheet.header_row)}: not an Oflog metric file — expected the Oflog "
             f"layout ({', '.join(LAYOUT_COLUMNS[PROTOTYPE].values())}, ...) or the long layout "
             f"({', '.join(LAYOUT_COLUMNS[LONG].values())}, ...)",
             row=sheet.header_row,
@@ -116,7 +95,7 @@ def detect_layout(sheet: Sheet, file: str) -> str:
     missing = [shown for name, shown in LAYOUT_COLUMNS[layout].items() if name not in header]
     if missing:
         raise FileProblem(
-            f"{_where(file, sheet.header_row)}: missing column(s) {', '.join(missing)} — the "
+            f"{where(file, sheet.header_row)}: missing column(s) {', '.join(missing)} — the "
             f"{layout} layout needs {', '.join(LAYOUT_COLUMNS[layout].values())}",
             row=sheet.header_row,
             column=missing[0],
@@ -198,7 +177,7 @@ def _long_row(cells: Mapping[str, str], where: Callable) -> tuple[dict, list[str
 def _noted_rows(sheet: Sheet, file: str) -> dict[int, list[str]]:
     """Rows the reader could not take at face value (hidden, merged, split by a comma)."""
     return {
-        row: [f"{_where(file, row, sheet.column_name(n.column))}: {n.sentence()}" for n in notes]
+        row: [f"{where(file, row, sheet.column_name(n.column))}: {n.sentence()}" for n in notes]
         for row, notes in sheet.notes.items()
     }
 
@@ -234,23 +213,23 @@ def parse_sheet(sheet: Sheet, file: str, areas: frozenset[str] | None = None) ->
             continue
         cells = {k: clean_text(v) for k, v in record.items()}
 
-        def where(column: str, excel_row: int = excel_row) -> str:
-            return _where(file, excel_row, column)
+        def at(column: str, excel_row: int = excel_row) -> str:
+            return where(file, excel_row, column)
 
-        row, row_problems = build(cells, where)
+        row, row_problems = build(cells, at)
         code_column = "Local authority code" if layout == PROTOTYPE else "area_code"
         metric_column = "Code" if layout == PROTOTYPE else "metric_id"
         if not row["metric_id"]:
-            row_problems.append(f"{where(metric_column)}: empty — every row needs its metric id")
+            row_problems.append(f"{at(metric_column)}: empty — every row needs its metric id")
         problem = area_code_problem(row["area_code"])
         if problem:
-            row_problems.append(f"{where(code_column)}: {problem}")
+            row_problems.append(f"{at(code_column)}: {problem}")
         raw_value = cells.get("value", "")
         try:
-            row["value"] = parse_number(raw_value)
+            row["value"] = parse_number(raw_value, symbols=False)
         except ValueError:
             row_problems.append(
-                f"{where(value_column)}: '{raw_value}' is not a number — give a number, or "
+                f"{at(value_column)}: '{raw_value}' is not a number — give a number, or "
                 "leave the cell empty when the value is missing"
             )
         row["area_name"] = row["area_name"] or row["area_code"]

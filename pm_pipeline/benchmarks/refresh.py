@@ -9,8 +9,6 @@ run with the network down takes seconds, not a retry budget per metric.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -18,17 +16,17 @@ from typing import cast
 
 import pandas as pd
 
-from pm_pipeline.benchmarks.areas import ENGLAND
 from pm_pipeline.benchmarks.cache import CachedMetric, CacheProblem, read_cache, write_cache
 from pm_pipeline.benchmarks.lginform import (
     LGInformError,
     LGInformRefused,
-    LGInformResource,
+    LGInformSource,
     LGInformUnavailable,
     fetch_metric,
     register_polarity,
 )
 from pm_pipeline.register.load import Register
+from pm_pipeline.values import ENGLAND
 from pm_pipeline.warehouse import TABLES
 
 SOURCE = "lginform"
@@ -127,17 +125,16 @@ def _from_cache(
 
 def refresh_lginform(
     plan: RefreshPlan,
-    resource: LGInformResource,
+    resource: LGInformSource,
     cache_dir: Path,
     now: datetime,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> list[MetricOutcome]:
     """Fetch every planned metric (caching each good answer), else use its cached copy."""
-    problem = resource.missing_credentials()
+    problem = resource.offline_reason()
     if problem:
         return [_from_cache(w, cache_dir, problem, plan.areas) for w in plan.metrics]
     try:
-        client = resource.client(sleep=sleep)
+        client = resource.client()
     except LGInformError as exc:
         return [_from_cache(w, cache_dir, exc.message, plan.areas) for w in plan.metrics]
     outcomes: list[MetricOutcome] = []

@@ -9,7 +9,7 @@ from pm_pipeline.district.layout import LayoutError
 from pm_pipeline.district.reference import ReferenceRead, read_reference_dir
 from pm_pipeline.district.report import write_report
 from pm_pipeline.district.view import ANNUAL_POINTS, build_view, load_inputs
-from pm_pipeline.metadata import markdown_table
+from pm_pipeline.metadata import metadata_table
 from pm_pipeline.periods import HALF_YEARLY, Half, earlier_partitions
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
@@ -110,7 +110,7 @@ def district_context(
             "figures": len(read.context),
             "neighbourhoods (LSOA rows)": len(read.lsoas),
             "sample files": sum("sample" in f.path.casefold() for f in read.files),
-            "files read": dg.MetadataValue.md(markdown_table(read.files_table())),
+            "files read": metadata_table(read.files_table()),
         },
     )
     lacking = covered[~covered["council"].astype(bool)]
@@ -121,7 +121,7 @@ def district_context(
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "datasets without the council": len(lacking),
-            "coverage": dg.MetadataValue.md(markdown_table(covered)),
+            "coverage": metadata_table(covered),
         },
     )
 

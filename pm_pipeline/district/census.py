@@ -65,7 +65,10 @@ TABLES: tuple[CensusTable, ...] = (
         ("Residence type: Total",),
         (
             ("Lives in a household", ("Residence type: Lives in a household",)),
-            ("Lives in a communal establishment", ("Residence type: Lives in a communal establishment",)),
+            (
+                "Lives in a communal establishment",
+                ("Residence type: Lives in a communal establishment",),
+            ),
         ),
     ),
     CensusTable("TS007A", "Age", "usual residents", ("Age: Total",), _age_bands()),
@@ -93,7 +96,13 @@ TABLES: tuple[CensusTable, ...] = (
         ("Tenure of household: Total: All households",),
         tuple(
             (name, (f"Tenure of household: {name}",))
-            for name in ("Owned", "Shared ownership", "Social rented", "Private rented", "Lives rent free")
+            for name in (
+                "Owned",
+                "Shared ownership",
+                "Social rented",
+                "Private rented",
+                "Lives rent free",
+            )
         ),
     ),
     CensusTable(
@@ -120,18 +129,24 @@ TABLES: tuple[CensusTable, ...] = (
         (f"{_QUAL}: Total: All usual residents aged 16 years and over",),
         (
             ("No qualifications", (f"{_QUAL}: No qualifications",)),
-            ("Level 1 and entry level qualifications", (f"{_QUAL}: Level 1 and entry level qualifications",)),
+            (
+                "Level 1 and entry level qualifications",
+                (f"{_QUAL}: Level 1 and entry level qualifications",),
+            ),
             ("Level 2 qualifications", (f"{_QUAL}: Level 2 qualifications",)),
             ("Apprenticeship", (f"{_QUAL}: Apprenticeship",)),
             ("Level 3 qualifications", (f"{_QUAL}: Level 3 qualifications",)),
             (
                 "Level 4 qualifications and above",
-                (f"{_QUAL}: Level 4 qualifications and above", f"{_QUAL}: Level 4 qualifications or above"),
+                (
+                    f"{_QUAL}: Level 4 qualifications and above",
+                    f"{_QUAL}: Level 4 qualifications or above",
+                ),
             ),
             ("Other qualifications", (f"{_QUAL}: Other qualifications",)),
         ),
     ),
-)  # fmt: skip
+)
 BY_TOPIC = {header_key(t.topic): t for t in TABLES}
 BY_ID = {t.table: t for t in TABLES}
 _TABLE_IN_NAME = re.compile(r"census2021-(ts\d{3}[a-z]?)", re.IGNORECASE)

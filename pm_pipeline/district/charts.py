@@ -6,16 +6,20 @@ differ by fill pattern and by label as well as by colour, so it reads in greysca
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from pm_pipeline.reports.charts import ACCENT, FONT, INK, MUTED, Chart, open_svg, text_width
-
-
-def _id(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower()
+from pm_pipeline.reports.charts import (
+    ACCENT,
+    FONT,
+    INK,
+    MUTED,
+    Chart,
+    element_id,
+    open_svg,
+    text_width,
+)
 
 
 def profile_chart(
@@ -25,7 +29,7 @@ def profile_chart(
     series: Sequence[tuple[str, Sequence[float]]],
 ) -> Chart:
     """Horizontal bars of percentages per category: the first series solid, the second outlined."""
-    sid = _id(chart_id)
+    sid = element_id(chart_id)
     top, bar_h, gap = 30, 9, 8
     pairs = [" / ".join(f"{v[row]:.1f}%" for _, v in series) for row in range(len(categories))]
     left = max((text_width(c) for c in categories), default=0) + 10

@@ -37,8 +37,6 @@ _LSOA_CODE = re.compile(r"^lsoa code \((\d{4})\)$")
 _DISTRICT_CODE = re.compile(r"^local authority district code \((\d{4})\)$")
 _EDITION_IN_NAME = re.compile(r"iod[_ -]?(\d{4})", re.IGNORECASE)
 IMD = "index of multiple deprivation (imd)"
-RANK = f"{IMD} rank (where 1 is most deprived)"
-DECILE = f"{IMD} decile (where 1 is most deprived 10% of lsoas)"
 SCORE = f"{IMD} score"
 SUMMARY_MEASURES = {
     "average_rank": ("IMD - Average rank", "rank"),
@@ -153,23 +151,27 @@ def parse_lsoas(sheet: Sheet, file: str) -> LsoaFile:
                 "lsoa_code": lsoa,
                 "lsoa_name": clean_text(cells[columns["lsoa_name"]]),
                 "area_code": area_code(
-                    cells[columns["district_code"]], file, excel_row,
+                    cells[columns["district_code"]],
+                    file,
+                    excel_row,
                     sheet.header[columns["district_code"]],
                 ),
                 "area_name": clean_text(cells[columns["district_name"]]),
                 "imd_score": (
                     number(cells[score], file, excel_row, sheet.header[score])
-                    if score is not None else None
+                    if score is not None
+                    else None
                 ),
                 "imd_rank": int(rank),
                 "imd_decile": int(decile),
                 "population": (
                     number(cells[population], file, excel_row, sheet.header[population])
-                    if population is not None else None
+                    if population is not None
+                    else None
                 ),
                 "source_file": file,
             }
-        )  # fmt: skip
+        )
     return LsoaFile(
         edition=edition,
         rows=pd.DataFrame(rows),
@@ -178,8 +180,16 @@ def parse_lsoas(sheet: Sheet, file: str) -> LsoaFile:
     )
 
 
-def _row(edition: str, file: str, code: str, name: str, measure: str, value: float, unit: str,
-         note: str | None = None) -> dict:  # fmt: skip
+def _row(
+    edition: str,
+    file: str,
+    code: str,
+    name: str,
+    measure: str,
+    value: float,
+    unit: str,
+    note: str | None = None,
+) -> dict:
     published = EDITIONS[edition]
     return {
         "source": SOURCE,
@@ -231,23 +241,71 @@ def district_measures(lsoas: LsoaFile, file: str) -> pd.DataFrame:
         rows += [
             _row(e, file, code, name, "lsoas", r["lsoas"], "count"),
             _row(e, file, code, name, "lsoas_in_most_deprived_decile", r["most"], "count"),
-            _row(e, file, code, name, "share_of_lsoas_in_most_deprived_decile", r["share"],
-                 "percent", "computed from the LSOA deciles"),
-            _row(e, file, code, name, "average_rank", r["average_rank"], "rank",
-                 f"{how} mean of LSOA ranks"),
-            _row(e, file, code, name, "rank_of_average_rank", r["rank_of_average_rank"], "rank",
-                 among),
-            _row(e, file, code, name, "rank_of_share_of_lsoas_in_most_deprived_decile",
-                 r["rank_of_share"], "rank", among),
+            _row(
+                e,
+                file,
+                code,
+                name,
+                "share_of_lsoas_in_most_deprived_decile",
+                r["share"],
+                "percent",
+                "computed from the LSOA deciles",
+            ),
+            _row(
+                e,
+                file,
+                code,
+                name,
+                "average_rank",
+                r["average_rank"],
+                "rank",
+                f"{how} mean of LSOA ranks",
+            ),
+            _row(
+                e,
+                file,
+                code,
+                name,
+                "rank_of_average_rank",
+                r["rank_of_average_rank"],
+                "rank",
+                among,
+            ),
+            _row(
+                e,
+                file,
+                code,
+                name,
+                "rank_of_share_of_lsoas_in_most_deprived_decile",
+                r["rank_of_share"],
+                "rank",
+                among,
+            ),
             _row(e, file, code, name, "districts_ranked", districts, "count", among),
-        ]  # fmt: skip
+        ]
         if lsoas.has_score:
             rows += [
-                _row(e, file, code, name, "average_score", r["average_score"], "score",
-                     f"{how} mean of LSOA scores"),
-                _row(e, file, code, name, "rank_of_average_score", r["rank_of_average_score"],
-                     "rank", among),
-            ]  # fmt: skip
+                _row(
+                    e,
+                    file,
+                    code,
+                    name,
+                    "average_score",
+                    r["average_score"],
+                    "score",
+                    f"{how} mean of LSOA scores",
+                ),
+                _row(
+                    e,
+                    file,
+                    code,
+                    name,
+                    "rank_of_average_score",
+                    r["rank_of_average_score"],
+                    "rank",
+                    among,
+                ),
+            ]
     return pd.DataFrame(rows)
 
 
@@ -286,7 +344,15 @@ def parse_summary(sheet: Sheet, file: str) -> pd.DataFrame:
                 value *= 100
             rows.append(_row(edition, file, code, name, measure, value, unit))
         rows.append(
-            _row(edition, file, code, name, "districts_ranked",
-                 DISTRICTS_RANKED.get(edition, len(records)), "count", "districts in England")
-        )  # fmt: skip
+            _row(
+                edition,
+                file,
+                code,
+                name,
+                "districts_ranked",
+                DISTRICTS_RANKED.get(edition, len(records)),
+                "count",
+                "districts in England",
+            )
+        )
     return pd.DataFrame(rows)

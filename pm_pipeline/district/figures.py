@@ -17,7 +17,7 @@ from datetime import date
 
 import pandas as pd
 
-from pm_pipeline.reports.wording import format_value, ordinal
+from pm_pipeline.reports.wording import QUARTILE_WORDS, format_value, ordinal
 from pm_pipeline.scorecard.rules import benchmark_position
 from pm_pipeline.values import is_missing
 
@@ -47,8 +47,16 @@ class Figure:
 def series(context: pd.DataFrame, figure: Figure) -> pd.DataFrame:
     """One row per area and period: area_code, area_name, period, period_end, available_from,
     value, source, source_file."""
-    columns = ["area_code", "area_name", "period", "period_end", "available_from", "value",
-               "source", "source_file"]  # fmt: skip
+    columns = [
+        "area_code",
+        "area_name",
+        "period",
+        "period_end",
+        "available_from",
+        "value",
+        "source",
+        "source_file",
+    ]
     rows = context[(context["dataset"] == figure.dataset) & (context["measure"] == figure.measure)]
     if rows.empty:
         return pd.DataFrame(columns=columns)
@@ -76,8 +84,10 @@ def series(context: pd.DataFrame, figure: Figure) -> pd.DataFrame:
 def _earlier(periods: pd.DataFrame, end: date, year_apart: bool) -> pd.Series | None:
     before = periods[periods["period_end"] < end]
     if year_apart:
-        before = before[abs(pd.Series([(end - d).days for d in before["period_end"]],
-                                      index=before.index) - 365) <= 5]  # fmt: skip
+        before = before[
+            abs(pd.Series([(end - d).days for d in before["period_end"]], index=before.index) - 365)
+            <= 5
+        ]
     return None if before.empty else before.iloc[-1]
 
 
@@ -181,7 +191,9 @@ def compare(
         period_end=latest["period_end"],
         value=float(latest["value"]),
         previous_period=None if before is None else before["period"],
-        previous_value=None if before is None or is_missing(before["value"]) else float(before["value"]),
+        previous_value=None
+        if before is None or is_missing(before["value"])
+        else float(before["value"]),
         peers=peers,
         peer_names={c: names[c] for c in peers},
         rank=rank,
@@ -195,7 +207,7 @@ def compare(
         previous_out_of=ranked_before,
         files=tuple(sorted(set(same["source_file"]) | _files(known, before))),
         source=latest["source"],
-    )  # fmt: skip
+    )
 
 
 def _ranked(out_of: pd.DataFrame | None, council: str, period: str) -> float | None:
@@ -210,14 +222,6 @@ def _files(known: pd.DataFrame, before: pd.Series | None) -> set[str]:
     if before is None:
         return set()
     return set(known.loc[known["period"] == before["period"], "source_file"])
-
-
-QUARTILE_WORDS = {
-    1: "top quartile",
-    2: "second quartile",
-    3: "third quartile",
-    4: "bottom quartile",
-}
 
 
 def format_figure(figure: Figure, value: float | None, out_of: float | None = None) -> str:

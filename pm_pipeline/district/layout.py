@@ -9,20 +9,16 @@ sees at once whether the publisher renamed something or the wrong file was saved
 from __future__ import annotations
 
 import difflib
-import io
-import math
 import re
-import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, overload
 
-from pm_pipeline.tabular import FileProblem, Sheet, clean_text, normalise_header
+from pm_pipeline.tabular import FileProblem, clean_text, normalise_header
+from pm_pipeline.values import is_gss_code, parse_number
 
 if TYPE_CHECKING:
-    from openpyxl.workbook.workbook import Workbook
+    pass
 
-GSS_CODE = re.compile(r"^[EWSNK]\d{8}$")
 _MEASURES_SUFFIX = re.compile(r";\s*measures:\s*value$")
 _COLON = re.compile(r"\s*:\s*")
 
@@ -98,28 +94,22 @@ def number(
         if blank_ok:
             return None
         raise LayoutError(f"{file}, row {row}, column '{column}': the cell is empty", row, column)
-    if isinstance(cell, bool):
-        raise LayoutError(f"{file}, row {row}, column '{column}': '{cell}' is not a number", row)
-    if isinstance(cell, int | float):
-        value = float(cell)
-    else:
-        try:
-            value = float(str(cell).replace(",", "").strip())
-        except ValueError:
-            raise LayoutError(
-                f"{file}, row {row}, column '{column}': '{cell}' is not a number — has a "
-                "column moved?",
-                row=row,
-                column=column,
-            ) from None
-    if not math.isfinite(value):
-        raise LayoutError(f"{file}, row {row}, column '{column}': '{cell}' is not a number", row)
+    try:
+        value = parse_number(cell, symbols=False)
+    except ValueError:
+        raise LayoutError(
+            f"{file}, row {row}, column '{column}': '{cell}' is not a number — has a column moved?",
+            row=row,
+            column=column,
+        ) from None
+    if value is None:  # blank after cleaning
+        raise LayoutError(f"{file}, row {row}, column '{column}': the cell is empty", row, column)
     return value
 
 
 def area_code(cell: object, file: str, row: int, column: str) -> str:
     code = clean_text(cell).upper()
-    if not GSS_CODE.match(code):
+    if not is_gss_code(code):
         raise LayoutError(
             f"{file}, row {row}, column '{column}': '{clean_text(cell)}' is not a GSS area code "
             "like E07000171 — has a column moved?",
@@ -127,90 +117,3 @@ def area_code(cell: object, file: str, row: int, column: str) -> str:
             column=column,
         )
     return code
-
-
-@dataclass
-class WorkbookSheet:
-    """One named sheet of a publisher's workbook, raw values, with the title rows above its header."""
-
-    sheet: Sheet
-    titles: list[str] = field(default_factory=list)
-
-
-def sheet_names(data: bytes, file: str) -> list[str]:
-    from openpyxl import load_workbook
-
-    book = _open(data, file, load_workbook)
-    try:
-        return list(book.sheetnames)
-    finally:
-        book.close()
-
-
-def _open(data: bytes, file: str, load_workbook: Callable) -> Workbook:
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise LayoutError(
-            f"{file} is not a readable Excel .xlsx workbook ({exc.__class__.__name__}); "
-            "download it again from the publisher"
-        ) from exc
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, str):
-        return clean_text(value) or None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def read_sheet(
-    data: bytes,
-    file: str,
-    sheet_name: str,
-    is_header: Callable[[list[str]], bool],
-    header_hint: str,
-    search_rows: int = 40,
-) -> WorkbookSheet:
-    """The sheet called `sheet_name`, its header the first row `is_header` accepts.
-
-    Read raw (unlike owners' returns) so an Excel percentage format never rescales a
-    published proportion.
-    """
-    from openpyxl import load_workbook
-
-    book = _open(data, file, load_workbook)
-    try:
-        names = {normalise_header(n): n for n in book.sheetnames}
-        actual = names.get(normalise_header(sheet_name))
-        if actual is None:
-            raise LayoutError(
-                f"{file} has no sheet '{sheet_name}' (its sheets: {', '.join(book.sheetnames)})"
-            )
-        ws = book[actual]
-        titles: list[str] = []
-        sheet: Sheet | None = None
-        for excel_row, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_cell(v) for v in values]
-            if sheet is None:
-                header = [normalise_header(c) for c in cells]
-                if is_header(header):
-                    while header and not header[-1]:
-                        header.pop()
-                    sheet = Sheet(name=actual, header=header, header_row=excel_row)
-                elif excel_row >= search_rows:
-                    break
-                else:
-                    titles.extend(clean_text(c) for c in cells if c is not None)
-                continue
-            if any(c is not None for c in cells):
-                sheet.rows.append((excel_row, cells))
-    finally:
-        book.close()
-    if sheet is None:
-        raise LayoutError(
-            f"{file}, sheet '{sheet_name}': no header row found in its first {search_rows} rows "
-            f"({header_hint}) — has the publisher changed the layout?"
-        )
-    return WorkbookSheet(sheet=sheet, titles=titles)

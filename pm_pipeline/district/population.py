@@ -16,13 +16,12 @@ import pandas as pd
 
 from pm_pipeline.district.layout import (
     LayoutError,
-    WorkbookSheet,
     area_code,
     find_columns,
     number,
-    read_sheet,
 )
 from pm_pipeline.tabular import clean_text
+from pm_pipeline.xlsx import WorkbookSheet, read_named_sheet
 
 SOURCE = "ONS mid-year population estimates"
 DATASET = "MYE2"
@@ -37,12 +36,13 @@ _YEAR = re.compile(r"mid[- _]?(\d{4})", re.IGNORECASE)
 
 
 def read_workbook(data: bytes, file: str) -> WorkbookSheet:
-    return read_sheet(
+    return read_named_sheet(
         data,
         file,
         SHEET,
         lambda header: bool(header) and header[0] == "code",
         "the row whose first cell is 'Code'",
+        error=LayoutError,
     )
 
 

@@ -25,9 +25,10 @@ from pathlib import Path
 import pandas as pd
 
 from pm_pipeline.district import census, deprivation, nomis, population
-from pm_pipeline.district.layout import LayoutError, read_sheet, sheet_names
+from pm_pipeline.district.layout import LayoutError
 from pm_pipeline.district.tables import empty
 from pm_pipeline.tabular import FileProblem, is_xlsx, normalise_header, read_csv_bytes
+from pm_pipeline.xlsx import read_named_sheet, sheet_names
 
 DATA_SUFFIXES = {".csv", ".xlsx", ".xls"}
 _IOD_SHEET = re.compile(r"^imd\s?(\d{2}|\d{4})$")
@@ -59,12 +60,17 @@ class ReferenceRead:
     def files_table(self) -> pd.DataFrame:
         return pd.DataFrame(
             [
-                {"file": f.path, "kind": f.kind, "datasets": ", ".join(f.datasets), "rows": f.rows,
-                 "areas": f.areas}
+                {
+                    "file": f.path,
+                    "kind": f.kind,
+                    "datasets": ", ".join(f.datasets),
+                    "rows": f.rows,
+                    "areas": f.areas,
+                }
                 for f in self.files
             ],
             columns=["file", "kind", "datasets", "rows", "areas"],
-        )  # fmt: skip
+        )
 
 
 def reference_files(root: Path) -> list[Path]:
@@ -99,19 +105,28 @@ def _csv(data: bytes, name: str) -> Parsed:
 
 
 def _workbook(data: bytes, name: str) -> Parsed:
-    sheets = {normalise_header(s): s for s in sheet_names(data, name)}
+    sheets = {normalise_header(s): s for s in sheet_names(data, name, LayoutError)}
     if normalise_header(population.SHEET) in sheets:
         return "Mid-year estimates workbook", population.parse_population(data, name), None
     if "imd" in sheets:
-        book = read_sheet(
-            data, name, "IMD", deprivation.is_summary_sheet,
+        book = read_named_sheet(
+            data,
+            name,
+            "IMD",
+            deprivation.is_summary_sheet,
             "a row naming 'Local Authority District code (yyyy)' and the IMD measures",
-        )  # fmt: skip
+            error=LayoutError,
+        )
         return "IoD district summary", deprivation.parse_summary(book.sheet, name), None
     lsoa_sheet = next((s for key, s in sheets.items() if _IOD_SHEET.match(key)), None)
     if lsoa_sheet is not None:
-        book = read_sheet(
-            data, name, lsoa_sheet, deprivation.is_lsoa_file, "a row naming 'LSOA code (yyyy)'"
+        book = read_named_sheet(
+            data,
+            name,
+            lsoa_sheet,
+            deprivation.is_lsoa_file,
+            "a row naming 'LSOA code (yyyy)'",
+            error=LayoutError,
         )
         lsoas = deprivation.parse_lsoas(book.sheet, name)
         return "IoD LSOA file", deprivation.district_measures(lsoas, name), lsoas.rows

@@ -30,8 +30,6 @@ import pandas as pd
 
 from pm_pipeline.warehouse import TABLES
 
-DISTRICT_TABLES = ("district_context", "deprivation_lsoa")
-
 
 def empty(table: str) -> pd.DataFrame:
     return pd.DataFrame(columns=list(TABLES[table]))

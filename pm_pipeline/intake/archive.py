@@ -54,15 +54,3 @@ def archive(
     target = folder / f"v{number:03d}_{seen:%Y%m%dT%H%M%SZ}_{sha256}{Path(source_file).suffix}"
     write_atomic(target, data)
     return ArchivedVersion(source_file, number, seen, sha256, target)
-
-
-def quarter_sources(archive_dir: Path, quarter_folder: str) -> list[str]:
-    """Every source file of a quarter that has archived versions (including deleted ones)."""
-    root = archive_dir / quarter_folder
-    if not root.is_dir():
-        return []
-    return sorted(
-        p.relative_to(archive_dir).as_posix()
-        for p in root.rglob("*")
-        if p.is_dir() and any(_VERSION.match(c.name) for c in p.iterdir())
-    )

@@ -25,7 +25,7 @@ from pydantic import Field
 from pm_pipeline.intake.archive import archive
 from pm_pipeline.intake.read import QuarterRead, read_quarter
 from pm_pipeline.intake.restatements import first_accepted, record_first_accepted, restatements
-from pm_pipeline.metadata import markdown_table
+from pm_pipeline.metadata import metadata_table
 from pm_pipeline.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.quality.owner_lists import write_owner_lists
 from pm_pipeline.quality.rules import ERROR, RETURN_RULES, RULES, WARN, Issue
@@ -75,7 +75,7 @@ def _check_results(
         metadata: dict[str, Any] = {
             "failing rows": len(failing),
             "owners affected": len({i.owner for i in failing if i.owner}),
-            "failures": dg.MetadataValue.md(markdown_table(table) if failing else "All clear."),
+            "failures": metadata_table(table),
             "data docs": dg.MetadataValue.path(data_docs),
         }
         if rule.name in notes:
@@ -280,7 +280,7 @@ def returns_intake(
     read_now = {o.quarter.key: o.read.fingerprint for o in outcomes}
     common = {
         FILES_READ: dg.MetadataValue.json(read_now),
-        "by quarter": dg.MetadataValue.md(markdown_table(pd.DataFrame(summary))),
+        "by quarter": metadata_table(pd.DataFrame(summary)),
     }
     if "pi_returns" in selected:
         accepted_rows = sum(s["accepted"] for s in summary)
@@ -307,14 +307,12 @@ def returns_intake(
                 **common,
                 "errors": sum(i.severity == ERROR for i in all_issues),
                 "warnings": sum(i.severity == WARN for i in all_issues),
-                "by rule": dg.MetadataValue.md(
-                    markdown_table(
-                        pd.DataFrame(
-                            [
-                                {"rule": r, "severity": RULES[r].severity, "issues": n}
-                                for r, n in sorted(by_rule.items())
-                            ]
-                        )
+                "by rule": metadata_table(
+                    pd.DataFrame(
+                        [
+                            {"rule": r, "severity": RULES[r].severity, "issues": n}
+                            for r, n in sorted(by_rule.items())
+                        ]
                     )
                 ),
                 "owner lists": dg.MetadataValue.path(

@@ -6,18 +6,15 @@ Each parser returns the value or raises `ValueError` whose text finishes the sen
 
 from __future__ import annotations
 
-import math
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from pm_pipeline.tabular import EXCEL_ERRORS, clean_text
+from pm_pipeline.tabular import clean_text
+from pm_pipeline.values import parse_number
+
+__all__ = ["STATUSES", "parse_number", "parse_status", "parse_timestamp"]
 
 STATUSES = ("final", "provisional", "unavailable")
-_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_NUMBER = re.compile(
-    r"^(?P<sign>[-+]?)[£$€]?(?P<sign2>[-+]?)"
-    r"(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<exp>[eE][-+]?\d+)?%?$"
-)
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
@@ -25,49 +22,6 @@ _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{
 _SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 EXCEL_EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's (1900) date serials
 SERIAL_RANGE = (36526, 73051)  # 1 January 2000 to 31 December 2099
-
-
-def _finite(value: float, cell: object) -> float:
-    if not math.isfinite(value):
-        raise ValueError(f"'{cell}' is not a finite number — type the actual figure")
-    return value + 0.0  # turns -0.0 into 0.0
-
-
-def parse_number(cell: object) -> float | None:
-    """`85%`, `1,234`, `£1,234.50`, `(12.5)`, Excel numbers. Blank is None; NaN/inf are refused."""
-    if cell is None:
-        return None
-    if isinstance(cell, str) and _PLAIN_NUMBER.fullmatch(cell):  # fast path: most cells
-        return _finite(float(cell), cell)
-    if isinstance(cell, bool):
-        raise ValueError(f"'{cell}' is TRUE/FALSE, not a number — type the number")
-    if isinstance(cell, int | float):
-        return _finite(float(cell), cell)
-    if isinstance(cell, datetime | date | time | timedelta):
-        shown = f"{cell:%d/%m/%Y}" if isinstance(cell, date) else str(cell)
-        raise ValueError(
-            f"is a date or time ({shown}), not a number — Excel turned what was typed into a "
-            "date; format the cell as Number and type the figure again"
-        )
-    text = clean_text(cell).replace("\u2212", "-")
-    if not text:
-        return None
-    if text.upper() in EXCEL_ERRORS:
-        raise ValueError(f"is the Excel error {text.upper()} — fix the formula or type the number")
-    negative = text.startswith("(") and text.endswith(")")
-    body = (text[1:-1] if negative else text).replace(" ", "")
-    m = _NUMBER.match(body)
-    if not m or (m.group("sign") and m.group("sign2")):
-        hint = (
-            " (use a point for decimals, not a comma)"
-            if re.fullmatch(r"-?\d+,\d{1,2}", body)
-            else ""
-        )
-        raise ValueError(f"'{text}' is not a number{hint} — type a number such as 85 or 1,234.5")
-    value = float(m.group("num").replace(",", "") + (m.group("exp") or ""))
-    if negative or "-" in m.group("sign") + m.group("sign2"):
-        value = -value
-    return _finite(value, cell)
 
 
 def parse_status(cell: object) -> str:

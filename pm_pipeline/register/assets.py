@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from pm_pipeline.metadata import markdown_table
+from pm_pipeline.metadata import bullets, metadata_table
 from pm_pipeline.periods import FinancialYear, Quarter
 from pm_pipeline.register.load import RegisterError, load_register
 from pm_pipeline.register.rules import REGISTER_RULES
@@ -76,7 +76,7 @@ def indicator_register(
         register = load_register(council_files.config_dir, years_with_returns(council_files))
     except RegisterError as exc:
         raise dg.Failure(
-            description=str(exc), metadata={"problems": dg.MetadataValue.md(_bullets(exc.problems))}
+            description=str(exc), metadata={"problems": dg.MetadataValue.md(bullets(exc.problems))}
         ) from exc
     keys = {key.to_user_string() for key in context.selected_asset_keys}
     tables = {t for t in REGISTER_TABLES if table_asset(t) in keys}
@@ -101,9 +101,7 @@ def indicator_register(
             "indicators": len(indicators),
             "targets": len(register.targets),
             "comparators": len(register.comparators),
-            "indicators by theme and type": dg.MetadataValue.md(
-                markdown_table(counts.reset_index())
-            ),
+            "indicators by theme and type": metadata_table(counts.reset_index()),
         },
     )
     for rule in REGISTER_RULES:
@@ -119,11 +117,7 @@ def indicator_register(
             metadata={
                 "problems": len(problems),
                 "to fix": dg.MetadataValue.md(
-                    _bullets([p.message for p in problems]) or "Nothing to fix."
+                    bullets([p.message for p in problems], "Nothing to fix.")
                 ),
             },
         )
-
-
-def _bullets(lines: list[str]) -> str:
-    return "\n".join(f"- {line}" for line in lines)

@@ -22,7 +22,7 @@ from pm_pipeline.reports.wording import direction_label, format_value, rag_label
 from pm_pipeline.scorecard import rules
 from pm_pipeline.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.values import is_missing
-from pm_pipeline.warehouse import read_table
+from pm_pipeline.warehouse import read_table, where_in
 
 SUMMED_UNITS = frozenset({"count", "gbp"})
 
@@ -49,15 +49,12 @@ def outturn(values: list[float | None], method: str) -> float | None:
 def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: Register) -> dict:
     """Everything the annual report shows, as plain data."""
     keys = [q.key for q in year.previous.quarters + year.quarters]
-    marks = ", ".join("?" for _ in keys)
-    returns = read_table(conn, "pi_returns", f"period IN ({marks})", keys)
+    returns = read_table(conn, "pi_returns", *where_in("period", keys))
     values = {(r.period, r.pi_id): r.value for r in returns.itertuples()}
     q4 = year.quarters[-1]
     scorecard = read_table(conn, "kpi_scorecard", "period = ?", [q4.key]).set_index("pi_id")
     year_keys = [q.key for q in year.quarters]
-    exceptions = read_table(
-        conn, "kpi_exceptions", f"period IN ({', '.join('?' for _ in year_keys)})", year_keys
-    )
+    exceptions = read_table(conn, "kpi_exceptions", *where_in("period", year_keys))
     targets = {
         (r.pi_id, r.financial_year): (r.target, r.amber_threshold)
         for r in register.targets.itertuples()

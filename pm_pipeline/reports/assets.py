@@ -9,7 +9,7 @@ import dagster as dg
 import pandas as pd
 
 from pm_pipeline.intake.read import read_quarter
-from pm_pipeline.metadata import markdown_table
+from pm_pipeline.metadata import metadata_table
 from pm_pipeline.periods import (
     FINANCIAL_YEARLY,
     QUARTERLY,
@@ -173,7 +173,7 @@ def outstanding_returns(
             "owners to chase": table["owner"].nunique(),
             "html": dg.MetadataValue.path(str(html_path)),
             "csv": dg.MetadataValue.path(str(csv_path)),
-            "by owner": dg.MetadataValue.md(markdown_table(table[["owner", "manager", "pi_id"]])),
+            "by owner": metadata_table(table[["owner", "manager", "pi_id"]]),
         }
     )
 

@@ -33,7 +33,8 @@ class Chart:
     alt: str
 
 
-def _id(text: str) -> str:
+def element_id(text: str) -> str:
+    """`text` as an HTML id / SVG id fragment: letters, digits, _ and - only, lower case."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower()
 
 
@@ -109,7 +110,7 @@ def trend_chart(
     )
     periods = "quarters" if all(" Q" in label for label, *_ in points) else "periods"
     alt = f"{title}, last {len(points)} {periods}. {alt_values}."
-    sid = _id(chart_id)
+    sid = element_id(chart_id)
     if not values:
         svg = (
             open_svg(sid, width, 60, title, alt)
@@ -187,7 +188,7 @@ def peer_chart(
 ) -> Chart:
     """Horizontal bars, best first; this council's bar is hatched and labelled, not just coloured."""
     fmt = lambda v: format_value(v, unit, decimals)  # noqa: E731
-    sid = _id(chart_id)
+    sid = element_id(chart_id)
     labels = [(f"{name} (us)" if own else name)[:34] for name, _, own in bars]
     texts = [fmt(v) for _, v, _ in bars]
     row_h, top = 22, 6

@@ -9,16 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pm_pipeline.periods import Quarter
-from pm_pipeline.reports.wording import format_value, ordinal
+from pm_pipeline.reports.wording import QUARTILE_WORDS, format_value, ordinal
 from pm_pipeline.scorecard import spc
 from pm_pipeline.values import is_missing
 
-QUARTILE_WORDS = {
-    1: "top quartile",
-    2: "second quartile",
-    3: "third quartile",
-    4: "bottom quartile",
-}
 TYPE_WORDS = {"contextual": "contextual", "place": "place-based"}
 # the SPC reading (kpi_scorecard.variation) as a sentence; "none: ..." says nothing here
 VARIATION_WORDS = {

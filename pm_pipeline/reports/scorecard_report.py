@@ -30,7 +30,7 @@ from pm_pipeline.scorecard.build import benchmark_areas_sql
 from pm_pipeline.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.tabular import FileProblem, clean_text, read_table_file
 from pm_pipeline.values import is_missing
-from pm_pipeline.warehouse import read_table
+from pm_pipeline.warehouse import read_table, where_in
 
 CHART_QUARTERS = 8
 CHART_HISTORY = CHART_QUARTERS * 2  # quarters of returns the charts read
@@ -63,8 +63,7 @@ def read_commentary(folder: Path, quarter: Quarter, known: set[str]) -> tuple[di
 
 def _history(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pd.DataFrame:
     keys = [q.key for q in quarter.history(CHART_HISTORY)]
-    placeholders = ", ".join("?" for _ in keys)
-    return read_table(conn, "pi_returns", f"period IN ({placeholders})", keys)
+    return read_table(conn, "pi_returns", *where_in("period", keys))
 
 
 def _trend(

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from pm_pipeline.values import is_missing
 
+QUARTILE_WORDS = {
+    1: "top quartile",
+    2: "second quartile",
+    3: "third quartile",
+    4: "bottom quartile",
+}
+
 RAG_TEXT = {
     "GREEN": ("Green", "On or better than target", "✓"),
     "AMBER": ("Amber", "Close to target", "!"),

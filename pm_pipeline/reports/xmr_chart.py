@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from pm_pipeline.reports.charts import FONT, INK, LINE, MUTED, Chart, _id, _ticks, open_svg
+from pm_pipeline.reports.charts import FONT, INK, LINE, MUTED, Chart, _ticks, element_id, open_svg
 from pm_pipeline.reports.charts import text_width as width_of
 from pm_pipeline.reports.wording import format_value
 
@@ -82,7 +82,7 @@ def xmr_chart(
     """Figures (label, value, kind) oldest first, with each segment's mean and limits."""
     fmt = lambda v: format_value(v, unit, decimals)  # noqa: E731
     alt = describe(title, points, segments, target, fmt)
-    sid = _id(chart_id)
+    sid = element_id(chart_id)
     width, height, top, bottom, inset = 480, 230, 22, 40, 8
     span = [p[1] for p in points] + [s[3] for s in segments] + [s[4] for s in segments]
     if target is not None:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pm_pipeline.benchmarks.areas import ENGLAND
 from pm_pipeline.benchmarks.cache import CachedMetric, write_cache
 from pm_pipeline.benchmarks.lginform import (
     data_table_record,
@@ -36,6 +35,7 @@ from pm_pipeline.benchmarks.lginform import (
 from pm_pipeline.periods import FinancialYear
 from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.sample import catalogue as cat
+from pm_pipeline.values import ENGLAND
 
 SAMPLE_NOTE = (
     "SAMPLE VALUES: synthetic figures written by pm_pipeline.sample.benchmarks for the "
@@ -63,29 +63,92 @@ class SampleMetric:
     high: float | None = None  # upper bound (100 for percentages)
 
 
-# fmt: off
 METRICS = (
-    SampleMetric("WR-01", "900001", "WM1",
-                 "Percentage of household waste sent for reuse, recycling and composting",
-                 "Household waste recycling rate", HIGH, 4.0, 1, 1, 100),
-    SampleMetric("WR-02", "900002", "WM2", "Residual household waste per household (kg)",
-                 "Residual household waste per household (kg)", LOW, 45.0, 1, 7),
-    SampleMetric("EN-01", "900003", None, "Fly-tipping incidents per 1,000 population", None,
-                 LOW, 3.0, 1, 8),
-    SampleMetric("PL-01", "900004", "PL1",
-                 "Percentage of major planning applications decided in time",
-                 "Major planning applications decided on time", HIGH, 4.0, 1, 13, 100),
-    SampleMetric("PL-02", "900005", "PL2",
-                 "Percentage of non-major planning applications decided in time",
-                 "Non-major planning applications decided on time", HIGH, 4.0, 1, 7, 100),
-    SampleMetric("RV-01", "900006", "FN1", "Percentage of council tax collected",
-                 "Council tax collection rate", HIGH, 0.7, 2, 8, 100),
-    SampleMetric("HR-01", "900007", None, "Working days lost to sickness absence per FTE", None,
-                 LOW, 1.4, 1, 7),
-    SampleMetric("HB-01", "900008", None, "Average days to process new Housing Benefit claims",
-                 None, LOW, 4.0, 1, 8),
+    SampleMetric(
+        "WR-01",
+        "900001",
+        "WM1",
+        "Percentage of household waste sent for reuse, recycling and composting",
+        "Household waste recycling rate",
+        HIGH,
+        4.0,
+        1,
+        1,
+        100,
+    ),
+    SampleMetric(
+        "WR-02",
+        "900002",
+        "WM2",
+        "Residual household waste per household (kg)",
+        "Residual household waste per household (kg)",
+        LOW,
+        45.0,
+        1,
+        7,
+    ),
+    SampleMetric(
+        "EN-01", "900003", None, "Fly-tipping incidents per 1,000 population", None, LOW, 3.0, 1, 8
+    ),
+    SampleMetric(
+        "PL-01",
+        "900004",
+        "PL1",
+        "Percentage of major planning applications decided in time",
+        "Major planning applications decided on time",
+        HIGH,
+        4.0,
+        1,
+        13,
+        100,
+    ),
+    SampleMetric(
+        "PL-02",
+        "900005",
+        "PL2",
+        "Percentage of non-major planning applications decided in time",
+        "Non-major planning applications decided on time",
+        HIGH,
+        4.0,
+        1,
+        7,
+        100,
+    ),
+    SampleMetric(
+        "RV-01",
+        "900006",
+        "FN1",
+        "Percentage of council tax collected",
+        "Council tax collection rate",
+        HIGH,
+        0.7,
+        2,
+        8,
+        100,
+    ),
+    SampleMetric(
+        "HR-01",
+        "900007",
+        None,
+        "Working days lost to sickness absence per FTE",
+        None,
+        LOW,
+        1.4,
+        1,
+        7,
+    ),
+    SampleMetric(
+        "HB-01",
+        "900008",
+        None,
+        "Average days to process new Housing Benefit claims",
+        None,
+        LOW,
+        4.0,
+        1,
+        8,
+    ),
 )
-# fmt: on
 # Figures a publisher did not give: kept null (never zero). (metric, area, financial year)
 NULLS = frozenset(
     {

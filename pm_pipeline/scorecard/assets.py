@@ -15,7 +15,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from pm_pipeline.metadata import markdown_table
+from pm_pipeline.metadata import metadata_table
 from pm_pipeline.periods import QUARTERLY, TIMEZONE, Quarter, earlier_partitions
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
@@ -27,7 +27,14 @@ from pm_pipeline.scorecard.build import (
     build_scorecard,
 )
 from pm_pipeline.scorecard.spc_series import RebaseError, read_rebase
-from pm_pipeline.warehouse import partition, read_table, replace_all, row_count, table_spec
+from pm_pipeline.warehouse import (
+    partition,
+    read_table,
+    replace_all,
+    row_count,
+    table_spec,
+    where_in,
+)
 
 # The quarterly run lands at midnight at the end of the data-entry month (1 Feb, 1 May, 1 Aug,
 # 1 Nov); a scorecard not refreshed by a day later is overdue.
@@ -100,12 +107,11 @@ def kpi_scorecard(
         )
         for quarter in quarters:
             keys = [q.key for q in quarter.history(READ_QUARTERS)]
-            marks = ", ".join("?" for _ in keys)
             inputs = ScorecardInputs(
                 council=register.council,
                 indicators=register.indicators,
                 targets=register.targets,
-                returns=read_table(conn, "pi_returns", f"period IN ({marks})", keys),
+                returns=read_table(conn, "pi_returns", *where_in("period", keys)),
                 benchmarks=benchmarks,
                 comparators=register.comparators,
                 restatements=read_table(conn, "restatements", "period = ?", [quarter.key]),
@@ -141,9 +147,7 @@ def kpi_scorecard(
             asset_key="kpi_exceptions",
             metadata={
                 **row_count(written["kpi_exceptions"]),
-                "exceptions list": dg.MetadataValue.md(
-                    markdown_table(exceptions[["pi_id", "reason"]])
-                ),
+                "exceptions list": metadata_table(exceptions[["pi_id", "reason"]]),
             },
         )
     if "kpi_scorecard" in selected:
@@ -156,6 +160,6 @@ def kpi_scorecard(
                 "AMBER": latest["AMBER"],
                 "GREEN": latest["GREEN"],
                 "exceptions": latest["exceptions"],
-                "by quarter": dg.MetadataValue.md(markdown_table(pd.DataFrame(summary))),
+                "by quarter": metadata_table(pd.DataFrame(summary)),
             },
         )

@@ -17,7 +17,7 @@ from pm_pipeline.scorecard.spc_series import (
     rebase_by_pi,
 )
 from pm_pipeline.values import is_missing
-from pm_pipeline.warehouse import TABLES
+from pm_pipeline.warehouse import TABLES, where_in
 
 HISTORY_QUARTERS = 8  # the furthest back a score looks: an annual PI two years ago
 READ_QUARTERS = max(HISTORY_QUARTERS + 1, SPC_QUARTERS)  # with this one: the SPC window
@@ -93,10 +93,10 @@ class _Scorer:
         )
 
 
-def benchmark_areas_sql(council: Council, comparators: pd.DataFrame) -> tuple[str, list[str]]:
+def benchmark_areas_sql(council: Council, comparators: pd.DataFrame) -> tuple[str, list[object]]:
     """A WHERE clause for the benchmark rows a council's scorecard can use (itself and peers)."""
     codes = [council.area_code, *comparators["area_code"]]
-    return f"area_code IN ({', '.join('?' for _ in codes)})", codes
+    return where_in("area_code", codes)
 
 
 def benchmark_positions(inputs: ScorecardInputs, quarter: Quarter) -> pd.DataFrame:

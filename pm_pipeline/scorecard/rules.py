@@ -7,12 +7,12 @@ HTML, the spreadsheet, the PDF and the warehouse always agree.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pm_pipeline.register.load import SCORED_TYPES
 from pm_pipeline.values import is_missing, round_at
-
-SCORED_TYPES = frozenset({"kpi", "service", "management"})
 
 GREEN, AMBER, RED, NO_TARGET, NO_DATA = "GREEN", "AMBER", "RED", "NO_TARGET", "NO_DATA"
 IMPROVING, WORSENING, STABLE, UP, DOWN, NO_COMPARISON = (
@@ -115,15 +115,9 @@ def benchmark_position(
         rank=rank,
         count=count,
         quartile=math.ceil(4 * rank / count),
-        comparator_median=_median(peers),
+        comparator_median=statistics.median(peers),
         comparator_best=best,
     )
-
-
-def _median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pm_pipeline.checks import ERROR
 from pm_pipeline.intake.archive import archive
 from pm_pipeline.intake.assets import FILES_READ
 from pm_pipeline.intake.folder import fingerprint
-from pm_pipeline.metadata import markdown_table
+from pm_pipeline.metadata import metadata_table
 from pm_pipeline.periods import QUARTERLY, Quarter
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
@@ -100,7 +100,7 @@ def _check_results(
         )
         metadata: dict[str, Any] = {
             "failing rows": len(failing),
-            "failures": dg.MetadataValue.md(markdown_table(table) if failing else "All clear."),
+            "failures": metadata_table(table),
         }
         by_manager = Counter(i.manager for i in failing if i.manager)
         if by_manager:

@@ -7,14 +7,19 @@ import hashlib
 import hmac
 import math
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 from urllib.parse import unquote
 
+import dagster as dg
 import pytest
 
 from pm_pipeline.benchmarks.lginform import (
+    CachedLGInform,
     LGInformBadResponse,
+    LGInformError,
     LGInformRefused,
+    LGInformResource,
     LGInformUnavailable,
     PeriodInfo,
     data_table_records,
@@ -23,7 +28,6 @@ from pm_pipeline.benchmarks.lginform import (
     metric_type_info,
     period_from_identifier,
     register_polarity,
-    retry_after_seconds,
     sign_url,
 )
 from pm_pipeline_tests.fake_lginform import (
@@ -76,14 +80,6 @@ def test_polarity_wording_maps_to_the_register():
     assert register_polarity("High value is good") == "higher_is_better"
     assert register_polarity("Not applicable") == "neutral"
     assert register_polarity(None) is None
-
-
-def test_retry_after_reads_seconds_and_dates():
-    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    assert retry_after_seconds("3", now) == 3
-    assert retry_after_seconds("Thu, 01 Jan 2026 12:00:05 GMT", now) == 5
-    assert retry_after_seconds("soon", now) is None
-    assert retry_after_seconds(None, now) is None
 
 
 def record(**changes: object) -> dict:
@@ -177,8 +173,12 @@ def test_429_waits_as_long_as_retry_after_says(fake, make_resource):
     assert second.at - first.at >= 0.95  # backoff alone would have been 0.01 s
 
 
-def test_429_asking_too_long_a_wait_gives_up_at_once(fake, make_resource):
-    fake.inject("/data.table", http_error(429, headers={"Retry-After": "3600"}))
+@pytest.mark.parametrize("as_date", [False, True], ids=["seconds", "http-date"])
+def test_429_asking_too_long_a_wait_gives_up_at_once(fake, make_resource, as_date):
+    later = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    fake.inject(
+        "/data.table", http_error(429, headers={"Retry-After": later if as_date else "3600"})
+    )
     started = time.monotonic()
     with (
         make_resource(fake.base_url).client() as client,
@@ -186,7 +186,9 @@ def test_429_asking_too_long_a_wait_gives_up_at_once(fake, make_resource):
     ):
         client.data_table("900001", AREAS, "latest")
     assert time.monotonic() - started < 1
-    assert "3600" in caught.value.message
+    assert "rate-limiting" in caught.value.message and not caught.value.network
+    assert as_date or "3600" in caught.value.message
+    assert len(fake.requests_to("/data.table")) == 1
 
 
 def test_a_hang_past_the_timeout_is_retried(fake, make_resource):
@@ -265,10 +267,15 @@ def test_unknown_period_ids_are_looked_up(make_resource):
 
 def test_resource_from_env_uses_envvar_only_when_set():
     unset = lginform_resource_from_env({})
-    assert unset.api_key is None and unset.api_secret is None
-    assert "no credentials" in unset.missing_credentials()
+    assert isinstance(unset, CachedLGInform)  # offline: the cache, never a request
+    assert "no credentials" in unset.offline_reason()
+    with pytest.raises(LGInformError, match="not called"):
+        unset.client()
     half = lginform_resource_from_env({"LGINFORM_API_KEY": "key-value-123"})
-    assert "LGINFORM_API_SECRET is not set" in half.missing_credentials()
+    assert isinstance(half, LGInformResource)
+    assert "LGINFORM_API_SECRET is not set" in half.offline_reason()
+    both = lginform_resource_from_env({"LGINFORM_API_KEY": "k", "LGINFORM_API_SECRET": "s"})
+    assert isinstance(both.api_key, dg.EnvVar) and isinstance(both.api_secret, dg.EnvVar)
 
 
 def test_credentials_stay_out_of_reprs(make_resource):

@@ -36,8 +36,21 @@ def tenure_values(
     outright = owned // 2
     council = social // 2
     landlord = private - private // 10
-    return [total, owned, outright, owned - outright, shared, shared, social, council,
-            social - council, private, landlord, private - landlord, free]  # fmt: skip
+    return [
+        total,
+        owned,
+        outright,
+        owned - outright,
+        shared,
+        shared,
+        social,
+        council,
+        social - council,
+        private,
+        landlord,
+        private - landlord,
+        free,
+    ]
 
 
 def census_csv(
@@ -70,11 +83,25 @@ def aps_csv(path: Path, rows: Sequence[tuple[str, str, str, str, int, object]]) 
     body = []
     for i, (when, when_name, code, name, measure, value) in enumerate(rows):
         status = ("A", "Normal Value") if value is not None else ("Q", "These figures are missing.")
-        body.append([
-            *_dimension(when, when_name), 1946157000 + i, name, code, "district", 424, i,
-            *_dimension(45, "Employment rate - aged 16-64"), *_dimension(measure, "Variable"),
-            "" if value is None else value, *status, "F", "Free", i, len(rows),
-        ])  # fmt: skip
+        body.append(
+            [
+                *_dimension(when, when_name),
+                1946157000 + i,
+                name,
+                code,
+                "district",
+                424,
+                i,
+                *_dimension(45, "Employment rate - aged 16-64"),
+                *_dimension(measure, "Variable"),
+                "" if value is None else value,
+                *status,
+                "F",
+                "Free",
+                i,
+                len(rows),
+            ]
+        )
     return write_csv(path, nomis_header(["DATE", "GEOGRAPHY", "VARIABLE", "MEASURES"]), body)
 
 
@@ -87,13 +114,31 @@ def business_csv(
     body = []
     for i, (year, code, name, band, value) in enumerate(rows):
         industry = industries[i % len(industries)]
-        body.append([
-            *_dimension(year, str(year)), 1946157000 + i, name, code, "district", 424, i,
-            *_dimension(*industry), *_dimension(0, band), *_dimension(0, "Total"),
-            *_dimension(20100, "Value"), value, "A", "Normal Value", "F", "Free", i, len(rows),
-        ])  # fmt: skip
-    header = nomis_header(["DATE", "GEOGRAPHY", "INDUSTRY", "EMPLOYMENT_SIZEBAND", "LEGAL_STATUS",
-                           "MEASURES"])  # fmt: skip
+        body.append(
+            [
+                *_dimension(year, str(year)),
+                1946157000 + i,
+                name,
+                code,
+                "district",
+                424,
+                i,
+                *_dimension(*industry),
+                *_dimension(0, band),
+                *_dimension(0, "Total"),
+                *_dimension(20100, "Value"),
+                value,
+                "A",
+                "Normal Value",
+                "F",
+                "Free",
+                i,
+                len(rows),
+            ]
+        )
+    header = nomis_header(
+        ["DATE", "GEOGRAPHY", "INDUSTRY", "EMPLOYMENT_SIZEBAND", "LEGAL_STATUS", "MEASURES"]
+    )
     return write_csv(path, header, body)
 
 
@@ -133,12 +178,17 @@ def mye_workbook(
 
 
 FILE_10_HEADER = [
-    "Local Authority District code (2019)", "Local Authority District name (2019)",
-    "IMD - Average rank ", "IMD - Rank of average rank ", "IMD - Average score ",
-    "IMD - Rank of average score ", "IMD - Proportion of LSOAs in most deprived 10% nationally ",
-    "IMD - Rank of proportion of LSOAs in most deprived 10% nationally ", "IMD 2019 - Extent ",
+    "Local Authority District code (2019)",
+    "Local Authority District name (2019)",
+    "IMD - Average rank ",
+    "IMD - Rank of average rank ",
+    "IMD - Average score ",
+    "IMD - Rank of average score ",
+    "IMD - Proportion of LSOAs in most deprived 10% nationally ",
+    "IMD - Rank of proportion of LSOAs in most deprived 10% nationally ",
+    "IMD 2019 - Extent ",
     "IMD 2019 - Rank of extent ",
-]  # fmt: skip
+]
 
 
 def file_10(
@@ -155,12 +205,15 @@ def file_10(
 
 
 LSOA_2019_HEADER = [
-    "LSOA code (2011)", "LSOA name (2011)", "Local Authority District code (2019)",
-    "Local Authority District name (2019)", "Index of Multiple Deprivation (IMD) Score",
+    "LSOA code (2011)",
+    "LSOA name (2011)",
+    "Local Authority District code (2019)",
+    "Local Authority District name (2019)",
+    "Index of Multiple Deprivation (IMD) Score",
     "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
     "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
     "Total population: mid 2015 (excluding prisoners)",
-]  # fmt: skip
+]
 
 
 def lsoa_2025_workbook(path: Path, rows: Sequence[Sequence[object]]) -> Path:
@@ -168,12 +221,16 @@ def lsoa_2025_workbook(path: Path, rows: Sequence[Sequence[object]]) -> Path:
     book = Workbook()
     book.active.title = "Notes"
     ws = book.create_sheet("IMD25")
-    ws.append([
-        "LSOA code (2021)", "LSOA name (2021)", "Local Authority District code (2024)",
-        "Local Authority District name (2024)",
-        "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
-        "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
-    ])  # fmt: skip
+    ws.append(
+        [
+            "LSOA code (2021)",
+            "LSOA name (2021)",
+            "Local Authority District code (2024)",
+            "Local Authority District name (2024)",
+            "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
+            "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)",
+        ]
+    )
     for row in rows:
         ws.append(list(row))
     return _save(book, path)

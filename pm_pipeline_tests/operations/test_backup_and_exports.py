@@ -23,10 +23,16 @@ def tables(data_dir: Path) -> list[str]:
 @pytest.fixture
 def ran_quarter(data_dir: Path) -> Path:
     """A small council's quarter through the quarterly job; one note is formula-like text."""
-    council = Council(data_dir, indicators=[pi("KPI-1", "Recycling rate"), pi("KPI-2", "Reuse")],
-                      targets=[("KPI-1", "2025/26", 50, ""), ("KPI-2", "2025/26", 10, "")]).write()  # fmt: skip
-    council.returns(Q, "returns.csv", [good_row("KPI-1", Q, "52"),
-                                       good_row("KPI-2", Q, "12", note="=HYPERLINK(\"http://x\")")])  # fmt: skip
+    council = Council(
+        data_dir,
+        indicators=[pi("KPI-1", "Recycling rate"), pi("KPI-2", "Reuse")],
+        targets=[("KPI-1", "2025/26", 50, ""), ("KPI-2", "2025/26", 10, "")],
+    ).write()
+    council.returns(
+        Q,
+        "returns.csv",
+        [good_row("KPI-1", Q, "52"), good_row("KPI-2", Q, "12", note='=HYPERLINK("http://x")')],
+    )
     assert run_job(data_dir, "quarterly_performance_job", Q.key).success
     return data_dir
 
@@ -59,8 +65,11 @@ def test_backup_restores_every_table_and_keeps_the_last_n(ran_quarter, tmp_path)
     backups = data_dir / "backups"
     for old in ("2020-01-01", "2020-01-02", "2020-01-03"):
         (backups / old).mkdir(parents=True)
-    result = run_job(data_dir, "warehouse_backup",
-                     run_config={"ops": {"backup_warehouse": {"config": {"keep": 2}}}})  # fmt: skip
+    result = run_job(
+        data_dir,
+        "warehouse_backup",
+        run_config={"ops": {"backup_warehouse": {"config": {"keep": 2}}}},
+    )
     assert result.success
     kept = sorted(p.name for p in backups.iterdir())
     today = kept[-1]
