@@ -192,6 +192,29 @@ def scorecard_view(
         }
         entries.append(entry)
 
+    return {
+        "council_name": register.council.name,
+        "sample": is_sample(register.council.name),
+        "comparator_group": register.council.comparator_group,
+        "quarter": quarter,
+        "quarter_months": f"{quarter.start:%B} to {quarter.end:%B %Y}",
+        **summarise(entries, register.council.themes),
+        "commentary_problems": commentary_problems,
+        "quality_warnings": [
+            {"rule": rule.replace("_", " "), "count": len(rows)}
+            for rule, rows in warnings.groupby("rule", sort=True)
+        ],
+        "rag_text": RAG_TEXT,
+        "direction_text": DIRECTION_TEXT,
+        "exception_text": EXCEPTION_TEXT,
+        "tolerance": register.council.amber_tolerance_pct,
+        "stable_band": register.council.stable_band_pct,
+    }
+
+
+def summarise(entries: list[dict], theme_names: list[str]) -> dict:
+    """The counts, biggest moves, exceptions and themes of a set of PI entries: the whole
+    scorecard's, or one audience's share of it (reports/audience.py)."""
     scored = [e for e in entries if e["rag"] not in ("NO_TARGET",)]
     rag_counts = Counter(e["rag"] for e in entries)
     direction_counts = Counter(e["direction_vs_previous"] for e in entries)
@@ -202,7 +225,7 @@ def scorecard_view(
             moves.append((abs(change), e))
     moves.sort(key=lambda m: -m[0])
     themes = []
-    for theme in register.council.themes:
+    for theme in theme_names:
         members = [e for e in entries if e["theme"] == theme]
         members.sort(
             key=lambda e: (
@@ -215,11 +238,6 @@ def scorecard_view(
             {"name": theme, "entries": members, "counts": Counter(e["rag"] for e in members)}
         )
     return {
-        "council_name": register.council.name,
-        "sample": is_sample(register.council.name),
-        "comparator_group": register.council.comparator_group,
-        "quarter": quarter,
-        "quarter_months": f"{quarter.start:%B} to {quarter.end:%B %Y}",
         "entries": entries,
         "themes": themes,
         "rag_rows": [(r, rag_counts.get(r, 0)) for r in RAG_ORDER],
@@ -231,16 +249,6 @@ def scorecard_view(
         "declines": [e for _, e in moves if e["direction_vs_previous"] == "WORSENING"][:3],
         "exception_entries": [e for e in entries if e["exceptions"]],
         "restated_entries": [e for e in entries if e["first_reported_text"]],
-        "commentary_problems": commentary_problems,
-        "quality_warnings": [
-            {"rule": rule.replace("_", " "), "count": len(rows)}
-            for rule, rows in warnings.groupby("rule", sort=True)
-        ],
-        "rag_text": RAG_TEXT,
-        "direction_text": DIRECTION_TEXT,
-        "exception_text": EXCEPTION_TEXT,
-        "tolerance": register.council.amber_tolerance_pct,
-        "stable_band": register.council.stable_band_pct,
     }
 
 
