@@ -227,7 +227,7 @@ def run_phase(phase: str, root: Path, first: str) -> dict:
         keys = [
             k
             for k in job.asset_layer.executable_asset_keys
-            if k.to_user_string() != "quarterly_report_pdf"
+            if k.to_user_string() not in ("quarterly_report_pdf", "cabinet_report_pdf")
         ]
         result = everything.execute_in_process(
             instance=instance,
@@ -244,7 +244,9 @@ def run_phase(phase: str, root: Path, first: str) -> dict:
     }
 
 
-def measure(factor: float, keep: Path | None = None, phases: tuple[str, ...] = tuple(PHASES)) -> dict:
+def measure(
+    factor: float, keep: Path | None = None, phases: tuple[str, ...] = tuple(PHASES)
+) -> dict:
     """Each phase in its own process. With `keep`, the data and instance stay in that folder
     (one per size), so a later call can run just some phases, e.g. the PDF, again."""
     with tempfile.TemporaryDirectory(prefix="pm-scale-") as tmp:

@@ -10,6 +10,7 @@ those PI types and summarised again, so every report agrees with the officers' f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def links(current: str) -> list[dict]:
     return [*others, FULL_SCORECARD]
 
 
-def audience_view(view: dict, key: str, theme_names: list[str]) -> dict:
+def audience_view(view: dict, key: str, theme_names: Sequence[str]) -> dict:
     """The scorecard view cut to one audience's PI types, summarised again."""
     audience = AUDIENCES[key]
     entries = [e for e in view["entries"] if e["type"] in audience.types]
@@ -99,9 +100,7 @@ def audience_view(view: dict, key: str, theme_names: list[str]) -> dict:
     }
 
 
-def quality_picture(
-    conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Register
-) -> dict:
+def quality_picture(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Register) -> dict:
     """The quarter's data quality by service: returns due, received, on time and re-submitted,
     and every data-quality issue counted by service and rule."""
     returns = read_table(conn, "pi_returns", "period = ?", [quarter.key])
@@ -127,9 +126,7 @@ def quality_picture(
         service=issues["pi_id"].map(services).fillna("No single service (a whole file)")
     )
     by_rule = (
-        issues.groupby(["service", "rule", "severity"], sort=True)
-        .size()
-        .reset_index(name="count")
+        issues.groupby(["service", "rule", "severity"], sort=True).size().reset_index(name="count")
     )
     total = {k: sum(r[k] for r in rows) for k in ("due", "received", "on_time", "resubmitted")}
     return {

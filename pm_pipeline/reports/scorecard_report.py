@@ -7,6 +7,7 @@ template only lays them out. The same view feeds the HTML, the PDF and the sprea
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -212,7 +213,7 @@ def scorecard_view(
     }
 
 
-def summarise(entries: list[dict], theme_names: list[str]) -> dict:
+def summarise(entries: list[dict], theme_names: Sequence[str]) -> dict:
     """The counts, biggest moves, exceptions and themes of a set of PI entries: the whole
     scorecard's, or one audience's share of it (reports/audience.py)."""
     scored = [e for e in entries if e["rag"] not in ("NO_TARGET",)]

@@ -15,8 +15,16 @@ from math import inf
 from typing import Any
 
 _ORIGINAL: Any = None
-_LETTERWISE = ("rotate", "letter-spacing", "textLength", "dx", "dy", "dominant-baseline")
-_LETTERWISE += ("alignment-baseline", "display-anchor")
+_LETTERWISE = (
+    "rotate",
+    "letter-spacing",
+    "textLength",
+    "dx",
+    "dy",
+    "dominant-baseline",
+    "alignment-baseline",
+    "display-anchor",
+)
 
 
 def _simple(node: Any) -> bool:
@@ -43,7 +51,9 @@ def fast_text(svg: Any, node: Any, font_size: float) -> None:
     style = Style()
     style.update(INITIAL_VALUES)
     style.font_config = svg.font_config
-    style["font_family"] = [f.strip("\"'") for f in node.get("font-family", "sans-serif").split(",")]
+    style["font_family"] = [
+        f.strip("\"'") for f in node.get("font-family", "sans-serif").split(",")
+    ]
     style["font_style"] = node.get("font-style", "normal")
     weight = node.get("font-weight", 400)
     weight = {"normal": 400, "bold": 700}.get(weight, weight)
@@ -54,9 +64,7 @@ def fast_text(svg: Any, node: Any, font_size: float) -> None:
     style["font_size"] = font_size
     if node.get("direction") in ("ltr", "rtl"):
         style["direction"] = node.get("direction")
-    layout, _, _, width, height, baseline = split_first_line(
-        node.text, style, svg.context, inf, 0
-    )
+    layout, _, _, width, height, baseline = split_first_line(node.text, style, svg.context, inf, 0)
     x = (
         size(normalize(node.attrib["x"]).strip(), font_size, svg.inner_width)
         if "x" in node.attrib
