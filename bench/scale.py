@@ -241,6 +241,8 @@ def run_phase(phase: str, root: Path, first: str) -> dict:
         "seconds": time.perf_counter() - started,
         "steps": _step_times(instance, result.run_id),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # CPU seconds too: on a shared machine wall time says as much about the neighbours
+        "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
     }
 
 
@@ -283,7 +285,8 @@ def measure(
 
 
 def _line(p: dict) -> str:
-    return f"{p['seconds']:7.1f} s, peak RSS {p['peak_rss_mb']:5.0f} MB, ok={p['ok']}"
+    cpu = f" ({p['cpu_s']:.1f} s CPU)" if "cpu_s" in p else ""
+    return f"{p['seconds']:7.1f} s{cpu}, peak RSS {p['peak_rss_mb']:5.0f} MB, ok={p['ok']}"
 
 
 def show(m: dict) -> None:
