@@ -14,6 +14,7 @@ each width is saved under the data directory's `reports/screenshots/` (and copie
 from __future__ import annotations
 
 import contextlib
+import html as html_text
 import io
 import re
 import shutil
@@ -386,7 +387,7 @@ def test_each_audience_report_says_who_it_is_for_and_holds_only_its_pi_types(sam
         html = path.read_text()
         about = html[html.index('<section class="about"') :]
         about = about[: about.index("</section>")]
-        assert "<strong>For:</strong> " in about and readers in about, stem
+        assert "<strong>For:</strong> " in about and readers in html_text.unescape(about), stem
         others = {f"{s}.html" for s in AUDIENCE_TYPES if s != stem} | {"kpi_scorecard.html"}
         assert {h for h in re.findall(r'href="([^"#]+)"', about)} == others, stem
         assert "Sample data." in html, stem
