@@ -93,12 +93,18 @@ def fast_text(svg: Any, node: Any, font_size: float) -> None:
     draw_emojis(svg.stream, style, x, y, emojis)
 
 
+TESTED_WITH = "70."  # the WeasyPrint whose svg.text this mirrors; any other keeps its own
+
+
 def install() -> None:
-    """Route WeasyPrint's SVG text tags through `fast_text` (idempotent)."""
+    """Route WeasyPrint's SVG text tags through `fast_text` (idempotent). Only on the
+    WeasyPrint it was written against: on another, its own function stays (and
+    pm_pipeline_tests/reports/test_pdf.py fails, asking for this to be checked again)."""
     global _ORIGINAL
+    import weasyprint
     import weasyprint.svg as wsvg
 
-    if _ORIGINAL is not None:
+    if _ORIGINAL is not None or not weasyprint.__version__.startswith(TESTED_WITH):
         return
     _ORIGINAL = wsvg.text
     for tag, function in list(wsvg.TAGS.items()):

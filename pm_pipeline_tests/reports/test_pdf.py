@@ -54,6 +54,10 @@ def test_labels_are_real_text_one_run_each_and_letterwise_ones_left_to_weasyprin
     tmp_path, monkeypatch
 ):
     svg_text.install()
+    assert svg_text._ORIGINAL is not None, (
+        "svg_text is not installed on this WeasyPrint: compare fast_text with its svg/text.py, "
+        "then update svg_text.TESTED_WITH"
+    )
     calls: list[str] = []
     original = svg_text._ORIGINAL
     monkeypatch.setattr(
