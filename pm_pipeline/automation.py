@@ -36,11 +36,16 @@ quarterly_performance_job = dg.define_asset_job(
         "kpi_exceptions",
         "quarterly_performance_report",
         "quarterly_report_pdf",
+        "cabinet_report",
+        "cabinet_report_pdf",
+        "service_report",
+        "management_report",
         "warehouse_exports",
     )
     | dg.AssetSelection.groups("benchmarks"),
     description="The whole quarterly cycle for one quarter: register, returns and their checks, "
-    "benchmarks, scorecard, the report (HTML, Excel, PDF) and the BI exports.",
+    "benchmarks, scorecard, the full report (HTML, Excel, PDF), the reports by audience "
+    "(Cabinet HTML and PDF, services, management) and the BI exports.",
 )
 register_job = dg.define_asset_job(
     "register_job",

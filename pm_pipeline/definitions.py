@@ -22,6 +22,7 @@ from pm_pipeline.reports.assets import (
     quarterly_performance_report,
     quarterly_report_pdf,
 )
+from pm_pipeline.reports.audience_assets import audience_reports, cabinet_report_pdf
 from pm_pipeline.resources import build_resources
 from pm_pipeline.scorecard.assets import kpi_scorecard
 from pm_pipeline.signoff.assets import signoffs
@@ -39,6 +40,8 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
                 kpi_scorecard,
                 quarterly_performance_report,
                 quarterly_report_pdf,
+                audience_reports,
+                cabinet_report_pdf,
                 outstanding_returns,
                 annual_performance_report,
                 *benchmark_assets,

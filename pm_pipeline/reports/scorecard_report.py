@@ -7,6 +7,7 @@ template only lays them out. The same view feeds the HTML, the PDF and the sprea
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -201,6 +202,30 @@ def scorecard_view(
         entries.append(entry)
     add_spc(entries, conn, quarter, register, config_dir)
 
+    return {
+        "council_name": register.council.name,
+        "sample": is_sample(register.council.name),
+        "comparator_group": register.council.comparator_group,
+        "quarter": quarter,
+        "quarter_months": f"{quarter.start:%B} to {quarter.end:%B %Y}",
+        **summarise(entries, register.council.themes),
+        "commentary_problems": commentary_problems,
+        "quality_warnings": [
+            {"rule": rule.replace("_", " "), "count": len(rows)}
+            for rule, rows in warnings.groupby("rule", sort=True)
+        ],
+        "rag_text": RAG_TEXT,
+        "direction_text": DIRECTION_TEXT,
+        "exception_text": EXCEPTION_TEXT,
+        "tolerance": register.council.amber_tolerance_pct,
+        "stable_band": register.council.stable_band_pct,
+        "signoff": signoff["signoff"],
+    }
+
+
+def summarise(entries: list[dict], theme_names: Sequence[str]) -> dict:
+    """The counts, biggest moves, exceptions and themes of a set of PI entries: the whole
+    scorecard's, or one audience's share of it (reports/audience.py)."""
     scored = [e for e in entries if e["rag"] not in ("NO_TARGET",)]
     rag_counts = Counter(e["rag"] for e in entries)
     direction_counts = Counter(e["direction_vs_previous"] for e in entries)
@@ -211,7 +236,7 @@ def scorecard_view(
             moves.append((abs(change), e))
     moves.sort(key=lambda m: -m[0])
     themes = []
-    for theme in register.council.themes:
+    for theme in theme_names:
         members = [e for e in entries if e["theme"] == theme]
         members.sort(
             key=lambda e: (
@@ -224,11 +249,6 @@ def scorecard_view(
             {"name": theme, "entries": members, "counts": Counter(e["rag"] for e in members)}
         )
     return {
-        "council_name": register.council.name,
-        "sample": is_sample(register.council.name),
-        "comparator_group": register.council.comparator_group,
-        "quarter": quarter,
-        "quarter_months": f"{quarter.start:%B} to {quarter.end:%B %Y}",
         "entries": entries,
         "themes": themes,
         "rag_rows": [(r, rag_counts.get(r, 0)) for r in RAG_ORDER],
@@ -240,17 +260,6 @@ def scorecard_view(
         "declines": [e for _, e in moves if e["direction_vs_previous"] == "WORSENING"][:3],
         "exception_entries": [e for e in entries if e["exceptions"]],
         "restated_entries": [e for e in entries if e["first_reported_text"]],
-        "commentary_problems": commentary_problems,
-        "quality_warnings": [
-            {"rule": rule.replace("_", " "), "count": len(rows)}
-            for rule, rows in warnings.groupby("rule", sort=True)
-        ],
-        "rag_text": RAG_TEXT,
-        "direction_text": DIRECTION_TEXT,
-        "exception_text": EXCEPTION_TEXT,
-        "tolerance": register.council.amber_tolerance_pct,
-        "stable_band": register.council.stable_band_pct,
-        "signoff": signoff["signoff"],
     }
 
 

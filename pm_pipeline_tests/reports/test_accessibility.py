@@ -14,6 +14,7 @@ each width is saved under the data directory's `reports/screenshots/` (and copie
 from __future__ import annotations
 
 import contextlib
+import html as html_text
 import io
 import re
 import shutil
@@ -43,6 +44,9 @@ REPORTS = {
     "outstanding_returns": "2026-27-Q2/outstanding_returns.html",
     "state_of_the_district": "2026-27-H1/state_of_the_district.html",
     "annual_performance_report": "2025-26/annual_performance_report.html",
+    "cabinet_report": "2026-27-Q2/cabinet_report.html",
+    "service_report": "2026-27-Q2/service_report.html",
+    "management_report": "2026-27-Q2/management_report.html",
 }
 # A RAG rating drawn in a chart: the marker's fill colour and the shape that says the same.
 RAG_SHAPES = {"#00703c": "circle", "#b58800": "polygon", "#b10e1e": "rect"}
@@ -353,3 +357,57 @@ def test_full_page_screenshots_are_saved_for_a_person_to_look_at(audits):
         for shot in a.screenshots:
             assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
             assert (SCREENS_COPY / shot.name).exists()
+
+
+# Reports by audience (issue 16): read from the same demo run, so they cost no extra cycle.
+AUDIENCE_TYPES = {
+    "cabinet_report": ({"kpi", "contextual", "place"}, "Cabinet and Overview & Scrutiny"),
+    "service_report": ({"service"}, "Corporate Management Team (CMT)"),
+    "management_report": ({"management"}, "leadership team"),
+}
+
+
+def _pi_types(data: Path) -> dict[str, str]:
+    import csv
+
+    with (data / "config" / "indicators.csv").open(newline="", encoding="utf-8-sig") as f:
+        return {row["pi_id"]: row["type"] for row in csv.DictReader(f)}
+
+
+def test_each_audience_report_says_who_it_is_for_and_holds_only_its_pi_types(sample_reports):
+    reports, demo_output = sample_reports
+    types = _pi_types(reports.parent)
+    for stem, (wanted, readers) in AUDIENCE_TYPES.items():
+        path = reports / "2026-27-Q2" / f"{stem}.html"
+        assert path.exists(), f"no {path}\n{demo_output}"
+        html = path.read_text()
+        about = html[html.index('<section class="about"') :]
+        about = about[: about.index("</section>")]
+        assert "<strong>For:</strong> " in about and readers in html_text.unescape(about), stem
+        others = {f"{s}.html" for s in AUDIENCE_TYPES if s != stem} | {"kpi_scorecard.html"}
+        assert {h for h in re.findall(r'href="([^"#]+)"', about)} == others, stem
+        assert "Sample data." in html, stem
+        shown = set(re.findall(r'<section class="pi" id="pi-([^"]+)"', html))
+        assert shown, stem
+        assert {types[pid] for pid in shown} == wanted, stem
+    xlsx = reports / "2026-27-Q2" / "service_report.xlsx"
+    assert xlsx.exists()
+
+
+def test_the_management_report_shows_the_quarters_data_quality(sample_reports):
+    html = (sample_reports[0] / "2026-27-Q2" / "management_report.html").read_text()
+    assert "Returns by service" in html and "Issues by service and rule" in html
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">(\d+)</td>', html)
+    assert rows and sum(int(due) for _, due in rows) > 0
+
+
+def test_the_sample_cabinet_pdf_fits_in_twelve_a4_pages_and_is_tagged(sample_reports):
+    import subprocess
+
+    pdf = sample_reports[0] / "2026-27-Q2" / "cabinet_report.pdf"
+    assert pdf.exists(), sample_reports[1]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    fields = dict(line.split(":", 1) for line in info.stdout.splitlines() if ":" in line)
+    assert 1 <= int(fields["Pages"]) <= 12, fields["Pages"]
+    assert fields["Tagged"].strip() == "yes"
+    assert "595.276 x 841.89" in fields["Page size"]  # A4

@@ -1,0 +1,110 @@
+"""Report assets by audience: the Cabinet, service and management reports, and the Cabinet PDF.
+
+One multi-asset builds the quarter's scorecard view once and writes the three reports (any
+of them can be selected alone); the Cabinet PDF is its own step, made from the Cabinet HTML,
+as the full scorecard's PDF is. Both declare what they read, like the full scorecard.
+"""
+
+import dagster as dg
+
+from pm_pipeline.periods import QUARTERLY, Quarter, earlier_partitions
+from pm_pipeline.register.assets import REGISTER
+from pm_pipeline.register.store import read_register
+from pm_pipeline.reports.audience import AUDIENCES, write_audience_reports
+from pm_pipeline.reports.pdf import html_to_pdf
+from pm_pipeline.reports.scorecard_report import CHART_HISTORY, scorecard_view
+from pm_pipeline.resources import CouncilFiles, Warehouse
+from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.warehouse import OWNERS
+
+DESCRIPTIONS = {
+    "cabinet": "reports/<YYYY-YY-Qn>/cabinet_report.html: KPIs with contextual and place-based "
+    "indicators for Cabinet and Overview & Scrutiny (summary, exceptions with their stories, "
+    "the balanced scorecard by theme, each PI in an appendix).",
+    "service": "reports/<YYYY-YY-Qn>/service_report.html and .xlsx: service PIs by service, "
+    "for CMT, service managers and Overview & Scrutiny.",
+    "management": "reports/<YYYY-YY-Qn>/management_report.html: management metrics and the "
+    "quarter's data quality (returns on time, issues by service and rule, re-submissions), "
+    "for the leadership team.",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            AUDIENCES[key].stem,
+            deps=[
+                "kpi_scorecard",
+                "kpi_exceptions",
+                "restatements",
+                "quality_issues",
+                "benchmarks",
+                earlier_partitions("pi_returns", -(CHART_HISTORY - 1)),
+                *REGISTER,
+            ],
+            group_name="reports",
+            kinds={"html", "xlsx"} if key == "service" else {"html"},
+            owners=OWNERS,
+            description=DESCRIPTIONS[key],
+            skippable=True,
+        )
+        for key in AUDIENCES
+    ],
+    partitions_def=QUARTERLY,
+    can_subset=True,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def audience_reports(
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
+):
+    """The reports by audience for each quarter of the run; each spec says where it wrote."""
+    selected = {k.to_user_string() for k in context.selected_asset_keys}
+    which = tuple(key for key, a in AUDIENCES.items() if a.stem in selected)
+    written: dict = {}
+    for key in context.partition_keys:
+        quarter = Quarter.from_key(key)
+        with warehouse.read() as conn:
+            register = read_register(conn)
+            view = scorecard_view(conn, quarter, register, council_files.commentary_dir)
+            written = write_audience_reports(
+                council_files.reports_dir / quarter.folder, view, conn, register, quarter, which
+            )
+        context.log.info(f"{quarter.label}: wrote {', '.join(AUDIENCES[k].stem for k in which)}")
+    for key in which:
+        yield dg.MaterializeResult(
+            asset_key=AUDIENCES[key].stem,
+            metadata={kind: dg.MetadataValue.path(str(p)) for kind, p in written[key].items()},
+        )
+
+
+@dg.asset(
+    partitions_def=QUARTERLY,
+    deps=["cabinet_report"],
+    group_name="reports",
+    kinds={"pdf"},
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    owners=OWNERS,
+    description=(
+        "reports/<YYYY-YY-Qn>/cabinet_report.pdf: the Cabinet report for the Cabinet pack, "
+        "made from the same HTML (tagged PDF/UA, real text), 12 A4 pages or fewer for a "
+        "council of the sample's size."
+    ),
+)
+def cabinet_report_pdf(
+    context: dg.AssetExecutionContext, council_files: CouncilFiles
+) -> dg.MaterializeResult:
+    written = []
+    for key in context.partition_keys:
+        folder = council_files.reports_dir / Quarter.from_key(key).folder
+        html = folder / "cabinet_report.html"
+        if not html.exists():
+            raise dg.Failure(f"{html} does not exist: materialise cabinet_report first")
+        written.append(
+            write_atomic(folder / "cabinet_report.pdf", html_to_pdf(html.read_text(), folder))
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "pdf": dg.MetadataValue.path(str(written[-1])),
+            "size (kB)": round(written[-1].stat().st_size / 1024),
+        }
+    )
