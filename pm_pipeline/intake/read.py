@@ -48,6 +48,10 @@ RETURN_COLUMNS = (
     "submitted_at",
 )
 REQUIRED_COLUMNS = ("pi_id", "period", "value", "note")
+# A quarterly update of a plan action or a risk (DESIGN 3.6) sits in the same folder, told
+# apart by its header: the plan domain reads it, so the returns intake passes it by.
+UPDATE_ID_COLUMNS = ("action_id", "risk_id")
+HEADER_NAMES = {"pi_id", "pi id", "action_id", "action id", "risk_id", "risk id"}
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 NOT_READ = "not read"  # the content hash recorded for a link or device that is never opened
 CANDIDATE_COLUMNS = [
@@ -88,6 +92,19 @@ class FileRead:
     rows: list[dict] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     data_rows: int = 0
+    update_of: str | None = None  # "action_id" or "risk_id": a plan update, not a PI return
+
+
+def update_kind(sheets: list[Sheet]) -> str | None:
+    """The id column of a plan update file ("action_id" or "risk_id"), or None for a PI return:
+    a sheet headed pi_id makes it a return whatever else it holds."""
+    headings = [{_HEADER_GAP.sub("_", h) for h in sheet.header} for sheet in sheets]
+    if any("pi_id" in h for h in headings):
+        return None
+    for column in UPDATE_ID_COLUMNS:
+        if any(column in h for h in headings):
+            return column
+    return None
 
 
 def _describe_id(raw: str) -> str:
@@ -383,7 +400,7 @@ def read_return_bytes(
         )
         return out
     try:
-        sheets = read_table_bytes(data, source_file, {"pi_id", "pi id"}, FileLimits.from_env())
+        sheets = read_table_bytes(data, source_file, HEADER_NAMES, FileLimits.from_env())
     except FileProblem as exc:
         out.data_rows = exc.data_rows or 0
         out.issues.append(Issue("file_readable", None, source_file, exc.row, None, exc.message))
@@ -401,7 +418,9 @@ def read_return_bytes(
             )
         )
         return out
-    _read_sheets(sheets, source_file, sha, canonical_ids, out)
+    out.update_of = update_kind(sheets)
+    if out.update_of is None:
+        _read_sheets(sheets, source_file, sha, canonical_ids, out)
     return out
 
 
