@@ -12,6 +12,8 @@ from pm_pipeline.district.assets import assets as district_assets
 from pm_pipeline.intake.assets import returns_intake
 from pm_pipeline.operations.backup import backup_schedule, warehouse_backup
 from pm_pipeline.operations.exports import warehouse_exports
+from pm_pipeline.plan.assets import asset_checks as plan_checks
+from pm_pipeline.plan.assets import assets as plan_assets
 from pm_pipeline.register.assets import indicator_register
 from pm_pipeline.reports.assets import (
     annual_performance_report,
@@ -37,10 +39,11 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
                 annual_performance_report,
                 *benchmark_assets,
                 *district_assets,
+                *plan_assets,
                 warehouse_exports,
             ]
         ),
-        asset_checks=[*benchmark_checks],
+        asset_checks=[*benchmark_checks, *plan_checks],
         jobs=[
             automation.quarterly_performance_job,
             automation.register_job,

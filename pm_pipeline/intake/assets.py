@@ -28,12 +28,21 @@ from pm_pipeline.intake.restatements import first_accepted, record_first_accepte
 from pm_pipeline.metadata import markdown_table
 from pm_pipeline.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.quality.owner_lists import write_owner_lists
+from pm_pipeline.quality.plan_rules import PLAN_RULES
 from pm_pipeline.quality.rules import ERROR, RETURN_RULES, RULES, WARN, Issue
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.load import Register
 from pm_pipeline.register.store import read_register
 from pm_pipeline.resources import CouncilFiles, Warehouse
-from pm_pipeline.warehouse import TABLES, partition, read_table, replace_all, row_count, table_spec
+from pm_pipeline.warehouse import (
+    TABLES,
+    Replacement,
+    partition,
+    read_table,
+    replace_all,
+    row_count,
+    table_spec,
+)
 
 HISTORY_FOR_RULES = 12  # quarters of accepted returns the movement rule learns from
 FILES_READ = "files read"  # materialisation metadata: each quarter's folder fingerprint
@@ -153,6 +162,20 @@ def process_quarters(
     return outcomes, evaluation.notes
 
 
+PLAN_RULE_NAMES = tuple(r.name for r in PLAN_RULES)
+
+
+def _own_rows(table: str, frame: pd.DataFrame, period: str) -> Replacement:
+    """The quarter's rows of a table; of `quality_issues` only the returns' rules' rows (the
+    plan's updates step writes its own rules' issues beside them)."""
+    if table != "quality_issues":
+        return partition(table, frame, period)
+    marks = ", ".join("?" for _ in PLAN_RULE_NAMES)
+    return Replacement(
+        table, frame, f"period = ? AND rule NOT IN ({marks})", (period, *PLAN_RULE_NAMES)
+    )
+
+
 RULE_HISTORY = earlier_partitions("pi_returns", -HISTORY_FOR_RULES, end_offset=-1)
 
 
@@ -241,8 +264,10 @@ def returns_intake(
         with warehouse.write() as conn:
             replace_all(
                 conn,
-                [partition(t, frame, quarter.key) for t, frame in tables.items() if t in selected],
+                [_own_rows(t, frame, quarter.key) for t, frame in tables.items() if t in selected],
             )
+            if "quality_issues" in selected:  # the owners' lists also show the plan's issues
+                issue_frame = read_table(conn, "quality_issues", "period = ?", [quarter.key])
         if "pi_returns" in selected:
             record_first_accepted(council_files.accepted_dir, quarter, accepted, outcome.first)
         if "quality_issues" in selected:

@@ -160,9 +160,7 @@ def load_plan(config_dir: Path, council: Council, pi_ids: set[str]) -> Plan:
     except RegisterError as exc:
         problems += exc.problems
     try:
-        actions = read_actions(
-            config_dir / "actions.csv", council, pi_ids, set(risks["risk_id"])
-        )
+        actions = read_actions(config_dir / "actions.csv", council, pi_ids, set(risks["risk_id"]))
     except RegisterError as exc:
         problems += exc.problems
     if problems:

@@ -175,9 +175,13 @@ def actions_owed(
     register: pd.DataFrame, updates: pd.DataFrame, quarter: Quarter, earlier: pd.DataFrame
 ) -> pd.DataFrame:
     """Open actions due in or before the quarter (closed in no earlier update), and whether
-    the quarter's files give an update for each."""
+    the quarter's files give an update for each. Without earlier quarters' updates (a
+    quarter built alone) only the actions due in the quarter are owed."""
     closed = {a for a, s in last_status(earlier).items() if s in CLOSED}
-    due = pd.to_datetime(register["due_date"]) <= pd.Timestamp(quarter.end)
+    due_date = pd.to_datetime(register["due_date"])
+    due = due_date <= pd.Timestamp(quarter.end)
+    if earlier.empty:  # no earlier quarter read: an action due before it may long be done
+        due &= due_date >= pd.Timestamp(quarter.start)
     owed = register[due & ~register["action_id"].isin(closed)]
     given = set(updates["action_id"])
     return owed.assign(returned=owed["action_id"].isin(given)).reset_index(drop=True)

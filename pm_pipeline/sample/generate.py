@@ -26,6 +26,7 @@ from pm_pipeline.register.load import INDICATOR_COLUMNS
 from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample.catalogue import SamplePI
+from pm_pipeline.sample.plan import write_plan_register, write_plan_updates
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -457,6 +458,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     root: Path = args.data_dir
     write_register(root, cat.CATALOGUE)
     write_returns(root, cat.CATALOGUE)
+    write_plan_register(root)
+    write_plan_updates(root, quarters())
     restate_current(root)
     print(f"sample council written to {root} ({write_restated_original(root)})")
 

@@ -39,8 +39,17 @@ ACTIONS = pd.DataFrame(
     ]
 )
 RISKS = pd.DataFrame(
-    [{"risk_id": "CR-01", "title": "Housing demand", "theme": "Homes",
-      "owner": "housing@council.example", "likelihood": 4, "impact": 4, "appetite": "low"}]
+    [
+        {
+            "risk_id": "CR-01",
+            "title": "Housing demand",
+            "theme": "Homes",
+            "owner": "housing@council.example",
+            "likelihood": 4,
+            "impact": 4,
+            "appetite": "low",
+        }
+    ]
 )
 GOOD_ACTION = {
     "action_id": "IA-01",
@@ -67,8 +76,9 @@ NO_EARLIER = pd.DataFrame(columns=["period", "action_id", "status"])
 
 
 def judge(action: dict | None = None, risk: dict | None = None, earlier=NO_EARLIER):
-    actions = pd.DataFrame([action] if action else [], columns=[*ACTION.columns, "source_file",
-                                                                 "source_row"])
+    actions = pd.DataFrame(
+        [action] if action else [], columns=[*ACTION.columns, "source_file", "source_row"]
+    )
     risks = pd.DataFrame([risk or GOOD_RISK], columns=[*RISK.columns, "source_file", "source_row"])
     outcome = evaluate_plan(Q, ACTIONS, RISKS, actions, risks, earlier)
     return outcome, {i.rule for i in outcome.issues}
@@ -137,9 +147,9 @@ def test_overdue_and_not_complete_is_a_warning_and_a_revised_date_clears_it():
 def test_a_completed_action_reopened_is_a_warning():
     before = pd.DataFrame([{"period": Q.previous.key, "action_id": "IA-01", "status": "complete"}])
     outcome, rules = judge(GOOD_ACTION, earlier=before)
-    assert rules == {"action_not_reopened", "action_updates_complete"} - {
-        "action_updates_complete"
-    }
+    assert rules == {"action_not_reopened"}
+    assert "was reported complete last quarter but is now on track" in outcome.issues[0].message
+    assert len(outcome.actions) == 1  # a warning: the update is kept
     done = {**GOOD_ACTION, "status": "complete", "percent_complete": 100.0}
     assert judge(done, earlier=before)[1] == set()
 
