@@ -21,7 +21,7 @@ import pandas as pd
 from pm_pipeline.metadata import markdown_table
 from pm_pipeline.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.plan.config import load_plan
-from pm_pipeline.plan.evaluate import evaluate_plan
+from pm_pipeline.plan.evaluate import evaluate_plan, fill_owners
 from pm_pipeline.plan.linking import kpis_without_action
 from pm_pipeline.plan.updates import read_update_files
 from pm_pipeline.quality.owner_lists import write_owner_lists
@@ -187,6 +187,7 @@ def plan_updates(
             earlier[["period", "action_id", "status"]],
         )
         issues = read.issues + outcome.issues
+        fill_owners(issues, read, actions, risks)
         issue_frame = pd.DataFrame(
             [i.as_row() for i in issues], columns=list(TABLES["quality_issues"])
         )

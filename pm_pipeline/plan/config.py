@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -58,9 +59,12 @@ def _score(text: str) -> int:
 def read_risks(path: Path, council: Council) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=list(RISK_COLUMNS))
-    file, problems, out, seen = path.name, [], [], {}
+    file = path.name
+    problems: list[str] = []
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
     for row, rec in _read_csv_records(path, REQUIRED_RISK):
-        item = {c: rec.get(c, "") for c in RISK_COLUMNS}
+        item: dict[str, Any] = {c: rec.get(c, "") for c in RISK_COLUMNS}
         rid = item["risk_id"]
         if not rid or not PI_ID.match(rid):
             problems.append(f"{_where(file, row, 'risk_id')}: '{rid}' is not an id like CR-01")
@@ -95,11 +99,14 @@ def read_actions(
 ) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=list(ACTION_COLUMNS))
-    file, problems, out, seen = path.name, [], [], {}
+    file = path.name
+    problems: list[str] = []
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
     pis = {p.casefold(): p for p in pi_ids}
     risks = {r.casefold(): r for r in risk_ids}
     for row, rec in _read_csv_records(path, REQUIRED_ACTION):
-        item: dict = {c: rec.get(c, "") for c in ACTION_COLUMNS}
+        item: dict[str, Any] = {c: rec.get(c, "") for c in ACTION_COLUMNS}
         aid = item["action_id"]
         if not aid or not PI_ID.match(aid):
             problems.append(f"{_where(file, row, 'action_id')}: '{aid}' is not an id like CP-01")
@@ -124,13 +131,14 @@ def read_actions(
                 problems.append(
                     f"{_where(file, row, column)}: '{item[column]}' is not an e-mail address"
                 )
+        due_text = item["due_date"]
         for column in ("start_date", "due_date"):
             try:
                 item[column] = _date(item[column])
             except ValueError as exc:
                 problems.append(f"{_where(file, row, column)}: {exc}")
                 item[column] = None
-        if item["due_date"] is None and not any(column in p for p in problems[-1:]):
+        if not due_text:
             problems.append(f"{_where(file, row, 'due_date')}: empty — every action has a due date")
         for column, known, what in (("linked_pis", pis, "PI"), ("linked_risks", risks, "risk")):
             ids = []

@@ -9,14 +9,14 @@ Great Expectations is imported inside functions only.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from pm_pipeline.periods import Quarter
-from pm_pipeline.plan.updates import CLOSED
+from pm_pipeline.plan.updates import CLOSED, UpdatesRead
 from pm_pipeline.quality.rules import ERROR, RULES, WARN, Issue
 from pm_pipeline.quality.suite import PLACEHOLDER_NOTE
 
@@ -187,6 +187,28 @@ def actions_owed(
     return owed.assign(returned=owed["action_id"].isin(given)).reset_index(drop=True)
 
 
+def updates_outstanding(
+    actions: pd.DataFrame,
+    risks: pd.DataFrame,
+    given: UpdatesRead,
+    quarter: Quarter,
+    earlier: pd.DataFrame,
+) -> pd.DataFrame:
+    """The reminder list's rows for the plan: actions owed an update (as the rule counts them)
+    and risks not yet re-scored this quarter, with no row in the quarter's files yet."""
+    owed = actions_owed(actions, given.frame("action_id"), quarter, earlier)
+    owed = owed[~owed["returned"]]
+    owed = owed.assign(pi_id=owed["action_id"], frequency="action update")
+    have = set(given.frame("risk_id")["risk_id"])
+    scored = risks[~risks["risk_id"].isin(have)]
+    scored = scored.assign(pi_id=scored["risk_id"], service=scored["theme"], manager=None)
+    columns = ["owner", "manager", "pi_id", "title", "service", "frequency"]
+    return pd.concat(
+        [owed.reindex(columns=columns), scored.assign(frequency="risk update")[columns]],
+        ignore_index=True,
+    )
+
+
 def risk_frame(updates: pd.DataFrame, register: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     frame = updates.reset_index(drop=True).assign(period=quarter.key)
     frame["register_id"] = frame["risk_id"].where(frame["risk_id"].isin(set(register["risk_id"])))
@@ -294,6 +316,26 @@ def evaluate_plan(
         score=accepted_risks["likelihood"] * accepted_risks["impact"]
     )
     return PlanOutcome(accepted_actions, accepted_risks, issues)
+
+
+def fill_owners(
+    issues: list[Issue], given: UpdatesRead, actions: pd.DataFrame, risks: pd.DataFrame
+) -> None:
+    """An issue with no owner (an unknown id, an unreadable row) goes to whoever owns most of
+    the ids in its file, as the returns' issues do."""
+    owners = {
+        **dict(zip(actions["action_id"], actions["owner"], strict=True)),
+        **dict(zip(risks["risk_id"], risks["owner"], strict=True)),
+    }
+    by_file: dict[str, Counter] = defaultdict(Counter)
+    for id_column in ("action_id", "risk_id"):
+        rows = given.frame(id_column)
+        for source_file, rid in zip(rows["source_file"], rows[id_column], strict=True):
+            if rid in owners:
+                by_file[source_file][owners[rid]] += 1
+    for issue in issues:
+        if not issue.owner and issue.source_file in by_file:
+            issue.owner = by_file[issue.source_file].most_common(1)[0][0]
 
 
 def _missing(owed: pd.Series, quarter: Quarter) -> Issue:

@@ -133,7 +133,7 @@ def read_update_sheet(
         raw_id = clean_text(record.get(kind.id_column))
         row: dict = {kind.id_column: ids.get(raw_id.casefold(), raw_id)}
         who = raw_id or f"The {kind.id_column.split('_')[0]} update"
-        problems = []
+        problems: list[tuple[str, object, str]] = []
         if not raw_id:
             problems.append((kind.id_column, None, "is empty — give the id from the register"))
         for column in kind.columns[1:]:
@@ -163,13 +163,14 @@ def read_update_sheet(
 
 def read_update_files(
     returns_dir: Path,
-    archive_dir: Path,
+    archive_dir: Path | None,
     quarter: Quarter,
     action_ids: dict[str, str],
     risk_ids: dict[str, str],
 ) -> UpdatesRead:
     """Every update file of the quarter (PI returns are passed by; the intake reads them, and
-    reports links and unreadable files); each file's content is archived as a version."""
+    reports links and unreadable files); with `archive_dir`, each file's content is archived
+    as a version (the reminder list only looks)."""
     out = UpdatesRead()
     ids = {"action_id": action_ids, "risk_id": risk_ids}
     for entry in scan_quarter(returns_dir, quarter):
@@ -185,7 +186,9 @@ def read_update_files(
             continue
         kind = KINDS[kind_name]
         sha = hashlib.sha256(data).hexdigest()
-        version = archive(archive_dir, entry.source_file, data, sha).version
+        version = (
+            archive(archive_dir, entry.source_file, data, sha).version if archive_dir else None
+        )
         for sheet in sheets:
             if kind.id_column in {_GAP.sub("_", h) for h in sheet.header}:
                 rows = read_update_sheet(sheet, kind, entry.source_file, ids[kind_name], out)

@@ -15,6 +15,7 @@ import pandas as pd
 from pm_pipeline.periods import Quarter
 from pm_pipeline.register.load import Register
 from pm_pipeline.reports import charts, narrative
+from pm_pipeline.reports.plan_sections import plan_sheets, plan_view
 from pm_pipeline.reports.render import is_sample, publish, sample_label
 from pm_pipeline.reports.spreadsheet import Sheet
 from pm_pipeline.reports.wording import (
@@ -241,6 +242,7 @@ def scorecard_view(
         "exception_text": EXCEPTION_TEXT,
         "tolerance": register.council.amber_tolerance_pct,
         "stable_band": register.council.stable_band_pct,
+        "plan": plan_view(conn, quarter, register.council.themes),
     }
 
 
@@ -316,6 +318,8 @@ def write_scorecard_files(folder: Path, view: dict) -> dict[str, Path]:
         ),
         Sheet("Key", key_sheet(view)),
     ]
+    if view["plan"]["has_plan"]:
+        sheets[1:1] = plan_sheets(view["plan"])
     return publish(folder, "kpi_scorecard", "kpi_scorecard.html.j2", view, title, sheets)
 
 

@@ -242,7 +242,7 @@ def write_plan_updates(root: Path, quarters: Sequence[Quarter], seed: int = 15) 
         _write(folder / "risk_updates.csv", RISK_UPDATE_HEADER, risk_rows)
 
 
-def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
+def _write(path: Path, header: list[str], rows: Sequence[Sequence[object]]) -> None:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
