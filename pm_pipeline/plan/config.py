@@ -163,12 +163,21 @@ def load_plan(config_dir: Path, council: Council, pi_ids: set[str]) -> Plan:
     """Both files validated together (an action's linked risks must be in risks.csv)."""
     problems: list[str] = []
     risks = pd.DataFrame(columns=list(RISK_COLUMNS))
+    risk_ids: set[str] = set()
     try:
         risks = read_risks(config_dir / "risks.csv", council)
+        risk_ids = set(risks["risk_id"])
     except RegisterError as exc:
         problems += exc.problems
+        try:  # the actions' links are still judged against the ids the file does hold
+            risk_ids = {
+                r.get("risk_id", "")
+                for _, r in _read_csv_records(config_dir / "risks.csv", ("risk_id",))
+            }
+        except RegisterError:
+            pass
     try:
-        actions = read_actions(config_dir / "actions.csv", council, pi_ids, set(risks["risk_id"]))
+        actions = read_actions(config_dir / "actions.csv", council, pi_ids, risk_ids)
     except RegisterError as exc:
         problems += exc.problems
     if problems:

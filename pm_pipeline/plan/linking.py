@@ -11,6 +11,7 @@ import re
 import pandas as pd
 
 from pm_pipeline.plan.updates import CLOSED
+from pm_pipeline.register.load import SCORED_TYPES
 from pm_pipeline.scorecard.rules import EXCEPTION_RED, EXCEPTION_WORSENING_RUN
 
 # An owner's note that says why a RED KPI has no improvement action ("No improvement action:
@@ -41,9 +42,10 @@ def linked_actions(actions: pd.DataFrame, pi_id: str) -> pd.DataFrame:
 
 
 def kpis_needing_action(exceptions: pd.DataFrame, scorecard: pd.DataFrame) -> pd.DataFrame:
-    """KPI rows of the scorecard that are RED or worsening two quarters running."""
+    """Scored PIs (kpi, service, management) that are RED or worsening two quarters running:
+    contextual and place-based PIs have no target, so no improvement action is owed."""
     ids = set(exceptions.loc[exceptions["exception"].isin(NEEDS_ACTION), "pi_id"])
-    return scorecard[(scorecard["type"] == "kpi") & scorecard["pi_id"].isin(ids)]
+    return scorecard[scorecard["type"].isin(SCORED_TYPES) & scorecard["pi_id"].isin(ids)]
 
 
 def kpis_without_action(

@@ -199,3 +199,73 @@ def test_an_update_file_is_read_as_tolerantly_as_a_return(tmp_path: Path):
     unknown = [i for i in outcome.issues if i.rule == "action_id_known"]
     assert [i.source_row for i in unknown] == [4]
     assert set(TABLES["action_updates"]) <= {*outcome.actions.columns, "period"}
+
+
+def test_red_kpi_has_action_counts_open_linked_improvement_actions_or_a_reason():
+    from pm_pipeline.plan.linking import kpis_without_action
+
+    scorecard = pd.DataFrame(
+        [
+            {"pi_id": "HS-02", "type": "kpi", "note": "Demand rose."},
+            {"pi_id": "PL-03", "type": "service", "note": "More appeals allowed."},
+            {"pi_id": "HB-01", "type": "kpi", "note": "No improvement action: seasonal dip."},
+            {"pi_id": "POP-1", "type": "place", "note": ""},
+        ]
+    )
+    exceptions = pd.DataFrame(
+        [
+            {"pi_id": "HS-02", "exception": "RED"},
+            {"pi_id": "PL-03", "exception": "WORSENING_TWO_QUARTERS"},
+            {"pi_id": "HB-01", "exception": "RED"},
+            {"pi_id": "POP-1", "exception": "RED"},
+        ]
+    )
+    period = Q.key
+    no_updates = pd.DataFrame(columns=["period", "action_id", "status"])
+    missing = kpis_without_action(scorecard, exceptions, ACTIONS, no_updates, period)
+    assert list(missing["pi_id"]) == ["PL-03"]  # HS-02 has IA-01; HB-01 says why; POP-1 no target
+    closed = pd.DataFrame([{"period": period, "action_id": "IA-01", "status": "complete"}])
+    missing = kpis_without_action(scorecard, exceptions, ACTIONS, closed, period)
+    assert list(missing["pi_id"]) == ["HS-02", "PL-03"]  # a completed action answers nothing
+
+
+def test_the_plan_files_are_validated_naming_file_row_and_column(tmp_path: Path):
+    from pm_pipeline.plan.config import load_plan
+    from pm_pipeline.register.load import Council, RegisterError
+
+    council = Council("Test", "E07000999", "E12000004", ("People", "Place"))
+    (tmp_path / "risks.csv").write_text(
+        "risk_id,title,theme,owner,likelihood,impact,appetite\n"
+        "CR-01,Demand,People,risk@council.example,4,4,low\n"
+        "CR-02,Fire,Place,risk@council.example,6,2,low\n"
+    )
+    (tmp_path / "actions.csv").write_text(
+        "action_id,title,kind,theme,service,owner,manager,start_date,due_date,linked_pis,"
+        "linked_risks\n"
+        "IA-01,Voids,Improvement,People,Housing,a@council.example,,01/07/2025,31/03/2026,"
+        "hs-02,CR-01\n"
+        "IA-02,Bins,project,Place,Waste,a@council.example,,,2026-03-31,XX-9,\n"
+    )
+    with pytest.raises(RegisterError) as caught:
+        load_plan(tmp_path, council, {"HS-02"})
+    assert caught.value.problems == [
+        "risks.csv, row 3, column likelihood: '6' must be a whole number 1 to 5",
+        "actions.csv, row 3, column kind: 'project' is not one of deliverable, improvement, "
+        "service_plan",
+        "actions.csv, row 3, column linked_pis: 'XX-9' is not a PI in the register — separate "
+        "ids with ';'",
+    ]
+    (tmp_path / "risks.csv").write_text(
+        "risk_id,title,theme,owner,likelihood,impact,appetite\n"
+        "CR-01,Demand,People,risk@council.example,4,4,low\n"
+    )
+    (tmp_path / "actions.csv").write_text(
+        "action_id,title,kind,theme,service,owner,manager,start_date,due_date,linked_pis,"
+        "linked_risks\n"
+        "IA-01,Voids,Improvement,People,Housing,a@council.example,,01/07/2025,31/03/2026,"
+        "hs-02,CR-01\n"
+    )
+    plan = load_plan(tmp_path, council, {"HS-02"})
+    action = plan.actions.iloc[0]
+    assert action["kind"] == "improvement" and action["linked_pis"] == ["HS-02"]
+    assert action["due_date"] == date(2026, 3, 31) and plan.risks.iloc[0]["likelihood"] == 4
