@@ -7,6 +7,8 @@ cannot be read) raises `RegisterError` naming file, row and column for every pro
 
 from __future__ import annotations
 
+import contextlib
+
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -169,13 +171,11 @@ def load_plan(config_dir: Path, council: Council, pi_ids: set[str]) -> Plan:
         risk_ids = set(risks["risk_id"])
     except RegisterError as exc:
         problems += exc.problems
-        try:  # the actions' links are still judged against the ids the file does hold
+        with contextlib.suppress(RegisterError):  # links judged against the ids it does hold
             risk_ids = {
                 r.get("risk_id", "")
                 for _, r in _read_csv_records(config_dir / "risks.csv", ("risk_id",))
             }
-        except RegisterError:
-            pass
     try:
         actions = read_actions(config_dir / "actions.csv", council, pi_ids, risk_ids)
     except RegisterError as exc:
