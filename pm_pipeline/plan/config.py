@@ -8,7 +8,6 @@ cannot be read) raises `RegisterError` naming file, row and column for every pro
 from __future__ import annotations
 
 import contextlib
-
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
