@@ -38,7 +38,8 @@ def open_actions(actions: pd.DataFrame, updates: pd.DataFrame, period: str) -> p
 
 
 def linked_actions(actions: pd.DataFrame, pi_id: str) -> pd.DataFrame:
-    return actions[actions["linked_pis"].map(lambda ids: pi_id in list(ids))]
+    mask = actions["linked_pis"].map(lambda ids: pi_id in list(ids)).astype(bool)
+    return actions.loc[mask]
 
 
 def kpis_needing_action(exceptions: pd.DataFrame, scorecard: pd.DataFrame) -> pd.DataFrame:

@@ -22,15 +22,16 @@ from pm_pipeline.reports.spreadsheet import Sheet
 from pm_pipeline.values import is_missing
 from pm_pipeline.warehouse import read_table
 
-# status -> (words, shape, the RAG style it borrows): meaning never by colour alone
+# status -> (words, shape, style): meaning never by colour alone; the style (CSS
+# .status-<style>) gives each its own border as well as its colour
 STATUS_TEXT = {
-    "complete": ("Complete", "✓", "GREEN"),
-    "on_track": ("On track", "●", "GREEN"),
-    "at_risk": ("At risk", "▲", "AMBER"),
-    "off_track": ("Off track", "■", "RED"),
-    "not_started": ("Not started", "○", "NO_DATA"),
-    "cancelled": ("Cancelled", "✕", "NO_DATA"),
-    None: ("No update", "?", "NO_DATA"),
+    "complete": ("Complete", "✓", "done"),
+    "on_track": ("On track", "●", "on"),
+    "at_risk": ("At risk", "▲", "risk"),
+    "off_track": ("Off track", "■", "off"),
+    "not_started": ("Not started", "○", "none"),
+    "cancelled": ("Cancelled", "✕", "none"),
+    None: ("No update", "?", "none"),
 }
 SCORES = range(1, 6)
 
@@ -170,7 +171,7 @@ def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, themes: tuple[s
             for theme in themes
         },
         "links": links,
-        "no_action": set(missing["pi_id"]),
+        "no_action": set(missing["pi_id"]) if not actions.empty else set(),
         "risks": risk_items,
         "risk_grid": _grid(risk_items),
         "improvement_actions": [i for i in items if i["kind"] == "improvement"],
