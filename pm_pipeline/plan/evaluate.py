@@ -218,17 +218,15 @@ def risk_frame(updates: pd.DataFrame, register: pd.DataFrame, quarter: Quarter) 
 
 
 def _failing(
-    tables: dict[str, pd.DataFrame], expectations: list, name: str
+    tables: dict[str, pd.DataFrame], expectations: list, name: str, source: Any
 ) -> dict[tuple, list[int]]:
     """(rule, detail, table) -> failing row indexes, from one GX validation per table."""
-    from pm_pipeline.quality.evaluate import _failures, gx_context
+    from pm_pipeline.quality.evaluate import _failures
 
     found: dict[tuple, list[int]] = defaultdict(list)
     by_table: dict[str, list] = defaultdict(list)
     for spec in expectations:
         by_table[spec.meta.get("table", "")].append(spec)
-    context = gx_context()
-    source = context.data_sources.add_or_update_pandas("plan")
     for table, specs in by_table.items():
         data = tables[table]
         if data.empty:
@@ -273,12 +271,15 @@ def evaluate_plan(
         "action": dict(zip(actions["action_id"], actions["owner"], strict=True)),
         "risk": dict(zip(risks["risk_id"], risks["owner"], strict=True)),
     }
+    from pm_pipeline.quality.evaluate import gx_context
+
+    source = gx_context().data_sources.add_or_update_pandas("plan")  # one context per quarter
     for kind, data, specs in (
         ("action", frame, action_expectations()),
         ("risk", rframe, risk_expectations()),
     ):
         tables = {"": data, OWED: owed}
-        for (rule, detail, table), indexes in _failing(tables, specs, kind).items():
+        for (rule, detail, table), indexes in _failing(tables, specs, kind, source).items():
             if table:
                 issues += [_missing(owed.loc[i], quarter) for i in sorted(set(indexes))]
                 continue
