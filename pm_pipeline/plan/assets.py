@@ -238,31 +238,35 @@ def red_kpi_has_action(
     context: dg.AssetCheckExecutionContext, warehouse: Warehouse
 ) -> dg.AssetCheckResult:
     """Every RED KPI (or one worsening two quarters running) has an open improvement action
-    linked in config/actions.csv, or its owner's note says why not."""
-    period = context.partition_key
+    linked in config/actions.csv, or its owner's note says why not. A run over several
+    quarters (a backfill) reports every quarter's gaps in one result."""
     with warehouse.read() as conn:
-        scorecard = read_table(conn, "kpi_scorecard", "period = ?", [period])
-        exceptions = read_table(conn, "kpi_exceptions", "period = ?", [period])
         actions = read_table(conn, "action_register")
-        updates = read_table(conn, "action_updates", "period <= ?", [period])
-    if actions.empty:
-        return dg.AssetCheckResult(
-            passed=True,
-            metadata={"note": "The council has no config/actions.csv: nothing to link."},
-        )
-    missing = kpis_without_action(scorecard, exceptions, actions, updates, period)
-    quarter = Quarter.from_key(period)
-    rows: list[dict[str, Any]] = [
-        {
-            "PI": r.pi_id,
-            "owner": r.owner,
-            "RAG": r.rag,
-            "what to do": f"{r.pi_id} ({r.title}) needs attention in {quarter.label} but no open "
-            "improvement action is linked to it — add one to config/actions.csv with "
-            f"linked_pis {r.pi_id}, or say in the return's note why no action is needed",
-        }
-        for r in missing.itertuples()
-    ]
+        if actions.empty:
+            return dg.AssetCheckResult(
+                passed=True,
+                metadata={"note": "The council has no config/actions.csv: nothing to link."},
+            )
+        rows: list[dict[str, Any]] = []
+        for period in context.partition_keys:
+            scorecard = read_table(conn, "kpi_scorecard", "period = ?", [period])
+            exceptions = read_table(conn, "kpi_exceptions", "period = ?", [period])
+            updates = read_table(conn, "action_updates", "period <= ?", [period])
+            missing = kpis_without_action(scorecard, exceptions, actions, updates, period)
+            quarter = Quarter.from_key(period)
+            rows += [
+                {
+                    "quarter": quarter.label,
+                    "PI": r.pi_id,
+                    "owner": r.owner,
+                    "RAG": r.rag,
+                    "what to do": f"{r.pi_id} ({r.title}) needs attention in {quarter.label} but "
+                    "no open improvement action is linked to it — add one to config/actions.csv "
+                    f"with linked_pis {r.pi_id}, or say in the return's note why no action is "
+                    "needed",
+                }
+                for r in missing.itertuples()
+            ]
     return dg.AssetCheckResult(
         passed=not rows,
         severity=dg.AssetCheckSeverity.WARN,
