@@ -24,12 +24,15 @@ from pm_pipeline.resources import CouncilFiles
 
 SENSOR_SECONDS = int(os.environ.get("PM_SENSOR_INTERVAL_SECONDS", "30"))
 QUEUE_ALERT_MINUTES = float(os.environ.get("PM_QUEUE_ALERT_MINUTES", "15"))
-INTAKE = ["pi_returns", "quality_issues", "restatements"]
+# the returns and the plan's updates, both read from the returns folders
+INTAKE = ["pi_returns", "quality_issues", "restatements", "action_updates", "risk_updates"]
+PLAN_REGISTER = ["action_register", "risk_register"]
 
 quarterly_performance_job = dg.define_asset_job(
     "quarterly_performance_job",
     selection=dg.AssetSelection.assets(
         *REGISTER,
+        *PLAN_REGISTER,
         *INTAKE,
         "signoffs",
         "kpi_scorecard",
@@ -49,8 +52,9 @@ quarterly_performance_job = dg.define_asset_job(
 )
 register_job = dg.define_asset_job(
     "register_job",
-    selection=dg.AssetSelection.assets(*REGISTER),
-    description="Validate the council and indicator register and load it into the warehouse.",
+    selection=dg.AssetSelection.assets(*REGISTER, *PLAN_REGISTER),
+    description="Validate the council and indicator register (and the plan's actions and "
+    "risks) and load them into the warehouse.",
 )
 quarter_history_job = dg.define_asset_job(
     "quarter_history_job",

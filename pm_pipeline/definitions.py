@@ -15,6 +15,8 @@ from pm_pipeline.mail.schedules import manager_reminder_job, manager_reminder_sc
 from pm_pipeline.mail.send import mailer_from_env
 from pm_pipeline.operations.backup import backup_schedule, warehouse_backup
 from pm_pipeline.operations.exports import warehouse_exports
+from pm_pipeline.plan.assets import asset_checks as plan_checks
+from pm_pipeline.plan.assets import assets as plan_assets
 from pm_pipeline.register.assets import indicator_register
 from pm_pipeline.reports.assets import (
     annual_performance_report,
@@ -46,12 +48,13 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
                 annual_performance_report,
                 *benchmark_assets,
                 *district_assets,
+                *plan_assets,
                 warehouse_exports,
                 owner_reminder_mail,
                 manager_reminder_mail,
             ]
         ),
-        asset_checks=[*benchmark_checks],
+        asset_checks=[*benchmark_checks, *plan_checks],
         jobs=[
             automation.quarterly_performance_job,
             automation.register_job,

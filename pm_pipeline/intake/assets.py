@@ -28,12 +28,22 @@ from pm_pipeline.intake.restatements import first_accepted, record_first_accepte
 from pm_pipeline.metadata import metadata_table
 from pm_pipeline.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.quality.owner_lists import write_owner_lists
+from pm_pipeline.quality.plan_rules import PLAN_RULES
 from pm_pipeline.quality.rules import ERROR, RETURN_RULES, RULES, WARN, Issue
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.load import Register
 from pm_pipeline.register.store import read_register
 from pm_pipeline.resources import CouncilFiles, Warehouse
-from pm_pipeline.warehouse import TABLES, partition, read_table, replace_all, row_count, table_spec
+from pm_pipeline.warehouse import (
+    TABLES,
+    Replacement,
+    partition,
+    read_table,
+    replace_all,
+    row_count,
+    table_spec,
+    where_in,
+)
 
 HISTORY_FOR_RULES = 12  # quarters of accepted returns the movement rule learns from
 FILES_READ = "files read"  # materialisation metadata: each quarter's folder fingerprint
@@ -151,6 +161,18 @@ def process_quarters(
     return outcomes, evaluation.notes, docs
 
 
+PLAN_RULE_NAMES = tuple(r.name for r in PLAN_RULES)
+
+
+def _own_rows(table: str, frame: pd.DataFrame, period: str) -> Replacement:
+    """The quarter's rows of a table; of `quality_issues` only the returns' rules' rows (the
+    plan's updates step writes its own rules' issues beside them)."""
+    if table != "quality_issues":
+        return partition(table, frame, period)
+    plan_rules, names = where_in("rule", PLAN_RULE_NAMES)
+    return Replacement(table, frame, f"period = ? AND NOT {plan_rules}", (period, *names))
+
+
 RULE_HISTORY = earlier_partitions("pi_returns", -HISTORY_FOR_RULES, end_offset=-1)
 
 
@@ -227,7 +249,7 @@ def returns_intake(
         replace_all(
             conn,
             [
-                partition(table, frame, o.quarter.key)
+                _own_rows(table, frame, o.quarter.key)
                 for o, issue_frame in zip(outcomes, issue_frames, strict=True)
                 for table, frame in (
                     ("pi_returns", o.accepted),
@@ -237,6 +259,10 @@ def returns_intake(
                 if table in selected
             ],
         )
+        if "quality_issues" in selected:  # the owners' lists also show the plan's issues
+            issue_frames = [
+                read_table(conn, "quality_issues", "period = ?", [o.quarter.key]) for o in outcomes
+            ]
     all_issues: list[Issue] = []
     summary: list[dict[str, Any]] = []
     for outcome, issue_frame in zip(outcomes, issue_frames, strict=True):

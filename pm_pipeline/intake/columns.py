@@ -20,6 +20,10 @@ RETURN_COLUMNS = (
     "submitted_at",
 )
 REQUIRED_COLUMNS = ("pi_id", "period", "value", "note")
+# A quarterly update of a plan action or a risk (DESIGN 3.6) sits in the same folder, told
+# apart by its header: the plan domain reads it, so the returns intake passes it by.
+UPDATE_ID_COLUMNS = ("action_id", "risk_id")
+HEADER_NAMES = {"pi_id", "pi id", "action_id", "action id", "risk_id", "risk id"}
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 NOT_READ = "not read"  # the content hash recorded for a link or device that is never opened
 CANDIDATE_COLUMNS = [
@@ -60,3 +64,4 @@ class FileRead:
     rows: list[dict] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     data_rows: int = 0
+    update_of: str | None = None  # "action_id" or "risk_id": a plan update, not a PI return

@@ -18,10 +18,12 @@ import pandas as pd
 from pm_pipeline.intake.columns import (
     CANDIDATE_COLUMNS,
     HEADER_GAP,
+    HEADER_NAMES,
     NOT_READ,
     REQUIRED_COLUMNS,
     RETURN_COLUMNS,
     SUPPORTED_SUFFIXES,
+    UPDATE_ID_COLUMNS,
     FileRead,
     ReturnFile,
 )
@@ -39,6 +41,7 @@ from pm_pipeline.tabular import (
 __all__ = [
     "CANDIDATE_COLUMNS",
     "HEADER_GAP",
+    "HEADER_NAMES",
     "NOT_READ",
     "REQUIRED_COLUMNS",
     "RETURN_COLUMNS",
@@ -48,6 +51,7 @@ __all__ = [
     "ReturnFile",
     "read_quarter",
     "read_return_bytes",
+    "update_kind",
 ]
 
 
@@ -72,7 +76,7 @@ def read_return_bytes(
         )
         return out
     try:
-        sheets = read_table_bytes(data, source_file, {"pi_id", "pi id"}, FileLimits.from_env())
+        sheets = read_table_bytes(data, source_file, HEADER_NAMES, FileLimits.from_env())
     except FileProblem as exc:
         out.data_rows = exc.data_rows or 0
         out.issues.append(Issue("file_readable", None, source_file, exc.row, None, exc.message))
@@ -90,8 +94,22 @@ def read_return_bytes(
             )
         )
         return out
-    _read_sheets(sheets, source_file, sha, canonical_ids, out)
+    out.update_of = update_kind(sheets)
+    if out.update_of is None:
+        _read_sheets(sheets, source_file, sha, canonical_ids, out)
     return out
+
+
+def update_kind(sheets: list[Sheet]) -> str | None:
+    """The id column of a plan update file ("action_id" or "risk_id"), or None for a PI return:
+    a sheet headed pi_id makes it a return whatever else it holds."""
+    headings = [{HEADER_GAP.sub("_", h) for h in sheet.header} for sheet in sheets]
+    if any("pi_id" in h for h in headings):
+        return None
+    for column in UPDATE_ID_COLUMNS:
+        if any(column in h for h in headings):
+            return column
+    return None
 
 
 def _is_return_sheet(sheet: Sheet) -> bool:

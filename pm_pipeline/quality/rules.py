@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from pm_pipeline.checks import ERROR, WARN, Rule
+from pm_pipeline.quality.plan_rules import PLAN_RULES
 from pm_pipeline.register.rules import REGISTER_RULES
 
 RULES: dict[str, Rule] = {
@@ -91,6 +92,7 @@ RULES: dict[str, Rule] = {
             "No provisional figures once the quarter's data-entry window has closed.",
         ),
         *REGISTER_RULES,
+        *PLAN_RULES,
     )
 }
 

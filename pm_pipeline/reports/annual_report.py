@@ -16,6 +16,7 @@ import pandas as pd
 
 from pm_pipeline.periods import FinancialYear
 from pm_pipeline.register.load import Register
+from pm_pipeline.reports.plan_sections import annual_plan_view
 from pm_pipeline.reports.render import is_sample, publish, sample_label
 from pm_pipeline.reports.spreadsheet import Sheet
 from pm_pipeline.reports.wording import direction_label, format_value, rag_label
@@ -142,6 +143,7 @@ def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: 
         "direction_counts": Counter(r["direction"] for r in rows),
         "rows": rows,
         "comparator_group": council.comparator_group,
+        "plan": annual_plan_view(conn, year),
     }
 
 

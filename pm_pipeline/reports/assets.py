@@ -17,6 +17,8 @@ from pm_pipeline.periods import (
     Quarter,
     earlier_partitions,
 )
+from pm_pipeline.plan.evaluate import actions_owed, updates_outstanding
+from pm_pipeline.plan.updates import read_update_files
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.load import due_pis
 from pm_pipeline.register.store import read_register
@@ -32,7 +34,7 @@ from pm_pipeline.reports.spreadsheet import write_csv
 from pm_pipeline.resources import CouncilFiles, Warehouse
 from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.scorecard.spc_series import SPC_QUARTERS
-from pm_pipeline.warehouse import OWNERS
+from pm_pipeline.warehouse import OWNERS, read_table
 
 
 @dg.asset(
@@ -44,6 +46,10 @@ from pm_pipeline.warehouse import OWNERS
         "quality_issues",
         "signoffs",
         "benchmarks",
+        "action_register",
+        "risk_register",
+        earlier_partitions("action_updates", -(CHART_HISTORY - 1)),
+        earlier_partitions("risk_updates", -1),
         earlier_partitions("pi_returns", -(max(CHART_HISTORY, SPC_QUARTERS) - 1)),
         *REGISTER,
     ],
@@ -133,12 +139,13 @@ def outstanding(files: CouncilFiles, quarter: Quarter, indicators: pd.DataFrame)
 
 @dg.asset(
     partitions_def=QUARTERLY,
-    deps=REGISTER,
+    deps=[*REGISTER, "action_register", "risk_register"],
     group_name="reports",
     kinds={"html", "csv"},
     owners=OWNERS,
     description=(
-        "The reminder list: PIs with no return yet for the quarter, by owner and manager "
+        "The reminder list: PIs with no return yet for the quarter, and plan actions and "
+        "risks with no update yet, by owner and manager "
         "(reports/<YYYY-YY-Qn>/outstanding_returns.html and .csv). Reads the returns folder "
         "as it is now, so it is right even before the quarter's checks pass."
     ),
@@ -149,7 +156,20 @@ def outstanding_returns(
     quarter = Quarter.from_key(context.partition_key)
     with warehouse.read() as conn:
         register = read_register(conn)
-    table = outstanding(council_files, quarter, register.indicators)
+        actions = read_table(conn, "action_register")
+        risks = read_table(conn, "risk_register")
+        earlier = read_table(conn, "action_updates", "period < ?", [quarter.key])
+    pis = outstanding(council_files, quarter, register.indicators)
+    given = read_update_files(
+        council_files.returns_dir,
+        None,
+        quarter,
+        {a.casefold(): a for a in actions["action_id"]},
+        {r.casefold(): r for r in risks["risk_id"]},
+    )
+    plan = updates_outstanding(actions, risks, given, quarter, earlier)
+    table = pd.concat([pis, plan], ignore_index=True) if len(plan) else pis
+    owed = len(actions_owed(actions, given.frame("action_id"), quarter, earlier)) + len(risks)
     folder = council_files.reports_dir / quarter.folder
     deadline = quarter.entry_window[1]
     csv_path = write_csv(folder / "outstanding_returns.csv", table)
@@ -165,7 +185,7 @@ def outstanding_returns(
             for owner, rows in table.groupby("owner", sort=True)
         ],
         total=len(table),
-        due=len(due_pis(register.indicators, quarter)),
+        due=len(due_pis(register.indicators, quarter)) + owed,
     )
     return dg.MaterializeResult(
         metadata={
@@ -180,7 +200,14 @@ def outstanding_returns(
 
 @dg.asset(
     partitions_def=FINANCIAL_YEARLY,
-    deps=["kpi_scorecard", "kpi_exceptions", earlier_partitions("pi_returns", -1), *REGISTER],
+    deps=[
+        "kpi_scorecard",
+        "kpi_exceptions",
+        earlier_partitions("pi_returns", -1),
+        "action_register",
+        "action_updates",
+        *REGISTER,
+    ],
     group_name="reports",
     kinds={"html", "xlsx"},
     owners=OWNERS,

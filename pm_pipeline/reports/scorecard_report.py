@@ -16,6 +16,7 @@ import pandas as pd
 from pm_pipeline.periods import Quarter
 from pm_pipeline.register.load import Register
 from pm_pipeline.reports import charts, narrative
+from pm_pipeline.reports.plan_sections import plan_sheets, plan_view
 from pm_pipeline.reports.render import is_sample, publish, sample_label
 from pm_pipeline.reports.signoff_view import signoff_view
 from pm_pipeline.reports.spc_view import ASSURANCE_TEXT, VARIATION_TEXT, add_spc
@@ -220,6 +221,7 @@ def scorecard_view(
         "tolerance": register.council.amber_tolerance_pct,
         "stable_band": register.council.stable_band_pct,
         "signoff": signoff["signoff"],
+        "plan": plan_view(conn, quarter, register.council.themes),
     }
 
 
@@ -341,6 +343,8 @@ def write_scorecard_files(folder: Path, view: dict) -> dict[str, Path]:
         ),
         Sheet("Key", key_sheet(view)),
     ]
+    if view["plan"]["has_plan"]:
+        sheets[1:1] = plan_sheets(view["plan"])
     return publish(folder, "kpi_scorecard", "kpi_scorecard.html.j2", view, title, sheets)
 
 

@@ -32,6 +32,7 @@ from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample import spc_story
 from pm_pipeline.sample.catalogue import SamplePI
+from pm_pipeline.sample.plan import write_plan_register, write_plan_updates
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -470,6 +471,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     write_register(root, cat.CATALOGUE)
     write_returns(root, cat.CATALOGUE)
     spc_story.write_rebase(root)
+    write_plan_register(root)
+    write_plan_updates(root, quarters())
     restate_current(root)
     from pm_pipeline.sample.signoffs import write_signoffs
 
