@@ -9,7 +9,4 @@ def html_to_pdf(html: str, base_dir: Path) -> bytes:
     """A tagged PDF/UA document of `html`; WeasyPrint is imported only when a PDF is made."""
     from weasyprint import HTML
 
-    from pm_pipeline.reports import svg_text
-
-    svg_text.install()
     return HTML(string=html, base_url=str(base_dir)).write_pdf(pdf_variant="pdf/ua-1")
