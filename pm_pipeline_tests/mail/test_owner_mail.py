@@ -17,7 +17,6 @@ from pm_pipeline.resources import build_resources
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
 from pm_pipeline_tests.mail.smtp import body, smtp_server
 
-pytestmark = pytest.mark.xdist_group("dagster")
 LONDON = ZoneInfo("Europe/London")
 Q = Quarter(2025, 1)
 A, B = "a@test.example", "b@test.example"

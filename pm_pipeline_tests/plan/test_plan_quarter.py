@@ -3,14 +3,11 @@
 from pathlib import Path
 
 import dagster as dg
-import pytest
 from openpyxl import load_workbook
 
 from pm_pipeline.periods import Quarter
 from pm_pipeline_tests.council import check_results, good_row, kpi_and_service, query, run_job
 from pm_pipeline_tests.council import write_csv as write_rows
-
-pytestmark = pytest.mark.xdist_group("dagster")
 
 Q = Quarter(2025, 2)  # 2025/26 Q2: KPI-1's target is 50
 ACTIONS = [

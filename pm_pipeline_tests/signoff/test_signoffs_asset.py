@@ -5,7 +5,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 
 from pm_pipeline.periods import Quarter
 from pm_pipeline.register.store import read_register
@@ -19,7 +18,6 @@ from pm_pipeline_tests.council import (
     write_csv,
 )
 
-pytestmark = pytest.mark.xdist_group("dagster")
 Q = Quarter(2025, 1)
 
 
