@@ -18,7 +18,13 @@ import dagster as dg
 from pm_pipeline.alerts import Alert, SmtpSettings, append_log, send_email
 from pm_pipeline.intake.assets import FILES_READ
 from pm_pipeline.intake.watch import look, quarters_to_watch
-from pm_pipeline.periods import QUARTERLY, TIMEZONE, Quarter, first_working_day_after
+from pm_pipeline.periods import (
+    QUARTERLY,
+    TIMEZONE,
+    Quarter,
+    first_working_day_after,
+    local_date,
+)
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.resources import CouncilFiles
 
@@ -98,7 +104,7 @@ def quarter_reported_on(tick: date) -> Quarter:
 
 
 def _london_date(context: dg.ScheduleEvaluationContext) -> date:
-    return context.scheduled_execution_time.astimezone(_tz()).date()
+    return local_date(context.scheduled_execution_time)
 
 
 def _tz():

@@ -16,6 +16,17 @@ import dagster as dg
 from dateutil.easter import easter
 
 TIMEZONE = "Europe/London"
+
+
+def local_date(moment: datetime | None = None) -> date:
+    """The date in England of `moment` (default: now): the council's calendar, whatever the
+    server's clock is set to."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(TIMEZONE)
+    return (moment.astimezone(zone) if moment else datetime.now(zone)).date()
+
+
 KEY_FORMAT = "%Y-%m-%d"
 FIRST_PERIOD_ENV = "PM_FIRST_QUARTER"
 DEFAULT_FIRST_PERIOD = "2021-04-01"

@@ -10,7 +10,13 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-from pm_pipeline.periods import TIMEZONE, Quarter, first_working_day_after, is_working_day
+from pm_pipeline.periods import (
+    TIMEZONE,
+    Quarter,
+    first_working_day_after,
+    is_working_day,
+    local_date,
+)
 
 manager_reminder_job = dg.define_asset_job(
     "manager_reminder_job",
@@ -39,9 +45,7 @@ def manager_reminder_due(day: date) -> Quarter | None:
 def manager_reminder_schedule(
     context: dg.ScheduleEvaluationContext,
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
-    from zoneinfo import ZoneInfo
-
-    day = context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE)).date()
+    day = local_date(context.scheduled_execution_time)
     quarter = manager_reminder_due(day)
     if quarter is None:
         yield dg.SkipReason("Not the start of the fourth week after a quarter.")

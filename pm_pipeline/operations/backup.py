@@ -23,7 +23,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pm_pipeline.periods import TIMEZONE
+from pm_pipeline.periods import TIMEZONE, local_date
 from pm_pipeline.resources import CouncilFiles, Warehouse, default_data_dir
 from pm_pipeline.safe_write import write_atomic
 
@@ -78,9 +78,8 @@ def backup_warehouse(
     council_files: CouncilFiles,
     warehouse: Warehouse,
 ) -> dg.Output[str]:
-    from zoneinfo import ZoneInfo
 
-    day = datetime.now(ZoneInfo(TIMEZONE)).date()
+    day = local_date()
     with warehouse.read() as conn:
         target = snapshot(conn, council_files, day, max(config.keep, 1))
     size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())

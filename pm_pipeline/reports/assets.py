@@ -90,39 +90,49 @@ def quarterly_performance_report(
     )
 
 
-@dg.asset(
-    partitions_def=QUARTERLY,
-    deps=["quarterly_performance_report"],
-    group_name="reports",
-    kinds={"pdf"},
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    owners=OWNERS,
-    description=(
-        "reports/<YYYY-YY-Qn>/kpi_scorecard.pdf: the quarterly report for the Cabinet pack, "
-        "made from the very same HTML (tagged PDF/UA, real text). Its own step: a long PDF "
-        "takes a while, and the web and Excel reports should not wait for it."
-    ),
-)
-def quarterly_report_pdf(
-    context: dg.AssetExecutionContext, council_files: CouncilFiles
-) -> dg.MaterializeResult:
-    written = []
-    for key in context.partition_keys:
-        folder = council_files.reports_dir / Quarter.from_key(key).folder
-        html = folder / "kpi_scorecard.html"
-        if not html.exists():
-            raise dg.Failure(
-                f"{html} does not exist: materialise quarterly_performance_report first"
-            )
-        written.append(
-            write_atomic(folder / "kpi_scorecard.pdf", html_to_pdf(html.read_text(), folder))
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "pdf": dg.MetadataValue.path(str(written[-1])),
-            "size (kB)": round(written[-1].stat().st_size / 1024),
-        }
+def pdf_asset(name: str, html_asset: str, stem: str, description: str) -> dg.AssetsDefinition:
+    """A quarter's report as a PDF made from its HTML (tagged PDF/UA, real text). Its own step:
+    a long PDF takes a while, and the web and Excel reports should not wait for it."""
+
+    @dg.asset(
+        name=name,
+        partitions_def=QUARTERLY,
+        deps=[html_asset],
+        group_name="reports",
+        kinds={"pdf"},
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        owners=OWNERS,
+        description=description,
     )
+    def _pdf(
+        context: dg.AssetExecutionContext, council_files: CouncilFiles
+    ) -> dg.MaterializeResult:
+        written = []
+        for key in context.partition_keys:
+            folder = council_files.reports_dir / Quarter.from_key(key).folder
+            html = folder / f"{stem}.html"
+            if not html.exists():
+                raise dg.Failure(f"{html} does not exist: materialise {html_asset} first")
+            written.append(
+                write_atomic(folder / f"{stem}.pdf", html_to_pdf(html.read_text(), folder))
+            )
+        return dg.MaterializeResult(
+            metadata={
+                "pdf": dg.MetadataValue.path(str(written[-1])),
+                "size (kB)": round(written[-1].stat().st_size / 1024),
+            }
+        )
+
+    return _pdf
+
+
+quarterly_report_pdf = pdf_asset(
+    "quarterly_report_pdf",
+    "quarterly_performance_report",
+    "kpi_scorecard",
+    "reports/<YYYY-YY-Qn>/kpi_scorecard.pdf: the officers' full quarterly report as a PDF, made "
+    "from the very same HTML (tagged PDF/UA, real text).",
+)
 
 
 def outstanding(files: CouncilFiles, quarter: Quarter, indicators: pd.DataFrame) -> pd.DataFrame:

@@ -10,11 +10,10 @@ import dagster as dg
 from pm_pipeline.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
+from pm_pipeline.reports.assets import pdf_asset
 from pm_pipeline.reports.audience import AUDIENCES, write_audience_reports
-from pm_pipeline.reports.pdf import html_to_pdf
 from pm_pipeline.reports.scorecard_report import CHART_HISTORY, scorecard_view
 from pm_pipeline.resources import CouncilFiles, Warehouse
-from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.warehouse import OWNERS
 
 DESCRIPTIONS = {
@@ -77,34 +76,11 @@ def audience_reports(
         )
 
 
-@dg.asset(
-    partitions_def=QUARTERLY,
-    deps=["cabinet_report"],
-    group_name="reports",
-    kinds={"pdf"},
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    owners=OWNERS,
-    description=(
-        "reports/<YYYY-YY-Qn>/cabinet_report.pdf: the Cabinet report for the Cabinet pack, "
-        "made from the same HTML (tagged PDF/UA, real text), 12 A4 pages or fewer for a "
-        "council of the sample's size."
-    ),
+cabinet_report_pdf = pdf_asset(
+    "cabinet_report_pdf",
+    "cabinet_report",
+    "cabinet_report",
+    "reports/<YYYY-YY-Qn>/cabinet_report.pdf: the Cabinet report for the Cabinet pack, made "
+    "from the same HTML (tagged PDF/UA, real text), 12 A4 pages or fewer for a council of the "
+    "sample's size.",
 )
-def cabinet_report_pdf(
-    context: dg.AssetExecutionContext, council_files: CouncilFiles
-) -> dg.MaterializeResult:
-    written = []
-    for key in context.partition_keys:
-        folder = council_files.reports_dir / Quarter.from_key(key).folder
-        html = folder / "cabinet_report.html"
-        if not html.exists():
-            raise dg.Failure(f"{html} does not exist: materialise cabinet_report first")
-        written.append(
-            write_atomic(folder / "cabinet_report.pdf", html_to_pdf(html.read_text(), folder))
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "pdf": dg.MetadataValue.path(str(written[-1])),
-            "size (kB)": round(written[-1].stat().st_size / 1024),
-        }
-    )
