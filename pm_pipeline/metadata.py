@@ -44,7 +44,8 @@ def metadata_table(frame: pd.DataFrame, max_rows: int = MAX_ROWS) -> dg.TableMet
         for row in frame.head(max_rows).itertuples(index=False)
     ]
     if len(frame) > max_rows and columns:
-        records.append(dg.TableRecord({columns[0]: f"…and {len(frame) - max_rows} more rows"}))
+        more = {c: "" for c in columns} | {columns[0]: f"…and {len(frame) - max_rows} more rows"}
+        records.append(dg.TableRecord(more))  # Dagster wants every record to have every column
     schema = dg.TableSchema(
         columns=[
             dg.TableColumn(name, _kind(frame[col]))

@@ -169,13 +169,14 @@ def run_job(
     )
 
 
-def check_results(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
-    """Check name -> passed, from a run's events."""
+def check_results(result: dg.ExecuteInProcessResult, asset: str | None = None) -> dict[str, bool]:
+    """Check name -> passed, from a run's events (only `asset`'s checks, if given)."""
     out = {}
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            out[evaluation.check_name] = evaluation.passed
+            if asset is None or evaluation.asset_key == dg.AssetKey(asset):
+                out[evaluation.check_name] = evaluation.passed
     return out
 
 

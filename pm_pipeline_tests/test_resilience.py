@@ -84,10 +84,15 @@ def test_killed_while_writing_the_report_leaves_no_half_written_file(data_dir, t
     assert report.read_text() == first  # the reader still sees the whole previous report
     visible = [p.name for p in report.parent.iterdir() if not p.name.startswith(".")]
     assert sorted(visible) == [
+        "cabinet_report.html",
+        "cabinet_report.pdf",
         "kpi_scorecard.html",
         "kpi_scorecard.pdf",
         "kpi_scorecard.xlsx",
+        "management_report.html",
         "quality",
+        "service_report.html",
+        "service_report.xlsx",
     ]
 
     assert run_job(data_dir, "quarterly_performance_job", Q.key, instance=instance).success

@@ -28,6 +28,11 @@ from pm_pipeline.resources import CouncilFiles, Warehouse
 from pm_pipeline.signoff.rules import APPROVED, QUERY_OPEN, figure_checks
 from pm_pipeline.warehouse import OWNERS, read_table
 
+# Owners are e-mailed about the quarters they are working on: the latest two the warehouse holds
+# (the quarter being collected, and the one before while late returns and restatements come in),
+# so loading years of history never sends years of lists.
+CURRENT_QUARTERS = 2
+
 
 def delivery_metadata(delivery: Delivery, mailer: Mailer, folder: str) -> dict[str, Any]:
     """What the run says about its mail (never a setting beyond the host's name)."""
@@ -71,7 +76,25 @@ def owner_mail_sensor(
     said = []
     path = warehouse.reader_copy if warehouse.reader_copy.exists() else warehouse.path
     with duckdb.connect(str(path), read_only=True) as conn:
+        tables = {t for (t,) in conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        held = sorted(
+            {
+                p
+                for table in ("pi_returns", "quality_issues")
+                if table in tables
+                for (p,) in conn.execute(f'SELECT DISTINCT period FROM "{table}"').fetchall()
+            }
+        )
+        current = min(held[-CURRENT_QUARTERS:], default="")
+        old = [k for k in keys if k < current]  # history loaded or re-read: nobody's to-do
+        keys = [k for k in keys if k >= current]
         issues = {k: read_table(conn, "quality_issues", "period = ?", [k]) for k in keys}
+    if old:
+        said.append(
+            f"not mailed: {len(old)} earlier quarter(s) ({Quarter.from_key(old[0]).label} to "
+            f"{Quarter.from_key(old[-1]).label}); owners are mailed about the latest "
+            f"{CURRENT_QUARTERS} quarters the warehouse holds"
+        )
     for key in keys:
         quarter = Quarter.from_key(key)
         delivery = mail_owners(council_files, mailer, quarter, issues[key])

@@ -102,3 +102,18 @@ def test_owners_get_one_list_one_all_clear_and_reminders_at_their_ticks(
         assert to_manager["To"] == "manager@test.example"
         assert "2 figure(s) to check" in to_manager["Subject"]
         assert "KPI-1" in body(to_manager) and "SVC-1" in body(to_manager)
+
+        # once two later quarters are held, re-reading an old quarter mails nobody: loading
+        # years of history never sends years of lists
+        for later in (Q.next, Q.next.next):
+            council.returns(
+                later, "r.csv", [good_row("KPI-1", later, "55"), good_row("SVC-1", later, 11)]
+            )
+            run_job(data_dir, "returns_job", later.key, instance=instance)
+        cursor, said = tick(data_dir, instance, mailer, cursor)
+        council.returns(Q, "r.csv", [good_row("KPI-1", Q, "104.2"), good_row("SVC-1", Q, 12)])
+        run_job(data_dir, "returns_job", Q.key, instance=instance)
+        sent_before = len(inbox.messages)
+        cursor, said = tick(data_dir, instance, mailer, cursor)
+        assert len(inbox.messages) == sent_before
+        assert "not mailed: 1 earlier quarter(s) (2025/26 Q1 to 2025/26 Q1)" in said
