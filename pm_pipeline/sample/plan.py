@@ -77,12 +77,13 @@ CP-09|Deliver the skills and apprenticeships pledge|deliverable|Prosperity|Polic
 CP-10|Move council tax and benefits online (customer portal)|deliverable|Fit-for-purpose organisation|Customer Services|2023-10-01|2025-06-30|CU-02|CR-07|0
 CP-11|Agree a balanced medium-term financial strategy|deliverable|Fit-for-purpose organisation|Finance|2025-04-01|2026-03-31||CR-02|0
 CP-12|Deliver the workforce and wellbeing plan|deliverable|Fit-for-purpose organisation|Human Resources|2024-04-01|2027-03-31|HR-01|CR-08|0
-IA-01|Cut nights in temporary accommodation: more prevention officers|improvement|People|Housing|2025-10-01|2027-03-31|HS-02|CR-01|0
-IA-02|Recover Housing Benefit processing times|improvement|People|Benefits|2025-10-01|2026-09-30|HB-01|CR-02|0
+IA-01|Cut nights in temporary accommodation: more prevention officers|improvement|People|Housing|2025-10-01|2027-03-31|HS-02;HS-01|CR-01|0
+IA-02|Recover Housing Benefit processing times|improvement|People|Benefits|2025-10-01|2027-03-31|HB-01;HB-02|CR-02|0
 IA-03|Lift recycling: contamination campaign and new bins|improvement|Place|Waste and Environment|2025-10-01|2027-03-31|WR-01;WR-03|CR-04|0
 IA-04|Clear the planning backlog with agency officers|improvement|Place|Planning|2025-10-01|2026-12-31|PL-02|CR-05|0
 IA-05|Speed up disabled facilities grants with a framework contractor|improvement|People|Housing|2026-04-01|2027-03-31|HE-01|CR-03|0
 IA-06|Answer calls faster: call-back service and peak staffing|improvement|Fit-for-purpose organisation|Customer Services|2026-01-01|2026-12-31|CU-02|CR-07|0
+IA-07|Keep our people: exit interviews, flexible working and a pay review|improvement|Fit-for-purpose organisation|Human Resources|2026-04-01|2027-03-31|HR-02|CR-08|0
 """
 
 
