@@ -18,8 +18,8 @@ import duckdb
 import pandas as pd
 
 from pm_pipeline.mail.messages import manager_reminder_letter, owner_reminder_letter
-from pm_pipeline.mail.owners import mail_dir, mail_owners, outbox
-from pm_pipeline.mail.send import Delivery, Mailer, SentLog
+from pm_pipeline.mail.owners import deliver, mail_owners, outbox
+from pm_pipeline.mail.send import Delivery, Mailer
 from pm_pipeline.periods import QUARTERLY, Quarter
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.store import read_register
@@ -132,11 +132,7 @@ def owner_reminder_mail(
         for owner, rows in table.groupby("owner", sort=True)
     ]
     folder = outbox(council_files, quarter)
-    delivery = mailer.deliver(
-        [letter.message() for letter in letters],
-        folder,
-        SentLog(mail_dir(council_files) / "sent.json"),
-    )
+    delivery = deliver(council_files, mailer, quarter, letters)
     context.log.info(f"{quarter.label} owner reminders: {delivery.summary()}")
     return dg.MaterializeResult(
         metadata={
@@ -190,11 +186,7 @@ def manager_reminder_mail(
         for manager, (awaiting, queries) in sorted(lists.items())
     ]
     folder = outbox(council_files, quarter)
-    delivery = mailer.deliver(
-        [letter.message() for letter in letters],
-        folder,
-        SentLog(mail_dir(council_files) / "sent.json"),
-    )
+    delivery = deliver(council_files, mailer, quarter, letters)
     context.log.info(f"{quarter.label} manager reminders: {delivery.summary()}")
     return dg.MaterializeResult(
         metadata={

@@ -32,6 +32,17 @@ def outbox(files: CouncilFiles, quarter: Quarter) -> Path:
     return files.reports_dir / quarter.folder / "outbox"
 
 
+def deliver(
+    files: CouncilFiles, mailer: Mailer, quarter: Quarter, letters: list[Letter]
+) -> Delivery:
+    """The quarter's letters sent (or written to its outbox), each once: the one sent log."""
+    return mailer.deliver(
+        [letter.message() for letter in letters],
+        outbox(files, quarter),
+        SentLog(mail_dir(files) / "sent.json"),
+    )
+
+
 @dataclass(frozen=True)
 class Told:
     """What an owner was last told about a quarter: the list's hash ('' = all clear)."""
@@ -88,11 +99,7 @@ def mail_owners(
     state_path = mail_dir(files) / "owner_lists.json"
     state = _load(state_path)
     letters, told = owner_changes(quarter, state.get(quarter.key, {}), issues)
-    delivery = mailer.deliver(
-        [letter.message() for letter in letters],
-        outbox(files, quarter),
-        SentLog(mail_dir(files) / "sent.json"),
-    )
+    delivery = deliver(files, mailer, quarter, letters)
     undelivered = {f.split(":")[0] for f in delivery.failed}
     for owner in undelivered:  # told nothing: try again next time
         if owner in state.get(quarter.key, {}):
