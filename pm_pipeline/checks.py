@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import dagster as dg
+
 ERROR = "ERROR"
 WARN = "WARN"
+
+
+def check_severity(severity: str) -> dg.AssetCheckSeverity:
+    """A rule's severity as its Dagster asset check reports it."""
+    return dg.AssetCheckSeverity.ERROR if severity == ERROR else dg.AssetCheckSeverity.WARN
 
 
 @dataclass(frozen=True)

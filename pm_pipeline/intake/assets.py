@@ -22,6 +22,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from pm_pipeline.checks import check_severity
 from pm_pipeline.intake.archive import archive
 from pm_pipeline.intake.read import QuarterRead, read_quarter
 from pm_pipeline.intake.restatements import first_accepted, record_first_accepted, restatements
@@ -94,9 +95,7 @@ def _check_results(
             asset_key="pi_returns",
             check_name=rule.name,
             passed=not failing,
-            severity=dg.AssetCheckSeverity.ERROR
-            if rule.severity == ERROR
-            else dg.AssetCheckSeverity.WARN,
+            severity=check_severity(rule.severity),
             metadata=metadata,
         )
 

@@ -18,6 +18,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from pm_pipeline.checks import check_severity
 from pm_pipeline.metadata import metadata_table
 from pm_pipeline.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.plan.config import load_plan
@@ -26,7 +27,7 @@ from pm_pipeline.plan.linking import kpis_without_action
 from pm_pipeline.plan.updates import read_update_files
 from pm_pipeline.quality.owner_lists import write_owner_lists
 from pm_pipeline.quality.plan_rules import PLAN_RULES
-from pm_pipeline.quality.rules import ERROR, Issue
+from pm_pipeline.quality.rules import Issue
 from pm_pipeline.register.assets import REGISTER
 from pm_pipeline.register.load import RegisterError
 from pm_pipeline.register.store import read_register
@@ -109,7 +110,7 @@ def _check(rule_name: str, asset: str, issues: list[Issue], severity: str) -> dg
         asset_key=asset,
         check_name=rule_name,
         passed=not failing,
-        severity=dg.AssetCheckSeverity.ERROR if severity == ERROR else dg.AssetCheckSeverity.WARN,
+        severity=check_severity(severity),
         metadata={
             "failing rows": len(failing),
             "failures": metadata_table(table),

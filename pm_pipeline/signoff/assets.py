@@ -14,7 +14,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from pm_pipeline.checks import ERROR
+from pm_pipeline.checks import ERROR, check_severity
 from pm_pipeline.intake.archive import archive
 from pm_pipeline.intake.assets import FILES_READ
 from pm_pipeline.intake.folder import fingerprint
@@ -109,9 +109,7 @@ def _check_results(
             asset_key="signoffs",
             check_name=rule.name,
             passed=not failing,
-            severity=dg.AssetCheckSeverity.ERROR
-            if rule.severity == ERROR
-            else dg.AssetCheckSeverity.WARN,
+            severity=check_severity(rule.severity),
             metadata=metadata,
         )
 
