@@ -9,7 +9,7 @@ export PM_DATA_DIR ?= $(CURDIR)/data
 
 AXE := .cache/node_modules/axe-core/axe.min.js
 
-.PHONY: install demo test ui lint bench sample clean home backfill stack restore
+.PHONY: install browser demo test ui lint bench sample clean home backfill stack restore
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed browser
+
+# Headless Chromium prints the PDF reports (Debian package; apt-get, with sudo unless root).
+browser:
+	@.ci/system-packages chromium
 
 home:
 	@mkdir -p "$(DAGSTER_HOME)"

@@ -91,7 +91,7 @@ def quarterly_performance_report(
 
 
 def pdf_asset(name: str, html_asset: str, stem: str, description: str) -> dg.AssetsDefinition:
-    """A quarter's report as a PDF made from its HTML (tagged PDF/UA, real text). Its own step:
+    """A quarter's report as a PDF made from its HTML (tagged, real text). Its own step:
     a long PDF takes a while, and the web and Excel reports should not wait for it."""
 
     @dg.asset(
@@ -131,7 +131,7 @@ quarterly_report_pdf = pdf_asset(
     "quarterly_performance_report",
     "kpi_scorecard",
     "reports/<YYYY-YY-Qn>/kpi_scorecard.pdf: the officers' full quarterly report as a PDF, made "
-    "from the very same HTML (tagged PDF/UA, real text).",
+    "from the very same HTML (tagged, real text).",
 )
 
 

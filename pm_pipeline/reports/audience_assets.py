@@ -81,6 +81,6 @@ cabinet_report_pdf = pdf_asset(
     "cabinet_report",
     "cabinet_report",
     "reports/<YYYY-YY-Qn>/cabinet_report.pdf: the Cabinet report for the Cabinet pack, made "
-    "from the same HTML (tagged PDF/UA, real text), 12 A4 pages or fewer for a council of the "
+    "from the same HTML (tagged, real text), 12 A4 pages or fewer for a council of the "
     "sample's size.",
 )

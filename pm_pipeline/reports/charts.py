@@ -2,7 +2,7 @@
 
 Written as plain SVG rather than through a plotting library: the charts are a few dozen
 shapes, they must carry `<title>`/`<desc>` and RAG shapes for screen readers and print, and
-they render identically in the browser and in WeasyPrint's PDF without a 40 MB dependency.
+they render identically in the browser and in Chromium's PDF without a 40 MB dependency.
 
 Text is 13px in the chart's own coordinates and the page scales a chart to its column (CSS
 `width: 100%`): charts are drawn only as wide as they need, so that text stays at 10px or
