@@ -46,11 +46,11 @@ def html_to_pdf(html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART) -> 
                     source.unlink(missing_ok=True)
             pages = 0
             for path in printed:
-                with pikepdf.open(path) as part:
-                    pages += len(part.pages)
+                with pikepdf.open(path) as printed_part:
+                    pages += len(printed_part.pages)
             footers_html = work / "footers.html"
             footers_html.write_text(_footer_document(html, pages))
-            browser.print_pdf(footers_html, footers)
+            browser.print_pdf(footers_html, footers, backgrounds=False)
         # the browser has gone before the join, so the two never hold memory at once
         out = work / "out.pdf"
         with join(printed, [p.ids for p in parts], html) as pdf, pikepdf.open(footers) as pages_:
@@ -63,4 +63,5 @@ def _footer_document(html: str, pages: int) -> str:
     """The report's own head (so its @page rules) over `pages` empty pages."""
     head = html[: html.index("</head>") + len("</head>")] if "</head>" in html else "<html>"
     page = '<div style="break-after: page; height: 1px"></div>'
-    return head + "<body>" + page * pages + "</body></html>"
+    clear = "<style>html, body { background: none !important }</style>"  # stamped on top
+    return head + clear + "<body>" + page * pages + "</body></html>"

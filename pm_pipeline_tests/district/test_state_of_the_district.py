@@ -22,6 +22,7 @@ from pm_pipeline.register.store import write_register
 from pm_pipeline.resources import build_resources
 from pm_pipeline.warehouse import replace_rows
 from pm_pipeline_tests.council import Council, pi
+from pm_pipeline_tests.pdf_pages import ink
 
 from .files import TENURE_HEADER, aps_csv, census_csv, file_10, mye_workbook, tenure_values
 
@@ -493,6 +494,7 @@ def test_report_states_the_district_figures_and_comparisons(data_dir: Path) -> N
     pages = sorted(folder.glob("page-*.png"))
     assert len(pages) >= 3
     assert all(p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 1000 for p in pages)
+    assert all(ink(pdf, n) > 0.001 for n in range(1, len(pages) + 1))  # no page blank
 
 
 def test_report_without_reference_files_says_what_to_add(data_dir: Path) -> None:

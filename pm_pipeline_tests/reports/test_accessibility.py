@@ -31,6 +31,7 @@ from pm_pipeline_tests.browser import (
     require_browser,
     set_width,
 )
+from pm_pipeline_tests.pdf_pages import ink
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -411,3 +412,4 @@ def test_the_sample_cabinet_pdf_fits_in_twelve_a4_pages_and_is_tagged(sample_rep
     assert 1 <= int(fields["Pages"]) <= 12, fields["Pages"]
     assert fields["Tagged"].strip() == "yes"
     assert "(A4)" in fields["Page size"]  # pdfinfo names the paper size
+    assert all(ink(pdf, n) > 0.001 for n in range(1, int(fields["Pages"]) + 1))  # no page blank

@@ -15,6 +15,7 @@ from pikepdf import NumberTree
 from pm_pipeline.reports.chromium import executable
 from pm_pipeline.reports.pdf import html_to_pdf
 from pm_pipeline.reports.pdf_parts import split
+from pm_pipeline_tests.pdf_pages import ink
 
 THEMES = {"People": ["P01", "P02", "P03", "P04"], "Place": ["P05", "P06", "P07"]}
 
@@ -44,7 +45,7 @@ def report(themes: dict[str, list[str]] = THEMES, pairs: bool = False) -> str:
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Report</title>'
         "<style>@page { size: A4; margin: 16mm 14mm 18mm; @bottom-right { content: "
         '"Page " counter(page) " of " counter(pages); font-size: 9pt } }'
-        "section.pi { break-before: page }</style></head><body>"
+        "body { background: #fff } section.pi { break-before: page }</style></head><body>"
         '<main id="main"><h1>Quarterly report</h1><h2 id="front">Summary</h2>'
         f"<table><caption>Every PI</caption>{links}</table>"
         f'<h2 id="detail">In detail</h2>{"".join(body)}</main></body></html>'
@@ -99,6 +100,8 @@ def test_the_joined_pdf_reads_as_one_document(tmp_path: Path):
     assert total >= 8  # the front and seven PIs, each on its own page
     for n, text in enumerate(pages, start=1):
         assert f"Page {n} of {total}" in text  # numbered for the whole, not per part
+    # the footers are stamped over the pages without hiding them (a PI page has its text)
+    assert ink(pdf_file, total) > 0.001
 
     with pikepdf.open(pdf_file) as pdf:
         # every front-page link leads to its PI's page, whichever part printed it
