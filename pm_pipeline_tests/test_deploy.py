@@ -120,6 +120,8 @@ def test_compose_runs_the_three_services_on_postgres_with_one_data_volume(monkey
                 f"Dockerfile copies {source}, which is not in the repository"
             )
     assert "'.[docker]'" in dockerfile and "docker" in load_pyproject()["optional-dependencies"]
+    # the PDFs are printed by Chromium, a system package the image must carry
+    assert re.search(r"apt-get install[^\n]*\bchromium\b", dockerfile)
 
 
 def load_pyproject() -> dict:

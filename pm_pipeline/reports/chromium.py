@@ -42,6 +42,13 @@ def executable() -> str:
     )
 
 
+def sandboxed() -> bool:
+    """Chromium's own sandbox, unless running as root (it refuses to) or PM_CHROMIUM_SANDBOX=off
+    (a container whose seccomp profile blocks the namespaces it needs). It prints only our own
+    autoescaped pages, with no scripts, from local files."""
+    return os.geteuid() != 0 and os.environ.get("PM_CHROMIUM_SANDBOX", "on") != "off"
+
+
 class Chromium:
     """`with Chromium() as browser: browser.print_pdf(html_file, pdf_file)`, from any thread."""
 
@@ -64,7 +71,7 @@ class Chromium:
             "--remote-debugging-pipe",
             "about:blank",
         ]
-        if os.geteuid() == 0:  # Chromium will not sandbox itself as root
+        if not sandboxed():
             command.insert(1, "--no-sandbox")
 
         def pipes_as_3_and_4() -> None:  # in the child, before exec: only fd calls

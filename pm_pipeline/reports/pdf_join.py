@@ -107,6 +107,13 @@ def _nest(out: pikepdf.Pdf, entries: list[Entry], html: str) -> None:
             stack.append((level, item))
 
 
+def _next_key(tree: pikepdf.Object) -> int:
+    """The first parent-tree key a part does not use (stated, or one past its largest)."""
+    if "/ParentTreeNextKey" in tree:
+        return int(tree.ParentTreeNextKey)
+    return max(NumberTree(tree.ParentTree).keys(), default=-1) + 1
+
+
 def join(parts: Sequence[Path], anchors: Sequence[frozenset[str]], html: str) -> pikepdf.Pdf:
     """One PDF of the printed parts, in order; `anchors` are the ids each part holds (a
     link's destination is taken from the part that holds it, not a stand-in)."""
@@ -119,7 +126,7 @@ def join(parts: Sequence[Path], anchors: Sequence[frozenset[str]], html: str) ->
         {n: d for n, d in out.Root.get("/Dests", Dictionary()).items() if n[1:] in anchors[0]}
     )
     outline = _outline_entries(out)
-    next_key = int(tree.get("/ParentTreeNextKey", 0))
+    next_key = _next_key(tree)
     for n, path in enumerate(parts[1:], start=1):
         part = pikepdf.open(path)
         ptree = part.Root.StructTreeRoot
@@ -143,7 +150,7 @@ def join(parts: Sequence[Path], anchors: Sequence[frozenset[str]], html: str) ->
             document.K.append(kid)
         for key, value in keys.items():
             parent_tree[key + offset] = _copy(out, value)
-        next_key = offset + int(ptree.get("/ParentTreeNextKey", 0))
+        next_key = offset + _next_key(ptree)
         if ids is not None and "/IDTree" in ptree:
             for name, element in NameTree(ptree.IDTree).items():
                 ids[f"p{n}-{name}"] = _copy(out, element)

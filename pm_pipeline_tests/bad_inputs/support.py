@@ -90,7 +90,10 @@ def with_cached_results(data: bytes, results: Mapping[str, str]) -> bytes:
     def cache(text: str) -> str:
         for ref, value in results.items():
             text = re.sub(
-                rf'(<c r="{ref}"[^>]*>\s*<f>[^<]*</f>)\s*<v\s*/>', rf"\1<v>{value}</v>", text
+                # openpyxl writes the empty value as <v/> or, with lxml installed, <v></v>
+                rf'(<c r="{ref}"[^>]*>\s*<f>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)',
+                rf"\1<v>{value}</v>",
+                text,
             )
         return text
 
