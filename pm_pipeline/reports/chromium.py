@@ -182,7 +182,9 @@ class Chromium:
             loaded: Future[None] = Future()
             self._loaded[sid] = loaded
             self._call("Page.enable", sid)
-            self._call("Page.navigate", sid, url=html_file.resolve().as_uri())
+            opened = self._call("Page.navigate", sid, url=html_file.resolve().as_uri())
+            if opened.get("errorText"):  # else it would print the browser's error page
+                raise RuntimeError(f"Chromium could not open {html_file}: {opened['errorText']}")
             loaded.result(timeout=TIMEOUT_S)
             options = {**PRINT, "printBackground": backgrounds}
             stream = self._call("Page.printToPDF", sid, **options)["stream"]

@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 from pikepdf import NumberTree
 
-from pm_pipeline.reports.chromium import executable
+from pm_pipeline.reports.chromium import Chromium, executable
 from pm_pipeline.reports.pdf import html_to_pdf
 from pm_pipeline.reports.pdf_parts import split
 from pm_pipeline_tests.pdf_pages import ink
@@ -158,3 +158,9 @@ def test_a_browser_that_stops_is_reported_with_what_it_said(
     with pytest.raises(RuntimeError, match="Chromium stopped: cannot open display"):
         html_to_pdf(report(), tmp_path)
     assert not list(tmp_path.glob(".*")), "the parts are cleaned up"
+
+
+def test_a_page_the_browser_cannot_open_is_an_error_not_a_printed_error_page(tmp_path: Path):
+    with Chromium() as browser, pytest.raises(RuntimeError, match="could not open"):
+        browser.print_pdf(tmp_path / "missing.html", tmp_path / "missing.pdf")
+    assert not (tmp_path / "missing.pdf").exists()
