@@ -120,13 +120,18 @@ class Chromium:
         self._profile.cleanup()
 
     def _read(self) -> None:
-        buffer = b""
+        # a bytearray, searched only where new bytes arrived: a printed part comes back in
+        # messages of megabytes, which re-splitting the whole buffer per read made quadratic
+        buffer = bytearray()
         with os.fdopen(self._in, "rb", buffering=0) as pipe:
-            while chunk := pipe.read(1 << 16):
+            while chunk := pipe.read(1 << 20):
+                seen = len(buffer)
                 buffer += chunk
-                *messages, buffer = buffer.split(b"\0")
-                for message in messages:
-                    self._dispatch(json.loads(message))
+                end = buffer.find(b"\0", seen)
+                while end != -1:
+                    self._dispatch(json.loads(buffer[:end]))
+                    del buffer[: end + 1]
+                    end = buffer.find(b"\0")
         error = RuntimeError(f"Chromium stopped: {self._stderr()}")
         pending: list[Future[Any]] = [*self._waiting.values(), *self._loaded.values()]
         for future in pending:
@@ -176,9 +181,9 @@ class Chromium:
         """Print `html_file` to `pdf_file` in a tab of its own (tagged, with bookmarks);
         `backgrounds=False` leaves the page transparent, for a layer stamped on others."""
         target = self._call("Target.createTarget", url="about:blank")["targetId"]
+        sid = ""
         try:
-            session = self._call("Target.attachToTarget", targetId=target, flatten=True)
-            sid = session["sessionId"]
+            sid = self._call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
             loaded: Future[None] = Future()
             self._loaded[sid] = loaded
             self._call("Page.enable", sid)
@@ -198,6 +203,6 @@ class Chromium:
                     if chunk.get("eof"):
                         break
             self._call("IO.close", sid, handle=stream)
-            self._loaded.pop(sid, None)
         finally:
+            self._loaded.pop(sid, None)
             self._call("Target.closeTarget", targetId=target)

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pm_pipeline.reports.chromium import Chromium
+from pm_pipeline.reports.pdf_parts import HEAD_END, head, split
 
 PIS_PER_PART = 50  # a tab's memory grows with its part; each part costs ~0.3 s
 NO_MARGIN_BOXES = "<style>@page { @bottom-right { content: none } }</style>"  # numbered once joined
@@ -21,10 +22,9 @@ NO_MARGIN_BOXES = "<style>@page { @bottom-right { content: none } }</style>"  # 
 def html_to_pdf(html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART) -> bytes:
     """A tagged PDF of `html`; relative links resolve from `base_dir`, where the parts are
     written (hidden, removed after) so links between parts stay links within the PDF."""
-    import pikepdf
+    import pikepdf  # pikepdf (qpdf) only when a PDF is made, not when the code location loads
 
     from pm_pipeline.reports.pdf_join import join, stamp_footers
-    from pm_pipeline.reports.pdf_parts import split
 
     base_dir.mkdir(parents=True, exist_ok=True)
     parts = split(html, pis_per_part)
@@ -33,7 +33,7 @@ def html_to_pdf(html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART) -> 
         sources = []
         for i, part in enumerate(parts):
             source = base_dir / f".{work.name}-{i}.html"
-            source.write_text(part.html.replace("</head>", NO_MARGIN_BOXES + "</head>", 1))
+            source.write_text(part.html.replace(HEAD_END, NO_MARGIN_BOXES + HEAD_END, 1))
             sources.append(source)
         printed = [work / f"part-{i}.pdf" for i in range(len(parts))]
         footers = work / "footers.pdf"
@@ -53,15 +53,14 @@ def html_to_pdf(html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART) -> 
             browser.print_pdf(footers_html, footers, backgrounds=False)
         # the browser has gone before the join, so the two never hold memory at once
         out = work / "out.pdf"
-        with join(printed, [p.ids for p in parts], html) as pdf, pikepdf.open(footers) as pages_:
-            stamp_footers(pdf, pages_)
+        with join(printed, [p.ids for p in parts], html) as pdf, pikepdf.open(footers) as bottom:
+            stamp_footers(pdf, bottom)
             pdf.save(out)
         return out.read_bytes()
 
 
 def _footer_document(html: str, pages: int) -> str:
     """The report's own head (so its @page rules) over `pages` empty pages."""
-    head = html[: html.index("</head>") + len("</head>")] if "</head>" in html else "<html>"
     page = '<div style="break-after: page; height: 1px"></div>'
-    clear = "<style>html, body { background: none !important }</style>"  # stamped on top
-    return head + clear + "<body>" + page * pages + "</body></html>"
+    document_head = head(html) if HEAD_END in html else "<html>"
+    return document_head + "<body>" + page * pages + "</body></html>"

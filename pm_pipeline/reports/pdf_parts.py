@@ -1,9 +1,9 @@
 """A long report cut into whole HTML documents, so its PDF can be printed in parallel parts.
 
 Cuts fall only between two PIs' sections (or two Cabinet pairs of them), about `per_part`
-PIs apart, so no heading is parted from what it introduces. Each later part repeats the document's head and the
-elements open at its cut (without their ids, so every anchor stays in one part), which keeps
-the print CSS that depends on them.
+PIs apart, so no heading is parted from what it introduces. Each later part repeats the
+document's head and the elements open at its cut (without their ids, so every anchor stays in
+one part), which keeps the print CSS that depends on them.
 """
 
 from __future__ import annotations
@@ -15,20 +15,22 @@ from dataclasses import dataclass
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
 CUT = re.compile(r'<(section class="pi"|div class="pair")[ >]')
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-ID = re.compile(r'\s+id="[^"]*"')
-HEAD_END = "</head>"
-
-
-ID_OF = re.compile(r'\sid="([^"]+)"')
+ID = re.compile(r'\s+id="([^"]*)"')
 LINK = re.compile(r'href="#([^"]+)"')
+HEAD_END = "</head>"
+AFTER_A_WHOLE_PI = ("</section>", "</div>")
 PLACEHOLDERS = '<div aria-hidden="true" style="height: 0; overflow: hidden">{}</div>'
 
 
 @dataclass(frozen=True)
 class Part:
     html: str
-    pis: int
     ids: frozenset[str]  # the anchors this part holds (others are placeholders)
+
+
+def head(html: str) -> str:
+    """The document up to and including `</head>`: its language, title and CSS."""
+    return html[: html.index(HEAD_END) + len(HEAD_END)]
 
 
 def _with_placeholders(html: str, ids: frozenset[str], targets: set[str]) -> str:
@@ -70,38 +72,44 @@ def _open_elements(html: str, cuts: list[int]) -> list[list[tuple[str, str]]]:
     return stacks
 
 
+def _after_a_whole_pi(html: str, start: int) -> bool:
+    """Whether `start` follows a closed section or pair (not a heading or table, which must
+    stay with what follows), looked at in place: no copy of everything before it."""
+    end = start
+    while end and html[end - 1].isspace():
+        end -= 1
+    return html.endswith(AFTER_A_WHOLE_PI, 0, end)
+
+
 def split(html: str, per_part: int) -> list[Part]:
     """The report as whole documents of about `per_part` PIs each (the first with the front)."""
     starts = [m.start() for m in CUT.finditer(html)]
-    inner = _open_elements(html, starts)
-    # a PI inside a pair is not a place to cut; neither is a pair's own PI
-    candidates = [
-        s for s, st in zip(starts, inner, strict=True) if not any("pair" in t for _, t in st)
-    ]
-    if not candidates or HEAD_END not in html:
-        return [Part(html, len(candidates), frozenset(ID_OF.findall(html)))]
-    cuts, since = [], 0
+    open_at = dict(zip(starts, _open_elements(html, starts), strict=True))
+    # a PI inside a pair is not a place to cut; neither is a pair's own PI (nor any place in a
+    # page with no head for the later parts to repeat)
+    candidates = (
+        [s for s in starts if not any("pair" in tag for _, tag in open_at[s])]
+        if HEAD_END in html
+        else []
+    )
+    cuts: list[int] = []
+    since = 0
     for start in candidates:
         since += 1
-        # after a whole PI (not a heading or table, which must stay with what follows)
-        if since > per_part and html[:start].rstrip().endswith(("</section>", "</div>")):
+        if since > per_part and _after_a_whole_pi(html, start):
             cuts.append(start)
             since = 1
     if not cuts:
-        return [Part(html, len(candidates), frozenset(ID_OF.findall(html)))]
-    stacks = _open_elements(html, cuts)
-    head = html[: html.index(HEAD_END) + len(HEAD_END)]
+        return [Part(html, frozenset(ID.findall(html)))]
+    stacks = [open_at[cut] for cut in cuts]
+    document_head = head(html)
     bounds = [0, *cuts, len(html)]
     parts, targets = [], set(LINK.findall(html))
     for i, (start, end) in enumerate(itertools.pairwise(bounds)):
-        opened = stacks[i - 1] if i else []
-        closing = stacks[i] if i < len(cuts) else []
-        html_part = (
-            (head + "".join(ID.sub("", tag) for name, tag in opened if name != "html") if i else "")
-            + html[start:end]
-            + "".join(f"</{name}>" for name, _ in reversed(closing))
-        )
-        pis = sum(1 for c in candidates if start <= c < end)
-        ids = frozenset(ID_OF.findall(html, start, end))
-        parts.append(Part(_with_placeholders(html_part, ids, targets), pis, ids))
+        reopened = (ID.sub("", tag) for name, tag in (stacks[i - 1] if i else []) if name != "html")
+        opening = document_head + "".join(reopened) if i else ""
+        closing = "".join(f"</{name}>" for name, _ in reversed(stacks[i])) if i < len(cuts) else ""
+        ids = frozenset(ID.findall(html, start, end))
+        part = opening + html[start:end] + closing
+        parts.append(Part(_with_placeholders(part, ids, targets), ids))
     return parts
