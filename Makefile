@@ -49,7 +49,7 @@ stack: install
 # Bring the warehouse back from backups/<DATE>/ (stop the services first).
 restore: install
 	@test -n "$(DATE)" || { echo "usage: make restore DATE=YYYY-MM-DD"; exit 2; }
-	$(PY) -m pm_pipeline.operations.backup restore $(DATE)
+	$(PY) -m pm_pipeline.defs.operations.backup restore $(DATE)
 
 # ruff; mypy on the product and bench/ (pyproject [tool.mypy]); import-linter's layer contracts
 # (pyproject [tool.importlinter]).

@@ -22,16 +22,17 @@ from pathlib import Path
 
 import duckdb
 
-from pm_pipeline.benchmarks.combine import combine
-from pm_pipeline.benchmarks.lginform import LGInformResource, period_from_identifier
-from pm_pipeline.benchmarks.refresh import (
+from pm_pipeline.core.warehouse import replace_rows
+from pm_pipeline.defs.benchmarks.combine import combine
+from pm_pipeline.defs.benchmarks.lginform import LGInformResource
+from pm_pipeline.defs.benchmarks.lginform_answers import period_from_identifier
+from pm_pipeline.defs.benchmarks.refresh import (
     FETCHED,
     MetricWanted,
     RefreshPlan,
     outcome_rows,
     refresh_lginform,
 )
-from pm_pipeline.warehouse import replace_rows
 from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform
 
 KEY, SECRET = "bench-key", "bench-secret"

@@ -148,15 +148,15 @@ def measure(data_dir: Path, rules: bool) -> dict[str, object]:
     """The pipeline's read of the quarter, then its rules: seconds, rows in, issues."""
     import pandas as pd
 
-    from pm_pipeline.intake.read import read_quarter
-    from pm_pipeline.register.load import load_register
+    from pm_pipeline.defs.intake.read import read_quarter
+    from pm_pipeline.defs.register.load import load_register
 
     register = load_register(data_dir / "config")
     started = time.perf_counter()
     read, _ = read_quarter(data_dir / "returns", Q, register.canonical_ids())
     issues = len(read.issues)
     if rules:
-        from pm_pipeline.quality.evaluate import evaluate_returns
+        from pm_pipeline.defs.quality.evaluate import evaluate_returns
 
         history = pd.DataFrame(columns=["pi_id", "period", "value"])
         found = evaluate_returns(read.candidates, register.indicators, [Q], history, Q.end)
@@ -224,7 +224,6 @@ def main() -> None:
     rules = not args.tiny
     if rules:
         import great_expectations  # noqa: F401  (once, before the children are forked)
-    import pm_pipeline.intake.read  # noqa: F401
 
     with tempfile.TemporaryDirectory(prefix="hostile_files_") as tmp:
         work = Path(tmp)

@@ -41,8 +41,8 @@ def main() -> None:
         import duckdb
 
         from pm_pipeline.definitions import build_defs
-        from pm_pipeline.operations import backup
-        from pm_pipeline.operations.exports import export_warehouse
+        from pm_pipeline.defs.operations import backup
+        from pm_pipeline.defs.operations.exports import export_warehouse
 
         defs = build_defs(data)
         started = time.perf_counter()

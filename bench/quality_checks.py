@@ -45,9 +45,9 @@ def load_time(runs: int) -> tuple[float, bool]:
 def rules_time(data_dir: Path, warm_runs: int) -> None:
     import pandas as pd
 
-    from pm_pipeline.intake.read import read_quarter
-    from pm_pipeline.periods import Quarter
-    from pm_pipeline.register.load import load_register
+    from pm_pipeline.core.periods import Quarter
+    from pm_pipeline.defs.intake.read import read_quarter
+    from pm_pipeline.defs.register.load import load_register
 
     register = load_register(data_dir / "config")
     quarter = Quarter.from_folder(sorted(p.name for p in (data_dir / "returns").iterdir())[-1])
@@ -57,7 +57,7 @@ def rules_time(data_dir: Path, warm_runs: int) -> None:
     history = pd.DataFrame(columns=["pi_id", "period", "value"])
     args = (read.candidates, register.indicators, [quarter], history, quarter.end)
     t = time.perf_counter()
-    from pm_pipeline.quality.evaluate import evaluate_returns
+    from pm_pipeline.defs.quality.evaluate import evaluate_returns
 
     evaluate_returns(*args)
     first = time.perf_counter() - t
@@ -66,7 +66,7 @@ def rules_time(data_dir: Path, warm_runs: int) -> None:
         t = time.perf_counter()
         evaluate_returns(*args)
         warm.append(time.perf_counter() - t)
-    from pm_pipeline.quality.data_docs import write_data_docs
+    from pm_pipeline.defs.quality.data_docs import write_data_docs
 
     evaluation = evaluate_returns(*args)
     with tempfile.TemporaryDirectory() as scratch:
@@ -89,8 +89,12 @@ def pandas_rules(frame, indicators, quarters) -> dict[str, set]:
     """The suite's rules in plain pandas on the same validation frame (same derived columns)."""
     import pandas as pd
 
-    from pm_pipeline.quality.suite import MIN_UNAVAILABLE_NOTE, MOVEMENT_Z_LIMIT, PLACEHOLDER_NOTE
-    from pm_pipeline.register.load import due_pis
+    from pm_pipeline.defs.quality.suite import (
+        MIN_UNAVAILABLE_NOTE,
+        MOVEMENT_Z_LIMIT,
+        PLACEHOLDER_NOTE,
+    )
+    from pm_pipeline.defs.register.load import due_pis
 
     f, out = frame, {}
     out["pi_in_register"] = set(f.index[~f["pi_id"].isin(indicators["pi_id"])])
@@ -132,7 +136,7 @@ def synthetic_returns(rows: int):
     import pandas as pd
     from scale import _value, synthetic_pis
 
-    from pm_pipeline.periods import Quarter
+    from pm_pipeline.core.periods import Quarter
 
     pis = synthetic_pis(min(1000, rows), 0, 0)
     indicators = pd.DataFrame(
@@ -223,7 +227,7 @@ def gx_versus_pandas(rows: int, repeats: int) -> float:
     """Time the GX suite against the same rules in pandas on `rows` returns (warm, best of n)."""
     import pandas as pd
 
-    from pm_pipeline.quality import evaluate as ev
+    from pm_pipeline.defs.quality import evaluate as ev
 
     candidates, indicators, quarters = synthetic_returns(rows)
     history = pd.DataFrame(columns=["pi_id", "period", "value"])

@@ -87,8 +87,11 @@ def synthetic_pis(n: int, lginform: int, oflog: int) -> list:
 
 
 def write_lginform_cache(root: Path, metrics: list[str]) -> None:
-    from pm_pipeline.benchmarks.cache import CachedMetric, write_cache
-    from pm_pipeline.benchmarks.lginform import data_table_record, period_from_identifier
+    from pm_pipeline.defs.benchmarks.cache import CachedMetric, write_cache
+    from pm_pipeline.defs.benchmarks.lginform_answers import (
+        data_table_record,
+        period_from_identifier,
+    )
 
     periods = {
         p.identifier: p
@@ -159,7 +162,7 @@ def write_oflog(root: Path, metrics: list[str]) -> None:
 
 
 def build(root: Path, factor: float) -> dict:
-    from pm_pipeline.periods import FinancialYear, Quarter
+    from pm_pipeline.core.periods import FinancialYear, Quarter
     from pm_pipeline.sample.generate import write_register, write_returns
 
     size = {k: max(1, round(v * factor)) for k, v in FULL.items()}
@@ -210,8 +213,8 @@ def run_phase(phase: str, root: Path, first: str) -> dict:
     """In this (child) process, one phase; its wall time, step times and peak RSS."""
     import dagster as dg
 
+    from pm_pipeline.core.periods import Quarter, range_tags
     from pm_pipeline.definitions import build_defs
-    from pm_pipeline.periods import Quarter, range_tags
 
     defs = build_defs(root)
     instance = dg.DagsterInstance.get()

@@ -48,7 +48,7 @@ def timed(env: dict[str, str], job: str, partition: str) -> float:
 def write_waits(data: Path, reader: subprocess.Popen | None) -> list[float]:
     """Open the warehouse for writing every half second, while `reader` runs (or for 10 s):
     how long each open took. CPU contention aside, this is what a reader can cost a writer."""
-    from pm_pipeline.resources import Warehouse
+    from pm_pipeline.core.warehouse import Warehouse
 
     warehouse = Warehouse(database=str(data / "warehouse.duckdb"))
     waits, until = [], time.monotonic() + 10

@@ -15,18 +15,18 @@ from typing import cast
 
 import dagster as dg
 
-from pm_pipeline.alerts import Alert, SmtpSettings, append_log, send_email
-from pm_pipeline.intake.assets import FILES_READ
-from pm_pipeline.intake.watch import look, quarters_to_watch
-from pm_pipeline.periods import (
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.periods import (
     QUARTERLY,
     TIMEZONE,
     Quarter,
     first_working_day_after,
     local_date,
 )
-from pm_pipeline.register.assets import REGISTER
-from pm_pipeline.resources import CouncilFiles
+from pm_pipeline.defs.intake.assets import FILES_READ
+from pm_pipeline.defs.intake.watch import look, quarters_to_watch
+from pm_pipeline.defs.operations.alerts import Alert, SmtpSettings, append_log, send_email
+from pm_pipeline.defs.register.assets import REGISTER
 
 SENSOR_SECONDS = int(os.environ.get("PM_SENSOR_INTERVAL_SECONDS", "30"))
 QUEUE_ALERT_MINUTES = float(os.environ.get("PM_QUEUE_ALERT_MINUTES", "15"))

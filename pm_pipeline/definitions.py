@@ -5,30 +5,34 @@ from pathlib import Path
 import dagster as dg
 
 from pm_pipeline import automation
-from pm_pipeline.benchmarks.assets import asset_checks as benchmark_checks
-from pm_pipeline.benchmarks.assets import assets as benchmark_assets
-from pm_pipeline.benchmarks.lginform import lginform_resource_from_env
-from pm_pipeline.district.assets import assets as district_assets
-from pm_pipeline.intake.assets import returns_intake
-from pm_pipeline.mail.assets import manager_reminder_mail, owner_mail_sensor, owner_reminder_mail
-from pm_pipeline.mail.schedules import manager_reminder_job, manager_reminder_schedule
-from pm_pipeline.mail.send import mailer_from_env
-from pm_pipeline.operations.backup import backup_schedule, warehouse_backup
-from pm_pipeline.operations.exports import warehouse_exports
-from pm_pipeline.plan.assets import asset_checks as plan_checks
-from pm_pipeline.plan.assets import assets as plan_assets
-from pm_pipeline.register.assets import indicator_register
-from pm_pipeline.reports.assets import (
+from pm_pipeline.core.mail import mailer_from_env
+from pm_pipeline.core.warehouse import build_resources
+from pm_pipeline.defs.benchmarks.assets import asset_checks as benchmark_checks
+from pm_pipeline.defs.benchmarks.assets import assets as benchmark_assets
+from pm_pipeline.defs.benchmarks.lginform import lginform_resource_from_env
+from pm_pipeline.defs.district.assets import assets as district_assets
+from pm_pipeline.defs.intake.assets import returns_intake
+from pm_pipeline.defs.mail.assets import (
+    manager_reminder_mail,
+    owner_mail_sensor,
+    owner_reminder_mail,
+)
+from pm_pipeline.defs.mail.schedules import manager_reminder_job, manager_reminder_schedule
+from pm_pipeline.defs.operations.backup import backup_schedule, warehouse_backup
+from pm_pipeline.defs.operations.exports import warehouse_exports
+from pm_pipeline.defs.plan.assets import asset_checks as plan_checks
+from pm_pipeline.defs.plan.assets import assets as plan_assets
+from pm_pipeline.defs.register.assets import indicator_register
+from pm_pipeline.defs.reports.assets import (
     annual_performance_report,
     outstanding_returns,
     quarterly_performance_report,
     quarterly_report_pdf,
 )
-from pm_pipeline.reports.audience_assets import audience_reports, cabinet_report_pdf
-from pm_pipeline.resources import build_resources
-from pm_pipeline.scorecard.assets import kpi_scorecard
-from pm_pipeline.signoff.assets import signoffs
-from pm_pipeline.signoff.watch import signoff_job, signoff_sensor
+from pm_pipeline.defs.reports.audience_assets import audience_reports, cabinet_report_pdf
+from pm_pipeline.defs.scorecard.assets import kpi_scorecard
+from pm_pipeline.defs.signoff.assets import signoffs
+from pm_pipeline.defs.signoff.watch import signoff_job, signoff_sensor
 
 
 def build_defs(data_dir: Path | None = None) -> dg.Definitions:

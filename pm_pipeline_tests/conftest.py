@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pm_pipeline.stack import LocalPostgres, free_port
+from pm_pipeline.stack.services import LocalPostgres, free_port
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 

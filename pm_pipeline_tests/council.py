@@ -12,9 +12,9 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from pm_pipeline.intake.read import RETURN_COLUMNS
-from pm_pipeline.periods import Quarter
-from pm_pipeline.register.load import INDICATOR_COLUMNS
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.intake.columns import RETURN_COLUMNS
+from pm_pipeline.defs.register.model import INDICATOR_COLUMNS
 
 INDICATOR_HEADER = [c for c in INDICATOR_COLUMNS if c != "annual_outturn"]  # it is optional
 RETURN_HEADER = list(RETURN_COLUMNS)
@@ -199,8 +199,8 @@ def range_run(
 ) -> dg.ExecuteInProcessResult:
     """The register, then returns, checks and scorecards for quarters `first` to `last` in
     one run (as `make backfill` does)."""
+    from pm_pipeline.core.periods import range_tags
     from pm_pipeline.definitions import build_defs
-    from pm_pipeline.periods import range_tags
 
     instance = instance or dg.DagsterInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pm_pipeline.periods import range_tags
+from pm_pipeline.core.periods import range_tags
 
 
 def pause_here(marker: Path) -> None:
@@ -25,7 +25,8 @@ def pause_here(marker: Path) -> None:
 
 
 def main(job: str, partition: str, pause: str, marker: str) -> None:
-    from pm_pipeline import safe_write, warehouse
+    from pm_pipeline.core import files as safe_write
+    from pm_pipeline.core import warehouse
     from pm_pipeline.definitions import build_defs
 
     flag = Path(marker)

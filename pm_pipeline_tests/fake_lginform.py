@@ -27,8 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pm_pipeline.benchmarks.cache import from_json
-from pm_pipeline.benchmarks.lginform import PeriodInfo, data_table_record
+from pm_pipeline.defs.benchmarks.cache import from_json
+from pm_pipeline.defs.benchmarks.lginform_answers import PeriodInfo, data_table_record
 
 NOT_AUTHORISED = {
     "errors": [

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pm_pipeline import warehouse
+from pm_pipeline.core import warehouse
 from pm_pipeline.definitions import defs
 
 _insert = warehouse._insert

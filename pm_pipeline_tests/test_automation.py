@@ -10,8 +10,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from pm_pipeline import automation
-from pm_pipeline.periods import Quarter
-from pm_pipeline.resources import CouncilFiles
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
 
 LONDON = ZoneInfo("Europe/London")

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pm_pipeline.periods import Quarter
+from pm_pipeline.core.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, pi, snapshot
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,8 +15,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline.resources import READER_COPY, REPO_ROOT
+from pm_pipeline.core.files import REPO_ROOT
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.warehouse import READER_COPY
 from pm_pipeline_tests.council import Council, good_row, pi, range_run, run_job, wait_for
 from pm_pipeline_tests.council import query as query_warehouse
 

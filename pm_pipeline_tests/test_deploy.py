@@ -16,7 +16,7 @@ import yaml
 from dagster._config import process_config
 from dagster._core.instance.config import dagster_instance_config_schema
 
-from pm_pipeline.stack import INSTANCE_EXTRA
+from pm_pipeline.stack.services import INSTANCE_EXTRA
 
 REPO = Path(__file__).resolve().parent.parent
 DEPLOY = REPO / "deploy"

@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 from openpyxl import load_workbook
 
-from pm_pipeline.periods import Quarter, range_tags
+from pm_pipeline.core.periods import Quarter, range_tags
 from pm_pipeline_tests.council import Council, check_results, good_row, pi, query, run_job
 
 NOW = Quarter(2025, 1)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from pm_pipeline.core.periods import HALF_YEARLY, QUARTERLY, Quarter
+from pm_pipeline.core.warehouse import TABLES
 from pm_pipeline.definitions import build_defs
-from pm_pipeline.periods import HALF_YEARLY, QUARTERLY, Quarter
-from pm_pipeline.warehouse import TABLES
 from pm_pipeline_tests.council import Council, good_row, pi, query, run_job
 
 QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]

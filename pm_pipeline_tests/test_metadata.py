@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from pm_pipeline.metadata import bullets, metadata_table
+from pm_pipeline.core.metadata import bullets, metadata_table
 
 
 def test_a_frame_becomes_a_typed_table_with_missing_cells_empty():

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pm_pipeline.periods import (
+from pm_pipeline.core.periods import (
     HALF_YEARLY,
     QUARTERLY,
     FinancialYear,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pm_pipeline.periods import Quarter
+from pm_pipeline.core.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pm_pipeline.periods import Quarter
+from pm_pipeline.core.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, kpi_and_service, query, run_job, snapshot
 
 REPO = Path(__file__).resolve().parent.parent

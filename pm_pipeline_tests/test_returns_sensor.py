@@ -9,9 +9,9 @@ from pathlib import Path
 import dagster as dg
 
 from pm_pipeline import automation
-from pm_pipeline.intake.watch import SETTLE_SECONDS
-from pm_pipeline.periods import Quarter
-from pm_pipeline.resources import CouncilFiles
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.intake.watch import SETTLE_SECONDS
 from pm_pipeline_tests.council import check_results, good_row, kpi_and_service, query, run_job
 
 Q = Quarter(2025, 1)

@@ -22,7 +22,7 @@ import duckdb
 import psycopg2
 import pytest
 
-from pm_pipeline.stack import free_port
+from pm_pipeline.stack.services import free_port
 from pm_pipeline_tests.council import query, run_job, wait_for
 from pm_pipeline_tests.fake_lginform import FakeLGInform, dataset_from_cache, hang
 

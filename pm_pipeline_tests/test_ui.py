@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pm_pipeline.quality.rules import REGISTER_RULES, RETURN_RULES
+from pm_pipeline.defs.quality.rules import RETURN_RULES
+from pm_pipeline.defs.register.rules import REGISTER_RULES
 from pm_pipeline_tests.browser import chrome, require_browser
 from pm_pipeline_tests.council import Council, pi
 

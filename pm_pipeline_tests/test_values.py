@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pm_pipeline.benchmarks.areas import area_code_problem
-from pm_pipeline.district.layout import LayoutError, area_code
-from pm_pipeline.values import is_gss_code, parse_number
+from pm_pipeline.core.values import is_gss_code, parse_number
+from pm_pipeline.defs.benchmarks.areas import area_code_problem
+from pm_pipeline.defs.district.layout import LayoutError, area_code
 
 
 @pytest.mark.parametrize("code", ["E07000171", "W06000015", "S12000033", "N09000003", "K02000001"])
@@ -24,7 +24,7 @@ def test_anything_else_is_refused(code: str) -> None:
 
 def test_the_register_accepts_a_k_code_like_the_benchmarks_do(tmp_path) -> None:
     """The register's comparators once refused K codes the benchmark files accept."""
-    from pm_pipeline.register.load import read_council
+    from pm_pipeline.defs.register.load import read_council
 
     council = tmp_path / "council.yaml"
     council.write_text(

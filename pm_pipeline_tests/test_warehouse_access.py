@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pm_pipeline.resources import Warehouse, WarehouseBusy
+from pm_pipeline.core.warehouse import Warehouse, WarehouseBusy
 
 HOLD = """
 import sys, time, duckdb

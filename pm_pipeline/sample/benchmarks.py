@@ -26,16 +26,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pm_pipeline.benchmarks.cache import CachedMetric, write_cache
-from pm_pipeline.benchmarks.lginform import (
+from pm_pipeline.core.files import write_atomic
+from pm_pipeline.core.periods import FinancialYear
+from pm_pipeline.core.values import ENGLAND
+from pm_pipeline.defs.benchmarks.cache import CachedMetric, write_cache
+from pm_pipeline.defs.benchmarks.lginform_answers import (
     data_table_record,
     data_table_request,
     period_from_identifier,
 )
-from pm_pipeline.periods import FinancialYear
-from pm_pipeline.safe_write import write_atomic
 from pm_pipeline.sample import catalogue as cat
-from pm_pipeline.values import ENGLAND
 
 SAMPLE_NOTE = (
     "SAMPLE VALUES: synthetic figures written by pm_pipeline.sample.benchmarks for the "

@@ -13,8 +13,8 @@ from typing import Any, cast
 
 import dagster as dg
 
-from pm_pipeline.periods import Quarter, range_tags
-from pm_pipeline.resources import CouncilFiles
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.periods import Quarter, range_tags
 
 
 def returned_quarters(files: CouncilFiles, today: date) -> list[Quarter]:
@@ -98,7 +98,7 @@ def main() -> int:
 def owner_mail(defs: dg.Definitions, instance: dg.DagsterInstance) -> str:
     """One tick of the owners' mail sensor, as the daemon would make after these runs (without
     PM_SMTP_HOST the messages land in reports/<quarter>/outbox/)."""
-    from pm_pipeline.mail.assets import owner_mail_sensor
+    from pm_pipeline.defs.mail.assets import owner_mail_sensor
 
     resources = cast(Mapping[str, Any], defs.resources)
     context = dg.build_sensor_context(instance=instance, resources=dict(resources))

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, cast
 import pandas as pd
 import yaml
 
-from pm_pipeline.intake.read import RETURN_COLUMNS
-from pm_pipeline.periods import FinancialYear, Quarter
-from pm_pipeline.register.load import INDICATOR_COLUMNS
-from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.core.files import write_atomic
+from pm_pipeline.core.periods import FinancialYear, Quarter
+from pm_pipeline.defs.intake.columns import RETURN_COLUMNS
+from pm_pipeline.defs.register.model import INDICATOR_COLUMNS
 from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample import spc_story
 from pm_pipeline.sample.catalogue import SamplePI
@@ -415,8 +415,8 @@ def write_restated_original(root: Path) -> Path:
     archive as version 1, with the figure that was later corrected."""
     import hashlib
 
-    from pm_pipeline.intake.archive import archive
-    from pm_pipeline.intake.restatements import record_first_accepted
+    from pm_pipeline.defs.intake.archive import archive
+    from pm_pipeline.defs.intake.restatements import record_first_accepted
 
     quarter, pi_id, first_value = RESTATED
     name = SERVICE_FILES["Waste and Environment"][0]

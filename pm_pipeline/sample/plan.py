@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.core.files import write_atomic
+from pm_pipeline.core.periods import Quarter
 from pm_pipeline.sample import catalogue as cat
 
 ACTION_HEADER = [

@@ -15,7 +15,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.core.files import write_atomic
 from pm_pipeline.sample.reference_areas import areas
 from pm_pipeline.sample.reference_deprivation import write_deprivation
 from pm_pipeline.sample.reference_economy import write_aps, write_business

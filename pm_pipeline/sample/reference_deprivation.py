@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.core.files import write_atomic
 from pm_pipeline.sample.reference_areas import (
     DISTRICTS_IN_ENGLAND,
     FIXED_TIME,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.core.files import write_atomic
 from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample.reference_areas import (
     APS_PERIODS,

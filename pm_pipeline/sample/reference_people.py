@@ -6,8 +6,8 @@ import io
 import random
 from pathlib import Path
 
-from pm_pipeline.district import census
-from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.core.files import write_atomic
+from pm_pipeline.defs.district import census
 from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample.reference_areas import (
     FIXED_TIME,

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pm_pipeline.intake.read import read_quarter
-from pm_pipeline.periods import Quarter
-from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.core.files import write_atomic
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.values import is_missing
+from pm_pipeline.defs.intake.read import read_quarter
 from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample.catalogue import SamplePI
-from pm_pipeline.values import is_missing
 
 HEADER = ["pi_id", "decision", "checked_by", "checked_at", "comment"]
 QUERIED = "HS-01"  # queried, resubmitted, then approved (the quarter before the latest)

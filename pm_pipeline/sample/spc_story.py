@@ -12,8 +12,8 @@ import csv
 import io
 from pathlib import Path
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline.safe_write import write_atomic
+from pm_pipeline.core.files import write_atomic
+from pm_pipeline.core.periods import Quarter
 
 # pi_id -> (from quarter, a step and then a change per quarter, as shares of the base level)
 STEPS: dict[str, tuple[Quarter, float, float]] = {

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from pm_pipeline.intake.read import QuarterRead, read_quarter
-from pm_pipeline.periods import Quarter
-from pm_pipeline.quality.rules import Issue
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.intake.read import QuarterRead, read_quarter
+from pm_pipeline.defs.quality.rules import Issue
 from pm_pipeline_tests.council import RETURN_HEADER, good_row, write_csv
 
 Q = Quarter(2025, 1)

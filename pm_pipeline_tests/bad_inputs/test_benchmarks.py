@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pm_pipeline.benchmarks.cache import CacheProblem, from_json
-from pm_pipeline.benchmarks.oflog import OflogError, parse_file, read_oflog_folder
+from pm_pipeline.defs.benchmarks.cache import CacheProblem, from_json
+from pm_pipeline.defs.benchmarks.oflog import OflogError, parse_file, read_oflog_folder
 from pm_pipeline_tests.bad_inputs.support import workbook
 
 HEADER = ["Financial year", "Local authority code", "Local authority name", "Measure", "Code"]

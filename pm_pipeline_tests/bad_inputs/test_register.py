@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from pm_pipeline.register.load import RegisterError, load_register
+from pm_pipeline.defs.register.load import load_register
+from pm_pipeline.defs.register.model import RegisterError
 from pm_pipeline_tests.council import INDICATOR_HEADER, Council, pi, write_csv
 
 

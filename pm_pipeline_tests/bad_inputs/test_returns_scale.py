@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from pm_pipeline.tabular import FileLimits
+from pm_pipeline.core.sheets import FileLimits
 from pm_pipeline_tests.bad_inputs.support import (
     assert_rows_accounted,
     data_rows,

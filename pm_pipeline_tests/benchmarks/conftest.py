@@ -13,10 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pm_pipeline.benchmarks.lginform import LGInformResource
-from pm_pipeline.register.load import Register, load_register
-from pm_pipeline.register.store import write_register
-from pm_pipeline.resources import build_resources
+from pm_pipeline.core.warehouse import build_resources
+from pm_pipeline.defs.benchmarks.lginform import LGInformResource
+from pm_pipeline.defs.register.load import load_register
+from pm_pipeline.defs.register.model import Register
+from pm_pipeline.defs.register.store import write_register
 from pm_pipeline.sample import catalogue
 from pm_pipeline.sample.benchmarks import write_sample
 from pm_pipeline.sample.generate import write_register as sample_register

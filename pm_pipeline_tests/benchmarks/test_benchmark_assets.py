@@ -13,19 +13,15 @@ import pandas as pd
 import pytest
 from dagster._serdes import serialize_value
 
-from pm_pipeline.benchmarks.assets import asset_checks, assets
-from pm_pipeline.benchmarks.cache import cache_path, read_cache
-from pm_pipeline.benchmarks.lginform import (
-    BASE_URL_ENV,
-    KEY_ENV,
-    SECRET_ENV,
-    lginform_resource_from_env,
-)
-from pm_pipeline.periods import Quarter
-from pm_pipeline.register.load import load_register
-from pm_pipeline.register.store import write_register
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.benchmarks.assets import asset_checks, assets
+from pm_pipeline.defs.benchmarks.cache import cache_path, read_cache
+from pm_pipeline.defs.benchmarks.lginform import lginform_resource_from_env
+from pm_pipeline.defs.benchmarks.lginform_client import BASE_URL_ENV, KEY_ENV, SECRET_ENV
+from pm_pipeline.defs.register.load import load_register
+from pm_pipeline.defs.register.store import write_register
+from pm_pipeline.defs.scorecard.build import ScorecardInputs, benchmark_positions
 from pm_pipeline.sample import catalogue
-from pm_pipeline.scorecard.build import ScorecardInputs, benchmark_positions
 from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform
 
 from .support import KEY, SECRET

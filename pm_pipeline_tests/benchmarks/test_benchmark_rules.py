@@ -6,8 +6,8 @@ from datetime import date
 
 import pandas as pd
 
-from pm_pipeline.benchmarks.areas import area_code_problem
-from pm_pipeline.benchmarks.combine import (
+from pm_pipeline.defs.benchmarks.areas import area_code_problem
+from pm_pipeline.defs.benchmarks.combine import (
     bad_area_codes,
     combine,
     conflicting,

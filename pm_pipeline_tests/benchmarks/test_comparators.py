@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from pm_pipeline.benchmarks.comparators import group_name, main
-from pm_pipeline.benchmarks.lginform import BASE_URL_ENV, KEY_ENV, SECRET_ENV, PeriodInfo
-from pm_pipeline.register.load import load_register
+from pm_pipeline.defs.benchmarks.comparators import group_name, main
+from pm_pipeline.defs.benchmarks.lginform_answers import PeriodInfo
+from pm_pipeline.defs.benchmarks.lginform_client import BASE_URL_ENV, KEY_ENV, SECRET_ENV
+from pm_pipeline.defs.register.load import load_register
 from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform, http_error
 
 from .support import KEY, SECRET

@@ -14,22 +14,24 @@ from urllib.parse import unquote
 import dagster as dg
 import pytest
 
-from pm_pipeline.benchmarks.lginform import (
+from pm_pipeline.defs.benchmarks.lginform import (
     CachedLGInform,
+    LGInformResource,
+    fetch_metric,
+    lginform_resource_from_env,
+)
+from pm_pipeline.defs.benchmarks.lginform_answers import (
     LGInformBadResponse,
     LGInformError,
     LGInformRefused,
-    LGInformResource,
     LGInformUnavailable,
     PeriodInfo,
     data_table_records,
-    fetch_metric,
-    lginform_resource_from_env,
     metric_type_info,
     period_from_identifier,
     register_polarity,
-    sign_url,
 )
+from pm_pipeline.defs.benchmarks.lginform_client import sign_url
 from pm_pipeline_tests.fake_lginform import (
     FakeDataset,
     FakeLGInform,

@@ -8,9 +8,15 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from pm_pipeline.benchmarks.cache import CacheProblem, cache_path, from_json, read_cache, to_json
-from pm_pipeline.benchmarks.lginform import LGInformResource
-from pm_pipeline.benchmarks.refresh import (
+from pm_pipeline.defs.benchmarks.cache import (
+    CacheProblem,
+    cache_path,
+    from_json,
+    read_cache,
+    to_json,
+)
+from pm_pipeline.defs.benchmarks.lginform import LGInformResource
+from pm_pipeline.defs.benchmarks.refresh import (
     CACHED,
     FETCHED,
     MISSING,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pm_pipeline.benchmarks.oflog import (
+from pm_pipeline.defs.benchmarks.oflog import (
     MetricInfo,
     OflogError,
     apply_register,

@@ -6,7 +6,8 @@ from datetime import date
 
 import pandas as pd
 
-from pm_pipeline.district.figures import (
+from pm_pipeline.core.periods import Half
+from pm_pipeline.defs.district.figures import (
     BEST,
     HIGHEST,
     MOST_DEPRIVED,
@@ -16,8 +17,7 @@ from pm_pipeline.district.figures import (
     position_text,
     series,
 )
-from pm_pipeline.district.view import report_date
-from pm_pipeline.periods import Half
+from pm_pipeline.defs.district.inputs import report_date
 
 PEERS = ("E07000170", "E07000171", "E07000172")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pm_pipeline.district.layout import LayoutError
-from pm_pipeline.district.reference import read_reference_dir
+from pm_pipeline.defs.district.layout import LayoutError
+from pm_pipeline.defs.district.reference import read_reference_dir
 from pm_pipeline_tests.council import write_csv
 
 from .files import (

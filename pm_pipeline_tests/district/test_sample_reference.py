@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pm_pipeline.district.reference import read_reference_dir
+from pm_pipeline.defs.district.reference import read_reference_dir
 from pm_pipeline.sample import catalogue
 from pm_pipeline.sample.reference import write_sample
 

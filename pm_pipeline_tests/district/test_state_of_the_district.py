@@ -15,12 +15,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pm_pipeline.district.assets import district_context, state_of_the_district
-from pm_pipeline.periods import Quarter
-from pm_pipeline.register.load import load_register
-from pm_pipeline.register.store import write_register
-from pm_pipeline.resources import build_resources
-from pm_pipeline.warehouse import replace_rows
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.warehouse import build_resources, replace_rows
+from pm_pipeline.defs.district.assets import district_context, state_of_the_district
+from pm_pipeline.defs.register.load import load_register
+from pm_pipeline.defs.register.store import write_register
 from pm_pipeline_tests.council import Council, pi
 from pm_pipeline_tests.pdf_pages import ink
 

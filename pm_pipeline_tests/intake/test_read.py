@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from pm_pipeline.intake.cells import parse_number, parse_status, parse_timestamp
-from pm_pipeline.intake.read import read_quarter
-from pm_pipeline.periods import Quarter
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.values import parse_number
+from pm_pipeline.defs.intake.cells import parse_status, parse_timestamp
+from pm_pipeline.defs.intake.read import read_quarter
 from pm_pipeline_tests.council import RETURN_HEADER, write_csv
 
 Q = Quarter(2025, 1)

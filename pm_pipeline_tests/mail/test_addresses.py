@@ -3,7 +3,8 @@ register with its row and column named (and a good one loads)."""
 
 import pytest
 
-from pm_pipeline.register.load import RegisterError, load_register
+from pm_pipeline.defs.register.load import load_register
+from pm_pipeline.defs.register.model import RegisterError
 from pm_pipeline_tests.council import Council, pi
 
 

@@ -9,11 +9,11 @@ import dagster as dg
 import pytest
 
 from pm_pipeline import automation
-from pm_pipeline.mail.assets import owner_mail_sensor
-from pm_pipeline.mail.schedules import manager_reminder_schedule
-from pm_pipeline.mail.send import Mailer
-from pm_pipeline.periods import Quarter
-from pm_pipeline.resources import build_resources
+from pm_pipeline.core.mail import Mailer
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.warehouse import build_resources
+from pm_pipeline.defs.mail.assets import owner_mail_sensor
+from pm_pipeline.defs.mail.schedules import manager_reminder_schedule
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
 from pm_pipeline_tests.mail.smtp import body, smtp_server
 

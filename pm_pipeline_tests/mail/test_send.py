@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 
-from pm_pipeline.mail.messages import Letter
-from pm_pipeline.mail.owners import owner_changes
-from pm_pipeline.mail.send import Mailer, SentLog, mailer_from_env
-from pm_pipeline.periods import Quarter
+from pm_pipeline.core.mail import Mailer, SentLog, mailer_from_env
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.mail.messages import Letter
+from pm_pipeline.defs.mail.owners import owner_changes
 from pm_pipeline_tests.mail.smtp import Inbox, body, smtp_server
 
 Q = Quarter(2025, 1)

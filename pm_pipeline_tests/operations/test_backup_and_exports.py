@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pm_pipeline.operations import backup
-from pm_pipeline.periods import Quarter
-from pm_pipeline.resources import CouncilFiles
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.operations import backup
 from pm_pipeline_tests.council import Council, good_row, pi, query, run_job, snapshot
 
 Q = Quarter(2025, 1)

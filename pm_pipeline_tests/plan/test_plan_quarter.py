@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 from openpyxl import load_workbook
 
-from pm_pipeline.periods import Quarter
+from pm_pipeline.core.periods import Quarter
 from pm_pipeline_tests.council import check_results, good_row, kpi_and_service, query, run_job
 from pm_pipeline_tests.council import write_csv as write_rows
 

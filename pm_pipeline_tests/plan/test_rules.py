@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline.plan.evaluate import evaluate_plan
-from pm_pipeline.plan.updates import ACTION, RISK, read_update_files
-from pm_pipeline.warehouse import TABLES
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.warehouse import TABLES
+from pm_pipeline.defs.plan.evaluate import evaluate_plan
+from pm_pipeline.defs.plan.updates import ACTION, RISK, read_update_files
 
 Q = Quarter(2026, 2)  # 2026/27 Q2, ends 30/09/2026
 ACTIONS = pd.DataFrame(
@@ -202,7 +202,7 @@ def test_an_update_file_is_read_as_tolerantly_as_a_return(tmp_path: Path):
 
 
 def test_red_kpi_has_action_counts_open_linked_improvement_actions_or_a_reason():
-    from pm_pipeline.plan.linking import kpis_without_action
+    from pm_pipeline.defs.plan.linking import kpis_without_action
 
     scorecard = pd.DataFrame(
         [
@@ -230,8 +230,8 @@ def test_red_kpi_has_action_counts_open_linked_improvement_actions_or_a_reason()
 
 
 def test_the_plan_files_are_validated_naming_file_row_and_column(tmp_path: Path):
-    from pm_pipeline.plan.config import load_plan
-    from pm_pipeline.register.load import Council, RegisterError
+    from pm_pipeline.defs.plan.config import load_plan
+    from pm_pipeline.defs.register.model import Council, RegisterError
 
     council = Council("Test", "E07000999", "E12000004", ("People", "Place"))
     (tmp_path / "risks.csv").write_text(

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pm_pipeline.periods import Quarter, range_tags
+from pm_pipeline.core.periods import Quarter, range_tags
 from pm_pipeline_tests.council import Council, check_results, good_row, pi, query, run_job
 
 Q = Quarter(2025, 1)

@@ -4,8 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pm_pipeline.quality.rules import RETURN_RULES
-from pm_pipeline.quality.suite import REGENERATE, returns_suite, saved_suite, suite_json
+from pm_pipeline.defs.quality.rules import RETURN_RULES
+from pm_pipeline.defs.quality.suite import REGENERATE, returns_suite, saved_suite, suite_json
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from pm_pipeline.periods import FinancialYear
-from pm_pipeline.register.load import RegisterError, load_register
+from pm_pipeline.core.periods import FinancialYear
+from pm_pipeline.defs.register.load import load_register
+from pm_pipeline.defs.register.model import RegisterError
 from pm_pipeline_tests.council import Council, pi, write_csv
 
 
@@ -139,7 +140,7 @@ def test_annual_outturn_is_optional_and_checked(data_dir):
 def test_an_older_warehouse_gains_new_contract_columns(data_dir):
     import duckdb
 
-    from pm_pipeline.register.store import read_register, write_register
+    from pm_pipeline.defs.register.store import read_register, write_register
 
     council(data_dir)
     with duckdb.connect(str(data_dir / "warehouse.duckdb")) as conn:

@@ -2,9 +2,9 @@
 
 import pytest
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline.reports.narrative import pi_story
-from pm_pipeline.reports.wording import format_value
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.reports.narrative import pi_story
+from pm_pipeline.render.wording import format_value
 
 Q2 = Quarter(2026, 2)
 

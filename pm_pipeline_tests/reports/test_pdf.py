@@ -12,9 +12,9 @@ import pikepdf
 import pytest
 from pikepdf import NumberTree
 
-from pm_pipeline.reports.chromium import Chromium, executable
-from pm_pipeline.reports.pdf import html_to_pdf
-from pm_pipeline.reports.pdf_parts import split
+from pm_pipeline.render.chromium import Chromium, executable
+from pm_pipeline.render.pdf import html_to_pdf
+from pm_pipeline.render.pdf_parts import split
 from pm_pipeline_tests.pdf_pages import ink
 
 THEMES = {"People": ["P01", "P02", "P03", "P04"], "Place": ["P05", "P06", "P07"]}

@@ -5,7 +5,7 @@ import dagster as dg
 import pytest
 from openpyxl import load_workbook
 
-from pm_pipeline.periods import FinancialYear, Quarter, range_tags
+from pm_pipeline.core.periods import FinancialYear, Quarter, range_tags
 from pm_pipeline_tests.council import Council, good_row, pi, run_job, write_csv
 
 YEAR = FinancialYear(2025)
@@ -173,7 +173,7 @@ def test_formula_like_council_and_pi_names_are_written_as_text(data_dir):
 def test_every_text_cell_of_a_written_workbook_and_csv_is_text(tmp_path):
     import pandas as pd
 
-    from pm_pipeline.reports.spreadsheet import Sheet, write_csv, write_xlsx
+    from pm_pipeline.render.spreadsheet import Sheet, write_csv, write_xlsx
 
     frame = pd.DataFrame({"=cmd|' /C calc'!A0": ["+1+1", "#N/A", "plain", None], "n": [1, 2, 3, 4]})
     sheet = Sheet("Data", frame, intro=["-2+3 title", "An ordinary title"])

@@ -4,10 +4,10 @@ same returns and re-base file the scorecard read."""
 import duckdb
 import pandas as pd
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline.register.load import Council, Register
-from pm_pipeline.reports.spc_view import add_spc
-from pm_pipeline.warehouse import partition, replace_all
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.warehouse import partition, replace_all
+from pm_pipeline.defs.register.model import Council, Register
+from pm_pipeline.defs.reports.spc_view import add_spc
 
 NOW = Quarter(2026, 2)
 

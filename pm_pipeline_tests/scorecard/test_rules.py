@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from pm_pipeline.scorecard import rules
-from pm_pipeline.scorecard.rules import QuarterScore, benchmark_position, direction, rag
-from pm_pipeline.values import round_at
+from pm_pipeline.core.values import round_at
+from pm_pipeline.defs.scorecard import rules
+from pm_pipeline.defs.scorecard.rules import QuarterScore, benchmark_position, direction, rag
 
 H, L, N = "higher_is_better", "lower_is_better", "neutral"
 

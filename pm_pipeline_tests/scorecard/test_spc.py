@@ -3,8 +3,8 @@ broken, both polarities, ties, missing quarters, assurance against a target, and
 
 import pytest
 
-from pm_pipeline.scorecard import spc
-from pm_pipeline.scorecard.spc import Point, Segment
+from pm_pipeline.defs.scorecard import spc
+from pm_pipeline.defs.scorecard.spc import Point, Segment
 
 H, L, N = "higher_is_better", "lower_is_better", "neutral"
 

@@ -3,15 +3,10 @@ says in words everything it draws."""
 
 import pytest
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline.reports.xmr_chart import xmr_chart
-from pm_pipeline.scorecard import spc
-from pm_pipeline.scorecard.spc_series import (
-    RebaseError,
-    pi_reading,
-    read_rebase,
-    rebase_by_pi,
-)
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.scorecard import spc
+from pm_pipeline.defs.scorecard.spc_series import RebaseError, pi_reading, read_rebase, rebase_by_pi
+from pm_pipeline.render.xmr_chart import xmr_chart
 
 LATEST = Quarter(2026, 2)
 PI = {"pi_id": "WR-03", "frequency": "quarterly", "polarity": "lower_is_better"}

@@ -4,9 +4,9 @@ from datetime import datetime
 
 import pandas as pd
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline.signoff.read import read_signoff_bytes
-from pm_pipeline.signoff.rules import (
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.signoff.read import read_signoff_bytes
+from pm_pipeline.defs.signoff.rules import (
     APPROVED,
     LAPSED,
     QUERY_OPEN,
@@ -144,8 +144,8 @@ def test_unknown_pi_or_quarter_and_bad_rows_are_errors_naming_file_and_row():
 
 
 def test_report_partials_say_who_checked_and_escape_file_text():
-    from pm_pipeline.reports.render import render_html
-    from pm_pipeline.reports.signoff_view import check_sentence
+    from pm_pipeline.defs.reports.signoff_view import check_sentence
+    from pm_pipeline.render.pages import render_html
 
     row = {
         "check_status": APPROVED,

@@ -6,9 +6,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pm_pipeline.periods import Quarter
-from pm_pipeline.register.store import read_register
-from pm_pipeline.reports.signoff_view import signoff_view
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.reports.signoff_view import signoff_view
 from pm_pipeline_tests.council import (
     check_results,
     good_row,
@@ -68,8 +68,8 @@ def test_signoffs_asset_binds_figures_and_reports_checks(data_dir: Path):
     assert view["signoff"]["checked"] == 0
 
     # the sign-off sensor: nothing to do while the folder is as read; a manager's save -> one run
-    from pm_pipeline.resources import build_resources
-    from pm_pipeline.signoff.watch import signoff_sensor
+    from pm_pipeline.core.warehouse import build_resources
+    from pm_pipeline.defs.signoff.watch import signoff_sensor
 
     def requests() -> list:
         context = dg.build_sensor_context(instance=instance, resources=build_resources(data_dir))

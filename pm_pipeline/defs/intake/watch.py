@@ -1,0 +1,85 @@
+"""What the returns sensor sees: each quarter folder's fingerprint, once its files have settled.
+
+The fingerprint is of names and content hashes (never modification times), so a deleted,
+renamed or restored file, or one copied in with an old date by Explorer, unzip or OneDrive,
+counts as a change. A file is hashed once per change: its size and times are remembered
+between looks, and a file whose size or times moved since the last look (still being saved,
+or synced) is looked at again next time rather than read half-written. While Excel has a
+workbook open (its `~$` lock file is in the folder) the quarter waits, for up to ten minutes
+after the last change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.intake.columns import NOT_READ
+from pm_pipeline.defs.intake.folder import fingerprint, scan_quarter, sha256_of
+
+SETTLE_SECONDS = 2.0  # a file modified this recently may still be being written
+LOCK_WAIT_SECONDS = 600.0  # how long an open workbook (its ~$ lock) holds a quarter back
+
+Seen = list[
+    int | str
+]  # [size, mtime_ns, ctime_ns, sha256]: what a file looked like at the last look
+
+
+@dataclass
+class FolderLook:
+    quarter: Quarter
+    files: dict[str, Seen] = field(default_factory=dict)
+    waiting_for: str | None = None  # why the folder is not ready to read yet
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint((name, str(seen[3])) for name, seen in self.files.items())
+
+
+def _excel_open(folder: Path) -> bool:
+    return folder.is_dir() and any(p.name.startswith("~$") for p in folder.iterdir())
+
+
+def look(returns_dir: Path, quarter: Quarter, before: dict[str, Seen], now: float) -> FolderLook:
+    """The quarter's files as they are now, hashing only those that changed since `before`."""
+    seen = FolderLook(quarter)
+    newest = 0.0
+    for entry in scan_quarter(returns_dir, quarter):
+        if entry.problem:
+            seen.files[entry.source_file] = [0, 0, 0, NOT_READ]
+            continue
+        stat = entry.path.stat()
+        signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+        newest = max(newest, stat.st_mtime, stat.st_ctime)
+        previous = before.get(entry.source_file)
+        if previous is not None and previous[:3] == signature:
+            seen.files[entry.source_file] = previous
+            continue
+        seen.files[entry.source_file] = [*signature, sha256_of(entry.path)]
+        seen.waiting_for = f"{entry.source_file} changed since the last look"
+    if seen.waiting_for is None and now - newest < SETTLE_SECONDS:
+        seen.waiting_for = "a file was saved moments ago"
+    if (
+        seen.waiting_for is None
+        and now - newest < LOCK_WAIT_SECONDS
+        and _excel_open(returns_dir / quarter.folder)
+    ):
+        seen.waiting_for = "a workbook in the folder is open in Excel (~$ lock file)"
+    return seen
+
+
+def quarters_to_watch(returns_dir: Path, known: Sequence[str], last: list[str]) -> list[Quarter]:
+    """Quarter folders now present, plus those seen before (a deleted folder is a change),
+    that have ended (their partitions exist)."""
+    folders = {p.name for p in returns_dir.iterdir()} if returns_dir.is_dir() else set()
+    quarters = set()
+    for name in folders | set(last):
+        try:
+            quarter = Quarter.from_folder(name)
+        except ValueError:
+            continue
+        if quarter.key in known:
+            quarters.add(quarter)
+    return sorted(quarters)

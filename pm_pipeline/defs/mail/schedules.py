@@ -1,0 +1,57 @@
+"""The managers' reminder schedule: the start of the fourth week after each quarter.
+
+Bassetlaw's framework: owners enter data in the first three weeks after the quarter, managers
+check it in the fourth. The fourth week starts on the 22nd; a weekend or bank holiday moves the
+reminder to the next working day, as the owners' reminder does.
+"""
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import dagster as dg
+
+from pm_pipeline.core.periods import (
+    TIMEZONE,
+    Quarter,
+    first_working_day_after,
+    is_working_day,
+    local_date,
+)
+
+manager_reminder_job = dg.define_asset_job(
+    "manager_reminder_job",
+    selection=dg.AssetSelection.assets("manager_reminder_mail"),
+    description="E-mail each manager the figures awaiting their check and any open queries.",
+)
+
+
+def manager_reminder_due(day: date) -> Quarter | None:
+    """The quarter whose managers are reminded on `day`: the first working day on or after the
+    22nd of the month after the quarter ended."""
+    quarter = Quarter.containing(day).previous
+    fourth_week = quarter.end + timedelta(days=22)
+    due = fourth_week if is_working_day(fourth_week) else first_working_day_after(fourth_week)
+    return quarter if day == due else None
+
+
+@dg.schedule(
+    cron_schedule="0 8 22-31 1,4,7,10 *",
+    job=manager_reminder_job,
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="08:00 at the start of the fourth week after each quarter (the first working "
+    "day from the 22nd): managers' figures to check and open queries.",
+)
+def manager_reminder_schedule(
+    context: dg.ScheduleEvaluationContext,
+) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    day = local_date(context.scheduled_execution_time)
+    quarter = manager_reminder_due(day)
+    if quarter is None:
+        yield dg.SkipReason("Not the start of the fourth week after a quarter.")
+        return
+    yield dg.RunRequest(
+        run_key=f"manager-reminders-{quarter.key}",
+        partition_key=quarter.key,
+        tags={"quarter": quarter.label},
+    )

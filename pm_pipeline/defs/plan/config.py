@@ -1,0 +1,178 @@
+"""`config/actions.csv` and `config/risks.csv`: read and validated like the indicator register.
+
+Both files are optional (a council may report PIs only): an absent file is an empty register.
+A file that is there but wrong (unknown kind, theme or PI, a duplicate id, a date or score that
+cannot be read) raises `RegisterError` naming file, row and column for every problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pm_pipeline.core.sheets import where
+from pm_pipeline.core.warehouse import TABLES
+from pm_pipeline.defs.intake.cells import parse_timestamp
+from pm_pipeline.defs.register.model import EMAIL, PI_ID, Council, RegisterError, read_csv_records
+
+KINDS = ("deliverable", "improvement", "service_plan")
+ACTION_COLUMNS = tuple(TABLES["action_register"])
+RISK_COLUMNS = tuple(TABLES["risk_register"])
+REQUIRED_ACTION = ("action_id", "title", "kind", "theme", "owner", "due_date")
+REQUIRED_RISK = ("risk_id", "title", "theme", "owner", "likelihood", "impact")
+
+
+@dataclass
+class Plan:
+    """The council's actions and risks (each empty when its file is absent)."""
+
+    actions: pd.DataFrame
+    risks: pd.DataFrame
+
+
+def _date(text: str) -> date | None:
+    stamp = parse_timestamp(text)  # ISO or UK dd/mm/yyyy, as returns are read
+    return stamp.date() if stamp else None
+
+
+def _ids(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(",", ";").split(";") if part.strip()]
+
+
+def _score(text: str) -> int:
+    value = float(text)
+    if value != int(value) or not 1 <= value <= 5:
+        raise ValueError(text)
+    return int(value)
+
+
+def read_risks(path: Path, council: Council) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame(columns=list(RISK_COLUMNS))
+    file = path.name
+    problems: list[str] = []
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for row, rec in read_csv_records(path, REQUIRED_RISK):
+        item: dict[str, Any] = {c: rec.get(c, "") for c in RISK_COLUMNS}
+        rid = item["risk_id"]
+        if not rid or not PI_ID.match(rid):
+            problems.append(f"{where(file, row, 'risk_id')}: '{rid}' is not an id like CR-01")
+        elif rid.casefold() in seen:
+            problems.append(
+                f"{where(file, row, 'risk_id')}: '{rid}' duplicates row {seen[rid.casefold()]}"
+            )
+        seen.setdefault(rid.casefold(), row)
+        if item["theme"] not in council.themes:
+            problems.append(
+                f"{where(file, row, 'theme')}: '{item['theme']}' is not a theme in council.yaml "
+                f"({', '.join(council.themes)})"
+            )
+        if not EMAIL.match(item["owner"]):
+            problems.append(f"{where(file, row, 'owner')}: '{item['owner']}' is not an e-mail")
+        for column in ("likelihood", "impact"):
+            try:
+                item[column] = _score(item[column])
+            except ValueError:
+                problems.append(
+                    f"{where(file, row, column)}: '{item[column]}' must be a whole number 1 to 5"
+                )
+        item["appetite"] = item["appetite"] or None
+        out.append(item)
+    if problems:
+        raise RegisterError(problems)
+    return pd.DataFrame(out, columns=list(RISK_COLUMNS))
+
+
+def read_actions(
+    path: Path, council: Council, pi_ids: set[str], risk_ids: set[str]
+) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame(columns=list(ACTION_COLUMNS))
+    file = path.name
+    problems: list[str] = []
+    out: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    pis = {p.casefold(): p for p in pi_ids}
+    risks = {r.casefold(): r for r in risk_ids}
+    for row, rec in read_csv_records(path, REQUIRED_ACTION):
+        item: dict[str, Any] = {c: rec.get(c, "") for c in ACTION_COLUMNS}
+        aid = item["action_id"]
+        if not aid or not PI_ID.match(aid):
+            problems.append(f"{where(file, row, 'action_id')}: '{aid}' is not an id like CP-01")
+        elif aid.casefold() in seen:
+            problems.append(
+                f"{where(file, row, 'action_id')}: '{aid}' duplicates row "
+                f"{seen[aid.casefold()]} — each action appears once"
+            )
+        seen.setdefault(aid.casefold(), row)
+        item["kind"] = item["kind"].casefold()
+        if item["kind"] not in KINDS:
+            problems.append(
+                f"{where(file, row, 'kind')}: '{rec.get('kind')}' is not one of {', '.join(KINDS)}"
+            )
+        if item["theme"] not in council.themes:
+            problems.append(
+                f"{where(file, row, 'theme')}: '{item['theme']}' is not a theme in council.yaml "
+                f"({', '.join(council.themes)})"
+            )
+        for column in ("owner", "manager"):
+            if (item[column] or column == "owner") and not EMAIL.match(item[column]):
+                problems.append(
+                    f"{where(file, row, column)}: '{item[column]}' is not an e-mail address"
+                )
+        due_text = item["due_date"]
+        for column in ("start_date", "due_date"):
+            try:
+                item[column] = _date(item[column])
+            except ValueError as exc:
+                problems.append(f"{where(file, row, column)}: {exc}")
+                item[column] = None
+        if not due_text:
+            problems.append(f"{where(file, row, 'due_date')}: empty — every action has a due date")
+        for column, known, what in (("linked_pis", pis, "PI"), ("linked_risks", risks, "risk")):
+            ids = []
+            for raw in _ids(item[column]):
+                if raw.casefold() not in known:
+                    problems.append(
+                        f"{where(file, row, column)}: '{raw}' is not a {what} in the register "
+                        f"— separate ids with ';'"
+                    )
+                else:
+                    ids.append(known[raw.casefold()])
+            item[column] = ids
+        item["service"] = item["service"] or None
+        item["manager"] = item["manager"] or None
+        out.append(item)
+    if problems:
+        raise RegisterError(problems)
+    return pd.DataFrame(out, columns=list(ACTION_COLUMNS))
+
+
+def load_plan(config_dir: Path, council: Council, pi_ids: set[str]) -> Plan:
+    """Both files validated together (an action's linked risks must be in risks.csv)."""
+    problems: list[str] = []
+    risks = pd.DataFrame(columns=list(RISK_COLUMNS))
+    risk_ids: set[str] = set()
+    try:
+        risks = read_risks(config_dir / "risks.csv", council)
+        risk_ids = set(risks["risk_id"])
+    except RegisterError as exc:
+        problems += exc.problems
+        with contextlib.suppress(RegisterError):  # links judged against the ids it does hold
+            risk_ids = {
+                r.get("risk_id", "")
+                for _, r in read_csv_records(config_dir / "risks.csv", ("risk_id",))
+            }
+    try:
+        actions = read_actions(config_dir / "actions.csv", council, pi_ids, risk_ids)
+    except RegisterError as exc:
+        problems += exc.problems
+    if problems:
+        raise RegisterError(problems)
+    return Plan(actions, risks)

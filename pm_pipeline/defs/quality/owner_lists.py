@@ -1,0 +1,53 @@
+"""Each data owner's list of what to fix, and all issues as one CSV for the data team."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.register.model import Register
+from pm_pipeline.render.pages import is_sample, write_html
+from pm_pipeline.render.spreadsheet import write_csv
+
+UNASSIGNED = "performance-team"
+
+
+def owner_file_name(owner: str | None) -> str:
+    safe = re.sub(r"[^A-Za-z0-9@._-]+", "_", owner or UNASSIGNED)
+    return f"{safe}.html"
+
+
+def write_owner_lists(
+    folder: Path, quarter: Quarter, issues: pd.DataFrame, register: Register
+) -> Path:
+    """Write `issues.csv` and one HTML list per owner; lists of owners with nothing left go."""
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = write_csv(folder / "issues.csv", issues)
+    written = {csv_path.name}
+    owners = issues["owner"].fillna(UNASSIGNED)
+    readable = issues.astype(object).where(issues.notna(), None)  # blanks, not "nan"
+    for owner, rows in readable.groupby(owners, sort=True):
+        sections = [
+            (severity, title, rows[rows["severity"] == severity].to_dict("records"))
+            for severity, title in (("ERROR", "Errors to fix"), ("WARN", "Warnings to check"))
+        ]
+        path = write_html(
+            folder / owner_file_name(owner),
+            "quality_owner.html.j2",
+            council_name=register.council.name,
+            sample=is_sample(register.council.name),
+            owner=owner,
+            quarter_label=quarter.label,
+            quarter_folder=quarter.folder,
+            errors=int((rows["severity"] == "ERROR").sum()),
+            warnings=int((rows["severity"] == "WARN").sum()),
+            sections=sections,
+        )
+        written.add(path.name)
+    for stale in folder.glob("*.html"):
+        if stale.name not in written:
+            stale.unlink()
+    return csv_path

@@ -1,0 +1,120 @@
+"""The data-quality rules: names, severities, and what each asks of a data owner.
+
+One Dagster asset check per rule, named after it, so the UI reads as a to-do list. This module
+is pure and light: Great Expectations is only imported where the rules are evaluated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from pm_pipeline.core.checks import ERROR, WARN, Rule
+from pm_pipeline.defs.quality.plan_rules import PLAN_RULES
+from pm_pipeline.defs.register.rules import REGISTER_RULES
+
+RULES: dict[str, Rule] = {
+    rule.name: rule
+    for rule in (
+        Rule(
+            "file_readable",
+            ERROR,
+            "pi_returns",
+            "Every file in the quarter's folder can be opened and has the pi_id, period, value "
+            "and note columns.",
+        ),
+        Rule(
+            "row_readable",
+            ERROR,
+            "pi_returns",
+            "Every row's pi_id, period, numbers, status and dates can be read.",
+        ),
+        Rule("pi_in_register", ERROR, "pi_returns", "Every row's pi_id is in the register."),
+        Rule(
+            "one_return_per_pi",
+            ERROR,
+            "pi_returns",
+            "One return per PI per quarter, across all files.",
+        ),
+        Rule(
+            "period_matches_folder",
+            ERROR,
+            "pi_returns",
+            "Each row's period is the quarter of the folder it was dropped in.",
+        ),
+        Rule(
+            "value_present",
+            ERROR,
+            "pi_returns",
+            "A value is given unless the status is 'unavailable'.",
+        ),
+        Rule(
+            "note_present",
+            ERROR,
+            "pi_returns",
+            "Every return has an explanatory note; an unavailable one says why.",
+        ),
+        Rule(
+            "value_in_range",
+            ERROR,
+            "pi_returns",
+            "Values lie within the PI's valid_min/valid_max and the unit's natural range "
+            "(percent 0-100; counts whole and not negative).",
+        ),
+        Rule(
+            "numerator_denominator_agree",
+            ERROR,
+            "pi_returns",
+            "Where numerator and denominator are given, the value agrees with them.",
+        ),
+        Rule(
+            "returns_complete",
+            ERROR,
+            "pi_returns",
+            "Every quarterly PI (and every annual PI at Q4) has a return.",
+        ),
+        Rule(
+            "submitted_on_time",
+            WARN,
+            "pi_returns",
+            "Returns are submitted within the data-entry window (first three weeks after the "
+            "quarter ends).",
+        ),
+        Rule(
+            "movement_usual",
+            WARN,
+            "pi_returns",
+            "The change from the previous quarter is within the PI's own history of changes.",
+        ),
+        Rule(
+            "final_figures",
+            WARN,
+            "pi_returns",
+            "No provisional figures once the quarter's data-entry window has closed.",
+        ),
+        *REGISTER_RULES,
+        *PLAN_RULES,
+    )
+}
+
+RETURN_RULES = [r for r in RULES.values() if r.asset == "pi_returns"]
+
+
+@dataclass
+class Issue:
+    """One row of `quality_issues` (DESIGN 4); `message` says what is wrong and how to fix it."""
+
+    rule: str
+    pi_id: str | None
+    source_file: str | None
+    source_row: int | None
+    value: str | None
+    message: str
+    owner: str | None = None
+    period: str | None = None  # the quarter's partition key
+
+    @property
+    def severity(self) -> str:
+        return RULES[self.rule].severity
+
+    def as_row(self) -> dict:
+        return {"severity": self.severity, **asdict(self)}

@@ -1,0 +1,220 @@
+"""The council and indicator register (DESIGN 3.1): read, validate, and explain what is wrong.
+
+Structural problems (a missing file or column, an unknown enum value, a duplicate or unknown
+PI, a number that is not a number) stop the register being built at all: they raise
+`RegisterError` listing every problem with its file, row and column. Policy problems that the
+register can still be built around (a target on a PI that must not have one, two targets for
+one year, a KPI without a target) are returned as `RegisterProblem`s for the blocking asset
+checks to report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from pm_pipeline.core.periods import FinancialYear, Quarter
+from pm_pipeline.core.sheets import odd_characters, where
+from pm_pipeline.core.values import is_gss_code, parse_number
+from pm_pipeline.defs.register.model import (
+    DEFAULT_DECIMALS,
+    EMAIL,
+    FREQUENCIES,
+    INDICATOR_COLUMNS,
+    OUTTURN_METHODS,
+    PI_ID,
+    PI_TYPES,
+    POLARITIES,
+    REQUIRED_INDICATOR_COLUMNS,
+    UNITS,
+    Council,
+    Register,
+    RegisterError,
+    RegisterProblem,
+    read_csv_records,
+)
+from pm_pipeline.defs.register.targets import kpis_without_targets, read_comparators, read_targets
+
+
+def _yaml_problem(file: str, exc: yaml.YAMLError) -> str:
+    """A YAML error as the line to look at and what went wrong there."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{file}, line {mark.line + 1}" if mark is not None else file
+    what = " ".join(
+        str(part) for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part
+    )
+    tabs = " (indent with spaces, not tabs)" if "\\t" in what or "tab" in what else ""
+    return f"{where}: not valid YAML — {what or exc}{tabs}; fix that line and save the file"
+
+
+def _council_text(path: Path) -> str:
+    """council.yaml as text: UTF-8, or Windows-1252 when saved by an older Windows editor."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def read_council(path: Path) -> Council:
+    file = path.name
+    if not path.exists():
+        raise RegisterError([f"{file}: the file is missing (expected at {path})"])
+    try:
+        raw = yaml.safe_load(_council_text(path)) or {}
+    except yaml.YAMLError as exc:
+        raise RegisterError([_yaml_problem(file, exc)]) from exc
+    if not isinstance(raw, dict):
+        raise RegisterError(
+            [
+                f"{file}: expected keys name, area_code, region_code, themes (one `key: value` "
+                f"per line) but the file holds a {type(raw).__name__}"
+            ]
+        )
+    problems = [
+        f"{file}, key {key}: missing — add `{key}: ...`"
+        for key in ("name", "area_code", "region_code", "themes")
+        if not raw.get(key)
+    ]
+    for key in ("area_code", "region_code"):
+        if raw.get(key) and not is_gss_code(str(raw[key]).strip()):
+            problems.append(f"{file}, key {key}: '{raw[key]}' is not a GSS code like E07000171")
+    themes = raw.get("themes") or []
+    if not isinstance(themes, list) or not all(isinstance(t, str) and t.strip() for t in themes):
+        problems.append(f"{file}, key themes: give an ordered list of theme names")
+        themes = []
+    numbers: dict[str, float] = {}
+    for key, default in (("amber_tolerance_pct", 5.0), ("stable_band_pct", 5.0)):
+        value = raw.get(key, default)
+        try:
+            numbers[key] = float(default if value is None else value)
+            if not 0 <= numbers[key] < 100:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"{file}, key {key}: '{value}' must be a percentage from 0 to 100")
+    if problems:
+        raise RegisterError(problems)
+    return Council(
+        name=str(raw["name"]).strip(),
+        area_code=str(raw["area_code"]).strip(),
+        region_code=str(raw["region_code"]).strip(),
+        themes=tuple(t.strip() for t in themes),
+        amber_tolerance_pct=numbers["amber_tolerance_pct"],
+        stable_band_pct=numbers["stable_band_pct"],
+        comparator_group=str(raw.get("comparator_group") or "CIPFA nearest neighbours").strip(),
+    )
+
+
+def read_indicators(path: Path, council: Council) -> pd.DataFrame:
+    file = path.name
+    records = read_csv_records(path, REQUIRED_INDICATOR_COLUMNS)
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    out = []
+    enums = {"type": PI_TYPES, "unit": UNITS, "polarity": POLARITIES, "frequency": FREQUENCIES}
+    for row, rec in records:
+        item: dict[str, Any] = {c: rec.get(c, "") for c in INDICATOR_COLUMNS}
+        pid = item["pi_id"]
+        if not pid:
+            problems.append(f"{where(file, row, 'pi_id')}: empty — every PI needs an id")
+            continue
+        if not PI_ID.match(pid):
+            odd = odd_characters(pid)
+            because = f" (it contains {odd}, which looks like an ordinary character)" if odd else ""
+            problems.append(
+                f"{where(file, row, 'pi_id')}: '{pid}'{because} — use only letters A-Z, digits, "
+                "'-', '_', '.' or '/'"
+            )
+        if pid.casefold() in seen:
+            problems.append(
+                f"{where(file, row, 'pi_id')}: '{pid}' duplicates row {seen[pid.casefold()]} "
+                "— each PI appears once"
+            )
+        seen.setdefault(pid.casefold(), row)
+        for column, allowed in enums.items():
+            item[column] = item[column].casefold()
+            if item[column] not in allowed:
+                problems.append(
+                    f"{where(file, row, column)}: '{rec.get(column, '')}' is not one of "
+                    f"{', '.join(allowed)}"
+                )
+        if item["theme"] not in council.themes:
+            problems.append(
+                f"{where(file, row, 'theme')}: '{item['theme']}' is not a theme in council.yaml "
+                f"({', '.join(council.themes)})"
+            )
+        for column in ("title", "service"):
+            if not item[column]:
+                problems.append(f"{where(file, row, column)}: empty — fill it in")
+        for column in ("owner", "manager"):
+            if (item[column] or column == "owner") and not EMAIL.match(item[column]):
+                problems.append(
+                    f"{where(file, row, column)}: '{item[column]}' is not an e-mail address"
+                )
+        try:
+            item["decimals"] = (
+                int(item["decimals"]) if item["decimals"] else DEFAULT_DECIMALS.get(item["unit"], 1)
+            )
+            if not 0 <= item["decimals"] <= 6:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                f"{where(file, row, 'decimals')}: '{rec.get('decimals')}' must be a whole "
+                "number from 0 to 6"
+            )
+        for column in ("valid_min", "valid_max"):
+            try:
+                item[column] = parse_number(item[column], symbols=False)
+            except ValueError:
+                problems.append(f"{where(file, row, column)}: '{item[column]}' is not a number")
+                item[column] = None
+        lo, hi = item["valid_min"], item["valid_max"]
+        if lo is not None and hi is not None and lo > hi:
+            problems.append(f"{where(file, row, 'valid_min')}: {lo} is above valid_max {hi}")
+        item["annual_outturn"] = item["annual_outturn"].casefold() or None
+        if item["annual_outturn"] not in (None, *OUTTURN_METHODS):
+            problems.append(
+                f"{where(file, row, 'annual_outturn')}: '{rec.get('annual_outturn')}' is not one "
+                f"of {', '.join(OUTTURN_METHODS)} (or blank for the default)"
+            )
+        for column in ("lginform_metric", "oflog_metric", "description", "manager"):
+            item[column] = item[column] or None
+        out.append(item)
+    if problems:
+        raise RegisterError(problems)
+    if not out:
+        raise RegisterError([f"{file}: has no indicators"])
+    return pd.DataFrame(out, columns=list(INDICATOR_COLUMNS))
+
+
+def due_pis(indicators: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """PIs that owe a return this quarter: every quarterly PI, and annual PIs at Q4."""
+    return indicators.loc[(indicators["frequency"] == "quarterly") | (quarter.q == 4)]
+
+
+def load_register(config_dir: Path, years_in_use: list[FinancialYear] | None = None) -> Register:
+    """Read and validate the whole register; raise RegisterError naming every problem."""
+    council = read_council(config_dir / "council.yaml")
+    problems: list[str] = []
+    indicators = targets = comparators = None
+    policy: list[RegisterProblem] = []
+    try:
+        indicators = read_indicators(config_dir / "indicators.csv", council)
+    except RegisterError as exc:
+        problems += exc.problems
+    try:
+        comparators = read_comparators(config_dir / "comparators.csv", council)
+    except RegisterError as exc:
+        problems += exc.problems
+    if indicators is not None:
+        try:
+            targets, policy = read_targets(config_dir / "targets.csv", indicators)
+        except RegisterError as exc:
+            problems += exc.problems
+    if problems:
+        raise RegisterError(problems)
+    policy += kpis_without_targets(indicators, targets, years_in_use or [])
+    return Register(council, indicators, targets, comparators, policy)

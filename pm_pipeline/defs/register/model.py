@@ -1,0 +1,156 @@
+"""The register's vocabulary and shapes: PI types, units, polarities, the columns of
+indicators.csv and targets.csv, the Council and Register, and how a problem is reported."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pm_pipeline.core.sheets import FileProblem, clean_text, where
+from pm_pipeline.core.spreadsheets import read_table_file
+
+PI_TYPES = ("kpi", "service", "contextual", "place", "management")
+
+
+SCORED_TYPES = frozenset({"kpi", "service", "management"})
+
+
+UNITS = ("percent", "count", "days", "gbp", "rate", "ratio", "score")
+
+
+POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
+
+
+FREQUENCIES = ("quarterly", "annual")
+
+
+OUTTURN_METHODS = ("latest", "sum", "mean")  # optional: how a year's outturn is worked out
+
+
+INDICATOR_COLUMNS = (
+    "pi_id",
+    "title",
+    "description",
+    "type",
+    "theme",
+    "service",
+    "owner",
+    "manager",
+    "unit",
+    "polarity",
+    "frequency",
+    "decimals",
+    "valid_min",
+    "valid_max",
+    "lginform_metric",
+    "oflog_metric",
+    "annual_outturn",
+)
+
+
+REQUIRED_INDICATOR_COLUMNS = (
+    "pi_id",
+    "title",
+    "type",
+    "theme",
+    "service",
+    "owner",
+    "unit",
+    "polarity",
+    "frequency",
+)
+
+
+TARGET_COLUMNS = ("pi_id", "financial_year", "target", "amber_threshold")
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+PI_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+
+
+DEFAULT_DECIMALS = {"count": 0}
+
+
+class RegisterError(Exception):
+    """The register cannot be read; `problems` names file, row and column for each."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            f"The register has {len(problems)} problem(s):\n"
+            + "\n".join(f"- {p}" for p in problems)
+        )
+
+
+@dataclass(frozen=True)
+class RegisterProblem:
+    """A rule the register breaks but can be built around (reported by a blocking check)."""
+
+    rule: str
+    file: str
+    row: int | None
+    column: str | None
+    pi_id: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Council:
+    name: str
+    area_code: str
+    region_code: str
+    themes: tuple[str, ...]
+    amber_tolerance_pct: float = 5.0
+    stable_band_pct: float = 5.0
+    comparator_group: str = "CIPFA nearest neighbours"
+
+
+@dataclass
+class Register:
+    council: Council
+    indicators: pd.DataFrame
+    targets: pd.DataFrame
+    comparators: pd.DataFrame
+    problems: list[RegisterProblem] = field(default_factory=list)
+
+    def canonical_ids(self) -> dict[str, str]:
+        """Case-folded id -> the register's spelling, for matching returns."""
+        return {pid.casefold(): pid for pid in self.indicators["pi_id"]}
+
+
+def read_csv_records(
+    path: Path, required: tuple[str, ...], aliases: dict[str, str] | None = None
+) -> list[tuple[int, dict[str, str]]]:
+    file = path.name
+    if not path.exists():
+        raise RegisterError([f"{file}: the file is missing (expected at {path})"])
+    try:
+        sheets = read_table_file(path, file, {*required, *(aliases or {})})
+    except FileProblem as exc:
+        raise RegisterError([exc.message]) from exc
+    if not sheets:
+        raise RegisterError([f"{file}: no sheet has a header row naming {required[0]}"])
+    sheet = sheets[0]
+    if aliases:
+        sheet.header = [aliases.get(h, h) for h in sheet.header]
+    missing = [c for c in required if c not in sheet.header]
+    if missing:
+        raise RegisterError(
+            [
+                f"{where(file, sheet.header_row)}: missing column(s) {', '.join(missing)} "
+                f"— the header row must name {', '.join(required)}"
+            ]
+        )
+    noted = [
+        f"{where(file, row, sheet.column_name(note.column))}: {note.sentence()}"
+        for row, notes in sorted(sheet.notes.items())
+        for note in notes
+    ]
+    if noted:
+        raise RegisterError(noted)
+    return [(row, {k: clean_text(v) for k, v in rec.items()}) for row, rec in sheet.records()]

@@ -1,0 +1,80 @@
+"""The validated register in the warehouse, so every later step reads the same register."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import duckdb
+import pandas as pd
+
+from pm_pipeline.core.warehouse import TABLES, Replacement, ensure_table, read_table, replace_all
+from pm_pipeline.defs.register.model import Council, Register
+
+
+class RegisterNotBuilt(RuntimeError):
+    pass
+
+
+REGISTER_TABLES = (
+    "register_council",
+    "register_indicators",
+    "register_targets",
+    "register_comparators",
+)
+
+
+def write_register(
+    conn: duckdb.DuckDBPyConnection, register: Register, tables: Collection[str] = REGISTER_TABLES
+) -> None:
+    """Load the register's `tables`; also create every contract table so readers see the
+    whole schema."""
+    for table in TABLES:
+        ensure_table(conn, table)
+    council = register.council
+    replacements = [
+        Replacement(
+            "register_council",
+            pd.DataFrame(
+                [
+                    {
+                        "name": council.name,
+                        "area_code": council.area_code,
+                        "region_code": council.region_code,
+                        "themes": list(council.themes),
+                        "amber_tolerance_pct": council.amber_tolerance_pct,
+                        "stable_band_pct": council.stable_band_pct,
+                        "comparator_group": council.comparator_group,
+                    }
+                ]
+            ),
+        ),
+        Replacement("register_indicators", register.indicators),
+        Replacement("register_targets", register.targets),
+        Replacement("register_comparators", register.comparators),
+    ]
+    replace_all(conn, [r for r in replacements if r.table in tables])
+
+
+def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
+    council = read_table(conn, "register_council")
+    if council.empty:
+        raise RegisterNotBuilt(
+            "The council's register is not in the warehouse yet — materialise the register "
+            "first (indicator_register, register_council, register_targets, "
+            "register_comparators: the register_job)"
+        )
+    c = council.iloc[0]
+    return Register(
+        council=Council(
+            name=c["name"],
+            area_code=c["area_code"],
+            region_code=c["region_code"],
+            themes=tuple(c["themes"]),
+            amber_tolerance_pct=float(c["amber_tolerance_pct"]),
+            stable_band_pct=float(c["stable_band_pct"]),
+            comparator_group=c["comparator_group"],
+        ),
+        indicators=read_table(conn, "register_indicators"),
+        targets=read_table(conn, "register_targets"),
+        comparators=read_table(conn, "register_comparators"),
+    )

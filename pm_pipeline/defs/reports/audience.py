@@ -1,0 +1,178 @@
+"""Reports by audience: Cabinet, services, management, each its share of the scorecard.
+
+Bassetlaw's framework sends each kind of indicator to its own readers: KPIs, contextual and
+place-based indicators to Cabinet and Overview & Scrutiny; service PIs to CMT, service
+managers and scrutiny; management metrics to managers and the leadership team. Each report
+here is the quarter's scorecard view (`scorecard_report.scorecard_view`, built once) cut to
+those PI types and summarised again, so every report agrees with the officers' full
+`kpi_scorecard`. The management report adds the quarter's data-quality picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.warehouse import read_table
+from pm_pipeline.defs.register.load import due_pis
+from pm_pipeline.defs.register.model import Register
+from pm_pipeline.defs.reports.scorecard_report import (
+    key_sheet,
+    scorecard_sheet,
+    summarise,
+    summary_sentence,
+)
+from pm_pipeline.render.pages import publish, sample_label, write_html
+from pm_pipeline.render.spreadsheet import Sheet
+
+
+@dataclass(frozen=True)
+class Audience:
+    stem: str  # the file name, without extension
+    title: str
+    readers: str
+    types: tuple[str, ...]
+    covers: str
+
+
+AUDIENCES = {
+    "cabinet": Audience(
+        "cabinet_report",
+        "Cabinet performance report",
+        "Cabinet and Overview & Scrutiny",
+        ("kpi", "contextual", "place"),
+        "the council's key performance indicators (KPIs) with the contextual and place-based "
+        "indicators that set them in context: a one-page summary, the exceptions with their "
+        "stories, the balanced scorecard by theme, and each indicator in detail as an appendix",
+    ),
+    "service": Audience(
+        "service_report",
+        "Service performance report",
+        "the Corporate Management Team (CMT), service managers and Overview & Scrutiny",
+        ("service",),
+        "the service performance indicators, service by service, with their stories and trends",
+    ),
+    "management": Audience(
+        "management_report",
+        "Management report",
+        "the leadership team, managers and their teams",
+        ("management",),
+        "the management metrics, and the quarter's data-quality picture: returns on time, "
+        "data-quality issues by service and rule, and re-submitted returns",
+    ),
+}
+FULL_SCORECARD = {
+    "href": "kpi_scorecard.html",
+    "title": "Full KPI scorecard",
+    "readers": "officers and the performance team: every indicator of every type",
+}
+
+
+def links(current: str) -> list[dict]:
+    """The other reports of the quarter, for the "where the others are" box (same folder)."""
+    others = [
+        {"href": f"{a.stem}.html", "title": a.title, "readers": a.readers}
+        for key, a in AUDIENCES.items()
+        if key != current
+    ]
+    return [*others, FULL_SCORECARD]
+
+
+def audience_view(view: dict, key: str, theme_names: Sequence[str]) -> dict:
+    """The scorecard view cut to one audience's PI types, summarised again."""
+    audience = AUDIENCES[key]
+    entries = [e for e in view["entries"] if e["type"] in audience.types]
+    cut = {**view, **summarise(entries, theme_names)}
+    cut["themes"] = [t for t in cut["themes"] if t["entries"]]
+    services = sorted({e["service"] for e in entries})
+    return {
+        **cut,
+        "summary": summary_sentence(cut),
+        "audience": audience,
+        "other_reports": links(key),
+        "services": [
+            {"name": s, "entries": [e for e in cut["entries"] if e["service"] == s]}
+            for s in services
+        ],
+    }
+
+
+def quality_picture(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Register) -> dict:
+    """The quarter's data quality by service: returns due, received, on time and re-submitted,
+    and every data-quality issue counted by service and rule."""
+    returns = read_table(conn, "pi_returns", "period = ?", [quarter.key])
+    issues = read_table(conn, "quality_issues", "period = ?", [quarter.key])
+    services = register.indicators.set_index("pi_id")["service"]
+    due = due_pis(register.indicators, quarter)
+    late = set(issues.loc[issues["rule"] == "submitted_on_time", "pi_id"].dropna())
+    rows = []
+    for service, members in due.groupby("service", sort=True):
+        ids = set(members["pi_id"])
+        got = returns[returns["pi_id"].isin(ids)]
+        received = set(got["pi_id"])
+        rows.append(
+            {
+                "service": service,
+                "due": len(ids),
+                "received": len(received),
+                "on_time": len(received - late),
+                "resubmitted": int((got["version"] > 1).sum()),
+            }
+        )
+    issues = issues.assign(
+        service=issues["pi_id"].map(services).fillna("No single service (a whole file)")
+    )
+    by_rule = (
+        issues.groupby(["service", "rule", "severity"], sort=True).size().reset_index(name="count")
+    )
+    total = {k: sum(r[k] for r in rows) for k in ("due", "received", "on_time", "resubmitted")}
+    return {
+        "returns_by_service": rows,
+        "returns_total": total,
+        "issues_by_service": [
+            {**r, "rule": str(r["rule"]).replace("_", " ")} for r in by_rule.to_dict("records")
+        ],
+        "issue_count": len(issues),
+    }
+
+
+def write_audience_reports(
+    folder: Path,
+    view: dict,
+    conn: duckdb.DuckDBPyConnection,
+    register: Register,
+    quarter: Quarter,
+    which: tuple[str, ...] = tuple(AUDIENCES),
+) -> dict[str, dict[str, Path]]:
+    """`cabinet_report.html`, `service_report.html` + `.xlsx` and `management_report.html`
+    for one quarter (the Cabinet PDF is made from its HTML by its own asset)."""
+    themes = register.council.themes
+    written: dict[str, dict[str, Path]] = {}
+    for key in which:
+        cut = audience_view(view, key, themes)
+        stem = AUDIENCES[key].stem
+        if key == "service":
+            title = f"{view['council_name']} service performance report {quarter.label}"
+            table = scorecard_sheet(cut)
+            if len(table):
+                table.insert(0, "Service", [e["service"] for e in cut["entries"]])
+                table = table.sort_values(["Service", "PI"], kind="stable")
+            sheets = [
+                Sheet(
+                    "Service PIs",
+                    table,
+                    widths={"Title": 40, "Story": 60, "Owner's note": 60},
+                    intro=[sample_label(title, view["sample"])],
+                ),
+                Sheet("Key", key_sheet(view)),
+            ]
+            written[key] = publish(folder, stem, f"{stem}.html.j2", cut, title, sheets)
+            continue
+        if key == "management":
+            cut = {**cut, **quality_picture(conn, quarter, register)}
+        written[key] = {"html": write_html(folder / f"{stem}.html", f"{stem}.html.j2", **cut)}
+    return written

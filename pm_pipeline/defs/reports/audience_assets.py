@@ -1,0 +1,86 @@
+"""Report assets by audience: the Cabinet, service and management reports, and the Cabinet PDF.
+
+One multi-asset builds the quarter's scorecard view once and writes the three reports (any
+of them can be selected alone); the Cabinet PDF is its own step, made from the Cabinet HTML,
+as the full scorecard's PDF is. Both declare what they read, like the full scorecard.
+"""
+
+import dagster as dg
+
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.periods import QUARTERLY, Quarter, earlier_partitions
+from pm_pipeline.core.warehouse import OWNERS, Warehouse
+from pm_pipeline.defs.register.assets import REGISTER
+from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.reports.assets import pdf_asset
+from pm_pipeline.defs.reports.audience import AUDIENCES, write_audience_reports
+from pm_pipeline.defs.reports.scorecard_report import CHART_HISTORY, scorecard_view
+
+DESCRIPTIONS = {
+    "cabinet": "reports/<YYYY-YY-Qn>/cabinet_report.html: KPIs with contextual and place-based "
+    "indicators for Cabinet and Overview & Scrutiny (summary, exceptions with their stories, "
+    "the balanced scorecard by theme, each PI in an appendix).",
+    "service": "reports/<YYYY-YY-Qn>/service_report.html and .xlsx: service PIs by service, "
+    "for CMT, service managers and Overview & Scrutiny.",
+    "management": "reports/<YYYY-YY-Qn>/management_report.html: management metrics and the "
+    "quarter's data quality (returns on time, issues by service and rule, re-submissions), "
+    "for the leadership team.",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            AUDIENCES[key].stem,
+            deps=[
+                "kpi_scorecard",
+                "kpi_exceptions",
+                "restatements",
+                "quality_issues",
+                "benchmarks",
+                earlier_partitions("pi_returns", -(CHART_HISTORY - 1)),
+                *REGISTER,
+            ],
+            group_name="reports",
+            kinds={"html", "xlsx"} if key == "service" else {"html"},
+            owners=OWNERS,
+            description=DESCRIPTIONS[key],
+            skippable=True,
+        )
+        for key in AUDIENCES
+    ],
+    partitions_def=QUARTERLY,
+    can_subset=True,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def audience_reports(
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
+):
+    """The reports by audience for each quarter of the run; each spec says where it wrote."""
+    selected = {k.to_user_string() for k in context.selected_asset_keys}
+    which = tuple(key for key, a in AUDIENCES.items() if a.stem in selected)
+    written: dict = {}
+    for key in context.partition_keys:
+        quarter = Quarter.from_key(key)
+        with warehouse.read() as conn:
+            register = read_register(conn)
+            view = scorecard_view(conn, quarter, register, council_files.commentary_dir)
+            written = write_audience_reports(
+                council_files.reports_dir / quarter.folder, view, conn, register, quarter, which
+            )
+        context.log.info(f"{quarter.label}: wrote {', '.join(AUDIENCES[k].stem for k in which)}")
+    for key in which:
+        yield dg.MaterializeResult(
+            asset_key=AUDIENCES[key].stem,
+            metadata={kind: dg.MetadataValue.path(str(p)) for kind, p in written[key].items()},
+        )
+
+
+cabinet_report_pdf = pdf_asset(
+    "cabinet_report_pdf",
+    "cabinet_report",
+    "cabinet_report",
+    "reports/<YYYY-YY-Qn>/cabinet_report.pdf: the Cabinet report for the Cabinet pack, made "
+    "from the same HTML (tagged, real text), 12 A4 pages or fewer for a council of the "
+    "sample's size.",
+)

@@ -1,0 +1,271 @@
+"""The report sections on corporate plan deliverables, improvement actions and risks.
+
+`plan_view` gathers from the warehouse what the quarterly report shows beside the PIs: each
+theme's deliverables (status as text and shape, % complete, due date), each exception's linked
+improvement actions and risks (score and direction since last quarter), the KPIs that need an
+action but have none (the `red_kpi_has_action` rule, counted the same way), and the risk
+summary (a 5x5 grid as a real table, and a list). `plan_sheets` gives the XLSX sheets and
+`annual_plan_view` the annual report's count of deliverables completed, slipped and carried
+over. The templates are the `_plan_*.html.j2` partials.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from pm_pipeline.core.periods import FinancialYear, Quarter
+from pm_pipeline.core.values import is_missing
+from pm_pipeline.core.warehouse import read_table
+from pm_pipeline.defs.plan.linking import kpis_without_action, latest_updates, linked_actions
+from pm_pipeline.render.spreadsheet import Sheet
+
+# status -> (words, shape, style): meaning never by colour alone; the style (CSS
+# .status-<style>) gives each its own border as well as its colour
+STATUS_TEXT = {
+    "complete": ("Complete", "✓", "done"),
+    "on_track": ("On track", "●", "on"),
+    "at_risk": ("At risk", "▲", "risk"),
+    "off_track": ("Off track", "■", "off"),
+    "not_started": ("Not started", "○", "none"),
+    "cancelled": ("Cancelled", "✕", "none"),
+    None: ("No update", "?", "none"),
+}
+SCORES = range(1, 6)
+
+
+def _day(value: object) -> str:
+    if is_missing(value):
+        return ""
+    return f"{pd.Timestamp(value):%-d %b %Y}"
+
+
+def _status(status: object) -> dict:
+    key = None if is_missing(status) else str(status)
+    words, shape, style = STATUS_TEXT.get(key, STATUS_TEXT[None])
+    return {"status": key, "status_text": words, "shape": shape, "style": style}
+
+
+def _action_item(action: dict, latest: pd.DataFrame) -> dict:
+    update = (
+        latest.loc[action["action_id"]].to_dict() if action["action_id"] in latest.index else {}
+    )
+    percent = update.get("percent_complete")
+    revised = update.get("revised_due_date")
+    return {
+        "action_id": action["action_id"],
+        "title": action["title"],
+        "kind": action["kind"],
+        "owner": action["owner"],
+        **_status(update.get("status")),
+        "percent": None if is_missing(percent) else round(float(percent)),
+        "due_text": _day(action["due_date"]),
+        "revised_text": _day(revised),
+        "note": update.get("note") or "",
+        "updated": update.get("period"),
+    }
+
+
+def _risk_items(risks: pd.DataFrame, updates: pd.DataFrame, quarter: Quarter) -> list[dict]:
+    now = latest_updates(updates, quarter.key)
+    before = latest_updates(updates, quarter.previous.key)
+    items = []
+    for risk in risks.to_dict("records"):
+        rid = risk["risk_id"]
+        have = rid in now.index
+        likelihood = int(now.loc[rid, "likelihood"]) if have else int(risk["likelihood"])
+        impact = int(now.loc[rid, "impact"]) if have else int(risk["impact"])
+        score = likelihood * impact
+        previous = int(before.loc[rid, "score"]) if rid in before.index else None
+        if previous is None:
+            direction = "No earlier score"
+        elif score > previous:
+            direction = f"Up from {previous}"
+        elif score < previous:
+            direction = f"Down from {previous}"
+        else:
+            direction = "No change"
+        items.append(
+            {
+                "risk_id": rid,
+                "title": risk["title"],
+                "theme": risk["theme"],
+                "owner": risk["owner"],
+                "appetite": risk["appetite"] or "",
+                "likelihood": likelihood,
+                "impact": impact,
+                "score": score,
+                "previous": previous,
+                "direction": direction,
+                "note": now.loc[rid, "note"] if have else "",
+                "from_register": not have,
+            }
+        )
+    return sorted(items, key=lambda r: (-r["score"], r["risk_id"]))
+
+
+def _band(score: int) -> str:
+    return "high" if score >= 15 else "medium" if score >= 8 else "low"
+
+
+def _grid(risks: list[dict]) -> list[dict]:
+    """Rows of the 5x5 grid, impact 5 (top) to 1; each cell lists the risks scored there."""
+    placed: dict[tuple[int, int], list[str]] = {}
+    for r in risks:
+        placed.setdefault((r["likelihood"], r["impact"]), []).append(r["risk_id"])
+    return [
+        {
+            "impact": impact,
+            "cells": [
+                {
+                    "likelihood": likelihood,
+                    "score": likelihood * impact,
+                    "band": _band(likelihood * impact),
+                    "risks": placed.get((likelihood, impact), []),
+                }
+                for likelihood in SCORES
+            ],
+        }
+        for impact in reversed(SCORES)
+    ]
+
+
+def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, themes: tuple[str, ...]) -> dict:
+    """The plan sections of the quarterly report, as plain data (empty for a council with no
+    actions or risks)."""
+    actions = read_table(conn, "action_register")
+    risks = read_table(conn, "risk_register")
+    updates = read_table(conn, "action_updates", "period <= ?", [quarter.key])
+    risk_updates = read_table(conn, "risk_updates", "period <= ?", [quarter.previous.key])
+    risk_now = read_table(conn, "risk_updates", "period = ?", [quarter.key])
+    scorecard = read_table(conn, "kpi_scorecard", "period = ?", [quarter.key])
+    exceptions = read_table(conn, "kpi_exceptions", "period = ?", [quarter.key])
+    latest = latest_updates(updates, quarter.key)
+    items = [_action_item(a, latest) for a in actions.to_dict("records")]
+    by_id = {i["action_id"]: i for i in items}
+    shown = [
+        i
+        for i in items
+        if i["kind"] != "improvement"
+        and not (i["status"] in ("complete", "cancelled") and i["updated"] != quarter.key)
+        and (i["updated"] is not None or _started(actions, i["action_id"], quarter))
+    ]
+    risk_items = _risk_items(risks, pd.concat([risk_updates, risk_now]), quarter)
+    risk_by_id = {r["risk_id"]: r for r in risk_items}
+    links = {}
+    for pid in scorecard["pi_id"]:
+        linked = linked_actions(actions, pid)
+        improving = [by_id[a] for a in linked["action_id"] if by_id[a]["kind"] == "improvement"]
+        risk_ids = sorted({r for ids in linked["linked_risks"] for r in ids})
+        links[pid] = {
+            "actions": [a for a in improving if a["status"] not in ("complete", "cancelled")],
+            "risks": [risk_by_id[r] for r in risk_ids if r in risk_by_id],
+        }
+    missing = kpis_without_action(scorecard, exceptions, actions, updates, quarter.key)
+    return {
+        "has_plan": not actions.empty or not risks.empty,
+        "deliverables": {
+            theme: [i for i in shown if _theme(actions, i["action_id"]) == theme]
+            for theme in themes
+        },
+        "links": links,
+        "no_action": set(missing["pi_id"]) if not actions.empty else set(),
+        "risks": risk_items,
+        "risk_grid": _grid(risk_items),
+        "improvement_actions": [i for i in items if i["kind"] == "improvement"],
+    }
+
+
+def _theme(actions: pd.DataFrame, action_id: str) -> str:
+    return actions.loc[actions["action_id"] == action_id, "theme"].iloc[0]
+
+
+def _started(actions: pd.DataFrame, action_id: str, quarter: Quarter) -> bool:
+    start = actions.loc[actions["action_id"] == action_id, "start_date"].iloc[0]
+    return is_missing(start) or pd.Timestamp(start) <= pd.Timestamp(quarter.end)
+
+
+def plan_sheets(plan: dict) -> list[Sheet]:
+    """The Actions and Risks sheets of the quarterly workbook (text is neutralised there)."""
+    rows = [
+        {
+            "Action": i["action_id"],
+            "Title": i["title"],
+            "Kind": i["kind"].replace("_", " "),
+            "Theme": theme,
+            "Owner": i["owner"],
+            "Status": i["status_text"],
+            "% complete": i["percent"],
+            "Due": i["due_text"],
+            "Revised due": i["revised_text"],
+            "Note": i["note"],
+        }
+        for theme, items in plan["deliverables"].items()
+        for i in items
+    ]
+    rows += [
+        {
+            "Action": i["action_id"],
+            "Title": i["title"],
+            "Kind": "improvement",
+            "Theme": "",
+            "Owner": i["owner"],
+            "Status": i["status_text"],
+            "% complete": i["percent"],
+            "Due": i["due_text"],
+            "Revised due": i["revised_text"],
+            "Note": i["note"],
+        }
+        for i in plan["improvement_actions"]
+    ]
+    risks = [
+        {
+            "Risk": r["risk_id"],
+            "Title": r["title"],
+            "Theme": r["theme"],
+            "Owner": r["owner"],
+            "Likelihood": r["likelihood"],
+            "Impact": r["impact"],
+            "Score": r["score"],
+            "Since last quarter": r["direction"],
+            "Appetite": r["appetite"],
+            "Note": r["note"],
+        }
+        for r in plan["risks"]
+    ]
+    return [
+        Sheet("Actions", pd.DataFrame(rows), widths={"Title": 45, "Note": 60}),
+        Sheet("Risks", pd.DataFrame(risks), widths={"Title": 45, "Note": 60}),
+    ]
+
+
+def annual_plan_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear) -> dict:
+    """Deliverables due in the year: completed (on time or late), slipped, carried over."""
+    actions = read_table(conn, "action_register")
+    actions = actions[actions["kind"] != "improvement"]
+    last = year.quarters[-1]
+    updates = read_table(conn, "action_updates", "period <= ?", [last.key])
+    latest = latest_updates(updates, last.key)
+    completed: list[dict] = []
+    slipped: list[dict] = []
+    carried: list[dict] = []
+    for action in actions.to_dict("records"):
+        due = action["due_date"]
+        if is_missing(due) or not year.quarters[0].start <= pd.Timestamp(due).date() <= last.end:
+            continue
+        item = _action_item(action, latest)
+        history = updates[updates["action_id"] == action["action_id"]]
+        done = history[history["status"] == "complete"]
+        if not done.empty:
+            when = Quarter.from_key(done["period"].min())
+            late = when.start > _as_date(due)
+            (slipped if late else completed).append({**item, "done_in": when.label})
+        else:
+            carried.append({**item, "done_in": None})
+    return {"completed": completed, "slipped": slipped, "carried": carried}
+
+
+def _as_date(value: object) -> date:
+    return pd.Timestamp(value).date()

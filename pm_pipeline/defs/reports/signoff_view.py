@@ -1,0 +1,69 @@
+"""What the reports say of the managers' check: per figure, and the share checked.
+
+Kept apart from `scorecard_report` so the report only gains a few keys: each entry's `check`
+(the sentence and status) and the summary's `signoff` (how many figures were checked).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.values import is_missing
+from pm_pipeline.core.warehouse import read_table
+from pm_pipeline.defs.register.model import Register
+from pm_pipeline.defs.signoff.rules import APPROVED, LAPSED, QUERY_OPEN, RESUBMITTED, figure_checks
+
+
+def _when(value: object) -> str:
+    return "" if is_missing(value) else f"{pd.Timestamp(value):%-d %B %Y}"
+
+
+def check_sentence(row: dict) -> str:
+    """'Checked by <manager> on <date>', 'Not checked by the manager', or why not."""
+    who, when = row["checked_by"], _when(row["checked_at"])
+    on = f" on {when}" if when else ""
+    status = row["check_status"]
+    if status == APPROVED:
+        return f"Checked by {who}{on}."
+    if status == LAPSED:
+        return (
+            f"Not checked by the manager: approved by {who}{on}, but the figure has changed "
+            "since it was approved."
+        )
+    if status == QUERY_OPEN:
+        return f"Not checked by the manager: queried by {who}{on}, not yet resolved."
+    if status == RESUBMITTED:
+        return f"Not checked by the manager: resubmitted after {who}'s query{on}."
+    return "Not checked by the manager."
+
+
+def signoff_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Register) -> dict:
+    """{'checks': {pi_id: {'status', 'text', 'checked_by', 'checked_on'}}, 'signoff': summary}."""
+    returns = read_table(conn, "pi_returns", "period = ?", [quarter.key])
+    decisions = read_table(conn, "signoffs", "period = ?", [quarter.key])
+    checks = figure_checks(returns, decisions, register.indicators)
+    by_pi = {
+        row["pi_id"]: {
+            "status": row["check_status"],
+            "text": check_sentence(row),
+            "checked_by": row["checked_by"] if row["check_status"] == APPROVED else "",
+            "checked_on": _when(row["checked_at"]) if row["check_status"] == APPROVED else "",
+        }
+        for row in checks.to_dict("records")
+    }
+    checked = sum(c["status"] == APPROVED for c in by_pi.values())
+    total = len(by_pi)
+    share = f"{checked / total:.0%}" if total else "—"
+    return {
+        "checks": by_pi,
+        "signoff": {
+            "checked": checked,
+            "total": total,
+            "share": share,
+            "sentence": f"{checked} of {total} figures ({share}) were checked by their manager."
+            if total
+            else "No figures were returned, so none were checked.",
+        },
+    }

@@ -1,0 +1,166 @@
+"""`kpi_scorecard` and `kpi_exceptions`: RAG, direction of travel, position and exceptions.
+
+A quarter's score reads the returns of the eight quarters before it (last quarter, the same
+quarter last year, and two years back for annual PIs), and that read is declared, so a
+restated closed quarter marks the later scorecards as changed upstream. Those that were
+already built are then rebuilt by themselves (the automation condition below): the warehouse
+never keeps a "previous quarter" that is no longer true. Published report files are not
+rewritten; they show as out of date in the UI until someone re-publishes them on purpose.
+"""
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+
+import dagster as dg
+import pandas as pd
+
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.metadata import metadata_table
+from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter, earlier_partitions
+from pm_pipeline.core.warehouse import (
+    Warehouse,
+    partition,
+    read_table,
+    replace_all,
+    row_count,
+    table_spec,
+    where_in,
+)
+from pm_pipeline.defs.register.assets import REGISTER
+from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.scorecard.build import (
+    READ_QUARTERS,
+    ScorecardInputs,
+    benchmark_areas_sql,
+    build_scorecard,
+)
+from pm_pipeline.defs.scorecard.spc_series import RebaseError, read_rebase
+
+# The quarterly run lands at midnight at the end of the data-entry month (1 Feb, 1 May, 1 Aug,
+# 1 Nov); a scorecard not refreshed by a day later is overdue.
+SCORECARD_FRESHNESS = dg.FreshnessPolicy.cron(
+    deadline_cron="0 0 2 2,5,8,11 *", lower_bound_delta=timedelta(days=2), timezone=TIMEZONE
+)
+
+# Direction of travel looks 8 quarters back; the SPC chart reads the 23 before this one.
+RETURNS_HISTORY = earlier_partitions("pi_returns", -(READ_QUARTERS - 1))
+
+# Rebuild a scorecard that exists when returns it read were re-read (a restatement), once
+# nothing it needs is running and the re-read passed its blocking checks. New quarters are
+# built by the quarterly schedule, not here.
+REBUILD_WHEN_RETURNS_RESTATED = (
+    dg.AutomationCondition.any_deps_updated().allow(dg.AssetSelection.assets("pi_returns"))
+    & ~dg.AutomationCondition.missing()
+    & ~dg.AutomationCondition.newly_updated()  # built in the same run as the returns
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("rebuild when the returns it read are restated")
+
+
+@dg.multi_asset(
+    name="scorecard",
+    specs=[
+        table_spec(
+            "kpi_scorecard",
+            deps=[RETURNS_HISTORY, "restatements", "benchmarks", *REGISTER],
+            group_name="scorecards",
+            freshness_policy=SCORECARD_FRESHNESS,
+            automation_condition=REBUILD_WHEN_RETURNS_RESTATED,
+            description=(
+                "The quarter's KPI scorecard (DESIGN 4-5): every due PI with its RAG against "
+                "target, direction of travel vs last quarter and last year, position among "
+                "comparators, note and status, and its SPC variation and assurance over up to "
+                "24 quarters (re-based from config/spc_rebase.csv)."
+            ),
+        ),
+        table_spec(
+            "kpi_exceptions",
+            deps=[RETURNS_HISTORY, *REGISTER],
+            group_name="scorecards",
+            automation_condition=REBUILD_WHEN_RETURNS_RESTATED,
+            description=(
+                "The quarter's exceptions (DESIGN 5), one row per PI and reason: RED, a fall of "
+                "two RAG levels, two quarters worsening, GREEN but bottom quartile, a soft target."
+            ),
+        ),
+    ],
+    partitions_def=QUARTERLY,
+    pool="warehouse",
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    can_subset=True,
+)
+def kpi_scorecard(
+    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
+) -> Iterator[dg.MaterializeResult]:
+    quarters = [Quarter.from_key(k) for k in context.partition_keys]
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
+    summary = []
+    written = Counter[str]()
+    with warehouse.write() as conn:
+        register = read_register(conn)
+        try:
+            rebase = read_rebase(council_files.config_dir, set(register.indicators["pi_id"]))
+        except RebaseError as exc:
+            raise dg.Failure(description=f"{exc} — fix config/spc_rebase.csv") from exc
+        benchmarks = read_table(
+            conn, "benchmarks", *benchmark_areas_sql(register.council, register.comparators)
+        )
+        for quarter in quarters:
+            keys = [q.key for q in quarter.history(READ_QUARTERS)]
+            inputs = ScorecardInputs(
+                council=register.council,
+                indicators=register.indicators,
+                targets=register.targets,
+                returns=read_table(conn, "pi_returns", *where_in("period", keys)),
+                benchmarks=benchmarks,
+                comparators=register.comparators,
+                restatements=read_table(conn, "restatements", "period = ?", [quarter.key]),
+                rebase=rebase,
+            )
+            scorecard, exceptions = build_scorecard(inputs, quarter)
+            tables = {"kpi_scorecard": scorecard, "kpi_exceptions": exceptions}
+            replace_all(
+                conn,
+                [partition(t, frame, quarter.key) for t, frame in tables.items() if t in selected],
+            )
+            written.update({t: len(frame) for t, frame in tables.items()})
+            rag = Counter(scorecard["rag"])
+            summary.append(
+                {
+                    "quarter": quarter.label,
+                    "PIs": len(scorecard),
+                    "RED": rag["RED"],
+                    "AMBER": rag["AMBER"],
+                    "GREEN": rag["GREEN"],
+                    "NO_DATA": rag["NO_DATA"],
+                    "NO_TARGET": rag["NO_TARGET"],
+                    "exceptions": exceptions["pi_id"].nunique(),
+                    "benchmarked": int(scorecard["rank"].notna().sum()),
+                    "special causes (SPC)": sum(
+                        "special cause" in str(v) for v in scorecard["variation"]
+                    ),
+                }
+            )
+    latest = summary[-1]
+    if "kpi_exceptions" in selected:
+        yield dg.MaterializeResult(
+            asset_key="kpi_exceptions",
+            metadata={
+                **row_count(written["kpi_exceptions"]),
+                "exceptions list": metadata_table(exceptions[["pi_id", "reason"]]),
+            },
+        )
+    if "kpi_scorecard" in selected:
+        yield dg.MaterializeResult(
+            asset_key="kpi_scorecard",
+            metadata={
+                **row_count(written["kpi_scorecard"]),
+                "PIs": latest["PIs"],
+                "RED": latest["RED"],
+                "AMBER": latest["AMBER"],
+                "GREEN": latest["GREEN"],
+                "exceptions": latest["exceptions"],
+                "by quarter": metadata_table(pd.DataFrame(summary)),
+            },
+        )

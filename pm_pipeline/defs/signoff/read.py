@@ -1,0 +1,196 @@
+"""Reading `signoff/<YYYY-YY-Qn>/*.csv|xlsx`: managers' decisions on the quarter's figures.
+
+Read with the returns' tolerant reader (`tabular`: encodings, BOM, delimiters, title rows,
+Excel dates) and the returns' cell parsers, so a manager's file is read exactly as an owner's.
+Nothing is lost: every data row is a decision or a `signoff_readable` / `signoff_known` issue
+naming its file and row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pm_pipeline.core.periods import Quarter, parse_period_label
+from pm_pipeline.core.sheets import FileLimits, FileProblem, clean_text
+from pm_pipeline.core.spreadsheets import read_table_bytes
+from pm_pipeline.defs.intake.cells import parse_timestamp
+from pm_pipeline.defs.intake.folder import scan_quarter
+from pm_pipeline.defs.signoff.rules import SignoffIssue
+
+SIGNOFF_COLUMNS = ("pi_id", "decision", "checked_by", "checked_at", "comment", "period")
+REQUIRED = ("pi_id", "decision", "checked_by")
+DECISIONS = {"approved": "approved", "approve": "approved", "query": "query", "queried": "query"}
+DECISION_COLUMNS = [
+    "period",
+    "pi_id",
+    "decision",
+    "checked_by",
+    "checked_at",
+    "comment",
+    "source_file",
+    "source_row",
+    "file_sha256",
+]
+_GAP = re.compile(r"[\s_]+")
+
+
+@dataclass
+class SignoffRead:
+    """A quarter's sign-off files: the decisions, the problems, and each file's bytes."""
+
+    decisions: pd.DataFrame
+    issues: list[SignoffIssue] = field(default_factory=list)
+    rows_in: int = 0
+    contents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+
+
+def _problem(rule: str, file: str, row: int | None, text: str, pi_id: str | None = None):
+    where = f"{file} row {row}" if row else file
+    return SignoffIssue(rule, pi_id, file, row, f"{where}: {text}")
+
+
+def _decision(
+    record: dict[str, object], quarter: Quarter, ids: dict[str, str], file: str, row: int
+) -> tuple[dict | None, list[SignoffIssue]]:
+    """One row as a decision, or the problems that stop it being one."""
+    raw_id = clean_text(record.get("pi_id"))
+    pid = ids.get(raw_id.casefold())
+    problems: list[SignoffIssue] = []
+    if not raw_id:
+        problems.append(_problem("signoff_readable", file, row, "pi_id is empty — give the PI id"))
+    elif pid is None:
+        problems.append(
+            _problem(
+                "signoff_known",
+                file,
+                row,
+                f"'{raw_id}' is not a PI in the register — correct the pi_id",
+                raw_id,
+            )
+        )
+    period = clean_text(record.get("period"))
+    if period:
+        try:
+            stated = parse_period_label(period)
+        except ValueError:
+            stated = None
+        if stated != quarter:
+            problems.append(
+                _problem(
+                    "signoff_known",
+                    file,
+                    row,
+                    f"period '{period}' is not {quarter.label}, the quarter of the folder "
+                    f"{quarter.folder} — move the row to that quarter's sign-off folder or "
+                    "correct the period",
+                    pid or raw_id,
+                )
+            )
+    decision = DECISIONS.get(clean_text(record.get("decision")).casefold())
+    if decision is None:
+        problems.append(
+            _problem(
+                "signoff_readable",
+                file,
+                row,
+                f"decision '{clean_text(record.get('decision'))}' is not approved or query — "
+                "write approved or query",
+                pid or raw_id,
+            )
+        )
+    checked_by = clean_text(record.get("checked_by"))
+    if not checked_by:
+        problems.append(
+            _problem("signoff_readable", file, row, "checked_by is empty — give your e-mail", pid)
+        )
+    try:
+        checked_at = parse_timestamp(record.get("checked_at"))
+    except ValueError as exc:
+        checked_at = None
+        problems.append(_problem("signoff_readable", file, row, f"checked_at {exc}", pid))
+    if problems:
+        return None, problems
+    return {
+        "period": quarter.key,
+        "pi_id": pid,
+        "decision": decision,
+        "checked_by": checked_by.casefold(),
+        "checked_at": checked_at,
+        "comment": clean_text(record.get("comment")) or None,
+    }, []
+
+
+def read_signoff_bytes(
+    data: bytes, source_file: str, quarter: Quarter, ids: dict[str, str]
+) -> tuple[list[dict], list[SignoffIssue], int]:
+    """Decisions, problems and the number of data rows of one file."""
+    if Path(source_file).suffix.casefold() not in (".csv", ".xlsx"):
+        return (
+            [],
+            [
+                _problem(
+                    "signoff_readable",
+                    source_file,
+                    None,
+                    "only .csv and .xlsx are read — save it as one",
+                )
+            ],
+            0,
+        )
+    try:
+        sheets = read_table_bytes(data, source_file, {"pi_id", "pi id"}, FileLimits.from_env())
+    except FileProblem as exc:
+        return (
+            [],
+            [_problem("signoff_readable", source_file, exc.row, exc.message)],
+            exc.data_rows or 0,
+        )
+    if not sheets:
+        text = f"has no header row naming pi_id — put the headings ({', '.join(SIGNOFF_COLUMNS[:5])}) in row 1"
+        return [], [_problem("signoff_readable", source_file, None, text)], 0
+    sheet = sheets[0]
+    sheet.header = [_GAP.sub("_", h) for h in sheet.header]
+    missing = [c for c in REQUIRED if c not in sheet.header]
+    if missing:
+        text = (
+            f"has no {', '.join(missing)} column in its header (row {sheet.header_row}), so none "
+            f"of its {len(sheet.rows)} row(s) were read — add the column(s)"
+        )
+        return (
+            [],
+            [_problem("signoff_readable", source_file, sheet.header_row, text)],
+            len(sheet.rows),
+        )
+    rows: list[dict] = []
+    issues: list[SignoffIssue] = []
+    for excel_row, record in sheet.records():
+        decision, problems = _decision(record, quarter, ids, source_file, excel_row)
+        issues += problems
+        if decision:
+            rows.append({**decision, "source_file": source_file, "source_row": excel_row})
+    return rows, issues, len(sheet.rows)
+
+
+def read_signoffs(signoff_dir: Path, quarter: Quarter, ids: dict[str, str]) -> SignoffRead:
+    """Every file in `signoff/<quarter>/` read (links and devices reported, never opened)."""
+    out = SignoffRead(pd.DataFrame(columns=DECISION_COLUMNS))
+    rows: list[dict] = []
+    for entry in scan_quarter(signoff_dir, quarter):
+        if entry.problem:
+            out.issues.append(_problem("signoff_readable", entry.source_file, None, entry.problem))
+            continue
+        data = entry.path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        out.contents[entry.source_file] = (data, sha)
+        found, issues, count = read_signoff_bytes(data, entry.source_file, quarter, ids)
+        rows += [{**r, "file_sha256": sha} for r in found]
+        out.issues += issues
+        out.rows_in += count
+    if rows:
+        out.decisions = pd.DataFrame(rows, columns=DECISION_COLUMNS)
+    return out

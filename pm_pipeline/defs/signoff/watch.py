@@ -1,0 +1,71 @@
+"""`signoff_sensor`: a manager's saved decisions are read within a minute, like an owner's file.
+
+It fingerprints each quarter's `signoff/` folder by names and content hashes (never times) and
+compares that with what the last `signoffs` run of the quarter recorded it read, so a save, a
+deletion or a rename leads to exactly one re-read.
+"""
+
+from collections.abc import Iterator
+from typing import cast
+
+import dagster as dg
+
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.intake.assets import FILES_READ
+from pm_pipeline.defs.intake.folder import fingerprint, scan_quarter, sha256_of
+from pm_pipeline.defs.signoff.assets import SIGNOFF_DIR
+
+signoff_job = dg.define_asset_job(
+    "signoff_job",
+    selection=dg.AssetSelection.assets("signoffs"),
+    description="Re-read one quarter's managers' sign-offs and re-run the sign-off checks.",
+)
+
+
+def folder_fingerprint(files: CouncilFiles, quarter: Quarter) -> str:
+    entries = scan_quarter(files.root / SIGNOFF_DIR, quarter)
+    return fingerprint((e.source_file, sha256_of(e.path)) for e in entries if not e.problem)
+
+
+def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> str | None:
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("signoffs"), asset_partitions=[quarter.key]),
+        limit=1,
+    ).records
+    event = records[0].asset_materialization if records else None
+    read = event.metadata.get(FILES_READ) if event else None
+    return cast(dict, read.value).get(quarter.key) if read is not None else None
+
+
+@dg.sensor(
+    job=signoff_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Watches signoff/: when a quarter's sign-off files differ from what its last "
+    "signoffs run read, re-reads that quarter's decisions and re-runs the sign-off checks.",
+)
+def signoff_sensor(
+    context: dg.SensorEvaluationContext, council_files: CouncilFiles
+) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    if context.instance.get_latest_materialization_event(dg.AssetKey("indicator_register")) is None:
+        yield dg.SkipReason("The register has not been loaded yet: run register_job first.")
+        return
+    root = council_files.root / SIGNOFF_DIR
+    requested = 0
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        try:
+            quarter = Quarter.from_folder(folder.name)
+        except ValueError:
+            continue
+        now = folder_fingerprint(council_files, quarter)
+        if last_read(context.instance, quarter) == now:
+            continue
+        requested += 1
+        yield dg.RunRequest(
+            run_key=f"signoff-{quarter.folder}-{now}",
+            partition_key=quarter.key,
+            tags={"quarter": quarter.label, "trigger": "sign-off changed"},
+        )
+    if not requested:
+        yield dg.SkipReason("Every quarter's sign-offs match what was last read.")
