@@ -33,6 +33,7 @@ from pm_pipeline.defs.benchmarks.refresh import (
     outcome_rows,
     refresh_lginform,
 )
+from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform
 
 KEY, SECRET = "bench-key", "bench-secret"
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             table, _ = combine([rows])
             shaped = time.perf_counter()
             with duckdb.connect(str(Path(tmp) / "warehouse.duckdb")) as conn:
-                replace_rows(conn, "benchmarks", table)
+                replace_rows(conn, BENCHMARKS, table)
             written = time.perf_counter()
             cache_mb = sum(p.stat().st_size for p in cache_dir.iterdir()) / 1e6
         ok = sum(o.status == FETCHED for o in outcomes)

@@ -26,7 +26,7 @@ from pm_pipeline.core.periods import (
 from pm_pipeline.defs.intake.assets import FILES_READ
 from pm_pipeline.defs.intake.watch import look, quarters_to_watch
 from pm_pipeline.defs.operations.alerts import Alert, SmtpSettings, append_log, send_email
-from pm_pipeline.defs.register.assets import REGISTER
+from pm_pipeline.defs.register.tables import REGISTER
 
 SENSOR_SECONDS = int(os.environ.get("PM_SENSOR_INTERVAL_SECONDS", "30"))
 QUEUE_ALERT_MINUTES = float(os.environ.get("PM_QUEUE_ALERT_MINUTES", "15"))

@@ -9,8 +9,8 @@ from pathlib import Path
 import dagster as dg
 
 from pm_pipeline.core.periods import HALF_YEARLY, QUARTERLY, Quarter
-from pm_pipeline.core.warehouse import TABLES
 from pm_pipeline.definitions import build_defs
+from pm_pipeline.defs.operations.exports import WAREHOUSE
 from pm_pipeline_tests.council import Council, good_row, pi, query, run_job
 
 QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]
@@ -41,7 +41,7 @@ def test_every_warehouse_table_is_an_asset_with_its_columns():
         if name:
             schema = node.metadata["dagster/column_schema"]
             tables[name] = [(c.name, c.type) for c in schema.columns]
-    assert tables == {t: list(columns.items()) for t, columns in TABLES.items()}
+    assert tables == {t.name: list(t.columns.items()) for t in WAREHOUSE.values()}
 
 
 def test_history_reads_are_declared():

@@ -10,7 +10,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,264 +25,72 @@ from pm_pipeline.core.files import CouncilFiles, default_data_dir
 
 OWNERS = ["team:performance"]  # the council's performance team looks after every asset
 
-# Column order and types of every table other tools may read. The first nine are fixed by
-# DESIGN section 4; the others are this product's own and documented in the README.
-TABLES: dict[str, dict[str, str]] = {
-    "pi_returns": {
-        "period": "VARCHAR",
-        "pi_id": "VARCHAR",
-        "value": "DOUBLE",
-        "numerator": "DOUBLE",
-        "denominator": "DOUBLE",
-        "status": "VARCHAR",
-        "note": "VARCHAR",
-        "submitted_by": "VARCHAR",
-        "submitted_at": "TIMESTAMP",
-        "source_file": "VARCHAR",
-        "source_row": "INTEGER",
-        "file_sha256": "VARCHAR",
-        "version": "INTEGER",
-    },
-    "quality_issues": {
-        "period": "VARCHAR",
-        "rule": "VARCHAR",
-        "severity": "VARCHAR",
-        "pi_id": "VARCHAR",
-        "owner": "VARCHAR",
-        "source_file": "VARCHAR",
-        "source_row": "INTEGER",
-        "value": "VARCHAR",
-        "message": "VARCHAR",
-    },
-    "kpi_scorecard": {
-        "period": "VARCHAR",
-        "period_label": "VARCHAR",
-        "pi_id": "VARCHAR",
-        "title": "VARCHAR",
-        "type": "VARCHAR",
-        "theme": "VARCHAR",
-        "owner": "VARCHAR",
-        "unit": "VARCHAR",
-        "polarity": "VARCHAR",
-        "value": "DOUBLE",
-        "target": "DOUBLE",
-        "rag": "VARCHAR",
-        "previous_value": "DOUBLE",
-        "direction_vs_previous": "VARCHAR",
-        "last_year_value": "DOUBLE",
-        "direction_vs_last_year": "VARCHAR",
-        "benchmark_source": "VARCHAR",
-        "benchmark_period": "VARCHAR",
-        "comparator_median": "DOUBLE",
-        "comparator_best": "DOUBLE",
-        "rank": "INTEGER",
-        "comparator_count": "INTEGER",
-        "quartile": "INTEGER",
-        "note": "VARCHAR",
-        "status": "VARCHAR",
-        "restated": "BOOLEAN",
-        "variation": "VARCHAR",
-        "assurance": "VARCHAR",
-    },
-    "benchmarks": {
-        "source": "VARCHAR",
-        "metric_id": "VARCHAR",
-        "metric_name": "VARCHAR",
-        "area_code": "VARCHAR",
-        "area_name": "VARCHAR",
-        "period_label": "VARCHAR",
-        "period_start": "DATE",
-        "period_end": "DATE",
-        "value": "DOUBLE",
-        "unit": "VARCHAR",
-        "polarity": "VARCHAR",
-    },
-    # each source's rows before they are combined (same columns as benchmarks)
-    "lginform_benchmarks": {},
-    "oflog_benchmarks": {},
-    "register_council": {
-        "name": "VARCHAR",
-        "area_code": "VARCHAR",
-        "region_code": "VARCHAR",
-        "themes": "VARCHAR[]",
-        "amber_tolerance_pct": "DOUBLE",
-        "stable_band_pct": "DOUBLE",
-        "comparator_group": "VARCHAR",
-    },
-    "register_indicators": {
-        "pi_id": "VARCHAR",
-        "title": "VARCHAR",
-        "description": "VARCHAR",
-        "type": "VARCHAR",
-        "theme": "VARCHAR",
-        "service": "VARCHAR",
-        "owner": "VARCHAR",
-        "manager": "VARCHAR",
-        "unit": "VARCHAR",
-        "polarity": "VARCHAR",
-        "frequency": "VARCHAR",
-        "decimals": "INTEGER",
-        "valid_min": "DOUBLE",
-        "valid_max": "DOUBLE",
-        "lginform_metric": "VARCHAR",
-        "oflog_metric": "VARCHAR",
-        "annual_outturn": "VARCHAR",
-    },
-    "register_targets": {
-        "pi_id": "VARCHAR",
-        "financial_year": "VARCHAR",
-        "target": "DOUBLE",
-        "amber_threshold": "DOUBLE",
-    },
-    "register_comparators": {
-        "area_code": "VARCHAR",
-        "area_name": "VARCHAR",
-    },
-    "kpi_exceptions": {
-        "period": "VARCHAR",
-        "pi_id": "VARCHAR",
-        "exception": "VARCHAR",
-        "reason": "VARCHAR",
-    },
-    # Place context for the State of the District (documented in pm_pipeline/district/tables.py)
-    "district_context": {
-        "source": "VARCHAR",
-        "dataset": "VARCHAR",
-        "measure": "VARCHAR",
-        "category": "VARCHAR",
-        "area_code": "VARCHAR",
-        "area_name": "VARCHAR",
-        "period": "VARCHAR",
-        "period_start": "DATE",
-        "period_end": "DATE",
-        "available_from": "DATE",
-        "value": "DOUBLE",
-        "unit": "VARCHAR",
-        "note": "VARCHAR",
-        "source_file": "VARCHAR",
-    },
-    "deprivation_lsoa": {
-        "edition": "VARCHAR",
-        "lsoa_code": "VARCHAR",
-        "lsoa_name": "VARCHAR",
-        "area_code": "VARCHAR",
-        "area_name": "VARCHAR",
-        "imd_score": "DOUBLE",
-        "imd_rank": "INTEGER",
-        "imd_decile": "INTEGER",
-        "population": "DOUBLE",
-        "source_file": "VARCHAR",
-    },
-    "restatements": {
-        "period": "VARCHAR",
-        "pi_id": "VARCHAR",
-        "value": "DOUBLE",
-        "first_reported_value": "DOUBLE",
-        "first_version": "INTEGER",
-        "version": "INTEGER",
-        "source_file": "VARCHAR",
-    },
-    # managers' decisions (DESIGN 3.5): provenance as pi_returns, and the figure decided on
-    "signoffs": {
-        "period": "VARCHAR",
-        "pi_id": "VARCHAR",
-        "decision": "VARCHAR",
-        "checked_by": "VARCHAR",
-        "checked_at": "TIMESTAMP",
-        "comment": "VARCHAR",
-        "source_file": "VARCHAR",
-        "source_row": "INTEGER",
-        "file_sha256": "VARCHAR",
-        "version": "INTEGER",
-        "figure_file": "VARCHAR",
-        "figure_row": "INTEGER",
-        "figure_sha256": "VARCHAR",
-        "figure_version": "INTEGER",
-    },
-    # Corporate plan deliverables, improvement actions and risks (DESIGN 3.6)
-    "action_register": {
-        "action_id": "VARCHAR",
-        "title": "VARCHAR",
-        "kind": "VARCHAR",
-        "theme": "VARCHAR",
-        "service": "VARCHAR",
-        "owner": "VARCHAR",
-        "manager": "VARCHAR",
-        "start_date": "DATE",
-        "due_date": "DATE",
-        "linked_pis": "VARCHAR[]",
-        "linked_risks": "VARCHAR[]",
-    },
-    "risk_register": {
-        "risk_id": "VARCHAR",
-        "title": "VARCHAR",
-        "theme": "VARCHAR",
-        "owner": "VARCHAR",
-        "likelihood": "INTEGER",
-        "impact": "INTEGER",
-        "appetite": "VARCHAR",
-    },
-    "action_updates": {
-        "period": "VARCHAR",
-        "action_id": "VARCHAR",
-        "status": "VARCHAR",
-        "percent_complete": "DOUBLE",
-        "note": "VARCHAR",
-        "revised_due_date": "DATE",
-        "submitted_by": "VARCHAR",
-        "submitted_at": "TIMESTAMP",
-        "source_file": "VARCHAR",
-        "source_row": "INTEGER",
-        "file_sha256": "VARCHAR",
-        "version": "INTEGER",
-    },
-    "risk_updates": {
-        "period": "VARCHAR",
-        "risk_id": "VARCHAR",
-        "likelihood": "INTEGER",
-        "impact": "INTEGER",
-        "score": "INTEGER",
-        "note": "VARCHAR",
-        "submitted_by": "VARCHAR",
-        "submitted_at": "TIMESTAMP",
-        "source_file": "VARCHAR",
-        "source_row": "INTEGER",
-        "file_sha256": "VARCHAR",
-        "version": "INTEGER",
-    },
-}
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A warehouse table other tools may read: its columns in order with their DuckDB types,
+    and the asset that writes it. Each domain declares its own tables (its `tables.py`)."""
+
+    name: str
+    columns: Mapping[str, str]
+    asset: str = ""  # the asset's key, where the contract names it apart from the table
+
+    @property
+    def key(self) -> str:
+        return self.asset or self.name
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.columns)
+
+    def empty(self) -> pd.DataFrame:
+        return pd.DataFrame(columns=self.column_names)
+
+    def conform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame with exactly the table's columns, in order (missing ones empty)."""
+        return frame.reindex(columns=self.column_names)
+
+    def metadata(self) -> dict[str, Any]:
+        """The definition metadata that makes an asset a table in the UI: name and columns."""
+        return {
+            "dagster/table_name": self.name,
+            "dagster/column_schema": dg.TableSchema(
+                columns=[dg.TableColumn(name, kind) for name, kind in self.columns.items()]
+            ),
+        }
+
+    def spec(self, kinds: set[str] | None = None, **kwargs: Any) -> dg.AssetSpec:
+        """The asset spec of this table (the asset key is the table's name unless `asset`)."""
+        return dg.AssetSpec(
+            self.key,
+            kinds={"duckdb", *(kinds or ())},
+            owners=OWNERS,
+            metadata=self.metadata(),
+            **kwargs,
+        )
 
 
-TABLES["lginform_benchmarks"] = TABLES["oflog_benchmarks"] = TABLES["benchmarks"]
-
-
-def ensure_table(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+def ensure_table(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
     """Create the table, or add the contract's newer columns to a warehouse made before them."""
-    columns = ", ".join(f'"{name}" {kind}' for name, kind in TABLES[table].items())
-    conn.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({columns})')
-    have = {row[1] for row in conn.execute(f"PRAGMA table_info('{table}')").fetchall()}
-    for name, kind in TABLES[table].items():
+    columns = ", ".join(f'"{name}" {kind}' for name, kind in table.columns.items())
+    conn.execute(f'CREATE TABLE IF NOT EXISTS "{table.name}" ({columns})')
+    have = {row[1] for row in conn.execute(f"PRAGMA table_info('{table.name}')").fetchall()}
+    for name, kind in table.columns.items():
         if name not in have:
-            conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}')
+            conn.execute(f'ALTER TABLE "{table.name}" ADD COLUMN "{name}" {kind}')
 
 
-def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """The frame with exactly the table's columns, in order (missing ones empty)."""
-    return frame.reindex(columns=list(TABLES[table]))
-
-
-def _insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+def _insert(conn: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
-    columns = list(TABLES[table])
-    staged = conform(frame, table)
+    staged = table.conform(frame)
     conn.register("_staged", staged)
     try:
         select = ", ".join(
-            f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in TABLES[table].items()
+            f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in table.columns.items()
         )
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        conn.execute(f'INSERT INTO "{table}" ({quoted}) SELECT {select} FROM _staged')
+        quoted = ", ".join(f'"{c}"' for c in table.columns)
+        conn.execute(f'INSERT INTO "{table.name}" ({quoted}) SELECT {select} FROM _staged')
     finally:
         conn.unregister("_staged")
 
@@ -291,7 +99,7 @@ def _insert(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) ->
 class Replacement:
     """Rows of `table` matching `where` are replaced by `frame`."""
 
-    table: str
+    table: Table
     frame: pd.DataFrame
     where: str = "TRUE"
     params: Sequence[object] = ()
@@ -304,7 +112,7 @@ def replace_all(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacem
     conn.execute("BEGIN TRANSACTION")
     try:
         for item in replacements:
-            conn.execute(f'DELETE FROM "{item.table}" WHERE {item.where}', list(item.params))
+            conn.execute(f'DELETE FROM "{item.table.name}" WHERE {item.where}', list(item.params))
             _insert(conn, item.table, item.frame)
         conn.execute("COMMIT")
     except BaseException:
@@ -314,7 +122,7 @@ def replace_all(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacem
 
 def replace_rows(
     conn: duckdb.DuckDBPyConnection,
-    table: str,
+    table: Table,
     frame: pd.DataFrame,
     where: str = "TRUE",
     params: Sequence[object] = (),
@@ -324,7 +132,7 @@ def replace_rows(
     return len(frame)
 
 
-def partition(table: str, frame: pd.DataFrame, period: str) -> Replacement:
+def partition(table: Table, frame: pd.DataFrame, period: str) -> Replacement:
     return Replacement(table, frame, "period = ?", (period,))
 
 
@@ -337,45 +145,16 @@ def where_in(column: str, values: Sequence[object]) -> tuple[str, list[object]]:
 
 
 def read_table(
-    conn: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE", params: Sequence[object] = ()
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    where: str = "TRUE",
+    params: Sequence[object] = (),
 ) -> pd.DataFrame:
     """Rows of a contract table (empty, with its columns, if nothing has written it yet)."""
     try:
-        return conn.execute(f'SELECT * FROM "{table}" WHERE {where}', list(params)).df()
+        return conn.execute(f'SELECT * FROM "{table.name}" WHERE {where}', list(params)).df()
     except duckdb.CatalogException:
-        return pd.DataFrame(columns=list(TABLES[table]))
-
-
-ASSET_OF_TABLE = {"register_indicators": "indicator_register"}  # DESIGN's asset name
-
-
-def table_asset(table: str) -> str:
-    """The asset that writes a table (its own name, but for the register's indicators)."""
-    return ASSET_OF_TABLE.get(table, table)
-
-
-def table_metadata(table: str) -> dict[str, Any]:
-    """The definition metadata that makes an asset a table in the UI: name and columns."""
-    return {
-        "dagster/table_name": table,
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name, kind) for name, kind in TABLES[table].items()]
-        ),
-    }
-
-
-def table_spec(
-    key: str, table: str | None = None, kinds: set[str] | None = None, **kwargs: Any
-) -> dg.AssetSpec:
-    """An asset spec for a warehouse table (the asset key is the table's name by default)."""
-    name = table or key
-    return dg.AssetSpec(
-        key,
-        kinds={"duckdb", *(kinds or ())},
-        owners=OWNERS,
-        metadata=table_metadata(name),
-        **kwargs,
-    )
+        return table.empty()
 
 
 def row_count(rows: int) -> dict[str, dg.MetadataValue]:

@@ -17,7 +17,9 @@ import pytest
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.warehouse import build_resources, replace_rows
+from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.district.assets import district_context, state_of_the_district
+from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.load import load_register
 from pm_pipeline.defs.register.store import write_register
 from pm_pipeline_tests.council import Council, pi
@@ -242,8 +244,8 @@ def write_register_and_returns(root: Path) -> None:
     ]
     with duckdb.connect(str(root / "warehouse.duckdb")) as conn:
         write_register(conn, load_register(root / "config"))
-        replace_rows(conn, "pi_returns", pd.DataFrame(rows))
-        replace_rows(conn, "benchmarks", pd.DataFrame(benchmark))
+        replace_rows(conn, PI_RETURNS, pd.DataFrame(rows))
+        replace_rows(conn, BENCHMARKS, pd.DataFrame(benchmark))
 
 
 def build(root: Path, reference: bool = True) -> tuple[dg.ExecuteInProcessResult, Path]:

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from pm_pipeline.core.periods import Quarter
-from pm_pipeline.core.warehouse import TABLES
 from pm_pipeline.defs.plan.evaluate import evaluate_plan
+from pm_pipeline.defs.plan.tables import ACTION_UPDATES
 from pm_pipeline.defs.plan.updates import ACTION, RISK, read_update_files
 
 Q = Quarter(2026, 2)  # 2026/27 Q2, ends 30/09/2026
@@ -198,7 +198,7 @@ def test_an_update_file_is_read_as_tolerantly_as_a_return(tmp_path: Path):
     )
     unknown = [i for i in outcome.issues if i.rule == "action_id_known"]
     assert [i.source_row for i in unknown] == [4]
-    assert set(TABLES["action_updates"]) <= {*outcome.actions.columns, "period"}
+    assert set(ACTION_UPDATES.columns) <= {*outcome.actions.columns, "period"}
 
 
 def test_red_kpi_has_action_counts_open_linked_improvement_actions_or_a_reason():

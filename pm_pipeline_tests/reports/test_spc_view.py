@@ -6,6 +6,7 @@ import pandas as pd
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.warehouse import partition, replace_all
+from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Council, Register
 from pm_pipeline.defs.reports.spc_view import add_spc
 
@@ -37,7 +38,7 @@ def test_entries_gain_the_reading_in_words_and_the_chart_with_its_break(tmp_path
         conn,
         [
             partition(
-                "pi_returns", pd.DataFrame([{"period": q.key, "pi_id": "BIN-1", "value": v}]), q.key
+                PI_RETURNS, pd.DataFrame([{"period": q.key, "pi_id": "BIN-1", "value": v}]), q.key
             )
             for q, v in zip(quarters, values, strict=True)
         ],

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.metadata import bullets, metadata_table
-from pm_pipeline.core.warehouse import OWNERS, Warehouse, read_table, replace_rows, table_metadata
+from pm_pipeline.core.warehouse import OWNERS, Warehouse, read_table, replace_rows
 from pm_pipeline.defs.benchmarks.combine import (
     bad_area_codes,
     combine,
@@ -40,8 +40,9 @@ from pm_pipeline.defs.benchmarks.refresh import (
     refresh_lginform,
     summary,
 )
-from pm_pipeline.defs.register.assets import REGISTER
+from pm_pipeline.defs.benchmarks.tables import BENCHMARKS, LGINFORM_BENCHMARKS, OFLOG_BENCHMARKS
 from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.register.tables import REGISTER
 
 GROUP = "benchmarks"
 LGINFORM_REFRESHED = "lginform_refreshed"
@@ -69,7 +70,7 @@ def _shape(frame: pd.DataFrame) -> dict[str, Any]:
     owners=OWNERS,
     kinds={"duckdb", "json"},
     deps=REGISTER,
-    metadata=table_metadata("lginform_benchmarks"),
+    metadata=LGINFORM_BENCHMARKS.metadata(),
     check_specs=[
         dg.AssetCheckSpec(
             LGINFORM_REFRESHED,
@@ -113,7 +114,7 @@ def lginform_benchmarks(
     rows, _ = combine([outcome_rows(outcomes)])  # the plan's areas only
     cached = [o.cached for o in outcomes if o.status == CACHED and o.cached is not None]
     with warehouse.write() as conn:
-        replace_rows(conn, "lginform_benchmarks", rows)
+        replace_rows(conn, LGINFORM_BENCHMARKS, rows)
     yield dg.MaterializeResult(
         metadata={
             **_shape(rows),
@@ -148,7 +149,7 @@ def lginform_benchmarks(
     owners=OWNERS,
     kinds={"duckdb", "csv"},
     deps=REGISTER,
-    metadata=table_metadata("oflog_benchmarks"),
+    metadata=OFLOG_BENCHMARKS.metadata(),
     check_specs=[
         dg.AssetCheckSpec(
             OFLOG_FILES_READABLE,
@@ -178,7 +179,7 @@ def oflog_benchmarks(
     found = set(read.frame["metric_id"])
     rows, dropped = combine([read.frame])  # a corrected file named after the original wins
     with warehouse.write() as conn:
-        replace_rows(conn, "oflog_benchmarks", rows)
+        replace_rows(conn, OFLOG_BENCHMARKS, rows)
     yield dg.MaterializeResult(
         metadata={
             **_shape(rows),
@@ -207,21 +208,21 @@ def oflog_benchmarks(
 @dg.asset(
     group_name=GROUP,
     kinds={"duckdb"},
-    deps=["lginform_benchmarks", "oflog_benchmarks"],
+    deps=[LGINFORM_BENCHMARKS.key, OFLOG_BENCHMARKS.key],
     pool="warehouse",
     description=(
         "Benchmarks from LG Inform and Oflog in one long table (DESIGN 3.3): source, metric, "
         "area, period (label and dates), value, unit, polarity. One row per (source, metric, "
         "area, period); a missing value stays missing, never zero."
     ),
-    metadata=table_metadata("benchmarks"),
+    metadata=BENCHMARKS.metadata(),
     owners=OWNERS,
 )
 def benchmarks(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.write() as conn:
-        sources = [read_table(conn, t) for t in ("lginform_benchmarks", "oflog_benchmarks")]
+        sources = [read_table(conn, t) for t in (LGINFORM_BENCHMARKS, OFLOG_BENCHMARKS)]
         table, _ = combine(sources)
-        replace_rows(conn, "benchmarks", table)
+        replace_rows(conn, BENCHMARKS, table)
     return dg.MaterializeResult(
         metadata={
             **_shape(table),
@@ -232,7 +233,7 @@ def benchmarks(warehouse: Warehouse) -> dg.MaterializeResult:
 
 def _read(warehouse: Warehouse) -> pd.DataFrame:
     with warehouse.read() as conn:
-        return read_table(conn, "benchmarks")
+        return read_table(conn, BENCHMARKS)
 
 
 @dg.asset_check(
@@ -281,7 +282,7 @@ def one_row_per_source_metric_area_period(warehouse: Warehouse) -> dg.AssetCheck
 def council_and_comparators_present(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.read() as conn:
         register = read_register(conn)
-        table = read_table(conn, "benchmarks")
+        table = read_table(conn, BENCHMARKS)
     found = coverage(table, register)
     gaps = found[~found["ok"]]
     return dg.AssetCheckResult(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pm_pipeline.core.warehouse import TABLES, conform
 from pm_pipeline.defs.benchmarks.areas import area_code_problem
 from pm_pipeline.defs.benchmarks.refresh import metrics_wanted
+from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.register.model import Register
 
 KEY = ["source", "metric_id", "area_code", "period_label"]
@@ -18,7 +18,7 @@ SOURCE_COLUMNS = {"lginform": "lginform_metric", "oflog": "oflog_metric"}
 
 
 def empty_table() -> pd.DataFrame:
-    return pd.DataFrame(columns=list(TABLES["benchmarks"]))
+    return pd.DataFrame(columns=BENCHMARKS.column_names)
 
 
 def combine(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -27,7 +27,7 @@ def combine(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Later" is the order of `frames` and, within a source, of its files (sorted by name), so
     a corrected Oflog file named after the original replaces its rows.
     """
-    parts = [conform(f, "benchmarks") for f in frames if not f.empty]
+    parts = [BENCHMARKS.conform(f) for f in frames if not f.empty]
     if not parts:
         return empty_table(), empty_table()
     rows = pd.concat(parts, ignore_index=True)

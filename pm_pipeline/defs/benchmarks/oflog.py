@@ -30,8 +30,8 @@ from pm_pipeline.core.periods import FinancialYear
 from pm_pipeline.core.sheets import FileProblem, Sheet, clean_text, where
 from pm_pipeline.core.spreadsheets import read_table_bytes
 from pm_pipeline.core.values import parse_number
-from pm_pipeline.core.warehouse import TABLES
 from pm_pipeline.defs.benchmarks.areas import area_code_problem
+from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.register.model import POLARITIES, UNITS
 
 SOURCE = "oflog"
@@ -240,7 +240,7 @@ def parse_sheet(sheet: Sheet, file: str, areas: frozenset[str] | None = None) ->
             rows.append({"source": SOURCE, **row})
     if problems:
         raise OflogError(problems)
-    frame = pd.DataFrame(rows, columns=list(TABLES["benchmarks"]))
+    frame = pd.DataFrame(rows, columns=BENCHMARKS.column_names)
     frame["value"] = pd.to_numeric(frame["value"], errors="raise").astype("float64")
     return frame
 
@@ -320,7 +320,7 @@ def read_oflog_folder(
     combined = (
         pd.concat(frames, ignore_index=True)
         if frames
-        else pd.DataFrame(columns=list(TABLES["benchmarks"]))
+        else pd.DataFrame(columns=BENCHMARKS.column_names)
     )
     return OflogRead(
         apply_register(combined, metrics),

@@ -17,7 +17,6 @@ from typing import cast
 import pandas as pd
 
 from pm_pipeline.core.values import ENGLAND
-from pm_pipeline.core.warehouse import TABLES
 from pm_pipeline.defs.benchmarks.cache import CachedMetric, CacheProblem, read_cache, write_cache
 from pm_pipeline.defs.benchmarks.lginform import LGInformSource, fetch_metric
 from pm_pipeline.defs.benchmarks.lginform_answers import (
@@ -26,10 +25,11 @@ from pm_pipeline.defs.benchmarks.lginform_answers import (
     LGInformUnavailable,
     register_polarity,
 )
+from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.register.model import Register
 
 SOURCE = "lginform"
-COLUMNS = list(TABLES["benchmarks"])
+COLUMNS = BENCHMARKS.column_names
 FETCHED, CACHED, MISSING = "fetched", "cache", "missing"
 
 

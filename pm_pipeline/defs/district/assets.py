@@ -14,15 +14,15 @@ from pm_pipeline.core.warehouse import (
     Warehouse,
     replace_all,
     row_count,
-    table_spec,
 )
 from pm_pipeline.defs.district.inputs import ANNUAL_POINTS, load_inputs
 from pm_pipeline.defs.district.layout import LayoutError
 from pm_pipeline.defs.district.reference import ReferenceRead, read_reference_dir
 from pm_pipeline.defs.district.report import write_report
+from pm_pipeline.defs.district.tables import DEPRIVATION_LSOA, DISTRICT_CONTEXT
 from pm_pipeline.defs.district.view import build_view
-from pm_pipeline.defs.register.assets import REGISTER
 from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.register.tables import REGISTER
 
 COVERAGE_CHECK = "reference_data_covers_the_district"
 
@@ -52,8 +52,7 @@ def coverage(
 @dg.multi_asset(
     name="district_reference",
     specs=[
-        table_spec(
-            "district_context",
+        DISTRICT_CONTEXT.spec(
             deps=REGISTER,
             group_name="district",
             kinds={"csv", "xlsx"},
@@ -64,8 +63,7 @@ def coverage(
                 "layout has changed stops the run, naming file, row and column."
             ),
         ),
-        table_spec(
-            "deprivation_lsoa",
+        DEPRIVATION_LSOA.spec(
             group_name="district",
             kinds={"csv", "xlsx"},
             description=(
@@ -96,10 +94,10 @@ def district_context(
             description=exc.message,
             metadata={"what to fix": dg.MetadataValue.md(exc.message)},
         ) from exc
-    tables = {"district_context": read.context, "deprivation_lsoa": read.lsoas}
+    tables = {DISTRICT_CONTEXT: read.context, DEPRIVATION_LSOA: read.lsoas}
     with warehouse.write() as conn:
         register = read_register(conn)
-        replace_all(conn, [Replacement(t, f) for t, f in tables.items() if t in selected])
+        replace_all(conn, [Replacement(t, f) for t, f in tables.items() if t.key in selected])
     council = register.council
     comparators = list(register.comparators["area_code"])
     covered = coverage(read, council.area_code, council.region_code, comparators)

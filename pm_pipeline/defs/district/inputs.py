@@ -12,6 +12,7 @@ import pandas as pd
 from pm_pipeline.core.periods import Half
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table, where_in
+from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.district.figures import (
     Comparison,
     Figure,
@@ -21,6 +22,8 @@ from pm_pipeline.defs.district.figures import (
     position_text,
     series,
 )
+from pm_pipeline.defs.district.tables import DISTRICT_CONTEXT
+from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
 
 PLACE_TYPES = ("place", "contextual")
@@ -54,9 +57,9 @@ class DistrictInputs:
 def load_inputs(conn: duckdb.DuckDBPyConnection, half: Half) -> DistrictInputs:
     keys = [q.key for q in half.quarters[-1].history(4 * ANNUAL_POINTS + 2)]
     return DistrictInputs(
-        context=read_table(conn, "district_context"),
-        returns=read_table(conn, "pi_returns", *where_in("period", keys)),
-        benchmarks=read_table(conn, "benchmarks"),
+        context=read_table(conn, DISTRICT_CONTEXT),
+        returns=read_table(conn, PI_RETURNS, *where_in("period", keys)),
+        benchmarks=read_table(conn, BENCHMARKS),
     )
 
 

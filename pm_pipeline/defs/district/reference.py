@@ -26,10 +26,11 @@ import pandas as pd
 
 from pm_pipeline.core.sheets import FileProblem, normalise_header
 from pm_pipeline.core.spreadsheets import read_csv_bytes
+from pm_pipeline.core.warehouse import Table
 from pm_pipeline.core.xlsx import is_xlsx, read_named_sheet, sheet_names
 from pm_pipeline.defs.district import census, deprivation, nomis, population
 from pm_pipeline.defs.district.layout import LayoutError
-from pm_pipeline.defs.district.tables import empty
+from pm_pipeline.defs.district.tables import DEPRIVATION_LSOA, DISTRICT_CONTEXT
 
 DATA_SUFFIXES = {".csv", ".xlsx", ".xls"}
 _IOD_SHEET = re.compile(r"^imd\s?(\d{2}|\d{4})$")
@@ -178,8 +179,8 @@ def read_reference_dir(root: Path) -> ReferenceRead:
         )
     for frame in derived.values():
         context_parts.append(frame[~frame["period"].isin(summarised)])
-    context = _concat(context_parts, "district_context")
-    lsoa_rows = _concat(lsoa_parts, "deprivation_lsoa")
+    context = _concat(context_parts, DISTRICT_CONTEXT)
+    lsoa_rows = _concat(lsoa_parts, DEPRIVATION_LSOA)
     _check_duplicates(context, ["dataset", "measure", "category", "area_code", "period"])
     _check_duplicates(lsoa_rows, ["edition", "lsoa_code"])
     return ReferenceRead(context=context, lsoas=lsoa_rows, files=files)
@@ -189,11 +190,11 @@ def _editions(lsoas: pd.DataFrame | None) -> set[str]:
     return set() if lsoas is None or lsoas.empty else set(lsoas["edition"])
 
 
-def _concat(parts: list[pd.DataFrame], table: str) -> pd.DataFrame:
+def _concat(parts: list[pd.DataFrame], table: Table) -> pd.DataFrame:
     parts = [p for p in parts if not p.empty]
     if not parts:
-        return empty(table)
-    return pd.concat(parts, ignore_index=True).reindex(columns=list(empty(table).columns))
+        return table.empty()
+    return table.conform(pd.concat(parts, ignore_index=True))
 
 
 def _check_duplicates(frame: pd.DataFrame, key: list[str]) -> None:

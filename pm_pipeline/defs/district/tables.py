@@ -21,15 +21,47 @@ so analysts can map and recount them: `edition, lsoa_code, lsoa_name, area_code,
 imd_score, imd_rank, imd_decile, population, source_file`.
 
 Both tables are replaced whole on every run, in one transaction (a crash leaves the last good
-copy). Their column contracts are in `pm_pipeline.core.warehouse.TABLES` with every other table's.
+copy). Their column contracts are below.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from pm_pipeline.core.warehouse import Table
 
-from pm_pipeline.core.warehouse import TABLES
+DISTRICT_CONTEXT = Table(
+    "district_context",
+    {
+        "source": "VARCHAR",
+        "dataset": "VARCHAR",
+        "measure": "VARCHAR",
+        "category": "VARCHAR",
+        "area_code": "VARCHAR",
+        "area_name": "VARCHAR",
+        "period": "VARCHAR",
+        "period_start": "DATE",
+        "period_end": "DATE",
+        "available_from": "DATE",
+        "value": "DOUBLE",
+        "unit": "VARCHAR",
+        "note": "VARCHAR",
+        "source_file": "VARCHAR",
+    },
+)
 
+DEPRIVATION_LSOA = Table(
+    "deprivation_lsoa",
+    {
+        "edition": "VARCHAR",
+        "lsoa_code": "VARCHAR",
+        "lsoa_name": "VARCHAR",
+        "area_code": "VARCHAR",
+        "area_name": "VARCHAR",
+        "imd_score": "DOUBLE",
+        "imd_rank": "INTEGER",
+        "imd_decile": "INTEGER",
+        "population": "DOUBLE",
+        "source_file": "VARCHAR",
+    },
+)
 
-def empty(table: str) -> pd.DataFrame:
-    return pd.DataFrame(columns=list(TABLES[table]))
+TABLES = (DISTRICT_CONTEXT, DEPRIVATION_LSOA)

@@ -27,25 +27,26 @@ from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.metadata import metadata_table
 from pm_pipeline.core.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.core.warehouse import (
-    TABLES,
     Replacement,
+    Table,
     Warehouse,
     partition,
     read_table,
     replace_all,
     row_count,
-    table_spec,
     where_in,
 )
 from pm_pipeline.defs.intake.archive import archive
 from pm_pipeline.defs.intake.read import QuarterRead, read_quarter
 from pm_pipeline.defs.intake.restatements import first_accepted, record_first_accepted, restatements
+from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
 from pm_pipeline.defs.quality.owner_lists import write_owner_lists
 from pm_pipeline.defs.quality.plan_rules import PLAN_RULES
 from pm_pipeline.defs.quality.rules import RETURN_RULES, RULES, Issue
-from pm_pipeline.defs.register.assets import REGISTER
+from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.register.tables import REGISTER
 
 HISTORY_FOR_RULES = 12  # quarters of accepted returns the movement rule learns from
 FILES_READ = "files read"  # materialisation metadata: each quarter's folder fingerprint
@@ -164,10 +165,10 @@ def process_quarters(
 PLAN_RULE_NAMES = tuple(r.name for r in PLAN_RULES)
 
 
-def _own_rows(table: str, frame: pd.DataFrame, period: str) -> Replacement:
+def _own_rows(table: Table, frame: pd.DataFrame, period: str) -> Replacement:
     """The quarter's rows of a table; of `quality_issues` only the returns' rules' rows (the
     plan's updates step writes its own rules' issues beside them)."""
-    if table != "quality_issues":
+    if table is not QUALITY_ISSUES:
         return partition(table, frame, period)
     plan_rules, names = where_in("rule", PLAN_RULE_NAMES)
     return Replacement(table, frame, f"period = ? AND NOT {plan_rules}", (period, *names))
@@ -179,8 +180,7 @@ RULE_HISTORY = earlier_partitions("pi_returns", -HISTORY_FOR_RULES, end_offset=-
 @dg.multi_asset(
     name="returns_intake",
     specs=[
-        table_spec(
-            "pi_returns",
+        PI_RETURNS.spec(
             deps=[*REGISTER, RULE_HISTORY],
             group_name="intake",
             kinds={"xlsx", "csv"},
@@ -189,8 +189,7 @@ RULE_HISTORY = earlier_partitions("pi_returns", -HISTORY_FOR_RULES, end_offset=-
                 "returns/<YYYY-YY-Qn>/ with their provenance (file, Excel row, sha256, version)."
             ),
         ),
-        table_spec(
-            "quality_issues",
+        QUALITY_ISSUES.spec(
             deps=REGISTER,
             group_name="quality",
             kinds={"html"},
@@ -200,8 +199,7 @@ RULE_HISTORY = earlier_partitions("pi_returns", -HISTORY_FOR_RULES, end_offset=-
                 "Written on every run, including runs whose checks fail."
             ),
         ),
-        table_spec(
-            "restatements",
+        RESTATEMENTS.spec(
             deps=REGISTER,
             group_name="intake",
             description=(
@@ -238,11 +236,11 @@ def returns_intake(
         register = read_register(conn)
         earliest = quarters[0].history(HISTORY_FOR_RULES + 1)[0]
         history = read_table(
-            conn, "pi_returns", "period >= ? AND period < ?", [earliest.key, quarters[0].key]
+            conn, PI_RETURNS, "period >= ? AND period < ?", [earliest.key, quarters[0].key]
         )[["pi_id", "period", "value"]]
     outcomes, notes, docs = process_quarters(quarters, register, council_files, history, as_of)
     issue_frames = [
-        pd.DataFrame([i.as_row() for i in o.issues], columns=list(TABLES["quality_issues"]))
+        pd.DataFrame([i.as_row() for i in o.issues], columns=QUALITY_ISSUES.column_names)
         for o in outcomes
     ]
     with warehouse.write() as conn:  # one transaction (and one readers' copy) for the run
@@ -252,16 +250,16 @@ def returns_intake(
                 _own_rows(table, frame, o.quarter.key)
                 for o, issue_frame in zip(outcomes, issue_frames, strict=True)
                 for table, frame in (
-                    ("pi_returns", o.accepted),
-                    ("quality_issues", issue_frame),
-                    ("restatements", o.restatements),
+                    (PI_RETURNS, o.accepted),
+                    (QUALITY_ISSUES, issue_frame),
+                    (RESTATEMENTS, o.restatements),
                 )
-                if table in selected
+                if table.key in selected
             ],
         )
         if "quality_issues" in selected:  # the owners' lists also show the plan's issues
             issue_frames = [
-                read_table(conn, "quality_issues", "period = ?", [o.quarter.key]) for o in outcomes
+                read_table(conn, QUALITY_ISSUES, "period = ?", [o.quarter.key]) for o in outcomes
             ]
     all_issues: list[Issue] = []
     summary: list[dict[str, Any]] = []

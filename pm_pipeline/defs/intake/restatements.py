@@ -18,7 +18,7 @@ import pandas as pd
 from pm_pipeline.core.files import write_atomic
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.values import round_at
-from pm_pipeline.core.warehouse import TABLES
+from pm_pipeline.defs.intake.tables import RESTATEMENTS
 
 FIRST_COLUMNS = ["pi_id", "first_reported_value", "first_version", "source_file", "accepted_at"]
 
@@ -66,7 +66,7 @@ def restatements(
     accepted: pd.DataFrame, first: pd.DataFrame, decimals: dict[str, int], period: str
 ) -> pd.DataFrame:
     """Accepted returns whose value (at the PI's rounding) differs from the first accepted."""
-    columns = list(TABLES["restatements"])
+    columns = RESTATEMENTS.column_names
     if first.empty or accepted.empty:
         return pd.DataFrame(columns=columns)
     merged = accepted.merge(first[["pi_id", "first_reported_value", "first_version"]], on="pi_id")

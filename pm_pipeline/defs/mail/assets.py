@@ -21,12 +21,15 @@ from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.mail import Delivery, Mailer
 from pm_pipeline.core.periods import QUARTERLY, Quarter
 from pm_pipeline.core.warehouse import OWNERS, Warehouse, read_table
+from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.mail.messages import manager_reminder_letter, owner_reminder_letter
 from pm_pipeline.defs.mail.owners import deliver, mail_owners, outbox
-from pm_pipeline.defs.register.assets import REGISTER
+from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.reports.assets import outstanding
 from pm_pipeline.defs.signoff.rules import APPROVED, QUERY_OPEN, figure_checks
+from pm_pipeline.defs.signoff.tables import SIGNOFFS
 
 # Owners are e-mailed about the quarters they are working on: the latest two the warehouse holds
 # (the quarter being collected, and the one before while late returns and restatements come in),
@@ -88,7 +91,7 @@ def owner_mail_sensor(
         current = min(held[-CURRENT_QUARTERS:], default="")
         old = [k for k in keys if k < current]  # history loaded or re-read: nobody's to-do
         keys = [k for k in keys if k >= current]
-        issues = {k: read_table(conn, "quality_issues", "period = ?", [k]) for k in keys}
+        issues = {k: read_table(conn, QUALITY_ISSUES, "period = ?", [k]) for k in keys}
     if old:
         said.append(
             f"not mailed: {len(old)} earlier quarter(s) ({Quarter.from_key(old[0]).label} to "
@@ -178,8 +181,8 @@ def manager_reminder_mail(
     quarter = Quarter.from_key(context.partition_key)
     with warehouse.read() as conn:
         register = read_register(conn)
-        returns = read_table(conn, "pi_returns", "period = ?", [quarter.key])
-        decisions = read_table(conn, "signoffs", "period = ?", [quarter.key])
+        returns = read_table(conn, PI_RETURNS, "period = ?", [quarter.key])
+        decisions = read_table(conn, SIGNOFFS, "period = ?", [quarter.key])
     lists = manager_lists(figure_checks(returns, decisions, register.indicators))
     letters = [
         manager_reminder_letter(manager, quarter, awaiting, queries)

@@ -14,9 +14,24 @@ import dagster as dg
 import duckdb
 
 from pm_pipeline.core.files import CouncilFiles, write_atomic
-from pm_pipeline.core.warehouse import OWNERS, TABLES, Warehouse, table_asset
+from pm_pipeline.core.warehouse import OWNERS, Table, Warehouse
+from pm_pipeline.defs.benchmarks import tables as benchmarks
+from pm_pipeline.defs.district import tables as district
+from pm_pipeline.defs.intake import tables as intake
 from pm_pipeline.defs.operations.backup import quoted
+from pm_pipeline.defs.plan import tables as plan
+from pm_pipeline.defs.quality import tables as quality
+from pm_pipeline.defs.register import tables as register
+from pm_pipeline.defs.scorecard import tables as scorecard
+from pm_pipeline.defs.signoff import tables as signoff
 from pm_pipeline.render.spreadsheet import write_csv
+
+# every domain's tables, in the order the data dictionary lists them
+WAREHOUSE: dict[str, Table] = {
+    table.name: table
+    for domain in (intake, quality, scorecard, benchmarks, register, district, signoff, plan)
+    for table in domain.TABLES
+}
 
 README_HEAD = """\
 Warehouse export: every table of the performance warehouse, for BI tools
@@ -49,14 +64,14 @@ def _copy_parquet(conn: duckdb.DuckDBPyConnection, table: str, target: Path) -> 
 
 
 def data_dictionary(counts: dict[str, int], columns: dict[str, list[tuple[str, str]]]) -> str:
-    """README.txt: each table, its row count and columns, in the order of warehouse.TABLES."""
+    """README.txt: each table, its row count and columns, in the order of `WAREHOUSE`."""
     from datetime import UTC, datetime
 
     lines = [README_HEAD.format(exported_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"))]
-    order = [t for t in TABLES if t in counts] + sorted(t for t in counts if t not in TABLES)
+    order = [t for t in WAREHOUSE if t in counts] + sorted(t for t in counts if t not in WAREHOUSE)
     for table in order:
         lines.append(f"{table}  ({counts[table]} rows)  {table}.parquet, {table}.csv")
-        declared = TABLES.get(table, {})
+        declared = WAREHOUSE[table].columns if table in WAREHOUSE else {}
         for name, kind in columns[table]:
             lines.append(f"    {name:<24} {declared.get(name, kind)}")
         lines.append("")
@@ -83,7 +98,7 @@ def export_warehouse(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str
 
 @dg.asset(
     group_name="operations",
-    deps=[table_asset(table) for table in TABLES],
+    deps=[table.key for table in WAREHOUSE.values()],
     kinds={"duckdb", "parquet", "csv"},
     owners=OWNERS,
     description="Every warehouse table as Parquet and CSV under exports/, with a README.txt "

@@ -23,25 +23,31 @@ from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.metadata import metadata_table
 from pm_pipeline.core.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.core.warehouse import (
-    TABLES,
     Replacement,
     Warehouse,
     partition,
     read_table,
     replace_all,
     row_count,
-    table_spec,
 )
 from pm_pipeline.defs.plan.config import load_plan
 from pm_pipeline.defs.plan.evaluate import evaluate_plan, fill_owners
 from pm_pipeline.defs.plan.linking import kpis_without_action
+from pm_pipeline.defs.plan.tables import (
+    ACTION_REGISTER,
+    ACTION_UPDATES,
+    RISK_REGISTER,
+    RISK_UPDATES,
+)
 from pm_pipeline.defs.plan.updates import read_update_files
 from pm_pipeline.defs.quality.owner_lists import write_owner_lists
 from pm_pipeline.defs.quality.plan_rules import PLAN_RULES
 from pm_pipeline.defs.quality.rules import Issue
-from pm_pipeline.defs.register.assets import REGISTER
+from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.model import RegisterError
 from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.register.tables import REGISTER
+from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 
 PLAN_REGISTER = ["action_register", "risk_register"]
 PLAN_UPDATES = ["action_updates", "risk_updates"]
@@ -53,8 +59,7 @@ FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "message"]
 @dg.multi_asset(
     name="plan_register",
     specs=[
-        table_spec(
-            "action_register",
+        ACTION_REGISTER.spec(
             deps=REGISTER,
             group_name="intake",
             description=(
@@ -63,8 +68,7 @@ FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "message"]
                 "and risks. A structural error stops the run naming file, row and column."
             ),
         ),
-        table_spec(
-            "risk_register",
+        RISK_REGISTER.spec(
             deps=REGISTER,
             group_name="intake",
             description="config/risks.csv: the risks, scored likelihood x impact (1-5 each).",
@@ -87,10 +91,11 @@ def plan_register(
             description=str(exc),
             metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in exc.problems))},
         ) from exc
-    frames = {"action_register": plan.actions, "risk_register": plan.risks}
+    frames = {ACTION_REGISTER.key: plan.actions, RISK_REGISTER.key: plan.risks}
+    tables = {ACTION_REGISTER.key: ACTION_REGISTER, RISK_REGISTER.key: RISK_REGISTER}
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     with warehouse.write() as conn:
-        replace_all(conn, [Replacement(t, f) for t, f in frames.items() if t in selected])
+        replace_all(conn, [Replacement(tables[k], f) for k, f in frames.items() if k in selected])
     for table in sorted(selected):
         by = "kind" if table == "action_register" else "theme"
         counts = frames[table].groupby(by).size().rename("count").reset_index()
@@ -122,8 +127,7 @@ def _check(rule_name: str, asset: str, issues: list[Issue], severity: str) -> dg
 @dg.multi_asset(
     name="plan_updates",
     specs=[
-        table_spec(
-            "action_updates",
+        ACTION_UPDATES.spec(
             deps=[*PLAN_REGISTER, earlier_partitions("action_updates", -8, end_offset=-1)],
             group_name="intake",
             kinds={"csv", "xlsx"},
@@ -133,8 +137,7 @@ def _check(rule_name: str, asset: str, issues: list[Issue], severity: str) -> dg
                 "provenance (file, Excel row, sha256, version)."
             ),
         ),
-        table_spec(
-            "risk_updates",
+        RISK_UPDATES.spec(
             deps=PLAN_REGISTER,
             group_name="intake",
             kinds={"csv", "xlsx"},
@@ -170,9 +173,9 @@ def plan_updates(
         quarter = Quarter.from_key(key)
         with warehouse.read() as conn:
             register = read_register(conn)
-            actions = read_table(conn, "action_register")
-            risks = read_table(conn, "risk_register")
-            earlier = read_table(conn, "action_updates", "period < ?", [quarter.key])
+            actions = read_table(conn, ACTION_REGISTER)
+            risks = read_table(conn, RISK_REGISTER)
+            earlier = read_table(conn, ACTION_UPDATES, "period < ?", [quarter.key])
         read = read_update_files(
             council_files.returns_dir,
             council_files.archive_dir,
@@ -191,23 +194,23 @@ def plan_updates(
         issues = read.issues + outcome.issues
         fill_owners(issues, read, actions, risks)
         issue_frame = pd.DataFrame(
-            [i.as_row() for i in issues], columns=list(TABLES["quality_issues"])
+            [i.as_row() for i in issues], columns=QUALITY_ISSUES.column_names
         )
-        tables = {"action_updates": outcome.actions, "risk_updates": outcome.risks}
+        tables = {ACTION_UPDATES: outcome.actions, RISK_UPDATES: outcome.risks}
         with warehouse.write() as conn:
             replace_all(
                 conn,
-                [partition(t, f, quarter.key) for t, f in tables.items() if t in selected]
+                [partition(t, f, quarter.key) for t, f in tables.items() if t.key in selected]
                 + [
                     Replacement(
-                        "quality_issues",
+                        QUALITY_ISSUES,
                         issue_frame,
                         f"period = ? AND rule IN ({marks})",
                         [quarter.key, *plan_rule_names],
                     )
                 ],
             )
-            quarter_issues = read_table(conn, "quality_issues", "period = ?", [quarter.key])
+            quarter_issues = read_table(conn, QUALITY_ISSUES, "period = ?", [quarter.key])
         write_owner_lists(
             council_files.reports_dir / quarter.folder / "quality",
             quarter,
@@ -243,7 +246,7 @@ def red_kpi_has_action(
     linked in config/actions.csv, or its owner's note says why not. A run over several
     quarters (a backfill) reports every quarter's gaps in one result."""
     with warehouse.read() as conn:
-        actions = read_table(conn, "action_register")
+        actions = read_table(conn, ACTION_REGISTER)
         if actions.empty:
             return dg.AssetCheckResult(
                 passed=True,
@@ -251,9 +254,9 @@ def red_kpi_has_action(
             )
         rows: list[dict[str, Any]] = []
         for period in context.partition_keys:
-            scorecard = read_table(conn, "kpi_scorecard", "period = ?", [period])
-            exceptions = read_table(conn, "kpi_exceptions", "period = ?", [period])
-            updates = read_table(conn, "action_updates", "period <= ?", [period])
+            scorecard = read_table(conn, KPI_SCORECARD, "period = ?", [period])
+            exceptions = read_table(conn, KPI_EXCEPTIONS, "period = ?", [period])
+            updates = read_table(conn, ACTION_UPDATES, "period <= ?", [period])
             missing = kpis_without_action(scorecard, exceptions, actions, updates, period)
             quarter = Quarter.from_key(period)
             rows += [

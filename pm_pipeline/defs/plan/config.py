@@ -16,13 +16,13 @@ from typing import Any
 import pandas as pd
 
 from pm_pipeline.core.sheets import where
-from pm_pipeline.core.warehouse import TABLES
 from pm_pipeline.defs.intake.cells import parse_timestamp
+from pm_pipeline.defs.plan.tables import ACTION_REGISTER, RISK_REGISTER
 from pm_pipeline.defs.register.model import EMAIL, PI_ID, Council, RegisterError, read_csv_records
 
 KINDS = ("deliverable", "improvement", "service_plan")
-ACTION_COLUMNS = tuple(TABLES["action_register"])
-RISK_COLUMNS = tuple(TABLES["risk_register"])
+ACTION_COLUMNS = tuple(ACTION_REGISTER.columns)
+RISK_COLUMNS = tuple(RISK_REGISTER.columns)
 REQUIRED_ACTION = ("action_id", "title", "kind", "theme", "owner", "due_date")
 REQUIRED_RISK = ("risk_id", "title", "theme", "owner", "likelihood", "impact")
 

@@ -7,14 +7,18 @@ import dagster as dg
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.metadata import bullets, metadata_table
 from pm_pipeline.core.periods import FinancialYear, Quarter
-from pm_pipeline.core.warehouse import Warehouse, row_count, table_asset, table_spec
+from pm_pipeline.core.warehouse import Warehouse, row_count
 from pm_pipeline.defs.register.load import load_register
 from pm_pipeline.defs.register.model import RegisterError
 from pm_pipeline.defs.register.rules import REGISTER_RULES
-from pm_pipeline.defs.register.store import REGISTER_TABLES, write_register
-
-# Every step that reads the register reads all four of its tables.
-REGISTER = [table_asset(table) for table in REGISTER_TABLES]
+from pm_pipeline.defs.register.store import write_register
+from pm_pipeline.defs.register.tables import (
+    REGISTER_COMPARATORS,
+    REGISTER_COUNCIL,
+    REGISTER_INDICATORS,
+    REGISTER_TARGETS,
+    TABLES,
+)
 
 
 def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
@@ -32,9 +36,7 @@ def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
 @dg.multi_asset(
     name="register",
     specs=[
-        table_spec(
-            "indicator_register",
-            table="register_indicators",
+        REGISTER_INDICATORS.spec(
             group_name="intake",
             description=(
                 "The indicator register (config/indicators.csv with council.yaml, targets.csv "
@@ -43,18 +45,15 @@ def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
                 "fail a blocking check."
             ),
         ),
-        table_spec(
-            "register_council",
+        REGISTER_COUNCIL.spec(
             group_name="intake",
             description="config/council.yaml: name, area code, themes, tolerances.",
         ),
-        table_spec(
-            "register_targets",
+        REGISTER_TARGETS.spec(
             group_name="intake",
             description="config/targets.csv: one target (and amber threshold) per PI and year.",
         ),
-        table_spec(
-            "register_comparators",
+        REGISTER_COMPARATORS.spec(
             group_name="intake",
             description="config/comparators.csv: the comparator group (nearest neighbours).",
         ),
@@ -80,7 +79,7 @@ def indicator_register(
             description=str(exc), metadata={"problems": dg.MetadataValue.md(bullets(exc.problems))}
         ) from exc
     keys = {key.to_user_string() for key in context.selected_asset_keys}
-    tables = {t for t in REGISTER_TABLES if table_asset(t) in keys}
+    tables = [t for t in TABLES if t.key in keys]
     with warehouse.write() as conn:
         write_register(conn, register, tables)
     indicators = register.indicators

@@ -7,33 +7,29 @@ from collections.abc import Collection
 import duckdb
 import pandas as pd
 
-from pm_pipeline.core.warehouse import TABLES, Replacement, ensure_table, read_table, replace_all
+from pm_pipeline.core.warehouse import Replacement, Table, read_table, replace_all
 from pm_pipeline.defs.register.model import Council, Register
+from pm_pipeline.defs.register.tables import (
+    REGISTER_COMPARATORS,
+    REGISTER_COUNCIL,
+    REGISTER_INDICATORS,
+    REGISTER_TARGETS,
+    TABLES,
+)
 
 
 class RegisterNotBuilt(RuntimeError):
     pass
 
 
-REGISTER_TABLES = (
-    "register_council",
-    "register_indicators",
-    "register_targets",
-    "register_comparators",
-)
-
-
 def write_register(
-    conn: duckdb.DuckDBPyConnection, register: Register, tables: Collection[str] = REGISTER_TABLES
+    conn: duckdb.DuckDBPyConnection, register: Register, tables: Collection[Table] = TABLES
 ) -> None:
-    """Load the register's `tables`; also create every contract table so readers see the
-    whole schema."""
-    for table in TABLES:
-        ensure_table(conn, table)
+    """Load the register's `tables` (all four unless a step selected fewer)."""
     council = register.council
     replacements = [
         Replacement(
-            "register_council",
+            REGISTER_COUNCIL,
             pd.DataFrame(
                 [
                     {
@@ -48,15 +44,15 @@ def write_register(
                 ]
             ),
         ),
-        Replacement("register_indicators", register.indicators),
-        Replacement("register_targets", register.targets),
-        Replacement("register_comparators", register.comparators),
+        Replacement(REGISTER_INDICATORS, register.indicators),
+        Replacement(REGISTER_TARGETS, register.targets),
+        Replacement(REGISTER_COMPARATORS, register.comparators),
     ]
     replace_all(conn, [r for r in replacements if r.table in tables])
 
 
 def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
-    council = read_table(conn, "register_council")
+    council = read_table(conn, REGISTER_COUNCIL)
     if council.empty:
         raise RegisterNotBuilt(
             "The council's register is not in the warehouse yet — materialise the register "
@@ -74,7 +70,7 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
             stable_band_pct=float(c["stable_band_pct"]),
             comparator_group=c["comparator_group"],
         ),
-        indicators=read_table(conn, "register_indicators"),
-        targets=read_table(conn, "register_targets"),
-        comparators=read_table(conn, "register_comparators"),
+        indicators=read_table(conn, REGISTER_INDICATORS),
+        targets=read_table(conn, REGISTER_TARGETS),
+        comparators=read_table(conn, REGISTER_COMPARATORS),
     )

@@ -17,10 +17,12 @@ import pandas as pd
 from pm_pipeline.core.periods import FinancialYear
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table, where_in
+from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.reports.plan_sections import annual_plan_view
 from pm_pipeline.defs.scorecard import rules
 from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT
+from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.pages import is_sample, publish, sample_label
 from pm_pipeline.render.spreadsheet import Sheet
 from pm_pipeline.render.wording import direction_label, format_value, rag_label
@@ -50,12 +52,12 @@ def outturn(values: list[float | None], method: str) -> float | None:
 def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: Register) -> dict:
     """Everything the annual report shows, as plain data."""
     keys = [q.key for q in year.previous.quarters + year.quarters]
-    returns = read_table(conn, "pi_returns", *where_in("period", keys))
+    returns = read_table(conn, PI_RETURNS, *where_in("period", keys))
     values = {(r.period, r.pi_id): r.value for r in returns.itertuples()}
     q4 = year.quarters[-1]
-    scorecard = read_table(conn, "kpi_scorecard", "period = ?", [q4.key]).set_index("pi_id")
+    scorecard = read_table(conn, KPI_SCORECARD, "period = ?", [q4.key]).set_index("pi_id")
     year_keys = [q.key for q in year.quarters]
-    exceptions = read_table(conn, "kpi_exceptions", *where_in("period", year_keys))
+    exceptions = read_table(conn, KPI_EXCEPTIONS, *where_in("period", year_keys))
     targets = {
         (r.pi_id, r.financial_year): (r.target, r.amber_threshold)
         for r in register.targets.itertuples()

@@ -20,10 +20,11 @@ from pm_pipeline.core.periods import (
 from pm_pipeline.core.warehouse import OWNERS, Warehouse, read_table
 from pm_pipeline.defs.intake.read import read_quarter
 from pm_pipeline.defs.plan.evaluate import actions_owed, updates_outstanding
+from pm_pipeline.defs.plan.tables import ACTION_REGISTER, ACTION_UPDATES, RISK_REGISTER
 from pm_pipeline.defs.plan.updates import read_update_files
-from pm_pipeline.defs.register.assets import REGISTER
 from pm_pipeline.defs.register.load import due_pis
 from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.reports.annual_report import annual_view, summary_sentence, write_annual_files
 from pm_pipeline.defs.reports.scorecard_report import (
     CHART_HISTORY,
@@ -165,9 +166,9 @@ def outstanding_returns(
     quarter = Quarter.from_key(context.partition_key)
     with warehouse.read() as conn:
         register = read_register(conn)
-        actions = read_table(conn, "action_register")
-        risks = read_table(conn, "risk_register")
-        earlier = read_table(conn, "action_updates", "period < ?", [quarter.key])
+        actions = read_table(conn, ACTION_REGISTER)
+        risks = read_table(conn, RISK_REGISTER)
+        earlier = read_table(conn, ACTION_UPDATES, "period < ?", [quarter.key])
     pis = outstanding(council_files, quarter, register.indicators)
     given = read_update_files(
         council_files.returns_dir,

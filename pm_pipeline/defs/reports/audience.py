@@ -18,6 +18,8 @@ import duckdb
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.warehouse import read_table
+from pm_pipeline.defs.intake.tables import PI_RETURNS
+from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.load import due_pis
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.reports.scorecard_report import (
@@ -104,8 +106,8 @@ def audience_view(view: dict, key: str, theme_names: Sequence[str]) -> dict:
 def quality_picture(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Register) -> dict:
     """The quarter's data quality by service: returns due, received, on time and re-submitted,
     and every data-quality issue counted by service and rule."""
-    returns = read_table(conn, "pi_returns", "period = ?", [quarter.key])
-    issues = read_table(conn, "quality_issues", "period = ?", [quarter.key])
+    returns = read_table(conn, PI_RETURNS, "period = ?", [quarter.key])
+    issues = read_table(conn, QUALITY_ISSUES, "period = ?", [quarter.key])
     services = register.indicators.set_index("pi_id")["service"]
     due = due_pis(register.indicators, quarter)
     late = set(issues.loc[issues["rule"] == "submitted_on_time", "pi_id"].dropna())

@@ -10,8 +10,8 @@ import dagster as dg
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.core.warehouse import OWNERS, Warehouse
-from pm_pipeline.defs.register.assets import REGISTER
 from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.reports.assets import pdf_asset
 from pm_pipeline.defs.reports.audience import AUDIENCES, write_audience_reports
 from pm_pipeline.defs.reports.scorecard_report import CHART_HISTORY, scorecard_view

@@ -20,6 +20,13 @@ from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table
 from pm_pipeline.defs.plan.linking import kpis_without_action, latest_updates, linked_actions
+from pm_pipeline.defs.plan.tables import (
+    ACTION_REGISTER,
+    ACTION_UPDATES,
+    RISK_REGISTER,
+    RISK_UPDATES,
+)
+from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.spreadsheet import Sheet
 
 # status -> (words, shape, style): meaning never by colour alone; the style (CSS
@@ -135,13 +142,13 @@ def _grid(risks: list[dict]) -> list[dict]:
 def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, themes: tuple[str, ...]) -> dict:
     """The plan sections of the quarterly report, as plain data (empty for a council with no
     actions or risks)."""
-    actions = read_table(conn, "action_register")
-    risks = read_table(conn, "risk_register")
-    updates = read_table(conn, "action_updates", "period <= ?", [quarter.key])
-    risk_updates = read_table(conn, "risk_updates", "period <= ?", [quarter.previous.key])
-    risk_now = read_table(conn, "risk_updates", "period = ?", [quarter.key])
-    scorecard = read_table(conn, "kpi_scorecard", "period = ?", [quarter.key])
-    exceptions = read_table(conn, "kpi_exceptions", "period = ?", [quarter.key])
+    actions = read_table(conn, ACTION_REGISTER)
+    risks = read_table(conn, RISK_REGISTER)
+    updates = read_table(conn, ACTION_UPDATES, "period <= ?", [quarter.key])
+    risk_updates = read_table(conn, RISK_UPDATES, "period <= ?", [quarter.previous.key])
+    risk_now = read_table(conn, RISK_UPDATES, "period = ?", [quarter.key])
+    scorecard = read_table(conn, KPI_SCORECARD, "period = ?", [quarter.key])
+    exceptions = read_table(conn, KPI_EXCEPTIONS, "period = ?", [quarter.key])
     latest = latest_updates(updates, quarter.key)
     items = [_action_item(a, latest) for a in actions.to_dict("records")]
     by_id = {i["action_id"]: i for i in items}
@@ -243,10 +250,10 @@ def plan_sheets(plan: dict) -> list[Sheet]:
 
 def annual_plan_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear) -> dict:
     """Deliverables due in the year: completed (on time or late), slipped, carried over."""
-    actions = read_table(conn, "action_register")
+    actions = read_table(conn, ACTION_REGISTER)
     actions = actions[actions["kind"] != "improvement"]
     last = year.quarters[-1]
-    updates = read_table(conn, "action_updates", "period <= ?", [last.key])
+    updates = read_table(conn, ACTION_UPDATES, "period <= ?", [last.key])
     latest = latest_updates(updates, last.key)
     completed: list[dict] = []
     slipped: list[dict] = []

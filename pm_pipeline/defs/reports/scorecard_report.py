@@ -18,6 +18,9 @@ from pm_pipeline.core.sheets import FileProblem, clean_text
 from pm_pipeline.core.spreadsheets import read_table_file
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table, where_in
+from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
+from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
+from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.reports import narrative
 from pm_pipeline.defs.reports.plan_sections import plan_sheets, plan_view
@@ -25,6 +28,7 @@ from pm_pipeline.defs.reports.signoff_view import signoff_view
 from pm_pipeline.defs.reports.spc_view import ASSURANCE_TEXT, VARIATION_TEXT, add_spc
 from pm_pipeline.defs.scorecard.build import benchmark_areas_sql
 from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT
+from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render import charts, wording
 from pm_pipeline.render.pages import is_sample, publish, sample_label
 from pm_pipeline.render.spreadsheet import Sheet
@@ -67,7 +71,7 @@ def read_commentary(folder: Path, quarter: Quarter, known: set[str]) -> tuple[di
 
 def _history(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pd.DataFrame:
     keys = [q.key for q in quarter.history(CHART_HISTORY)]
-    return read_table(conn, "pi_returns", *where_in("period", keys))
+    return read_table(conn, PI_RETURNS, *where_in("period", keys))
 
 
 def _trend(
@@ -140,14 +144,14 @@ def scorecard_view(
 ) -> dict:
     """Everything the quarterly report shows, as plain data (SPC charts need `config_dir`,
     where the re-base points are)."""
-    scorecard = read_table(conn, "kpi_scorecard", "period = ?", [quarter.key])
-    exceptions = read_table(conn, "kpi_exceptions", "period = ?", [quarter.key])
-    restated = read_table(conn, "restatements", "period = ?", [quarter.key])
-    warnings = read_table(conn, "quality_issues", "period = ? AND severity = 'WARN'", [quarter.key])
+    scorecard = read_table(conn, KPI_SCORECARD, "period = ?", [quarter.key])
+    exceptions = read_table(conn, KPI_EXCEPTIONS, "period = ?", [quarter.key])
+    restated = read_table(conn, RESTATEMENTS, "period = ?", [quarter.key])
+    warnings = read_table(conn, QUALITY_ISSUES, "period = ? AND severity = 'WARN'", [quarter.key])
     history = _history(conn, quarter)
     signoff = signoff_view(conn, quarter, register)
     benchmarks = read_table(
-        conn, "benchmarks", *benchmark_areas_sql(register.council, register.comparators)
+        conn, BENCHMARKS, *benchmark_areas_sql(register.council, register.comparators)
     )
     peer_series = dict(
         tuple(

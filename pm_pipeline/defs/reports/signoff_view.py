@@ -12,8 +12,10 @@ import pandas as pd
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table
+from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.signoff.rules import APPROVED, LAPSED, QUERY_OPEN, RESUBMITTED, figure_checks
+from pm_pipeline.defs.signoff.tables import SIGNOFFS
 
 
 def _when(value: object) -> str:
@@ -41,8 +43,8 @@ def check_sentence(row: dict) -> str:
 
 def signoff_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Register) -> dict:
     """{'checks': {pi_id: {'status', 'text', 'checked_by', 'checked_on'}}, 'signoff': summary}."""
-    returns = read_table(conn, "pi_returns", "period = ?", [quarter.key])
-    decisions = read_table(conn, "signoffs", "period = ?", [quarter.key])
+    returns = read_table(conn, PI_RETURNS, "period = ?", [quarter.key])
+    decisions = read_table(conn, SIGNOFFS, "period = ?", [quarter.key])
     checks = figure_checks(returns, decisions, register.indicators)
     by_pi = {
         row["pi_id"]: {

@@ -15,6 +15,7 @@ import duckdb
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table
+from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.scorecard import spc
 from pm_pipeline.defs.scorecard.spc_series import (
@@ -68,7 +69,7 @@ def add_spc(
     """Give each entry its SPC fields (see the module's docstring), in place."""
     keys = [q.key for q in quarter.history(SPC_QUARTERS)]
     marks = ", ".join("?" for _ in keys)
-    returns = read_table(conn, "pi_returns", f"period IN ({marks})", keys)
+    returns = read_table(conn, PI_RETURNS, f"period IN ({marks})", keys)
     values = {
         (r.period, r.pi_id): None if is_missing(r.value) else float(r.value)
         for r in returns.itertuples()

@@ -24,11 +24,12 @@ from pm_pipeline.core.warehouse import (
     read_table,
     replace_all,
     row_count,
-    table_spec,
     where_in,
 )
-from pm_pipeline.defs.register.assets import REGISTER
+from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
+from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
 from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.scorecard.build import (
     READ_QUARTERS,
     ScorecardInputs,
@@ -36,6 +37,7 @@ from pm_pipeline.defs.scorecard.build import (
     build_scorecard,
 )
 from pm_pipeline.defs.scorecard.spc_series import RebaseError, read_rebase
+from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 
 # The quarterly run lands at midnight at the end of the data-entry month (1 Feb, 1 May, 1 Aug,
 # 1 Nov); a scorecard not refreshed by a day later is overdue.
@@ -61,8 +63,7 @@ REBUILD_WHEN_RETURNS_RESTATED = (
 @dg.multi_asset(
     name="scorecard",
     specs=[
-        table_spec(
-            "kpi_scorecard",
+        KPI_SCORECARD.spec(
             deps=[RETURNS_HISTORY, "restatements", "benchmarks", *REGISTER],
             group_name="scorecards",
             freshness_policy=SCORECARD_FRESHNESS,
@@ -74,8 +75,7 @@ REBUILD_WHEN_RETURNS_RESTATED = (
                 "24 quarters (re-based from config/spc_rebase.csv)."
             ),
         ),
-        table_spec(
-            "kpi_exceptions",
+        KPI_EXCEPTIONS.spec(
             deps=[RETURNS_HISTORY, *REGISTER],
             group_name="scorecards",
             automation_condition=REBUILD_WHEN_RETURNS_RESTATED,
@@ -104,7 +104,7 @@ def kpi_scorecard(
         except RebaseError as exc:
             raise dg.Failure(description=f"{exc} — fix config/spc_rebase.csv") from exc
         benchmarks = read_table(
-            conn, "benchmarks", *benchmark_areas_sql(register.council, register.comparators)
+            conn, BENCHMARKS, *benchmark_areas_sql(register.council, register.comparators)
         )
         for quarter in quarters:
             keys = [q.key for q in quarter.history(READ_QUARTERS)]
@@ -112,19 +112,23 @@ def kpi_scorecard(
                 council=register.council,
                 indicators=register.indicators,
                 targets=register.targets,
-                returns=read_table(conn, "pi_returns", *where_in("period", keys)),
+                returns=read_table(conn, PI_RETURNS, *where_in("period", keys)),
                 benchmarks=benchmarks,
                 comparators=register.comparators,
-                restatements=read_table(conn, "restatements", "period = ?", [quarter.key]),
+                restatements=read_table(conn, RESTATEMENTS, "period = ?", [quarter.key]),
                 rebase=rebase,
             )
             scorecard, exceptions = build_scorecard(inputs, quarter)
-            tables = {"kpi_scorecard": scorecard, "kpi_exceptions": exceptions}
+            tables = {KPI_SCORECARD: scorecard, KPI_EXCEPTIONS: exceptions}
             replace_all(
                 conn,
-                [partition(t, frame, quarter.key) for t, frame in tables.items() if t in selected],
+                [
+                    partition(t, frame, quarter.key)
+                    for t, frame in tables.items()
+                    if t.key in selected
+                ],
             )
-            written.update({t: len(frame) for t, frame in tables.items()})
+            written.update({t.key: len(frame) for t, frame in tables.items()})
             rag = Counter(scorecard["rag"])
             summary.append(
                 {

@@ -9,7 +9,7 @@ import pandas as pd
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.values import is_missing
-from pm_pipeline.core.warehouse import TABLES, where_in
+from pm_pipeline.core.warehouse import where_in
 from pm_pipeline.defs.register.load import due_pis
 from pm_pipeline.defs.register.model import Council
 from pm_pipeline.defs.scorecard import rules
@@ -19,6 +19,7 @@ from pm_pipeline.defs.scorecard.spc_series import (
     pi_reading,
     rebase_by_pi,
 )
+from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 
 HISTORY_QUARTERS = 8  # the furthest back a score looks: an annual PI two years ago
 READ_QUARTERS = max(HISTORY_QUARTERS + 1, SPC_QUARTERS)  # with this one: the SPC window
@@ -234,5 +235,5 @@ def build_scorecard(inputs: ScorecardInputs, quarter: Quarter) -> tuple[pd.DataF
                     "reason": rules.EXCEPTION_TEXT[code],
                 }
             )
-    scorecard = pd.DataFrame(rows).reindex(columns=list(TABLES["kpi_scorecard"]))
-    return scorecard, pd.DataFrame(exception_rows, columns=list(TABLES["kpi_exceptions"]))
+    scorecard = pd.DataFrame(rows).reindex(columns=KPI_SCORECARD.column_names)
+    return scorecard, pd.DataFrame(exception_rows, columns=KPI_EXCEPTIONS.column_names)

@@ -25,13 +25,13 @@ from pm_pipeline.core.warehouse import (
     read_table,
     replace_all,
     row_count,
-    table_metadata,
 )
 from pm_pipeline.defs.intake.archive import archive
 from pm_pipeline.defs.intake.assets import FILES_READ
 from pm_pipeline.defs.intake.folder import fingerprint
-from pm_pipeline.defs.register.assets import REGISTER
+from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.signoff.read import read_signoffs
 from pm_pipeline.defs.signoff.rules import (
     APPROVED,
@@ -41,6 +41,7 @@ from pm_pipeline.defs.signoff.rules import (
     evaluate,
     figure_checks,
 )
+from pm_pipeline.defs.signoff.tables import SIGNOFFS
 
 SIGNOFF_DIR = "signoff"
 
@@ -120,7 +121,7 @@ def _check_results(
     owners=OWNERS,
     kinds={"duckdb", "csv", "xlsx"},
     deps=[*REGISTER, "pi_returns"],
-    metadata=table_metadata("signoffs"),
+    metadata=SIGNOFFS.metadata(),
     partitions_def=QUARTERLY,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="warehouse",
@@ -151,13 +152,13 @@ def signoffs(
     for key in context.partition_keys:  # a backfill reads its quarters in one run
         quarter = Quarter.from_key(key)
         with warehouse.read() as conn:
-            returns = read_table(conn, "pi_returns", "period = ?", [quarter.key])
-            before = read_table(conn, "signoffs", "period = ?", [quarter.key])
+            returns = read_table(conn, PI_RETURNS, "period = ?", [quarter.key])
+            before = read_table(conn, SIGNOFFS, "period = ?", [quarter.key])
         outcome = judge_quarter(
             council_files, quarter, register.canonical_ids(), register.indicators, returns, before
         )
         with warehouse.write() as conn:
-            replace_all(conn, [partition("signoffs", outcome.decisions, quarter.key)])
+            replace_all(conn, [partition(SIGNOFFS, outcome.decisions, quarter.key)])
         approved = int((outcome.checks["check_status"] == APPROVED).sum())
         context.log.info(
             f"{quarter.label}: {outcome.rows_in} sign-off rows, {len(outcome.decisions)} "

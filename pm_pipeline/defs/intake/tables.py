@@ -1,0 +1,37 @@
+"""The accepted PI returns with their provenance, and figures restated since first accepted."""
+
+from pm_pipeline.core.warehouse import Table
+
+PI_RETURNS = Table(
+    "pi_returns",
+    {
+        "period": "VARCHAR",
+        "pi_id": "VARCHAR",
+        "value": "DOUBLE",
+        "numerator": "DOUBLE",
+        "denominator": "DOUBLE",
+        "status": "VARCHAR",
+        "note": "VARCHAR",
+        "submitted_by": "VARCHAR",
+        "submitted_at": "TIMESTAMP",
+        "source_file": "VARCHAR",
+        "source_row": "INTEGER",
+        "file_sha256": "VARCHAR",
+        "version": "INTEGER",
+    },
+)
+
+RESTATEMENTS = Table(
+    "restatements",
+    {
+        "period": "VARCHAR",
+        "pi_id": "VARCHAR",
+        "value": "DOUBLE",
+        "first_reported_value": "DOUBLE",
+        "first_version": "INTEGER",
+        "version": "INTEGER",
+        "source_file": "VARCHAR",
+    },
+)
+
+TABLES = (PI_RETURNS, RESTATEMENTS)

@@ -1,0 +1,71 @@
+"""Corporate plan deliverables, improvement actions and risks, and their quarterly updates."""
+
+from pm_pipeline.core.warehouse import Table
+
+ACTION_REGISTER = Table(
+    "action_register",
+    {
+        "action_id": "VARCHAR",
+        "title": "VARCHAR",
+        "kind": "VARCHAR",
+        "theme": "VARCHAR",
+        "service": "VARCHAR",
+        "owner": "VARCHAR",
+        "manager": "VARCHAR",
+        "start_date": "DATE",
+        "due_date": "DATE",
+        "linked_pis": "VARCHAR[]",
+        "linked_risks": "VARCHAR[]",
+    },
+)
+
+RISK_REGISTER = Table(
+    "risk_register",
+    {
+        "risk_id": "VARCHAR",
+        "title": "VARCHAR",
+        "theme": "VARCHAR",
+        "owner": "VARCHAR",
+        "likelihood": "INTEGER",
+        "impact": "INTEGER",
+        "appetite": "VARCHAR",
+    },
+)
+
+ACTION_UPDATES = Table(
+    "action_updates",
+    {
+        "period": "VARCHAR",
+        "action_id": "VARCHAR",
+        "status": "VARCHAR",
+        "percent_complete": "DOUBLE",
+        "note": "VARCHAR",
+        "revised_due_date": "DATE",
+        "submitted_by": "VARCHAR",
+        "submitted_at": "TIMESTAMP",
+        "source_file": "VARCHAR",
+        "source_row": "INTEGER",
+        "file_sha256": "VARCHAR",
+        "version": "INTEGER",
+    },
+)
+
+RISK_UPDATES = Table(
+    "risk_updates",
+    {
+        "period": "VARCHAR",
+        "risk_id": "VARCHAR",
+        "likelihood": "INTEGER",
+        "impact": "INTEGER",
+        "score": "INTEGER",
+        "note": "VARCHAR",
+        "submitted_by": "VARCHAR",
+        "submitted_at": "TIMESTAMP",
+        "source_file": "VARCHAR",
+        "source_row": "INTEGER",
+        "file_sha256": "VARCHAR",
+        "version": "INTEGER",
+    },
+)
+
+TABLES = (ACTION_REGISTER, RISK_REGISTER, ACTION_UPDATES, RISK_UPDATES)

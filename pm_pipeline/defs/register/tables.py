@@ -1,0 +1,63 @@
+"""The council's register in the warehouse: council.yaml, indicators, targets, comparators."""
+
+from pm_pipeline.core.warehouse import Table
+
+REGISTER_COUNCIL = Table(
+    "register_council",
+    {
+        "name": "VARCHAR",
+        "area_code": "VARCHAR",
+        "region_code": "VARCHAR",
+        "themes": "VARCHAR[]",
+        "amber_tolerance_pct": "DOUBLE",
+        "stable_band_pct": "DOUBLE",
+        "comparator_group": "VARCHAR",
+    },
+)
+
+REGISTER_INDICATORS = Table(
+    "register_indicators",
+    {
+        "pi_id": "VARCHAR",
+        "title": "VARCHAR",
+        "description": "VARCHAR",
+        "type": "VARCHAR",
+        "theme": "VARCHAR",
+        "service": "VARCHAR",
+        "owner": "VARCHAR",
+        "manager": "VARCHAR",
+        "unit": "VARCHAR",
+        "polarity": "VARCHAR",
+        "frequency": "VARCHAR",
+        "decimals": "INTEGER",
+        "valid_min": "DOUBLE",
+        "valid_max": "DOUBLE",
+        "lginform_metric": "VARCHAR",
+        "oflog_metric": "VARCHAR",
+        "annual_outturn": "VARCHAR",
+    },
+    asset="indicator_register",
+)
+
+REGISTER_TARGETS = Table(
+    "register_targets",
+    {
+        "pi_id": "VARCHAR",
+        "financial_year": "VARCHAR",
+        "target": "DOUBLE",
+        "amber_threshold": "DOUBLE",
+    },
+)
+
+REGISTER_COMPARATORS = Table(
+    "register_comparators",
+    {
+        "area_code": "VARCHAR",
+        "area_name": "VARCHAR",
+    },
+)
+
+TABLES = (REGISTER_COUNCIL, REGISTER_INDICATORS, REGISTER_TARGETS, REGISTER_COMPARATORS)
+
+# Every step that reads the register reads all four of its tables: its dependencies.
+REGISTER = [table.key for table in TABLES]
