@@ -9,9 +9,15 @@ import dagster as dg
 import pytest
 from aiosmtpd.controller import Controller
 
-from pm_pipeline import automation
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.district.definitions import state_of_the_district_schedule
+from pm_pipeline.defs.intake import sensors as intake_sensors
+from pm_pipeline.defs.intake.sensors import returns_sensor
+from pm_pipeline.defs.mail.schedules import reminder_schedule
+from pm_pipeline.defs.operations import sensors as operations_sensors
+from pm_pipeline.defs.operations.sensors import failure_alert_sensor, queue_alert_sensor
+from pm_pipeline.defs.reports.definitions import quarterly_schedule
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
 
 LONDON = ZoneInfo("Europe/London")
@@ -35,44 +41,39 @@ def evaluate(schedule: dg.ScheduleDefinition, when: datetime, instance: dg.Dagst
 
 def test_quarterly_schedule_fires_at_midnight_after_each_data_entry_month():
     instance = dg.DagsterInstance.get()
-    found = ticks(automation.quarterly_schedule, datetime(2025, 7, 15, tzinfo=LONDON), 4)
+    found = ticks(quarterly_schedule, datetime(2025, 7, 15, tzinfo=LONDON), 4)
     assert [t.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") for t in found] == [
         "2025-08-01 00:00 BST",  # end of 31 July: 2025/26 Q1
         "2025-11-01 00:00 GMT",  # after the clocks go back
         "2026-02-01 00:00 GMT",
         "2026-05-01 00:00 BST",  # end of 30 April: Q4, crossing the financial year
     ]
-    keys = [evaluate(automation.quarterly_schedule, t, instance)[0].partition_key for t in found]
+    keys = [evaluate(quarterly_schedule, t, instance)[0].partition_key for t in found]
     assert keys == ["2025-04-01", "2025-07-01", "2025-10-01", "2026-01-01"]
 
 
 def test_state_of_the_district_follows_the_q2_and_q4_runs():
     instance = dg.DagsterInstance.get()
-    found = ticks(automation.state_of_the_district_schedule, datetime(2025, 7, 1, tzinfo=LONDON), 3)
+    found = ticks(state_of_the_district_schedule, datetime(2025, 7, 1, tzinfo=LONDON), 3)
     assert [t.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") for t in found] == [
         "2025-11-01 02:00 GMT",  # after the Q2 run: H1 April-September 2025
         "2026-05-01 02:00 BST",  # after the Q4 run: H2 October 2025-March 2026
         "2026-11-01 02:00 GMT",
     ]
-    keys = [
-        evaluate(automation.state_of_the_district_schedule, t, instance)[0].partition_key
-        for t in found
-    ]
+    keys = [evaluate(state_of_the_district_schedule, t, instance)[0].partition_key for t in found]
     assert keys == ["2025-04-01", "2025-10-01", "2026-04-01"]
 
 
 def test_reminders_go_on_the_first_working_day_after_the_quarter_ends():
     instance = dg.DagsterInstance.get()
     # 1 April 2024 was Easter Monday: the Q4 2023/24 reminder goes on Tuesday 2 April
-    april = ticks(automation.reminder_schedule, datetime(2024, 3, 31, 12, tzinfo=LONDON), 7)
-    fired = {t.date(): evaluate(automation.reminder_schedule, t, instance) for t in april}
+    april = ticks(reminder_schedule, datetime(2024, 3, 31, 12, tzinfo=LONDON), 7)
+    fired = {t.date(): evaluate(reminder_schedule, t, instance) for t in april}
     assert [d for d, runs in fired.items() if runs] == [date(2024, 4, 2)]
     assert fired[date(2024, 4, 2)][0].partition_key == "2024-01-01"
-    july = ticks(automation.reminder_schedule, datetime(2025, 6, 30, 12, tzinfo=LONDON), 1)
+    july = ticks(reminder_schedule, datetime(2025, 6, 30, 12, tzinfo=LONDON), 1)
     assert july[0].astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") == "2025-07-01 08:00 BST"
-    assert (
-        evaluate(automation.reminder_schedule, july[0], instance)[0].partition_key == "2025-04-01"
-    )
+    assert evaluate(reminder_schedule, july[0], instance)[0].partition_key == "2025-04-01"
 
 
 def test_schedules_and_sensors_start_running():
@@ -154,7 +155,7 @@ def test_a_failed_run_is_logged_and_emailed(data_dir, monkeypatch):
             dagster_event=failure,
             resources={"council_files": CouncilFiles(data_dir=str(data_dir))},
         ).for_run_failure()
-        automation.failure_alert_sensor(context)
+        failure_alert_sensor(context)
     finally:
         controller.stop()
     log = (data_dir / "reports" / "alerts.log").read_text()
@@ -218,7 +219,7 @@ def fail_and_alert(data_dir: Path, job: str, key: str, **kwargs: object) -> str 
         dagster_event=record.dagster_event,
         resources={"council_files": CouncilFiles(data_dir=str(data_dir))},
     ).for_run_failure()
-    automation.failure_alert_sensor(context)
+    failure_alert_sensor(context)
     log = data_dir / "reports" / "alerts.log"
     return log.read_text() if log.exists() else None
 
@@ -262,14 +263,14 @@ def test_a_run_stuck_in_the_queue_is_reported_once(data_dir, monkeypatch):
             remote_job_origin=origin,
         )
     )
-    monkeypatch.setattr(automation, "QUEUE_ALERT_MINUTES", 0)
+    monkeypatch.setattr(operations_sensors, "QUEUE_ALERT_MINUTES", 0)
     files = CouncilFiles(data_dir=str(data_dir))
     context = dg.build_sensor_context(instance=instance, resources={"council_files": files})
-    automation.queue_alert_sensor(context)
+    queue_alert_sensor(context)
     again = dg.build_sensor_context(
         instance=instance, cursor=context.cursor, resources={"council_files": files}
     )
-    automation.queue_alert_sensor(again)
+    queue_alert_sensor(again)
     log = (data_dir / "reports" / "alerts.log").read_text()
     assert log.count(run.run_id) == 1
     assert "returns_job is stuck in the queue for quarter 2025/26 Q1" in log
@@ -283,10 +284,10 @@ def test_a_failing_sensor_tick_alerts_the_team(data_dir, monkeypatch):
     def broken(*args: object) -> None:
         raise OSError("the returns share is not mounted")
 
-    monkeypatch.setattr(automation, "look", broken)
+    monkeypatch.setattr(intake_sensors, "look", broken)
     files = CouncilFiles(data_dir=str(data_dir))
     context = dg.build_sensor_context(instance=instance, resources={"council_files": files})
     with pytest.raises(OSError):
-        list(automation.returns_sensor(context))
+        list(returns_sensor(context))
     log = (data_dir / "reports" / "alerts.log").read_text()
     assert "returns_sensor failed" in log and "the returns share is not mounted" in log

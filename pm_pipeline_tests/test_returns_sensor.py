@@ -8,9 +8,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pm_pipeline import automation
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.intake.sensors import returns_sensor
 from pm_pipeline.defs.intake.watch import SETTLE_SECONDS
 from pm_pipeline_tests.council import check_results, good_row, kpi_and_service, query, run_job
 
@@ -35,7 +35,7 @@ class Watch:
         context = dg.build_sensor_context(
             instance=self.instance, cursor=self.cursor, resources={"council_files": self.files}
         )
-        results = list(automation.returns_sensor(context))
+        results = list(returns_sensor(context))
         self.cursor = context.cursor
         self.skip = " ".join(r.skip_message for r in results if isinstance(r, dg.SkipReason))
         return [r for r in results if isinstance(r, dg.RunRequest)]

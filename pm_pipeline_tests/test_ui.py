@@ -87,7 +87,7 @@ def test_graphql_shows_the_asset_graph_checks_and_running_schedules(webserver):
     data = graphql(url, QUERY)
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     groups = {key: n["groupName"] for key, n in nodes.items()}
-    assert groups["indicator_register"] == "intake" and groups["pi_returns"] == "intake"
+    assert groups["indicator_register"] == "register" and groups["pi_returns"] == "intake"
     assert groups["quality_issues"] == "quality"
     assert groups["kpi_scorecard"] == "scorecards"
     assert groups["quarterly_performance_report"] == "reports"
@@ -135,5 +135,5 @@ def test_the_asset_graph_renders_in_a_real_browser(webserver):
         driver.save_screenshot(str(shot))
         page = driver.page_source
     assert shot.stat().st_size > 20_000
-    for group in ("intake", "quality", "benchmarks", "scorecards", "reports"):
+    for group in ("register", "intake", "quality", "benchmarks", "scorecards", "reports"):
         assert group in page

@@ -15,6 +15,8 @@ import dagster as dg
 
 DATA_DIR_ENV = "PM_DATA_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# how often the folder sensors (returns, sign-offs) and the rebuild sensor look
+SENSOR_SECONDS = int(os.environ.get("PM_SENSOR_INTERVAL_SECONDS", "30"))
 
 
 def default_data_dir() -> Path:

@@ -339,3 +339,8 @@ def range_tags(first_key: str, last_key: str) -> dict[str, str]:
         "dagster/asset_partition_range_start": first_key,
         "dagster/asset_partition_range_end": last_key,
     }
+
+
+def quarter_reported_on(tick: date) -> Quarter:
+    """The quarter a run at the end of a data-entry month reports: the one before last month's."""
+    return Quarter.containing(tick).previous

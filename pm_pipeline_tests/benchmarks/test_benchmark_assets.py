@@ -14,8 +14,8 @@ import pytest
 from dagster._serdes import serialize_value
 
 from pm_pipeline.core.periods import Quarter
-from pm_pipeline.defs.benchmarks.assets import asset_checks, assets
 from pm_pipeline.defs.benchmarks.cache import cache_path, read_cache
+from pm_pipeline.defs.benchmarks.definitions import defs as benchmark_defs
 from pm_pipeline.defs.benchmarks.lginform import lginform_resource_from_env
 from pm_pipeline.defs.benchmarks.lginform_client import BASE_URL_ENV, KEY_ENV, SECRET_ENV
 from pm_pipeline.defs.register.load import load_register
@@ -31,7 +31,7 @@ def run(
     resources: dict, instance: dg.DagsterInstance | None = None, **kw
 ) -> dg.ExecuteInProcessResult:
     return dg.materialize(
-        [*assets, *asset_checks],
+        [*(benchmark_defs.assets or ()), *(benchmark_defs.asset_checks or ())],
         instance=instance or dg.DagsterInstance.ephemeral(),
         resources={**resources, "lginform": lginform_resource_from_env(backoff_seconds=0.01)},
         raise_on_error=False,

@@ -8,12 +8,11 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from pm_pipeline import automation
 from pm_pipeline.core.mail import Mailer
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.warehouse import build_resources
 from pm_pipeline.defs.mail.assets import owner_mail_sensor
-from pm_pipeline.defs.mail.schedules import manager_reminder_schedule
+from pm_pipeline.defs.mail.schedules import manager_reminder_schedule, reminder_schedule
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
 from pm_pipeline_tests.mail.smtp import body, smtp_server
 
@@ -84,8 +83,8 @@ def test_owners_get_one_list_one_all_clear_and_reminders_at_their_ticks(
         assert len(inbox.messages) == 2 and "0 sent" in said
 
         # owners: the first working day after 2025/26 Q2 ended (Wednesday 1 October 2025)
-        assert not schedule_run(automation.reminder_schedule, datetime(2025, 10, 2, 8), instance)
-        (request,) = schedule_run(automation.reminder_schedule, datetime(2025, 10, 1, 8), instance)
+        assert not schedule_run(reminder_schedule, datetime(2025, 10, 2, 8), instance)
+        (request,) = schedule_run(reminder_schedule, datetime(2025, 10, 1, 8), instance)
         assert run_job(
             data_dir, "outstanding_returns_job", request.partition_key, instance=instance
         ).success

@@ -294,11 +294,3 @@ def council_and_comparators_present(warehouse: Warehouse) -> dg.AssetCheckResult
             "coverage": metadata_table(found.drop(columns=["ok"])),
         },
     )
-
-
-assets = [lginform_benchmarks, oflog_benchmarks, benchmarks]
-asset_checks = [
-    area_codes_are_gss,
-    one_row_per_source_metric_area_period,
-    council_and_comparators_present,
-]

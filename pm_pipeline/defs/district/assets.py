@@ -140,7 +140,7 @@ def district_context(
         earlier_partitions("pi_returns", -2 * ANNUAL_POINTS),
         *REGISTER,
     ],
-    group_name="reports",
+    group_name="district",
     kinds={"html", "pdf"},
     owners=OWNERS,
     description=(
@@ -171,5 +171,4 @@ def state_of_the_district(
     )
 
 
-assets = [district_context, state_of_the_district]
 asset_checks: list[dg.AssetChecksDefinition] = []

@@ -113,7 +113,7 @@ def owner_mail_sensor(
 @dg.asset(
     partitions_def=QUARTERLY,
     deps=REGISTER,
-    group_name="reports",
+    group_name="reminders",
     kinds={"email"},
     owners=OWNERS,
     description="The owners' reminder on the first working day after the quarter: each owner "
@@ -166,7 +166,7 @@ def manager_lists(checks: pd.DataFrame) -> dict[str, tuple[list[dict], list[dict
 @dg.asset(
     partitions_def=QUARTERLY,
     deps=[*REGISTER, "pi_returns", "signoffs"],
-    group_name="reports",
+    group_name="reminders",
     kinds={"email"},
     owners=OWNERS,
     description="The managers' reminder at the start of the fourth week after the quarter: "

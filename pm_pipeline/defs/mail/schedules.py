@@ -1,4 +1,5 @@
-"""The managers' reminder schedule: the start of the fourth week after each quarter.
+"""The reminder schedules: owners on the first working day after each quarter ends, managers at
+the start of the fourth week after it.
 
 Bassetlaw's framework: owners enter data in the first three weeks after the quarter, managers
 check it in the fourth. The fourth week starts on the 22nd; a weekend or bank holiday moves the
@@ -17,12 +18,48 @@ from pm_pipeline.core.periods import (
     is_working_day,
     local_date,
 )
+from pm_pipeline.defs.mail.assets import manager_reminder_mail, owner_reminder_mail
+from pm_pipeline.defs.reports.assets import outstanding_returns
 
+outstanding_returns_job = dg.define_asset_job(
+    "outstanding_returns_job",
+    selection=dg.AssetSelection.assets(outstanding_returns, owner_reminder_mail),
+    description="Write the reminder list of returns not yet received, by owner and manager, "
+    "and e-mail each owner theirs.",
+)
 manager_reminder_job = dg.define_asset_job(
     "manager_reminder_job",
-    selection=dg.AssetSelection.assets("manager_reminder_mail"),
+    selection=dg.AssetSelection.assets(manager_reminder_mail),
     description="E-mail each manager the figures awaiting their check and any open queries.",
 )
+
+
+def reminder_due(day: date) -> Quarter | None:
+    """The quarter to chase on `day`, if `day` is the first working day after a quarter ended."""
+    quarter = Quarter.containing(day).previous
+    return quarter if first_working_day_after(quarter.end) == day else None
+
+
+@dg.schedule(
+    cron_schedule="0 8 1-7 1,4,7,10 *",
+    job=outstanding_returns_job,
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="08:00 on the first working day after each quarter ends: the outstanding "
+    "returns list by owner and manager.",
+)
+def reminder_schedule(
+    context: dg.ScheduleEvaluationContext,
+) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    quarter = reminder_due(local_date(context.scheduled_execution_time))
+    if quarter is None:
+        yield dg.SkipReason("Not the first working day after the quarter ended.")
+        return
+    yield dg.RunRequest(
+        run_key=f"reminders-{quarter.key}",
+        partition_key=quarter.key,
+        tags={"quarter": quarter.label},
+    )
 
 
 def manager_reminder_due(day: date) -> Quarter | None:

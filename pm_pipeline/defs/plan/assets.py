@@ -61,7 +61,7 @@ FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "message"]
     specs=[
         ACTION_REGISTER.spec(
             deps=REGISTER,
-            group_name="intake",
+            group_name="register",
             description=(
                 "config/actions.csv: corporate plan deliverables, improvement actions and "
                 "service plan actions, each with its theme, owner, due date and linked PIs "
@@ -70,7 +70,7 @@ FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "message"]
         ),
         RISK_REGISTER.spec(
             deps=REGISTER,
-            group_name="intake",
+            group_name="register",
             description="config/risks.csv: the risks, scored likelihood x impact (1-5 each).",
         ),
     ],
@@ -280,7 +280,3 @@ def red_kpi_has_action(
             "failures": metadata_table(pd.DataFrame(rows)),
         },
     )
-
-
-assets = [plan_register, plan_updates]
-asset_checks = [red_kpi_has_action]

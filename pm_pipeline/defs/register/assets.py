@@ -37,7 +37,7 @@ def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
     name="register",
     specs=[
         REGISTER_INDICATORS.spec(
-            group_name="intake",
+            group_name="register",
             description=(
                 "The indicator register (config/indicators.csv with council.yaml, targets.csv "
                 "and comparators.csv), validated, as the table register_indicators. A "
@@ -46,15 +46,15 @@ def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
             ),
         ),
         REGISTER_COUNCIL.spec(
-            group_name="intake",
+            group_name="register",
             description="config/council.yaml: name, area code, themes, tolerances.",
         ),
         REGISTER_TARGETS.spec(
-            group_name="intake",
+            group_name="register",
             description="config/targets.csv: one target (and amber threshold) per PI and year.",
         ),
         REGISTER_COMPARATORS.spec(
-            group_name="intake",
+            group_name="register",
             description="config/comparators.csv: the comparator group (nearest neighbours).",
         ),
     ],

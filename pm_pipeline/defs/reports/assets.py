@@ -150,7 +150,7 @@ def outstanding(files: CouncilFiles, quarter: Quarter, indicators: pd.DataFrame)
 @dg.asset(
     partitions_def=QUARTERLY,
     deps=[*REGISTER, "action_register", "risk_register"],
-    group_name="reports",
+    group_name="reminders",
     kinds={"html", "csv"},
     owners=OWNERS,
     description=(
@@ -218,7 +218,7 @@ def outstanding_returns(
         "action_updates",
         *REGISTER,
     ],
-    group_name="reports",
+    group_name="annual_report",
     kinds={"html", "xlsx"},
     owners=OWNERS,
     description=(

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.periods import FinancialYear, Half, Quarter
 
 PERIOD_KINDS: dict[str, type[Quarter] | type[Half] | type[FinancialYear]] = {
@@ -116,3 +117,16 @@ def send_email(settings: SmtpSettings, alert: Alert, timeout: float = 10) -> Non
             smtp.starttls()
             smtp.login(settings.user, settings.password)
         smtp.send_message(message)
+
+
+def alert_team(files: CouncilFiles, alert: Alert) -> None:
+    """The data team's alert: a line in reports/alerts.log, and an e-mail when SMTP is set."""
+    append_log(files.reports_dir / "alerts.log", alert)
+    settings = SmtpSettings.from_env()
+    if settings:
+        send_email(settings, alert)
+
+
+def sensor_failed(files: CouncilFiles, name: str, exc: Exception) -> None:
+    """A sensor's failed tick has no run to link to: the alert names the sensor and the error."""
+    alert_team(files, Alert(name, "", None, (), (), f"{type(exc).__name__}: {exc}"))
