@@ -161,8 +161,8 @@ def lginform_benchmarks(
     ],
     description=(
         "Oflog metric values (oflog_metric in the register) from the CSV/XLSX files under "
-        "benchmarks/oflog/, in the Oflog prototype layout or the long layout (README). Unit "
-        "and polarity come from the register PI that maps to each metric."
+        "benchmarks/oflog/, in the Oflog prototype layout or the long layout (docs/contracts.md, "
+        "'Benchmarks'). Unit and polarity come from the register PI that maps to each metric."
     ),
 )
 def oflog_benchmarks(
