@@ -1,6 +1,6 @@
 """What the Great Expectations rules cost: load time, time added to a run, GX against pandas.
 
-    python bench/quality_checks.py           # the figures in the README's Performance section
+    python bench/quality_checks.py           # the figures in docs/performance.md
     python bench/quality_checks.py --tiny    # a few seconds, for CI (a test runs it)
 
 Prints (1) how long `import pm_pipeline.definitions` takes in a fresh interpreter and whether

@@ -182,7 +182,7 @@ def check_results(result: dg.ExecuteInProcessResult, asset: str | None = None) -
 
 def query(data_dir: Path, sql: str, *params: object, file: str = "warehouse.duckdb") -> list[tuple]:
     """Rows from the test's warehouse, opened read-only as another tool would. While runs are
-    writing (a daemon test), read `warehouse_readonly.duckdb`, as the README tells analysts."""
+    writing (a daemon test), read `warehouse_readonly.duckdb`, as docs/data.md tells analysts."""
     import duckdb
 
     with duckdb.connect(str(data_dir / file), read_only=True) as conn:

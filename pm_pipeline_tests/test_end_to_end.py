@@ -163,7 +163,8 @@ def test_an_error_blocks_the_scorecard_but_the_owner_still_gets_the_list(data_di
 
 
 def test_the_documented_command_runs_on_another_councils_files(data_dir):
-    """The README's command, on files that follow DESIGN 3 and have nothing of the sample."""
+    """The documented command (docs/data.md), on files that follow docs/contracts.md, "Files the
+    council provides", and have nothing of the sample."""
     import os
     import subprocess
     import sys

@@ -1,4 +1,5 @@
-"""The DuckDB warehouse: table contracts (DESIGN section 4) and whole-partition writes.
+"""The DuckDB warehouse: table contracts (docs/contracts.md, "Warehouse tables") and
+whole-partition writes.
 
 Every write replaces a whole partition (or table) inside one transaction, so a re-run never
 duplicates rows and a crash mid-write leaves the previous good rows in place.

@@ -27,7 +27,8 @@ Every file here is SAMPLE DATA: synthetic values written by
 `python -m pm_pipeline.sample.reference data/` in the layouts the publishers issue. The
 sample council (E07000999, "Sample District") is fictional; its comparators are real East
 Midlands districts but none of the figures are theirs. Replace these files with the real
-downloads (see the README section "Refreshing the State of the District reference files").
+downloads (see docs/state-of-the-district.md, "Refreshing the State of the District reference
+files").
 
 - `census2021/`: Census 2021 bulk CSVs (TS001, TS007A, TS008, TS037, TS054, TS066, TS067) for
   districts (ltla), the region (rgn) and England (ctry).

@@ -1,9 +1,9 @@
 """The sample's signal-versus-noise stories: real changes planted in the synthetic history.
 
-So that the demo shows every SPC reading (DESIGN 4, README "Reading an SPC chart"): a real
-step change that was re-based, a real shift, a point beyond a limit; the other PIs keep the
-catalogue's trend-plus-noise. Quarters are taken from the generator's own list, so moving the
-history's start moves nothing here.
+So that the demo shows every SPC reading (docs/contracts.md, "SPC: variation and assurance";
+docs/spc.md): a real step change that was re-based, a real shift, a point beyond a limit; the
+other PIs keep the catalogue's trend-plus-noise. Quarters are taken from the generator's own
+list, so moving the history's start moves nothing here.
 """
 
 from __future__ import annotations

@@ -155,7 +155,8 @@ def _listed(issues: list[Issue]) -> str:
 
 
 def assert_rows_accounted(result: QuarterRead, written: Mapping[str, Sequence[int]]) -> None:
-    """Rows in = rows accepted + rows reported (DESIGN 3.2 "nothing is lost"), file by file.
+    """Rows in = rows accepted + rows reported (docs/contracts.md, "Returns files": nothing is
+    lost), file by file.
 
     `written` maps each file to the Excel rows of the data rows the test wrote. Every one must
     be a candidate return or named by a `row_readable` issue, never both; a `file_readable`

@@ -1,4 +1,5 @@
-"""A broken register stops the run with a message naming file, row and column (DESIGN 3.1)."""
+"""A broken register stops the run with a message naming file, row and column
+(docs/contracts.md, "Register files")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The scoring rules of DESIGN 5, table-driven: each rule kept and broken."""
+"""The scoring rules (docs/contracts.md, "Scoring rules"), table-driven: each rule kept and
+broken."""
 
 import math
 

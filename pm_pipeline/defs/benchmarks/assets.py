@@ -161,8 +161,8 @@ def lginform_benchmarks(
     ],
     description=(
         "Oflog metric values (oflog_metric in the register) from the CSV/XLSX files under "
-        "benchmarks/oflog/, in the Oflog prototype layout or the long layout (README). Unit "
-        "and polarity come from the register PI that maps to each metric."
+        "benchmarks/oflog/, in the Oflog prototype layout or the long layout (docs/contracts.md, "
+        "'Benchmarks'). Unit and polarity come from the register PI that maps to each metric."
     ),
 )
 def oflog_benchmarks(
@@ -211,9 +211,9 @@ def oflog_benchmarks(
     deps=[LGINFORM_BENCHMARKS.key, OFLOG_BENCHMARKS.key],
     pool="warehouse",
     description=(
-        "Benchmarks from LG Inform and Oflog in one long table (DESIGN 3.3): source, metric, "
-        "area, period (label and dates), value, unit, polarity. One row per (source, metric, "
-        "area, period); a missing value stays missing, never zero."
+        "Benchmarks from LG Inform and Oflog in one long table (docs/contracts.md, "
+        "'Benchmarks'): source, metric, area, period (label and dates), value, unit, polarity. "
+        "One row per (source, metric, area, period); a missing value stays missing, never zero."
     ),
     metadata=BENCHMARKS.metadata(),
     owners=OWNERS,

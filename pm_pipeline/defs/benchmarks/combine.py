@@ -1,4 +1,5 @@
-"""The long `benchmarks` table (DESIGN 3.3) from both sources, and the rules its checks apply.
+"""The long `benchmarks` table (docs/contracts.md, "Benchmarks") from both sources, and the
+rules its checks apply.
 
 Pure functions over DataFrames, so the asset and its checks stay thin and the rules can be
 tested on hand-made tables.

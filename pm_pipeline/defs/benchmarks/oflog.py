@@ -8,10 +8,11 @@ reference set. Two layouts are read (headers match case-insensitively, whitespac
   Measure, Code, Value, MEDIAN, MADs_from_median, rank_order`. `Code` is the metric id,
   `Measure` its name, `Financial year` like `2016-17`; an empty `Value` is missing.
   Required: Financial year, Local authority code, Local authority name, Measure, Code, Value.
-- **Our long layout** (DESIGN 3.3 without `source`): `metric_id, metric_name, area_code,
-  area_name, period_label, period_start, period_end, value, unit, polarity`. Required:
-  metric_id, metric_name, area_code, area_name, period_label, value; the dates may be left
-  blank when period_label is a financial year; blank unit/polarity come from the register.
+- **Our long layout** (docs/contracts.md, "Benchmarks", without `source`): `metric_id,
+  metric_name, area_code, area_name, period_label, period_start, period_end, value, unit,
+  polarity`. Required: metric_id, metric_name, area_code, area_name, period_label, value; the
+  dates may be left blank when period_label is a financial year; blank unit/polarity come from
+  the register.
 
 Every problem names its file, row and column; a file with problems is refused whole, so a
 half-read metric never reaches the scorecard, while the other files are still used.

@@ -4,9 +4,9 @@ A `Figure` says how one number is made from the tidy `district_context` rows (a 
 some categories as a percentage of others, or the change since the previous release).
 `compare` takes the figure as it stood on a date: the latest release published by then for
 this council, with the comparators', the region's and England's values for the same period.
-Position among similar councils follows DESIGN 5 (rank 1 = best by polarity, ties share the
-best rank, quartiles of the group including this council); a figure with no better or worse
-is placed by size instead ("5th highest of 16").
+Position among similar councils follows docs/contracts.md, "Benchmark position and quartiles"
+(rank 1 = best by polarity, ties share the best rank, quartiles of the group including this
+council); a figure with no better or worse is placed by size instead ("5th highest of 16").
 """
 
 from __future__ import annotations
@@ -139,7 +139,8 @@ def _rank(own: float, peers: Sequence[float], descending: bool) -> int:
 
 
 def position(figure: Figure, own: float | None, peers: dict[str, float]) -> tuple:
-    """(rank, count, quartile, median): DESIGN 5 for better/worse figures, else by size."""
+    """(rank, count, quartile, median): by docs/contracts.md, "Benchmark position and quartiles"
+    for better/worse figures, else by size."""
     values = [v for v in peers.values() if not is_missing(v)]
     if is_missing(own) or not values:
         return None, None, None, None

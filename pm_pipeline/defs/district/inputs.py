@@ -51,7 +51,7 @@ def report_date(half: Half) -> date:
 class DistrictInputs:
     context: pd.DataFrame  # district_context
     returns: pd.DataFrame  # pi_returns for the quarters the report looks back over
-    benchmarks: pd.DataFrame  # the DESIGN 3.3 long table
+    benchmarks: pd.DataFrame  # the long table (docs/contracts.md, "Benchmarks")
 
 
 def load_inputs(conn: duckdb.DuckDBPyConnection, half: Half) -> DistrictInputs:

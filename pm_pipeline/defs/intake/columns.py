@@ -1,5 +1,5 @@
-"""The returns layout (DESIGN 3.2): its columns, which are required, the candidate rows' columns,
-and what one file read yields."""
+"""The returns layout (docs/contracts.md, "Returns files"): its columns, which are required,
+the candidate rows' columns, and what one file read yields."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ RETURN_COLUMNS = (
     "submitted_at",
 )
 REQUIRED_COLUMNS = ("pi_id", "period", "value", "note")
-# A quarterly update of a plan action or a risk (DESIGN 3.6) sits in the same folder, told
-# apart by its header: the plan domain reads it, so the returns intake passes it by.
+# A quarterly update of a plan action or a risk
+# (docs/contracts.md, "Plan files: deliverables, actions and risks") sits in the same folder,
+# told apart by its header: the plan domain reads it, so the returns intake passes it by.
 UPDATE_ID_COLUMNS = ("action_id", "risk_id")
 HEADER_NAMES = {"pi_id", "pi id", "action_id", "action id", "risk_id", "risk id"}
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")

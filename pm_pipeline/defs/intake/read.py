@@ -1,4 +1,5 @@
-"""Reading a quarter's returns folder (DESIGN 3.2) into candidate rows and intake issues.
+"""Reading a quarter's returns folder (docs/contracts.md, "Returns files") into candidate rows
+and intake issues.
 
 Nothing is lost: each data row becomes a candidate return or a `row_readable` issue, and a
 file that cannot be read at all becomes one `file_readable` issue that says how many rows it

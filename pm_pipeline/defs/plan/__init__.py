@@ -1,1 +1,2 @@
-"""Corporate plan deliverables, improvement actions and risks beside the PIs (DESIGN 3.6)."""
+"""Corporate plan deliverables, improvement actions and risks beside the PIs
+(docs/contracts.md, "Plan files: deliverables, actions and risks")."""

@@ -1,4 +1,5 @@
-"""Reading the quarterly updates of actions and risks from `returns/<YYYY-YY-Qn>/` (DESIGN 3.6).
+"""Reading the quarterly updates of actions and risks from `returns/<YYYY-YY-Qn>/`
+(docs/contracts.md, "Plan files: deliverables, actions and risks").
 
 They sit beside the PI returns and are told apart by their header (`intake.read.update_kind`):
 a file headed `action_id` is an action update, `risk_id` a risk update, `pi_id` a PI return.

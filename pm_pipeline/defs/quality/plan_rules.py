@@ -1,4 +1,5 @@
-"""The rules on corporate plan deliverables, improvement actions and risks (DESIGN 3.6).
+"""The rules on corporate plan deliverables, improvement actions and risks
+(docs/contracts.md, "Plan files: deliverables, actions and risks").
 
 They sit beside the returns rules so that every issue, whatever it is about, has one severity
 table and lands in the same owners' lists. Each is one Dagster asset check on the asset named.

@@ -101,7 +101,8 @@ RETURN_RULES = [r for r in RULES.values() if r.asset == "pi_returns"]
 
 @dataclass
 class Issue:
-    """One row of `quality_issues` (DESIGN 4); `message` says what is wrong and how to fix it."""
+    """One row of `quality_issues` (docs/contracts.md, "quality_issues"); `message` says what
+    is wrong and how to fix it."""
 
     rule: str
     pi_id: str | None

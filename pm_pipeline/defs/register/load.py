@@ -1,4 +1,5 @@
-"""The council and indicator register (DESIGN 3.1): read, validate, and explain what is wrong.
+"""The council and indicator register (docs/contracts.md, "Register files"): read, validate,
+and explain what is wrong.
 
 Structural problems (a missing file or column, an unknown enum value, a duplicate or unknown
 PI, a number that is not a number) stop the register being built at all: they raise

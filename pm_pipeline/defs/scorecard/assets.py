@@ -69,10 +69,10 @@ REBUILD_WHEN_RETURNS_RESTATED = (
             freshness_policy=SCORECARD_FRESHNESS,
             automation_condition=REBUILD_WHEN_RETURNS_RESTATED,
             description=(
-                "The quarter's KPI scorecard (DESIGN 4-5): every due PI with its RAG against "
-                "target, direction of travel vs last quarter and last year, position among "
-                "comparators, note and status, and its SPC variation and assurance over up to "
-                "24 quarters (re-based from config/spc_rebase.csv)."
+                "The quarter's KPI scorecard (docs/contracts.md, 'kpi_scorecard'): every due PI "
+                "with its RAG against target, direction of travel vs last quarter and last year, "
+                "position among comparators, note and status, and its SPC variation and "
+                "assurance over up to 24 quarters (re-based from config/spc_rebase.csv)."
             ),
         ),
         KPI_EXCEPTIONS.spec(
@@ -80,8 +80,9 @@ REBUILD_WHEN_RETURNS_RESTATED = (
             group_name="scorecards",
             automation_condition=REBUILD_WHEN_RETURNS_RESTATED,
             description=(
-                "The quarter's exceptions (DESIGN 5), one row per PI and reason: RED, a fall of "
-                "two RAG levels, two quarters worsening, GREEN but bottom quartile, a soft target."
+                "The quarter's exceptions (docs/contracts.md, 'Exceptions'), one row per PI and "
+                "reason: RED, a fall of two RAG levels, two quarters worsening, GREEN but bottom "
+                "quartile, a soft target."
             ),
         ),
     ],

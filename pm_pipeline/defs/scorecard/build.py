@@ -31,7 +31,7 @@ class ScorecardInputs:
     indicators: pd.DataFrame
     targets: pd.DataFrame
     returns: pd.DataFrame  # pi_returns rows for this quarter and the ones before it
-    benchmarks: pd.DataFrame  # the long table of DESIGN 3.3
+    benchmarks: pd.DataFrame  # the long table (docs/contracts.md, "Benchmarks")
     comparators: pd.DataFrame
     restatements: pd.DataFrame  # period, pi_id, first_reported_value, ...
     rebase: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REBASE_COLUMNS))

@@ -1,4 +1,5 @@
-"""The scoring rules of DESIGN section 5, as small pure functions every report shares.
+"""The scoring rules (docs/contracts.md, "Scoring rules"), as small pure functions that every
+report shares.
 
 RAG, direction of travel, benchmark position and exceptions are defined once, here, so the
 HTML, the spreadsheet, the PDF and the warehouse always agree.
@@ -68,7 +69,7 @@ def direction(
     if is_missing(value) or is_missing(before):
         return NO_COMPARISON
     v, b = round_at(value, decimals), round_at(before, decimals)
-    if b == 0:  # any move from zero is a move (DESIGN 5)
+    if b == 0:  # any move from zero is a move (docs/contracts.md, "Direction of travel")
         change = 0.0 if v == 0 else math.copysign(math.inf, v - b)
     else:
         change = (v - b) / abs(b)
@@ -163,7 +164,8 @@ def beats_by_wide_margin(score: QuarterScore) -> bool:
 
 
 def exceptions(history: Sequence[QuarterScore], year_so_far: Sequence[QuarterScore]) -> list[str]:
-    """Why this PI is an exception this quarter (DESIGN 5); empty when it is not.
+    """Why this PI is an exception this quarter (docs/contracts.md, "Exceptions"); empty when
+    it is not.
 
     `history` ends with this quarter (previous quarters before it); `year_so_far` holds this
     financial year's quarters up to and including this one.

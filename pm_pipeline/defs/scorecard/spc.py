@@ -4,8 +4,8 @@ A quarter-on-quarter "worsening" is often ordinary noise. An XmR chart draws the
 natural limits (mean ± 2.66 × the mean moving range) and flags only what the rules call a
 special cause, so councillors see a real change as a change and noise as noise.
 
-The rules, as NHS England's Making Data Count tools apply them (see README "Reading an SPC
-chart"): a point beyond a limit; a shift of 7 or more points in a row on one side of the mean;
+The rules, as NHS England's Making Data Count tools apply them (see docs/spc.md, "Reading an
+SPC chart"): a point beyond a limit; a shift of 7 or more points in a row on one side of the mean;
 a trend of 7 or more points in a row each higher (or each lower) than the one before; two of
 three points in a row on the same side, beyond two-thirds of the way to a limit.
 

@@ -1,1 +1,2 @@
-"""Managers' sign-off: each figure approved or queried by the PI's manager (DESIGN 3.5)."""
+"""Managers' sign-off: each figure approved or queried by the PI's manager
+(docs/contracts.md, "Sign-off files")."""
