@@ -16,6 +16,7 @@ from pm_pipeline.defs.intake import sensors as intake_sensors
 from pm_pipeline.defs.intake.sensors import returns_sensor
 from pm_pipeline.defs.mail.schedules import reminder_schedule
 from pm_pipeline.defs.operations import sensors as operations_sensors
+from pm_pipeline.defs.operations.alert_mail import alert_mail_sensor
 from pm_pipeline.defs.operations.sensors import failure_alert_sensor, queue_alert_sensor
 from pm_pipeline.defs.reports.definitions import quarterly_schedule
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
@@ -139,6 +140,7 @@ def test_a_failed_run_is_logged_and_emailed(data_dir, monkeypatch):
     try:
         monkeypatch.setenv("PM_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("PM_SMTP_PORT", str(port))
+        monkeypatch.setenv("PM_SMTP_STARTTLS", "false")
         monkeypatch.setenv("PM_ALERT_TO", "performance@test.example")
         instance = dg.DagsterInstance.get()
         council(data_dir).returns(Q, "service.csv", [good_row("KPI-1", Q, "104.2")])
@@ -156,6 +158,13 @@ def test_a_failed_run_is_logged_and_emailed(data_dir, monkeypatch):
             resources={"council_files": CouncilFiles(data_dir=str(data_dir))},
         ).for_run_failure()
         failure_alert_sensor(context)
+        assert not inbox.messages  # the tick only writes: the mail goes in a run of its own
+        files = CouncilFiles(data_dir=str(data_dir))
+        tick = dg.build_sensor_context(instance=instance, resources={"council_files": files})
+        (request,) = alert_mail_sensor.evaluate_tick(tick).run_requests
+        sent = run_job(data_dir, "alert_mail_job", instance=instance, run_config=request.run_config)
+        assert sent.success
+        assert not alert_mail_sensor.evaluate_tick(tick).run_requests  # sent once
     finally:
         controller.stop()
     log = (data_dir / "reports" / "alerts.log").read_text()

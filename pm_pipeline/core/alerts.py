@@ -1,19 +1,21 @@
-"""Failure alerts: a plain message to reports/alerts.log and, when SMTP is configured, by e-mail.
+"""The data team's alerts: a line in reports/alerts.log at once and, when PM_SMTP_HOST and
+PM_ALERT_TO are set, an e-mail.
 
-SMTP settings come only from the environment (PM_SMTP_HOST, PM_SMTP_PORT, PM_SMTP_USER,
-PM_SMTP_PASSWORD, PM_ALERT_FROM, PM_ALERT_TO); the password is never written anywhere.
+Raising an alert only writes files (the log line, and the alert under mail/alerts/pending/),
+so a sensor's tick never waits on a mail server; operations' `alert_mail_sensor` requests a
+run that sends each pending alert through the one mail client (`core.mail.Mailer`).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import smtplib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.files import CouncilFiles, write_atomic
 from pm_pipeline.core.periods import FinancialYear, Half, Quarter
 
 PERIOD_KINDS: dict[str, type[Quarter] | type[Half] | type[FinancialYear]] = {
@@ -22,6 +24,7 @@ PERIOD_KINDS: dict[str, type[Quarter] | type[Half] | type[FinancialYear]] = {
     "financial year": FinancialYear,
 }
 
+ALERT_TO_ENV = "PM_ALERT_TO"
 UI_URL_ENV = "PM_DAGSTER_UI_URL"
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
 
@@ -73,6 +76,13 @@ class Alert:
         lines.append(f"Error: {self.error}")
         return "\n".join(lines)
 
+    def message(self, to: str) -> EmailMessage:
+        message = EmailMessage()
+        message["Subject"] = self.subject
+        message["To"] = to
+        message.set_content(self.text())
+        return message
+
 
 def append_log(path: Path, alert: Alert, when: datetime | None = None) -> None:
     """Append one alert to the log (append is atomic enough for one short record per failure)."""
@@ -82,49 +92,29 @@ def append_log(path: Path, alert: Alert, when: datetime | None = None) -> None:
         handle.write(f"{stamp} {alert.text().replace(chr(10), ' | ')}\n")
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    sender: str
-    recipients: tuple[str, ...]
-    user: str | None = None
-    password: str | None = None
-
-    @classmethod
-    def from_env(cls) -> SmtpSettings | None:
-        host, to = os.environ.get("PM_SMTP_HOST"), os.environ.get("PM_ALERT_TO")
-        if not host or not to:
-            return None
-        return cls(
-            host=host,
-            port=int(os.environ.get("PM_SMTP_PORT", "25")),
-            sender=os.environ.get("PM_ALERT_FROM", "pm-pipeline@localhost"),
-            recipients=tuple(a.strip() for a in to.split(",") if a.strip()),
-            user=os.environ.get("PM_SMTP_USER") or None,
-            password=os.environ.get("PM_SMTP_PASSWORD") or None,
-        )
+def pending_dir(files: CouncilFiles) -> Path:
+    """Alerts waiting for `alert_mail_job` to send them."""
+    return files.root / "mail" / "alerts" / "pending"
 
 
-def send_email(settings: SmtpSettings, alert: Alert, timeout: float = 10) -> None:
-    message = EmailMessage()
-    message["Subject"] = alert.subject
-    message["From"] = settings.sender
-    message["To"] = ", ".join(settings.recipients)
-    message.set_content(alert.text())
-    with smtplib.SMTP(settings.host, settings.port, timeout=timeout) as smtp:
-        if settings.user and settings.password:
-            smtp.starttls()
-            smtp.login(settings.user, settings.password)
-        smtp.send_message(message)
+def read_pending(path: Path) -> tuple[Alert, str]:
+    """A pending alert and the addresses it goes to."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    to = raw.pop("to")
+    for name in ("failed_steps", "failed_checks"):
+        raw[name] = tuple(raw[name])
+    return Alert(**raw), to
 
 
-def alert_team(files: CouncilFiles, alert: Alert) -> None:
-    """The data team's alert: a line in reports/alerts.log, and an e-mail when SMTP is set."""
-    append_log(files.reports_dir / "alerts.log", alert)
-    settings = SmtpSettings.from_env()
-    if settings:
-        send_email(settings, alert)
+def alert_team(files: CouncilFiles, alert: Alert, mail: bool = True) -> None:
+    """The data team's alert: a line in reports/alerts.log, and an e-mail (sent by a run, not
+    here) when PM_SMTP_HOST and PM_ALERT_TO are set."""
+    stamp = datetime.now(UTC)
+    append_log(files.reports_dir / "alerts.log", alert, stamp)
+    to = os.environ.get(ALERT_TO_ENV, "").strip()
+    if mail and to and os.environ.get("PM_SMTP_HOST"):
+        name = f"{stamp:%Y%m%dT%H%M%S%f}-{alert.job}-{alert.run_id[:8] or 'tick'}.json"
+        write_atomic(pending_dir(files) / name, json.dumps({**asdict(alert), "to": to}))
 
 
 def sensor_failed(files: CouncilFiles, name: str, exc: Exception) -> None:

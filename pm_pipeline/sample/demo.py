@@ -85,7 +85,7 @@ def main() -> int:
     print("4/4 Reminders, and the reports due at this point of the year ...")
     ok &= _run(defs, "outstanding_returns_job", instance, partition_key=latest.key)
     ok &= _run(defs, "manager_reminder_job", instance, partition_key=latest.key)
-    print(f"  owners' mail: {owner_mail(defs, instance)}")
+    print(f"  owners' mail: {owner_mail(defs, instance)[1]}")
     for job, key in extra_runs(defs, latest):
         ok &= _run(defs, job, instance, partition_key=key)
     print("\nReports:")
@@ -95,14 +95,27 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def owner_mail(defs: dg.Definitions, instance: dg.DagsterInstance) -> str:
-    """One tick of the owners' mail sensor, as the daemon would make after these runs (without
-    PM_SMTP_HOST the messages land in reports/<quarter>/outbox/)."""
-    from pm_pipeline.defs.mail.assets import owner_mail_sensor
+def owner_mail(
+    defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None = None
+) -> tuple[str | None, str]:
+    """One tick of the owners' mail sensor and the runs it requests, as the daemon would make
+    after these runs (without PM_SMTP_HOST the messages land in reports/<quarter>/outbox/):
+    the sensor's new cursor, and what was sent."""
+    from pm_pipeline.defs.mail.sensors import owner_mail_sensor
 
-    resources = cast(Mapping[str, Any], defs.resources)
-    context = dg.build_sensor_context(instance=instance, resources=dict(resources))
-    return str(owner_mail_sensor(context))
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, repository_def=defs.get_repository_def()
+    )
+    result = owner_mail_sensor.evaluate_tick(context)
+    said = [result.skip_message] if result.skip_message else []
+    job = defs.resolve_job_def("owner_mail_job")
+    for request in result.run_requests or []:
+        run = job.execute_in_process(
+            instance=instance, partition_key=request.partition_key, raise_on_error=False
+        )
+        for event in run.asset_materializations_for_node("owner_issue_mail"):
+            said.append(str(event.metadata["summary"].value))
+    return result.cursor, "; ".join(said) or "nothing to mail"
 
 
 def extra_runs(defs: dg.Definitions, latest: Quarter) -> list[tuple[str, str]]:

@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from pm_pipeline.core.mail import Mailer
 from pm_pipeline.core.periods import Quarter
-from pm_pipeline.core.warehouse import build_resources
-from pm_pipeline.defs.mail.assets import owner_mail_sensor
+from pm_pipeline.definitions import build_defs
 from pm_pipeline.defs.mail.schedules import manager_reminder_schedule, reminder_schedule
+from pm_pipeline.sample.demo import owner_mail
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
 from pm_pipeline_tests.mail.smtp import body, smtp_server
 
@@ -21,14 +20,9 @@ Q = Quarter(2025, 1)
 A, B = "a@test.example", "b@test.example"
 
 
-def tick(data_dir: Path, instance: dg.DagsterInstance, mailer: Mailer, cursor: str | None):
-    context = dg.build_sensor_context(
-        instance=instance,
-        cursor=cursor,
-        resources={**build_resources(data_dir), "mailer": mailer},
-    )
-    result = owner_mail_sensor(context)
-    return context.cursor, str(result)
+def tick(data_dir: Path, instance: dg.DagsterInstance, cursor: str | None):
+    """The owners' mail sensor's tick and the runs it requests (the mailer from PM_SMTP_*)."""
+    return owner_mail(build_defs(data_dir), instance, cursor)
 
 
 def schedule_run(schedule: dg.ScheduleDefinition, when: datetime, instance: dg.DagsterInstance):
@@ -60,11 +54,10 @@ def test_owners_get_one_list_one_all_clear_and_reminders_at_their_ticks(
         monkeypatch.setenv("PM_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("PM_SMTP_PORT", str(port))
         monkeypatch.setenv("PM_SMTP_STARTTLS", "false")
-        mailer = Mailer(host="127.0.0.1", port=port, starttls=False, retry_seconds=0)
 
         council.returns(Q, "r.csv", [good_row("KPI-1", Q, "104.2"), good_row("SVC-1", Q, 12)])
         assert not run_job(data_dir, "returns_job", Q.key, instance=instance).success
-        cursor, said = tick(data_dir, instance, mailer, None)
+        cursor, said = tick(data_dir, instance, None)
         (listed,) = inbox.messages
         assert listed["To"] == A and "1 to fix" in listed["Subject"]
         text = body(listed)
@@ -74,12 +67,12 @@ def test_owners_get_one_list_one_all_clear_and_reminders_at_their_ticks(
 
         council.returns(Q, "r.csv", [good_row("KPI-1", Q, "54.2"), good_row("SVC-1", Q, 12)])
         run_job(data_dir, "returns_job", Q.key, instance=instance)
-        cursor, _ = tick(data_dir, instance, mailer, cursor)
+        cursor, _ = tick(data_dir, instance, cursor)
         assert [m["Subject"] for m in inbox.to(A)][1:] == ["Your 2025/26 Q1 returns: all clear"]
         assert len(inbox.messages) == 2 and not inbox.to(B)
 
         run_job(data_dir, "returns_job", Q.key, instance=instance)  # saved again, unchanged
-        cursor, said = tick(data_dir, instance, mailer, cursor)
+        cursor, said = tick(data_dir, instance, cursor)
         assert len(inbox.messages) == 2 and "0 sent" in said
 
         # owners: the first working day after 2025/26 Q2 ended (Wednesday 1 October 2025)
@@ -109,10 +102,10 @@ def test_owners_get_one_list_one_all_clear_and_reminders_at_their_ticks(
                 later, "r.csv", [good_row("KPI-1", later, "55"), good_row("SVC-1", later, 11)]
             )
             run_job(data_dir, "returns_job", later.key, instance=instance)
-        cursor, said = tick(data_dir, instance, mailer, cursor)
+        cursor, said = tick(data_dir, instance, cursor)
         council.returns(Q, "r.csv", [good_row("KPI-1", Q, "104.2"), good_row("SVC-1", Q, 12)])
         run_job(data_dir, "returns_job", Q.key, instance=instance)
         sent_before = len(inbox.messages)
-        cursor, said = tick(data_dir, instance, mailer, cursor)
+        cursor, said = tick(data_dir, instance, cursor)
         assert len(inbox.messages) == sent_before
         assert "not mailed: 1 earlier quarter(s) (2025/26 Q1 to 2025/26 Q1)" in said

@@ -1,20 +1,17 @@
-"""Mail in Dagster: the owners' mail sensor and the two reminder assets.
+"""Mail in Dagster: the owners' lists after each read, and the two reminders.
 
-Owners' lists are sent by a **sensor** on `quality_issues` materialisations, not by an asset
-downstream of the intake: a blocking check failing on `pi_returns` fails the intake step and
-skips everything downstream of it, which is exactly when an owner most needs their list. The
-intake writes `quality_issues` on every run, failing or not, and the sensor's tick (in the UI,
-under Automation) says what it sent or wrote to the outbox for each quarter read.
+Each is an asset, so every mailing shows in the UI with its metadata: who was written to and
+whether by SMTP or into `reports/<quarter>/outbox/`. Mail is sent in a run's step, never in a
+sensor's tick, so a slow server delays a run, not the sensor daemon. Owners' lists are not in
+the intake's run (a blocking check failing there skips everything downstream, which is exactly
+when an owner most needs their list): `owner_mail_sensor` requests a run of its own after each
+read.
 
-Reminders are assets (`owner_reminder_mail`, `manager_reminder_mail`) on the reminder
-schedules, so each quarter's reminder run shows in the UI with its metadata: who was written
-to and whether by SMTP or into `reports/<quarter>/outbox/`.
 """
 
 from typing import Any
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
 from pm_pipeline.core.files import CouncilFiles
@@ -30,11 +27,6 @@ from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.reports.assets import outstanding
 from pm_pipeline.defs.signoff.rules import APPROVED, QUERY_OPEN, figure_checks
 from pm_pipeline.defs.signoff.tables import SIGNOFFS
-
-# Owners are e-mailed about the quarters they are working on: the latest two the warehouse holds
-# (the quarter being collected, and the one before while late returns and restatements come in),
-# so loading years of history never sends years of lists.
-CURRENT_QUARTERS = 2
 
 
 def delivery_metadata(delivery: Delivery, mailer: Mailer, folder: str) -> dict[str, Any]:
@@ -53,67 +45,39 @@ def delivery_metadata(delivery: Delivery, mailer: Mailer, folder: str) -> dict[s
     }
 
 
-@dg.sensor(
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="After each run that reads a quarter (every quality_issues materialisation, "
-    "failing checks or not), e-mails each owner whose list of issues changed: the new list, "
-    "or an all-clear. Nothing when a list is unchanged; nothing is sent twice. Without "
-    "PM_SMTP_HOST the messages are written to reports/<quarter>/outbox/.",
+@dg.asset(
+    partitions_def=QUARTERLY,
+    deps=[QUALITY_ISSUES.key],
+    group_name="mail",
+    kinds={"email"},
+    owners=OWNERS,
+    description="After each read of a quarter (requested by owner_mail_sensor, failing checks "
+    "or not), each owner whose list of issues changed gets the new list or an all-clear. "
+    "Nothing when a list is unchanged; nothing is sent twice. Without PM_SMTP_HOST the "
+    "messages are written to reports/<quarter>/outbox/.",
 )
-def owner_mail_sensor(
-    context: dg.SensorEvaluationContext,
+def owner_issue_mail(
+    context: dg.AssetExecutionContext,
     council_files: CouncilFiles,
     warehouse: Warehouse,
     mailer: Mailer,
-) -> dg.SkipReason:
-    after = int(context.cursor) if context.cursor else None
-    records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey("quality_issues"), after_storage_id=after),
-        limit=200,
-        ascending=True,
-    ).records
-    if not records:
-        return dg.SkipReason("No quarter read since the last look.")
-    keys = sorted({r.partition_key for r in records if r.partition_key})
-    said = []
-    path = warehouse.reader_copy if warehouse.reader_copy.exists() else warehouse.path
-    with duckdb.connect(str(path), read_only=True) as conn:
-        tables = {t for (t,) in conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        held = sorted(
-            {
-                p
-                for table in ("pi_returns", "quality_issues")
-                if table in tables
-                for (p,) in conn.execute(f'SELECT DISTINCT period FROM "{table}"').fetchall()
-            }
-        )
-        current = min(held[-CURRENT_QUARTERS:], default="")
-        old = [k for k in keys if k < current]  # history loaded or re-read: nobody's to-do
-        keys = [k for k in keys if k >= current]
-        issues = {k: read_table(conn, QUALITY_ISSUES, "period = ?", [k]) for k in keys}
-    if old:
-        said.append(
-            f"not mailed: {len(old)} earlier quarter(s) ({Quarter.from_key(old[0]).label} to "
-            f"{Quarter.from_key(old[-1]).label}); owners are mailed about the latest "
-            f"{CURRENT_QUARTERS} quarters the warehouse holds"
-        )
-    for key in keys:
-        quarter = Quarter.from_key(key)
-        delivery = mail_owners(council_files, mailer, quarter, issues[key])
-        how = (
-            "" if mailer.configured else f" (no SMTP server: see reports/{quarter.folder}/outbox/)"
-        )
-        said.append(f"{quarter.label}: {delivery.summary()}{how}")
-        context.log.info(said[-1])
-    context.update_cursor(str(records[-1].storage_id))
-    return dg.SkipReason("Owners' mail — " + "; ".join(said))
+) -> dg.MaterializeResult:
+    quarter = Quarter.from_key(context.partition_key)
+    with warehouse.read() as conn:
+        issues = read_table(conn, QUALITY_ISSUES, "period = ?", [quarter.key])
+    delivery = mail_owners(council_files, mailer, quarter, issues)
+    summary = f"{quarter.label}: {delivery.summary()}"
+    context.log.info(summary)
+    folder = outbox(council_files, quarter)
+    return dg.MaterializeResult(
+        metadata={"summary": summary, **delivery_metadata(delivery, mailer, str(folder))}
+    )
 
 
 @dg.asset(
     partitions_def=QUARTERLY,
     deps=REGISTER,
-    group_name="reminders",
+    group_name="mail",
     kinds={"email"},
     owners=OWNERS,
     description="The owners' reminder on the first working day after the quarter: each owner "
@@ -165,8 +129,8 @@ def manager_lists(checks: pd.DataFrame) -> dict[str, tuple[list[dict], list[dict
 
 @dg.asset(
     partitions_def=QUARTERLY,
-    deps=[*REGISTER, "pi_returns", "signoffs"],
-    group_name="reminders",
+    deps=[*REGISTER, PI_RETURNS.key, SIGNOFFS.key],
+    group_name="mail",
     kinds={"email"},
     owners=OWNERS,
     description="The managers' reminder at the start of the fourth week after the quarter: "

@@ -5,7 +5,7 @@ import dagster as dg
 
 from pm_pipeline.defs.mail.assets import (
     manager_reminder_mail,
-    owner_mail_sensor,
+    owner_issue_mail,
     owner_reminder_mail,
 )
 from pm_pipeline.defs.mail.schedules import (
@@ -14,10 +14,11 @@ from pm_pipeline.defs.mail.schedules import (
     outstanding_returns_job,
     reminder_schedule,
 )
+from pm_pipeline.defs.mail.sensors import owner_mail_job, owner_mail_sensor
 
 defs = dg.Definitions(
-    assets=[owner_reminder_mail, manager_reminder_mail],
-    jobs=[outstanding_returns_job, manager_reminder_job],
+    assets=[owner_issue_mail, owner_reminder_mail, manager_reminder_mail],
+    jobs=[owner_mail_job, outstanding_returns_job, manager_reminder_job],
     schedules=[reminder_schedule, manager_reminder_schedule],
     sensors=[owner_mail_sensor],
 )

@@ -8,6 +8,7 @@ import dagster as dg
 
 from pm_pipeline.core.alerts import Alert, alert_team
 from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.defs.operations.alert_mail import alert_mail_job
 from pm_pipeline.defs.operations.failures import (
     failed_parts,
     owners_business,
@@ -21,8 +22,9 @@ QUEUE_ALERT_MINUTES = float(os.environ.get("PM_QUEUE_ALERT_MINUTES", "15"))
 @dg.run_failure_sensor(
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Tells the data team of a failed or crashed run (job, period, failed step or "
-    "check, link) in reports/alerts.log, by e-mail when PM_SMTP_HOST and PM_ALERT_TO are set. "
-    "An owner's save that only fails the data-quality rules is the owner's to fix, not an alert.",
+    "check, link) in reports/alerts.log, by e-mail when PM_SMTP_HOST and PM_ALERT_TO are set "
+    "(a failed alert e-mail is logged, not e-mailed again). An owner's save that only fails the "
+    "data-quality rules is the owner's to fix, not an alert.",
 )
 def failure_alert_sensor(context: dg.RunFailureSensorContext, council_files: CouncilFiles) -> None:
     run = context.dagster_run
@@ -41,6 +43,7 @@ def failure_alert_sensor(context: dg.RunFailureSensorContext, council_files: Cou
             context.failure_event.message or "run failed",
             partition_kind(run),
         ),
+        mail=run.job_name != alert_mail_job.name,
     )
 
 

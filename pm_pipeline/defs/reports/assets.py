@@ -150,7 +150,7 @@ def outstanding(files: CouncilFiles, quarter: Quarter, indicators: pd.DataFrame)
 @dg.asset(
     partitions_def=QUARTERLY,
     deps=[*REGISTER, "action_register", "risk_register"],
-    group_name="reminders",
+    group_name="mail",
     kinds={"html", "csv"},
     owners=OWNERS,
     description=(
