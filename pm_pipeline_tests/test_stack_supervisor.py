@@ -277,3 +277,22 @@ def test_installed_each_setting_is_required_and_the_product_has_no_data_dir_defa
 def test_in_a_checkout_the_product_defaults_to_its_sample_data(monkeypatch):
     monkeypatch.delenv("PM_DATA_DIR")
     assert files.source_checkout() == REPO and files.default_data_dir() == REPO / "data"
+
+
+def test_giving_up_stops_everything_and_exits_non_zero(monkeypatch, tmp_path, capsys):
+    """main() over a stack whose code server keeps dying: the cause on stderr, everything
+    stopped, exit code 3 (so systemd or a shell sees it)."""
+    stopped: list[bool] = []
+
+    def start(self: services.Stack) -> None:
+        raise GaveUp("code-server (pid 1) exit code 1 after 0.5 s, and it was restarted ...")
+
+    monkeypatch.setattr(services.Stack, "start", start)
+    monkeypatch.setattr(services.Stack, "stop", lambda self: stopped.append(True))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    before = signal.getsignal(signal.SIGINT)
+    assert services.main(["--dir", str(tmp_path / "stack")]) == services.EXIT_GAVE_UP
+    assert stopped == [True]
+    err = capsys.readouterr().err
+    assert "giving up: code-server (pid 1) exit code 1" in err
+    assert signal.getsignal(signal.SIGINT) is before  # Ctrl-C given back to the caller

@@ -610,8 +610,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     stack = Stack(settings, args.port, os.environ.get("DAGSTER_PG_URL") or None, policy)
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     started = time.perf_counter()
     code = 0
     try:
@@ -630,6 +631,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         print("stopping ...", flush=True)
         stack.stop()
+        for sig, handler in previous.items():  # main() may be called from other code
+            signal.signal(sig, handler)
     return code
 
 
