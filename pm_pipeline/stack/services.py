@@ -452,7 +452,14 @@ class Stack:
         logs = self.root / "logs"
         logs.mkdir(exist_ok=True)
         if not self.pg_url:
-            self.postgres = LocalPostgres(self.root / "postgres", free_port()).start()
+            try:
+                self.postgres = LocalPostgres(self.root / "postgres", free_port())
+            except FileNotFoundError as missing:
+                raise ConfigError(f"{missing}, or set DAGSTER_PG_URL") from missing
+            try:
+                self.postgres.start()
+            except RuntimeError as failed:  # initdb's or pg_ctl's own words
+                raise GaveUp(f"PostgreSQL under {self.postgres.root}: {failed}") from failed
             self.pg_url = self.postgres.url
         grpc_port = free_port()
         workspace = self.root / "workspace.yaml"
@@ -537,7 +544,12 @@ class Stack:
                 )
             return ready()
 
-        wait_until(up, what)
+        try:
+            wait_until(up, what)
+        except TimeoutError as slow:
+            raise GaveUp(
+                f"{slow}; last lines of {service.log}:\n{_indent(service.tail())}"
+            ) from slow
 
     def write_state(self) -> None:
         state = {
