@@ -43,8 +43,10 @@ ui: install home
 	$(VENV)/bin/dagster dev -w workspace.yaml
 
 # PostgreSQL, the gRPC code server, the webserver and the daemon; Ctrl-C stops them all.
+# Its own instance (PostgreSQL storage) in .stack/dagster_home, not the demo's SQLite one;
+# docs/operations-stack.md says how to run it from an installed package.
 stack: install
-	$(PY) -m pm_pipeline.stack
+	DAGSTER_HOME="$(CURDIR)/.stack/dagster_home" $(PY) -m pm_pipeline.stack
 
 # Bring the warehouse back from backups/<DATE>/ (stop the services first).
 restore: install

@@ -103,7 +103,7 @@ def start_stack(env: dict[str, str], data: Path, fake: FakeLGInform) -> Running:
                 str(free_port()),
             ],
             cwd=REPO,
-            env=env,
+            env={**env, "DAGSTER_HOME": str(root / "dagster_home")},  # the stack's own instance
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

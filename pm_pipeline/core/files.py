@@ -14,15 +14,39 @@ from pathlib import Path
 import dagster as dg
 
 DATA_DIR_ENV = "PM_DATA_DIR"
+# Where the source tree would be; only a checkout has data/ (the sample council) there. An
+# installed package has nothing beside it, so there PM_DATA_DIR must be set.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # how often the folder sensors (returns, sign-offs) and the rebuild sensor look
 SENSOR_SECONDS = int(os.environ.get("PM_SENSOR_INTERVAL_SECONDS", "30"))
 
 
+class DataDirNotSet(RuntimeError):
+    """PM_DATA_DIR is unset where there is no checkout's data/ to fall back on."""
+
+
+def source_checkout() -> Path | None:
+    """The repository pm_pipeline runs from (`make demo`), or None when it is installed."""
+    try:
+        project = (REPO_ROOT / "pyproject.toml").read_text()
+    except OSError:
+        return None
+    return REPO_ROOT if 'name = "pm_pipeline"' in project else None
+
+
 def default_data_dir() -> Path:
-    """`$PM_DATA_DIR`, else `data/` in the repository."""
+    """`$PM_DATA_DIR`; in a source checkout, else, its `data/` (so `make demo` needs no
+    setting). Installed, there is no default: a council's files are never beside the code."""
     configured = os.environ.get(DATA_DIR_ENV)
-    return Path(configured).expanduser().resolve() if configured else REPO_ROOT / "data"
+    if configured:
+        return Path(configured).expanduser().resolve()
+    checkout = source_checkout()
+    if checkout is None:
+        raise DataDirNotSet(
+            f"{DATA_DIR_ENV} is not set: point it at the council's data directory (config/, "
+            "returns/, benchmarks/ ...); an installed pm_pipeline has no data/ of its own"
+        )
+    return checkout / "data"
 
 
 class CouncilFiles(dg.ConfigurableResource):

@@ -249,7 +249,9 @@ def _note_layout(sheet: Sheet, layout: _Layout) -> None:
 def _present_rows(ws: ReadOnlyWorksheet) -> Iterator[tuple[int, list[dict]]]:
     """(row number, cells) for each row and cell the sheet's XML holds. openpyxl's own row
     iterator fills every gap: one cell in column XFD makes each row 16,384 cells, one in row
-    1,048,576 makes a million empty rows; its parser, used here, yields only what is there."""
+    1,048,576 makes a million empty rows; its parser, used here, yields only what is there.
+    That parser is private API: pyproject pins openpyxl's minor version, and
+    pm_pipeline_tests/test_xlsx_private_api.py fails first when an upgrade changes it."""
     from openpyxl.worksheet._reader import WorkSheetParser
 
     book = ws.parent

@@ -1,13 +1,20 @@
 """`make stack`: Dagster's production shape on one machine, in the foreground.
 
 Runs, events and schedules live in PostgreSQL (`$DAGSTER_PG_URL`, else a local server kept
-under `.stack/postgres`); the code location runs as a gRPC code server; the webserver and the
+under `<dir>/postgres`); the code location runs as a gRPC code server; the webserver and the
 daemon are separate processes that reach it through a workspace file. All listen on loopback.
-A service that dies is started again (as systemd's Restart=always would), after its whole
-process group is gone, so run workers never outlive their code server. Ctrl-C stops
-everything, newest first. `state.json` in the stack directory says what runs where.
+A service that dies is started again after its whole process group is gone (so run workers
+never outlive their code server), after 1, 2, 4 … s up to a cap; one that dies more often than
+the restart limit allows stops the stack, which exits non-zero. Each death is reported with
+its exit code or signal and the last lines of its log. Ctrl-C stops everything, newest first.
+`state.json` in the stack directory says what runs where.
 
-    python -m pm_pipeline.stack [--dir .stack] [--port $PM_STACK_PORT or 3000]
+Runs from an installed package as from a checkout: `$DAGSTER_HOME` (the instance; the shipped
+`pm_pipeline/stack/dagster.yaml` is written there if it has none) and `$PM_DATA_DIR` (the
+council's files) come from the environment; only a source checkout has defaults for them.
+See docs/operations-stack.md.
+
+    python -m pm_pipeline.stack [--dir DIR] [--port $PM_STACK_PORT or 3000] [--check]
 """
 
 from __future__ import annotations
@@ -26,23 +33,122 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+import yaml
+
 BIN = Path(sys.executable).parent
 LOCATION = "pm_pipeline"
-# Added to the repository's dagster.yaml (which keeps the pool, run monitoring and retries).
-INSTANCE_EXTRA = """
-# The services' instance (make stack, deploy/systemd/dagster.yaml): runs, events and schedules
-# in PostgreSQL; runs started by the code server, their workers health-checked by process id.
-storage:
-  postgres:
-    postgres_url: { env: DAGSTER_PG_URL }
-run_launcher:
-  module: pm_pipeline.stack.launcher
-  class: LocalProcessRunLauncher
-"""
+INSTANCE_FILE = "dagster.yaml"  # package data beside this module: the stack's instance
+LAUNCHER = "pm_pipeline.stack.launcher"
+EXIT_CONFIG = 2  # a setting is missing or unusable: nothing was started
+EXIT_GAVE_UP = 3  # a service kept dying: everything was stopped
+
+
+def say(message: str) -> None:
+    """To the console at once (stdout may be a file a process manager reads)."""
+    print(message, flush=True)
+
+
+class ConfigError(Exception):
+    """A setting the stack needs is missing or unusable; the message says which and the fix."""
+
+
+class GaveUp(Exception):
+    """A service could not be kept running; the message names it and why it died."""
+
+
+def source_checkout() -> Path | None:
+    """The repository this module runs from, or None when pm_pipeline is an installed package
+    (then nothing beside the code can be assumed: no data/, no dagster.yaml)."""
+    root = Path(__file__).resolve().parents[2]
+    project = root / "pyproject.toml"
+    with contextlib.suppress(OSError):
+        if 'name = "pm_pipeline"' in project.read_text():
+            return root
+    return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the stack keeps its instance, the council's files and its own state."""
+
+    dagster_home: Path
+    data_dir: Path
+    stack_dir: Path
+    checkout: Path | None
+
+    @classmethod
+    def resolve(cls, environ: Mapping[str, str], stack_dir: Path | None = None) -> Settings:
+        """From `DAGSTER_HOME` and `PM_DATA_DIR`; a source checkout alone has defaults
+        (`data/`, `.stack/dagster_home`), because an installed package has nothing beside it."""
+        checkout = source_checkout()
+        data = environ.get("PM_DATA_DIR")
+        if data:
+            data_dir = Path(data).expanduser().resolve()
+        elif checkout:
+            data_dir = checkout / "data"
+        else:
+            raise ConfigError(
+                "PM_DATA_DIR is not set: point it at the council's data directory (config/, "
+                "returns/, benchmarks/ ...); an installed pm_pipeline has no data/ of its own"
+            )
+        home = environ.get("DAGSTER_HOME")
+        if home:
+            dagster_home = Path(home).expanduser().resolve()
+            root = stack_dir or (checkout / ".stack" if checkout else dagster_home / "stack")
+        elif checkout:
+            root = stack_dir or checkout / ".stack"
+            dagster_home = root.resolve() / "dagster_home"
+        else:
+            raise ConfigError(
+                "DAGSTER_HOME is not set: point it at the directory for the Dagster instance "
+                f"(the stack writes its {INSTANCE_FILE} there if there is none)"
+            )
+        return cls(dagster_home, data_dir, root.resolve(), checkout)
+
+
+def instance_template() -> str:
+    """The stack's instance settings, shipped in the package (the repository's dagster.yaml
+    plus PostgreSQL storage and the run launcher; deploy/systemd/dagster.yaml is the same)."""
+    return resources.files("pm_pipeline.stack").joinpath(INSTANCE_FILE).read_text(encoding="utf-8")
+
+
+def prepare_instance(home: Path, say: Callable[[str], None] = say) -> Path:
+    """`$DAGSTER_HOME/dagster.yaml`: the shipped one if there is none, else the operator's own,
+    which must keep runs in PostgreSQL (every service shares it; SQLite cannot be shared)."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / INSTANCE_FILE
+    shipped = instance_template()
+    if not path.exists():
+        path.write_text(shipped, encoding="utf-8")
+        return path
+    text = path.read_text(encoding="utf-8")
+    try:
+        config = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML ({exc}); fix it or delete it") from exc
+    storage = config.get("storage") if isinstance(config, dict) else None
+    if not (isinstance(storage, dict) and "postgres" in storage):
+        raise ConfigError(
+            f"{path} does not keep runs in PostgreSQL (storage: postgres:), which the stack's "
+            "services share: point DAGSTER_HOME at another directory (the stack writes its "
+            f"own {INSTANCE_FILE} there), or delete this file, or add the storage section of "
+            "pm_pipeline/stack/dagster.yaml to it"
+        )
+    launcher = config.get("run_launcher") or {}
+    if not (isinstance(launcher, dict) and launcher.get("module") == LAUNCHER):
+        say(
+            f"note: {path} does not use {LAUNCHER}, so a run whose worker dies with the code "
+            "server is not noticed by run monitoring"
+        )
+    if text != shipped:
+        say(f"note: using {path} as it is (it differs from the shipped one; delete it to reset)")
+    return path
 
 
 def free_port() -> int:
@@ -51,7 +157,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until(ready, what: str, timeout: float = 120.0) -> None:
+def wait_until(ready: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
         if time.monotonic() > deadline:
@@ -136,6 +242,16 @@ def _version(path: str) -> float:
         return 0.0
 
 
+def exit_cause(code: int) -> str:
+    """How a process ended, as an operator reads it: `exit code 1`, `killed by SIGKILL`."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
 @dataclass
 class Service:
     """One long-running process in its own process group, logging to a file."""
@@ -143,21 +259,39 @@ class Service:
     name: str
     argv: list[str]
     log: Path
+    cwd: Path | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
+    started_at: float = 0.0
+    log_start: int = 0  # where this start's output begins in the (appended) log
 
-    def start(self, env: dict[str, str]) -> None:
+    def start(self, env: Mapping[str, str]) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
+            self.log_start = out.tell()
             self.process = subprocess.Popen(
                 self.argv,
-                cwd=REPO,
-                env=env,
+                cwd=self.cwd,
+                env=dict(env),
                 stdout=out,
-                stderr=subprocess.STDOUT,
+                stderr=subprocess.STDOUT,  # to the file: no pipe left for anyone to drain
                 start_new_session=True,
             )
+        self.started_at = time.monotonic()
 
     def exited(self) -> bool:
         return self.process is not None and self.process.poll() is not None
+
+    def tail(self, lines: int = 15, limit: int = 16384) -> str:
+        """The last lines this start of the service wrote (the cause is usually there)."""
+        try:
+            with self.log.open("rb") as log:
+                end = log.seek(0, os.SEEK_END)
+                log.seek(max(self.log_start, end - limit))
+                text = log.read().decode("utf-8", "replace")
+        except OSError as exc:
+            return f"(its log {self.log} cannot be read: {exc})"
+        kept = text.rstrip().splitlines()[-lines:]
+        return "\n".join(kept) if kept else "(it wrote nothing)"
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM to the whole group (the service and its children), SIGKILL if it lingers."""
@@ -185,45 +319,166 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    """When a dead service is started again: after `first_delay`, doubling up to `max_delay`;
+    at most `limit` restarts within `window` seconds, because a service that keeps dying needs
+    a person, and restarting it for ever only hides why. A service that ran `stable_after`
+    seconds before dying starts again from `first_delay`."""
+
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    limit: int = 5
+    window: float = 600.0
+    stable_after: float = 60.0
+
+    def delay(self, failures: int) -> float:
+        """The wait before restart after `failures` quick deaths in a row (1, 2, 4 … s)."""
+        return min(self.first_delay * 2 ** max(failures - 1, 0), self.max_delay)
+
+
+@dataclass
+class _Track:
+    """A service's restart history, for the policy."""
+
+    failures: int = 0
+    restarted: deque[float] = field(default_factory=deque)
+    due: float | None = None  # when it is to be started again
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    | {line}" for line in text.splitlines())
+
+
+class Supervisor:
+    """Starts dead services again under a `RestartPolicy`, saying each time why they died."""
+
+    def __init__(
+        self,
+        services: list[Service],
+        env: Mapping[str, str],
+        policy: RestartPolicy | None = None,
+        on_restart: Callable[[Service], None] | None = None,
+        say: Callable[[str], None] = say,
+    ):
+        self.services, self.env = services, env
+        self.policy = policy or RestartPolicy()
+        self.on_restart = on_restart
+        self.say = say
+        self.restarts: dict[str, int] = {}
+        self._tracks = {s.name: _Track() for s in services}
+
+    def check(self, now: float | None = None) -> None:
+        """One pass: start services whose delay is over, schedule the dead; `GaveUp` when a
+        service died more often than the policy allows."""
+        now = time.monotonic() if now is None else now
+        for service in self.services:
+            track = self._tracks.setdefault(service.name, _Track())
+            if track.due is not None:
+                if now >= track.due:
+                    track.due = None
+                    service.start(self.env)
+                    self.restarts[service.name] = self.restarts.get(service.name, 0) + 1
+                    if self.on_restart:
+                        self.on_restart(service)
+                continue
+            if service.process is None or not service.exited():
+                continue
+            self._schedule(service, track, now)
+
+    def _schedule(self, service: Service, track: _Track, now: float) -> None:
+        assert service.process is not None
+        policy = self.policy
+        ran = now - service.started_at
+        cause = (
+            f"{service.name} (pid {service.process.pid}) "
+            f"{exit_cause(service.process.returncode)} after {ran:.1f} s"
+        )
+        output = f"last lines of {service.log}:\n{_indent(service.tail())}"
+        service.stop(timeout=5)  # what is left of its group: orphaned run workers
+        track.failures = 1 if ran >= policy.stable_after else track.failures + 1
+        while track.restarted and now - track.restarted[0] > policy.window:
+            track.restarted.popleft()
+        if len(track.restarted) >= policy.limit:
+            raise GaveUp(
+                f"{cause}, and it was restarted {len(track.restarted)} times within "
+                f"{policy.window:g} s (the limit), so the stack stops; {output}"
+            )
+        track.restarted.append(now)
+        delay = policy.delay(track.failures)
+        track.due = now + delay
+        self.say(
+            f"{cause}; restarting in {delay:g} s (restart {len(track.restarted)} of at most "
+            f"{policy.limit} within {policy.window:g} s); {output}"
+        )
+
+    def run(self, stop: threading.Event, interval: float = 0.2) -> None:
+        """Supervise until `stop` is set (Ctrl-C); a restart delay never delays stopping."""
+        while not stop.wait(interval):
+            self.check()
+
+
 class Stack:
     """PostgreSQL, the gRPC code server, the webserver and the daemon, supervised."""
 
-    def __init__(self, root: Path, port: int, pg_url: str | None = None):
-        self.root, self.port = root.resolve(), port
-        self.home = self.root / "dagster_home"
+    def __init__(
+        self,
+        settings: Settings,
+        port: int,
+        pg_url: str | None = None,
+        policy: RestartPolicy | None = None,
+    ):
+        self.settings = settings
+        self.root, self.port = settings.stack_dir, port
+        self.home = settings.dagster_home
         self.pg_url = pg_url
+        self.policy = policy or RestartPolicy()
         self.postgres: LocalPostgres | None = None
         self.services: list[Service] = []
-        self.restarts: dict[str, int] = {}
+        self.supervisor: Supervisor | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def restarts(self) -> dict[str, int]:
+        return self.supervisor.restarts if self.supervisor else {}
+
     def start(self) -> None:
+        prepare_instance(self.home)  # before anything starts: a bad instance file stops here
         self.root.mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o755)  # the postgres user must reach the server's directory
         logs = self.root / "logs"
         logs.mkdir(exist_ok=True)
         if not self.pg_url:
-            self.postgres = LocalPostgres(self.root / "postgres", free_port()).start()
+            try:
+                self.postgres = LocalPostgres(self.root / "postgres", free_port())
+            except FileNotFoundError as missing:
+                raise ConfigError(f"{missing}, or set DAGSTER_PG_URL") from missing
+            try:
+                self.postgres.start()
+            except RuntimeError as failed:  # initdb's or pg_ctl's own words
+                raise GaveUp(f"PostgreSQL under {self.postgres.root}: {failed}") from failed
             self.pg_url = self.postgres.url
-        self.home.mkdir(exist_ok=True)
-        (self.home / "dagster.yaml").write_text(
-            (REPO / "dagster.yaml").read_text() + INSTANCE_EXTRA
-        )
         grpc_port = free_port()
         workspace = self.root / "workspace.yaml"
         workspace.write_text(
             "load_from:\n  - grpc_server:\n      host: 127.0.0.1\n"
             f"      port: {grpc_port}\n      location_name: {LOCATION}\n"
         )
+        checkout = self.settings.checkout
+        workdir = checkout or self.root
         self.env = {
             **os.environ,
             "DAGSTER_HOME": str(self.home),
+            "PM_DATA_DIR": str(self.settings.data_dir),
             "DAGSTER_PG_URL": self.pg_url,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         }
+        if checkout:  # the checkout's code, even where another copy is installed
+            self.env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(checkout), os.environ.get("PYTHONPATH")])
+            )
         self.services = [
             Service(
                 "code-server",
@@ -234,7 +489,7 @@ class Stack:
                     "-m",
                     "pm_pipeline.definitions",
                     "-d",
-                    str(REPO),
+                    str(workdir),
                     "--location-name",
                     LOCATION,
                     "-h",
@@ -243,6 +498,7 @@ class Stack:
                     str(grpc_port),
                 ],
                 logs / "code-server.log",
+                workdir,
             ),
             Service(
                 "webserver",
@@ -256,40 +512,60 @@ class Stack:
                     str(self.port),
                 ],
                 logs / "webserver.log",
+                workdir,
             ),
             Service(
                 "daemon",
                 [str(BIN / "dagster-daemon"), "run", "-w", str(workspace)],
                 logs / "daemon.log",
+                workdir,
             ),
         ]
+        self.supervisor = Supervisor(
+            self.services, self.env, self.policy, on_restart=lambda _: self.write_state()
+        )
         for service in self.services:
             service.start(self.env)
             if service.name == "code-server":
-                wait_until(lambda: port_open(grpc_port), "the code server")
-        wait_until(lambda: http_ok(f"{self.url}/server_info"), "the webserver")
+                self._wait(service, lambda: port_open(grpc_port), "the code server")
+        webserver = self.services[1]
+        self._wait(webserver, lambda: http_ok(f"{self.url}/server_info"), "the webserver")
         self.write_state()
+
+    def _wait(self, service: Service, ready: Callable[[], bool], what: str) -> None:
+        """Until `ready`; a service that dies while starting is reported, not waited out."""
+
+        def up() -> bool:
+            if service.exited() and service.process is not None:
+                raise GaveUp(
+                    f"{what} ({service.name}) did not start: "
+                    f"{exit_cause(service.process.returncode)}; last lines of "
+                    f"{service.log}:\n{_indent(service.tail())}"
+                )
+            return ready()
+
+        try:
+            wait_until(up, what)
+        except TimeoutError as slow:
+            raise GaveUp(
+                f"{slow}; last lines of {service.log}:\n{_indent(service.tail())}"
+            ) from slow
 
     def write_state(self) -> None:
         state = {
             "ui": self.url,
             "dagster_home": str(self.home),
+            "data_dir": str(self.settings.data_dir),
             "pg_url": re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", self.pg_url or ""),  # no password
             "pids": {s.name: s.process.pid for s in self.services if s.process},
             "restarts": self.restarts,
         }
         (self.root / "state.json").write_text(json.dumps(state, indent=2))
 
-    def supervise(self, stop: threading.Event, interval: float = 1.0) -> None:
-        """Restart any service that exits, until `stop` is set."""
-        while not stop.wait(interval):
-            for service in self.services:
-                if service.exited() and service.process is not None:
-                    print(f"{service.name} exited ({service.process.returncode}); restarting")
-                    service.stop(timeout=5)  # what is left of its group: orphaned run workers
-                    service.start(self.env)
-                    self.restarts[service.name] = self.restarts.get(service.name, 0) + 1
-                    self.write_state()
+    def supervise(self, stop: threading.Event, interval: float = 0.2) -> None:
+        """Restart any service that exits, under the restart policy, until `stop` is set."""
+        assert self.supervisor is not None, "start() first"
+        self.supervisor.run(stop, interval)
 
     def stop(self) -> None:
         for service in reversed(self.services):
@@ -299,25 +575,77 @@ class Stack:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", type=Path, default=REPO / ".stack")
+    """Run the stack until Ctrl-C (0); 2 when a setting is missing, 3 when a service kept
+    dying (everything is stopped first), so a process manager sees the failure."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="the stack's state, logs and local PostgreSQL "
+        "(default: .stack in a checkout, else $DAGSTER_HOME/stack)",
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PM_STACK_PORT", "3000")))
+    defaults = RestartPolicy()
+    parser.add_argument("--restart-limit", type=int, default=defaults.limit)
+    parser.add_argument("--restart-window", type=float, default=defaults.window)
+    parser.add_argument("--restart-max-delay", type=float, default=defaults.max_delay)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="resolve the directories and the instance file, print them, start nothing",
+    )
     args = parser.parse_args(argv)
-    stack = Stack(args.dir, args.port, os.environ.get("DAGSTER_PG_URL") or None)
+    policy = RestartPolicy(
+        max_delay=args.restart_max_delay, limit=args.restart_limit, window=args.restart_window
+    )
+    try:
+        settings = Settings.resolve(os.environ, args.dir)
+        if args.check:
+            instance = prepare_instance(settings.dagster_home)
+            print(
+                json.dumps(
+                    {
+                        "package": str(Path(__file__).resolve().parent),
+                        "checkout": str(settings.checkout) if settings.checkout else None,
+                        "dagster_home": str(settings.dagster_home),
+                        "instance": str(instance),
+                        "data_dir": str(settings.data_dir),
+                        "stack_dir": str(settings.stack_dir),
+                    },
+                    indent=2,
+                )
+            )
+            return 0
+    except ConfigError as problem:
+        print(f"pm_pipeline stack: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    stack = Stack(settings, args.port, os.environ.get("DAGSTER_PG_URL") or None, policy)
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     started = time.perf_counter()
+    code = 0
     try:
         stack.start()
         print(f"pm_pipeline stack up in {time.perf_counter() - started:.1f} s")
         print(f"Dagster UI: {stack.url}  (loopback only; put the proxy in deploy/nginx in front)")
-        print(f"Logs: {args.dir / 'logs'}   Ctrl-C stops everything")
+        print(f"Data: {settings.data_dir}   Instance: {settings.dagster_home}")
+        print(f"Logs: {settings.stack_dir / 'logs'}   Ctrl-C stops everything", flush=True)
         stack.supervise(stop)
+    except ConfigError as problem:
+        print(f"pm_pipeline stack: {problem}", file=sys.stderr)
+        code = EXIT_CONFIG
+    except GaveUp as gave_up:
+        print(f"pm_pipeline stack: giving up: {gave_up}", file=sys.stderr, flush=True)
+        code = EXIT_GAVE_UP
     finally:
-        print("stopping ...")
+        print("stopping ...", flush=True)
         stack.stop()
-    return 0
+        for sig, handler in previous.items():  # main() may be called from other code
+            signal.signal(sig, handler)
+    return code
 
 
 if __name__ == "__main__":
