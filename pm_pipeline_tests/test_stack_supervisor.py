@@ -204,7 +204,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         REPO / "pm_pipeline", source / "pm_pipeline", ignore=shutil.ignore_patterns("__pycache__")
     )
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(build), str(source)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+        + ["-w", str(build), str(source)],
         capture_output=True,
         text=True,
         timeout=300,
