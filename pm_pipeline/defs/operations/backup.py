@@ -135,9 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Restore the warehouse from a daily backup.")
     parser.add_argument("command", choices=["restore"])
     parser.add_argument("date", help="the backup's date, YYYY-MM-DD (a folder under backups/)")
-    parser.add_argument("--data-dir", type=Path, default=default_data_dir())
+    parser.add_argument("--data-dir", type=Path, help="default: $PM_DATA_DIR")
     args = parser.parse_args(argv)
-    print(f"Restored {restore(args.data_dir, args.date)} from the backup of {args.date}")
+    data_dir = args.data_dir or default_data_dir()  # only asked for when not given
+    print(f"Restored {restore(data_dir, args.date)} from the backup of {args.date}")
     return 0
 
 
