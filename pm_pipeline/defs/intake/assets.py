@@ -174,7 +174,7 @@ def _own_rows(table: Table, frame: pd.DataFrame, period: str) -> Replacement:
     return Replacement(table, frame, f"period = ? AND NOT {plan_rules}", (period, *names))
 
 
-RULE_HISTORY = earlier_partitions("pi_returns", -HISTORY_FOR_RULES, end_offset=-1)
+RULE_HISTORY = earlier_partitions(PI_RETURNS.key, -HISTORY_FOR_RULES, end_offset=-1)
 
 
 @dg.multi_asset(

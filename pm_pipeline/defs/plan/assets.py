@@ -128,7 +128,7 @@ def _check(rule_name: str, asset: str, issues: list[Issue], severity: str) -> dg
     name="plan_updates",
     specs=[
         ACTION_UPDATES.spec(
-            deps=[*PLAN_REGISTER, earlier_partitions("action_updates", -8, end_offset=-1)],
+            deps=[*PLAN_REGISTER, earlier_partitions(ACTION_UPDATES.key, -8, end_offset=-1)],
             group_name="intake",
             kinds={"csv", "xlsx"},
             description=(
@@ -233,10 +233,10 @@ def plan_updates(
 
 
 @dg.asset_check(
-    asset="kpi_scorecard",
+    asset=KPI_SCORECARD.key,
     name=RED_KPI_RULE.name,
     description=f"[{RED_KPI_RULE.severity}] {RED_KPI_RULE.description}",
-    additional_deps=["kpi_exceptions", "action_register", "action_updates"],
+    additional_deps=[KPI_EXCEPTIONS.key, ACTION_REGISTER.key, ACTION_UPDATES.key],
     partitions_def=QUARTERLY,
 )
 def red_kpi_has_action(

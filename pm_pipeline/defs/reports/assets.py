@@ -149,7 +149,7 @@ def outstanding(files: CouncilFiles, quarter: Quarter, indicators: pd.DataFrame)
 
 @dg.asset(
     partitions_def=QUARTERLY,
-    deps=[*REGISTER, "action_register", "risk_register"],
+    deps=[*REGISTER, ACTION_REGISTER.key, RISK_REGISTER.key],
     group_name="mail",
     kinds={"html", "csv"},
     owners=OWNERS,

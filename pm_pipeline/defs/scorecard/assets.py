@@ -46,13 +46,13 @@ SCORECARD_FRESHNESS = dg.FreshnessPolicy.cron(
 )
 
 # Direction of travel looks 8 quarters back; the SPC chart reads the 23 before this one.
-RETURNS_HISTORY = earlier_partitions("pi_returns", -(READ_QUARTERS - 1))
+RETURNS_HISTORY = earlier_partitions(PI_RETURNS.key, -(READ_QUARTERS - 1))
 
 # Rebuild a scorecard that exists when returns it read were re-read (a restatement), once
 # nothing it needs is running and the re-read passed its blocking checks. New quarters are
 # built by the quarterly schedule, not here.
 REBUILD_WHEN_RETURNS_RESTATED = (
-    dg.AutomationCondition.any_deps_updated().allow(dg.AssetSelection.assets("pi_returns"))
+    dg.AutomationCondition.any_deps_updated().allow(dg.AssetSelection.assets(PI_RETURNS.key))
     & ~dg.AutomationCondition.missing()
     & ~dg.AutomationCondition.newly_updated()  # built in the same run as the returns
     & ~dg.AutomationCondition.any_deps_in_progress()
@@ -64,7 +64,7 @@ REBUILD_WHEN_RETURNS_RESTATED = (
     name="scorecard",
     specs=[
         KPI_SCORECARD.spec(
-            deps=[RETURNS_HISTORY, "restatements", "benchmarks", *REGISTER],
+            deps=[RETURNS_HISTORY, RESTATEMENTS.key, BENCHMARKS.key, *REGISTER],
             group_name="scorecards",
             freshness_policy=SCORECARD_FRESHNESS,
             automation_condition=REBUILD_WHEN_RETURNS_RESTATED,

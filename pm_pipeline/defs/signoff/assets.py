@@ -120,7 +120,7 @@ def _check_results(
     group_name="quality",
     owners=OWNERS,
     kinds={"duckdb", "csv", "xlsx"},
-    deps=[*REGISTER, "pi_returns"],
+    deps=[*REGISTER, PI_RETURNS.key],
     metadata=SIGNOFFS.metadata(),
     partitions_def=QUARTERLY,
     backfill_policy=dg.BackfillPolicy.single_run(),

@@ -14,11 +14,13 @@ from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.intake.assets import FILES_READ
 from pm_pipeline.defs.intake.folder import fingerprint, scan_quarter, sha256_of
+from pm_pipeline.defs.register.tables import REGISTER_INDICATORS
 from pm_pipeline.defs.signoff.assets import SIGNOFF_DIR
+from pm_pipeline.defs.signoff.tables import SIGNOFFS
 
 signoff_job = dg.define_asset_job(
     "signoff_job",
-    selection=dg.AssetSelection.assets("signoffs"),
+    selection=dg.AssetSelection.assets(SIGNOFFS.key),
     description="Re-read one quarter's managers' sign-offs and re-run the sign-off checks.",
 )
 
@@ -30,7 +32,7 @@ def folder_fingerprint(files: CouncilFiles, quarter: Quarter) -> str:
 
 def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> str | None:
     records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey("signoffs"), asset_partitions=[quarter.key]),
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(SIGNOFFS.key), asset_partitions=[quarter.key]),
         limit=1,
     ).records
     event = records[0].asset_materialization if records else None
@@ -48,7 +50,10 @@ def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> str | None:
 def signoff_sensor(
     context: dg.SensorEvaluationContext, council_files: CouncilFiles
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
-    if context.instance.get_latest_materialization_event(dg.AssetKey("indicator_register")) is None:
+    if (
+        context.instance.get_latest_materialization_event(dg.AssetKey(REGISTER_INDICATORS.key))
+        is None
+    ):
         yield dg.SkipReason("The register has not been loaded yet: run register_job first.")
         return
     root = council_files.root / SIGNOFF_DIR
