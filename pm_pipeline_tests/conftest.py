@@ -3,6 +3,9 @@
 import os
 import shutil
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -31,18 +34,40 @@ def data_dir(isolated_dirs: Path) -> Path:
     return isolated_dirs
 
 
-@pytest.fixture
-def postgres():
-    """A real PostgreSQL server on a loopback port (the one `make stack` starts): its port."""
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[LocalPostgres]:
+    """One real PostgreSQL server per session (per xdist worker) on a loopback port, the one
+    `make stack` starts; tests take a database of their own on it (`postgres`)."""
     # outside pytest's tmp dir, which is private to this user and closed to the postgres user
     root = Path(tempfile.mkdtemp(prefix="pm-pipeline-pg-"))
     try:
         server = LocalPostgres(root, free_port())
     except FileNotFoundError as missing:
+        shutil.rmtree(root, ignore_errors=True)
         pytest.skip(f"{missing}; .ci/run installs it")
     try:
         server.start()
-        yield server.port
+        yield server
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres(postgres_server: LocalPostgres) -> Iterator[str]:
+    """A fresh, empty database on the session's PostgreSQL server: its SQLAlchemy URL."""
+    import psycopg2
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = f"dbname=dagster user=dagster host=127.0.0.1 port={postgres_server.port}"
+    with closing(psycopg2.connect(admin)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg2://dagster@127.0.0.1:{postgres_server.port}/{name}"
+    finally:
+        with closing(psycopg2.connect(admin)) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -258,7 +258,7 @@ def test_the_running_daemon_notices_a_dropped_return(stack):
 
 
 def test_ctrl_c_stops_every_service_and_a_given_postgres_url_is_used(data_dir, postgres):
-    url = f"postgresql+psycopg2://dagster@127.0.0.1:{postgres}/dagster"
+    url = postgres  # a database of its own on the session's server
     fake = FakeLGInform(dataset_from_cache(data_dir)).start()
     running = start_stack({**os.environ, "DAGSTER_PG_URL": url}, data_dir, fake)
     state = running.state
