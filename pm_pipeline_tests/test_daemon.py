@@ -21,7 +21,10 @@ from pm_pipeline.core.warehouse import READER_COPY
 from pm_pipeline_tests.council import Council, good_row, pi, range_run, run_job, wait_for
 from pm_pipeline_tests.council import query as query_warehouse
 
-pytestmark = pytest.mark.xdist_group("services")  # one at a time: many processes each
+pytestmark = [
+    pytest.mark.xdist_group("services"),  # one at a time: many processes each
+    pytest.mark.slow,
+]
 QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]
 TICK = 2  # seconds between sensor ticks in this test (30 in production)
 KEYS = str(tuple(q.key for q in QUARTERS))
@@ -87,6 +90,7 @@ def issue_files(data_dir: Path, q: Quarter) -> set[str]:
     return {r[0] for r in rows}
 
 
+@pytest.mark.timeout(1500)  # its waits add up to 14 minutes; it takes a few
 def test_the_running_daemon_sees_drops_deletions_and_restatements(data_dir, start_daemon):
     c = council(data_dir)
     first, second, third = QUARTERS
@@ -116,6 +120,7 @@ def test_the_running_daemon_sees_drops_deletions_and_restatements(data_dir, star
     assert runs and all(r.dagster_run.job_name == "returns_job" for r in runs)
 
 
+@pytest.mark.timeout(1200)  # its waits add up to 13 minutes
 def test_a_worker_killed_holding_the_pool_does_not_stall_the_queue(
     data_dir, tmp_path, start_daemon
 ):

@@ -14,6 +14,7 @@ import pytest
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, kpi_and_service, query, run_job, snapshot
 
+pytestmark = pytest.mark.slow  # runs in subprocesses, killed and overlapping
 REPO = Path(__file__).resolve().parent.parent
 Q = Quarter(2025, 1)
 
@@ -171,6 +172,7 @@ def test_sensor_and_schedule_runs_together_queue_on_the_warehouse(data_dir, tmp_
     assert query(data_dir, "SELECT count(*) FROM kpi_scorecard") == [(2,)]
 
 
+@pytest.mark.timeout(900)  # three runs of six quarters in subprocesses
 def test_two_overlapping_backfills_give_the_same_tables_as_one(data_dir, tmp_path):
     home = Path(os.environ["DAGSTER_HOME"])
     (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
