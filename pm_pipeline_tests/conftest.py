@@ -15,6 +15,13 @@ from pm_pipeline.stack.services import LocalPostgres, free_port
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (in their own order), so that xdist hands the long ones out at the
+    start rather than last, where one of them would keep a worker busy after the other is done.
+    (xdist sends the groups first, most tests first; this orders the tests outside them.)"""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "data"

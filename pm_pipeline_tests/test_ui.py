@@ -16,6 +16,7 @@ from pm_pipeline.defs.register.rules import REGISTER_RULES
 from pm_pipeline_tests.browser import chrome, require_browser
 from pm_pipeline_tests.council import Council, pi
 
+pytestmark = pytest.mark.slow  # dagster-webserver, then Chromium
 REPO = Path(__file__).resolve().parent.parent
 QUERY = """{
   assetNodes { assetKey { path } groupName description owners { ... on TeamAssetOwner { team } }
