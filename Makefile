@@ -1,6 +1,7 @@
 # pm_pipeline: `make demo` runs the whole quarterly cycle on the sample council;
-# `make test` installs and runs the tests; `make ui` starts the Dagster UI; `make stack` runs
-# the services on PostgreSQL in the foreground; `make restore DATE=...` restores a backup.
+# `make test` installs and runs the tests (`make test-fast`: all but those marked slow);
+# `make ui` starts the Dagster UI; `make stack` runs the services on PostgreSQL in the
+# foreground; `make restore DATE=...` restores a backup.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ export PM_DATA_DIR ?= $(CURDIR)/data
 
 AXE := .cache/node_modules/axe-core/axe.min.js
 
-.PHONY: install browser demo test ui lint bench sample clean home backfill stack restore
+.PHONY: install browser demo test test-fast ui lint bench sample clean home backfill stack restore
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,10 @@ $(AXE):
 
 test: install $(AXE)
 	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
+
+# The fast lane while developing: every test not marked slow (CI runs `make test`, all of them).
+test-fast: install $(AXE)
+	$(VENV)/bin/pytest -n 2 --dist loadgroup -q -m "not slow"
 
 ui: install home
 	$(VENV)/bin/dagster dev -w workspace.yaml

@@ -3,6 +3,9 @@
 import os
 import shutil
 import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,13 +15,19 @@ from pm_pipeline.stack.services import LocalPostgres, free_port
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (in their own order), so that xdist hands the long ones out at the
+    start rather than last, where one of them would keep a worker busy after the other is done.
+    (xdist sends the groups first, most tests first; this orders the tests outside them.)"""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "data"
     home = tmp_path / "dagster_home"
     data.mkdir()
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    write_home(home)
     monkeypatch.setenv("PM_DATA_DIR", str(data))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     for name in ("LGINFORM_API_KEY", "LGINFORM_API_SECRET", "LGINFORM_BASE_URL"):
@@ -31,18 +40,90 @@ def data_dir(isolated_dirs: Path) -> Path:
     return isolated_dirs
 
 
+def write_home(home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+
+
+@pytest.fixture(scope="session")
+def built_states(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """States a test starts from that take minutes of runs to build (a cycle already run),
+    each built once per session (per xdist worker) into a folder of its own holding `data`
+    and `dagster_home`; `built_state` copies one into the test's own directories."""
+    built: dict[str, Path] = {}
+
+    def get(name: str, build: Callable[[Path], object]) -> Path:
+        if name not in built:
+            root = tmp_path_factory.mktemp(f"state-{name}")
+            data, home = root / "data", root / "dagster_home"
+            data.mkdir()
+            write_home(home)
+            with pytest.MonkeyPatch.context() as env:
+                env.setenv("PM_DATA_DIR", str(data))
+                env.setenv("DAGSTER_HOME", str(home))
+                build(data)
+            built[name] = root
+        return built[name]
+
+    return get
+
+
 @pytest.fixture
-def postgres():
-    """A real PostgreSQL server on a loopback port (the one `make stack` starts): its port."""
+def built_state(built_states: Callable[..., Path], isolated_dirs: Path) -> Callable[..., Path]:
+    """`built_state(name, build)`: the state `build(data_dir)` makes (built once per session),
+    copied into this test's PM_DATA_DIR and DAGSTER_HOME (the warehouse, the files, the
+    instance's runs and materialisations); returns the test's data directory."""
+
+    def copy(name: str, build: Callable[[Path], object]) -> Path:
+        root = built_states(name, build)
+        shutil.copytree(root / "data", isolated_dirs, dirs_exist_ok=True)
+        shutil.copytree(root / "dagster_home", os.environ["DAGSTER_HOME"], dirs_exist_ok=True)
+        return isolated_dirs
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[LocalPostgres]:
+    """One real PostgreSQL server per session (per xdist worker) on a loopback port, the one
+    `make stack` starts; tests take a database of their own on it (`postgres`)."""
     # outside pytest's tmp dir, which is private to this user and closed to the postgres user
     root = Path(tempfile.mkdtemp(prefix="pm-pipeline-pg-"))
     try:
         server = LocalPostgres(root, free_port())
     except FileNotFoundError as missing:
+        shutil.rmtree(root, ignore_errors=True)
         pytest.skip(f"{missing}; .ci/run installs it")
     try:
         server.start()
-        yield server.port
+        yield server
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def new_database(server: LocalPostgres) -> Iterator[str]:
+    """A fresh, empty database on `server` (its SQLAlchemy URL), dropped afterwards."""
+    import psycopg2
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = f"dbname=dagster user=dagster host=127.0.0.1 port={server.port}"
+    with closing(psycopg2.connect(admin)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg2://dagster@127.0.0.1:{server.port}/{name}"
+    finally:
+        with closing(psycopg2.connect(admin)) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres(postgres_server: LocalPostgres) -> Iterator[str]:
+    """A fresh, empty database of this test's own on the session's PostgreSQL: its URL."""
+    with new_database(postgres_server) as url:
+        yield url

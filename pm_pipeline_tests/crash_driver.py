@@ -35,7 +35,7 @@ def main(job: str, partition: str, pause: str, marker: str) -> None:
 
         def insert_then_pause(conn, table, frame):
             insert(conn, table, frame)
-            if table == "pi_returns":
+            if table.name == "pi_returns":  # a Table since the domains declare them
                 pause_here(flag)
 
         warehouse._insert = insert_then_pause

@@ -14,15 +14,16 @@ import duckdb
 import pandas as pd
 
 from pm_pipeline.core import warehouse
+from pm_pipeline.core.warehouse import Table
 from pm_pipeline.definitions import defs
 
 _insert = warehouse._insert
 
 
-def _insert_then_pause(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+def _insert_then_pause(conn: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame) -> None:
     _insert(conn, table, frame)
     marker = os.environ.get("PM_TEST_PAUSE_MARKER")
-    if table == "pi_returns" and marker and not Path(marker).exists():
+    if table.name == "pi_returns" and marker and not Path(marker).exists():
         Path(marker).write_text(str(os.getpid()))
         time.sleep(600)
 

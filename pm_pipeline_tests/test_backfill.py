@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, pi, snapshot
 
@@ -34,6 +36,8 @@ def dagster(*args: str) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # fourteen quarters, twice, through the command line
 def test_backfill_2023_to_2026_in_one_command_is_repeatable(data_dir):
     days = pi("DAY-1", "Days to decide", type_="service", unit="days", polarity="lower_is_better")
     council = Council(

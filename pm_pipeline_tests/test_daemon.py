@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from pm_pipeline.core.files import REPO_ROOT
@@ -21,7 +22,10 @@ from pm_pipeline.core.warehouse import READER_COPY
 from pm_pipeline_tests.council import Council, good_row, pi, range_run, run_job, wait_for
 from pm_pipeline_tests.council import query as query_warehouse
 
-pytestmark = pytest.mark.xdist_group("services")  # one at a time: many processes each
+pytestmark = [
+    pytest.mark.xdist_group("daemon"),  # on one worker, handed out early (groups go first)
+    pytest.mark.slow,
+]
 QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]
 TICK = 2  # seconds between sensor ticks in this test (30 in production)
 KEYS = str(tuple(q.key for q in QUARTERS))
@@ -87,6 +91,7 @@ def issue_files(data_dir: Path, q: Quarter) -> set[str]:
     return {r[0] for r in rows}
 
 
+@pytest.mark.timeout(1500)  # its waits add up to 14 minutes; it takes a few
 def test_the_running_daemon_sees_drops_deletions_and_restatements(data_dir, start_daemon):
     c = council(data_dir)
     first, second, third = QUARTERS
@@ -116,6 +121,7 @@ def test_the_running_daemon_sees_drops_deletions_and_restatements(data_dir, star
     assert runs and all(r.dagster_run.job_name == "returns_job" for r in runs)
 
 
+@pytest.mark.timeout(1200)  # its waits add up to 13 minutes
 def test_a_worker_killed_holding_the_pool_does_not_stall_the_queue(
     data_dir, tmp_path, start_daemon
 ):
@@ -126,11 +132,14 @@ def test_a_worker_killed_holding_the_pool_does_not_stall_the_queue(
     wait_for("a sensor run to pause inside the pooled write", marker.exists, 240)
     os.kill(int(marker.read_text()), signal.SIGKILL)  # out of memory, or a reboot
     every_quarter = f"SELECT count(DISTINCT period) FROM pi_returns WHERE period IN {KEYS}"
-    wait_for(
-        "the retry and the queued runs to read every quarter",
-        lambda: query(data_dir, every_quarter) == [(len(QUARTERS),)],
-        420,
-    )
+
+    def every_quarter_read() -> bool:
+        try:
+            return query(data_dir, every_quarter) == [(len(QUARTERS),)]
+        except duckdb.CatalogException:  # no run has written pi_returns yet (it was killed)
+            return False
+
+    wait_for("the retry and the queued runs to read every quarter", every_quarter_read, 420)
     instance = dg.DagsterInstance.get()
     statuses = {r.dagster_run.status for r in instance.get_run_records()}
     assert dg.DagsterRunStatus.FAILURE in statuses  # the killed run, marked failed

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from openpyxl import load_workbook
 
 from pm_pipeline.core.periods import Quarter, range_tags
@@ -63,6 +64,7 @@ def run_cycle(data_dir: Path, instance: dg.DagsterInstance) -> dg.ExecuteInProce
     return run_job(data_dir, "quarterly_performance_job", NOW.key, instance=instance)
 
 
+@pytest.mark.slow
 def test_quarterly_cycle_scores_reports_and_rewrites_partitions(data_dir):
     build_council(data_dir)
     instance = dg.DagsterInstance.get()
@@ -166,6 +168,7 @@ def test_an_error_blocks_the_scorecard_but_the_owner_still_gets_the_list(data_di
     assert "is 104.2 but a percentage must be between 0 and 100" in owner_list.read_text()
 
 
+@pytest.mark.slow
 def test_the_documented_command_runs_on_another_councils_files(data_dir):
     """The documented command (docs/data.md), on files that follow docs/contracts.md, "Files the
     council provides", and have nothing of the sample."""

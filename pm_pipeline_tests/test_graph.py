@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pm_pipeline.core.periods import HALF_YEARLY, QUARTERLY, Quarter
 from pm_pipeline.definitions import build_defs
@@ -60,6 +61,7 @@ def test_history_reads_are_declared():
     assert years[0] == "2024-04-01" and years[-1] == "2026-01-01"  # two financial years
 
 
+@pytest.mark.slow  # the quarterly job, printing its PDFs
 def test_every_asset_materialises_alone(data_dir):
     """After one cycle, each asset on its own (the UI's or CLI's single selection) runs."""
     council(data_dir)
@@ -82,6 +84,7 @@ def test_every_asset_materialises_alone(data_dir):
     assert rows == [(2,)]
 
 
+@pytest.mark.slow  # dagster asset materialize, in subprocesses
 def test_the_documented_selections_run_from_the_command_line(data_dir):
     council(data_dir)
     cli = [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m"]

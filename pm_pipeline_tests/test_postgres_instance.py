@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, pi, run_job
@@ -21,14 +22,13 @@ def documented_storage(dagster_yaml: str) -> str:
     return "\n".join(block) + "\n"
 
 
+@pytest.mark.slow
 def test_quarterly_job_runs_on_a_postgres_backed_instance(data_dir, postgres, monkeypatch):
     """The storage block README and dagster.yaml document, uncommented, is what this instance
     runs on: if the documented keys or variable were wrong, the instance would not be Postgres."""
     home = Path(os.environ["DAGSTER_HOME"])
     repo_yaml = (Path(__file__).resolve().parent.parent / "dagster.yaml").read_text()
-    monkeypatch.setenv(
-        "DAGSTER_PG_URL", f"postgresql+psycopg2://dagster@127.0.0.1:{postgres}/dagster"
-    )
+    monkeypatch.setenv("DAGSTER_PG_URL", postgres)  # a database of its own
     (home / "dagster.yaml").write_text(
         "telemetry:\n  enabled: false\n" + documented_storage(repo_yaml)
     )

@@ -14,6 +14,7 @@ import pytest
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline_tests.council import Council, good_row, kpi_and_service, query, run_job, snapshot
 
+pytestmark = pytest.mark.slow  # runs in subprocesses, killed and overlapping
 REPO = Path(__file__).resolve().parent.parent
 Q = Quarter(2025, 1)
 
@@ -33,18 +34,28 @@ def values(data_dir: Path) -> list[tuple]:
 def run_until_paused(job: str, pause: str, tmp: Path) -> None:
     """Start the job in a real subprocess, wait until it reaches `pause`, then SIGKILL it."""
     marker = tmp / f"{pause}.paused"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "pm_pipeline_tests.crash_driver", job, Q.key, pause, str(marker)],
-        cwd=REPO,
-        env=os.environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = tmp / f"{pause}.stderr"
+    with log.open("wb") as stderr:  # a file, not a pipe nobody reads until the child ends
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pm_pipeline_tests.crash_driver",
+                job,
+                Q.key,
+                pause,
+                str(marker),
+            ],
+            cwd=REPO,
+            env=os.environ,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     deadline = time.monotonic() + 120
     while not marker.exists():
         if child.poll() is not None:
             pytest.fail(
-                "the run ended before the crash point: " + child.stderr.read().decode()[-2000:]
+                "the run ended before the crash point: " + log.read_text(errors="replace")[-2000:]
             )
         if time.monotonic() > deadline:
             child.kill()
@@ -100,14 +111,21 @@ def test_killed_while_writing_the_report_leaves_no_half_written_file(data_dir, t
     assert not list(report.parent.glob(".*.tmp"))  # the killed writer's temporary file is gone
 
 
-def _start(job: str, partition: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "pm_pipeline_tests.crash_driver", job, partition, "none", "-"],
-        cwd=REPO,
-        env=os.environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+def _start(job: str, partition: str, log: Path) -> subprocess.Popen:
+    """The job in a subprocess; its stderr goes to `log` (a pipe nobody read could fill and
+    block the child)."""
+    with log.open("wb") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-m", "pm_pipeline_tests.crash_driver", job, partition, "none", "-"],
+            cwd=REPO,
+            env=os.environ,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+
+
+def _ended(run: subprocess.Popen, log: Path) -> None:
+    assert run.wait(timeout=300) == 0, log.read_text(errors="replace")[-3000:]
 
 
 def _warehouse_steps(instance: dg.DagsterInstance) -> list[tuple[float, float, str]]:
@@ -133,15 +151,19 @@ def _warehouse_steps(instance: dg.DagsterInstance) -> list[tuple[float, float, s
 TABLES = ("pi_returns", "quality_issues", "kpi_scorecard", "restatements")
 
 
-def test_sensor_and_schedule_runs_together_queue_on_the_warehouse(data_dir):
+def test_sensor_and_schedule_runs_together_queue_on_the_warehouse(data_dir, tmp_path):
     home = Path(os.environ["DAGSTER_HOME"])
     (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())  # the pool limit
     council(data_dir, 51.5)
     instance = dg.DagsterInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
-    runs = [_start("returns_job", Q.key), _start("quarterly_performance_job", Q.key)]
-    for run in runs:
-        assert run.wait(timeout=300) == 0, run.stderr.read().decode()[-3000:]
+    logs = [tmp_path / "returns.stderr", tmp_path / "quarterly.stderr"]
+    runs = [
+        _start("returns_job", Q.key, logs[0]),
+        _start("quarterly_performance_job", Q.key, logs[1]),
+    ]
+    for run, log in zip(runs, logs, strict=True):
+        _ended(run, log)
     spans = _warehouse_steps(instance)
     assert len({run for *_, run in spans}) == 2
     for (_, end, _), (start, _, _) in itertools.pairwise(spans):
@@ -150,7 +172,8 @@ def test_sensor_and_schedule_runs_together_queue_on_the_warehouse(data_dir):
     assert query(data_dir, "SELECT count(*) FROM kpi_scorecard") == [(2,)]
 
 
-def test_two_overlapping_backfills_give_the_same_tables_as_one(data_dir):
+@pytest.mark.timeout(900)  # three runs of six quarters in subprocesses
+def test_two_overlapping_backfills_give_the_same_tables_as_one(data_dir, tmp_path):
     home = Path(os.environ["DAGSTER_HOME"])
     (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
     made = council(data_dir, 51.5)
@@ -169,14 +192,15 @@ def test_two_overlapping_backfills_give_the_same_tables_as_one(data_dir):
     assert run_job(data_dir, "register_job", instance=instance).success
     first_half = f"{quarters[0].key}...{quarters[3].key}"
     second_half = f"{quarters[2].key}...{quarters[5].key}"
-    runs = [_start("returns_job", first_half), _start("returns_job", second_half)]
-    for run in runs:
-        assert run.wait(timeout=300) == 0, run.stderr.read().decode()[-3000:]
+    logs = [tmp_path / "first.stderr", tmp_path / "second.stderr"]
+    runs = [_start("returns_job", first_half, logs[0]), _start("returns_job", second_half, logs[1])]
+    for run, log in zip(runs, logs, strict=True):
+        _ended(run, log)
     together = snapshot(data_dir, TABLES)
     assert query(
         data_dir, "SELECT max(n) FROM (SELECT count(*) AS n FROM pi_returns GROUP BY period, pi_id)"
     ) == [(1,)]
     assert query(data_dir, "SELECT count(*) FROM pi_returns") == [(12,)]
-    serial = _start("returns_job", f"{quarters[0].key}...{quarters[5].key}")
-    assert serial.wait(timeout=300) == 0
+    serial = tmp_path / "serial.stderr"
+    _ended(_start("returns_job", f"{quarters[0].key}...{quarters[5].key}", serial), serial)
     assert snapshot(data_dir, TABLES) == together

@@ -1,7 +1,8 @@
 """`make stack` for real: PostgreSQL, a gRPC code server, the webserver and the daemon.
 
-The stack is started through the same entry point `make stack` calls, on free loopback ports,
-over a copy of the sample council's latest quarter. Runs are launched through GraphQL as the
+The stack is started once for the module (SharedStack), through the same entry point
+`make stack` calls, on free loopback ports, over a copy of the sample council's latest quarter,
+on a database of its own on the session's PostgreSQL. Runs are launched through GraphQL as the
 UI's launchpad does; LG Inform is the loopback fake, so a run can be caught mid-step.
 """
 
@@ -22,11 +23,15 @@ import duckdb
 import psycopg2
 import pytest
 
-from pm_pipeline.stack.services import free_port
+from pm_pipeline.stack.services import LocalPostgres, free_port
+from pm_pipeline_tests.conftest import new_database
 from pm_pipeline_tests.council import query, run_job, wait_for
 from pm_pipeline_tests.fake_lginform import FakeLGInform, dataset_from_cache, hang
 
-pytestmark = pytest.mark.xdist_group("services")  # one at a time: many processes each
+pytestmark = [
+    pytest.mark.xdist_group("stack"),  # one worker runs the module: they share one stack
+    pytest.mark.slow,
+]
 
 REPO = Path(__file__).resolve().parent.parent
 PARTITION = "2026-07-01"  # 2026/27 Q2, the sample's latest quarter
@@ -140,24 +145,67 @@ def stop_stack(running: Running) -> tuple[int | None, list[int]]:
     return code, left
 
 
+class SharedStack:
+    """One running stack for the whole module (starting one takes most of a minute on 2 cores):
+    the sample's latest quarter in a data directory of its own, the fake LG Inform, and runs,
+    events and schedules in a database of its own on the session's PostgreSQL. The tests use it
+    in file order (the last one stops it with Ctrl-C); a test that finds it stopped gets a
+    fresh one, on fresh files."""
+
+    def __init__(self, root: Path, pg_url: str):
+        self.root, self.pg_url = root, pg_url
+        self.running: Running | None = None
+        self.started = 0
+
+    def get(self) -> Running:
+        if self.running is not None and self.running.process.poll() is None:
+            return self.running
+        if self.running is not None:
+            stop_stack(self.running)
+        self.started += 1
+        data = self.root / f"data-{self.started}"
+        sample_quarter(data)
+        fake = FakeLGInform(
+            dataset_from_cache(data / "benchmarks" / "lginform"), key="k", secret="s"
+        ).start()
+        env = {
+            **os.environ,
+            "PM_DATA_DIR": str(data),
+            "DAGSTER_HOME": str(self.root / "dagster_home"),  # the stack makes its own under it
+            "LGINFORM_API_KEY": "k",
+            "LGINFORM_API_SECRET": "s",
+            "LGINFORM_BASE_URL": fake.base_url,
+            "DAGSTER_PG_URL": self.pg_url,
+        }
+        try:
+            self.running = start_stack(env, data, fake)
+        except BaseException:
+            fake.stop()
+            raise
+        return self.running
+
+    def stop(self) -> tuple[int | None, list[int]]:
+        assert self.running is not None
+        stopped, self.running = self.running, None
+        return stop_stack(stopped)
+
+
+@pytest.fixture(scope="module")
+def shared_stack(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: LocalPostgres
+) -> Iterator[SharedStack]:
+    with new_database(postgres_server) as url:
+        shared = SharedStack(tmp_path_factory.mktemp("stack"), url)
+        try:
+            yield shared
+        finally:
+            if shared.running is not None:
+                shared.stop()
+
+
 @pytest.fixture
-def stack(data_dir: Path) -> Iterator[Running]:
-    sample_quarter(data_dir)
-    fake = FakeLGInform(
-        dataset_from_cache(data_dir / "benchmarks" / "lginform"), key="k", secret="s"
-    ).start()
-    env = {
-        **os.environ,
-        "LGINFORM_API_KEY": "k",
-        "LGINFORM_API_SECRET": "s",
-        "LGINFORM_BASE_URL": fake.base_url,
-    }
-    env.pop("DAGSTER_PG_URL", None)  # the stack's own PostgreSQL under its directory
-    running = start_stack(env, data_dir, fake)
-    try:
-        yield running
-    finally:
-        stop_stack(running)
+def stack(shared_stack: SharedStack) -> Running:
+    return shared_stack.get()
 
 
 def in_postgres(running: Running, run_id: str) -> str | None:
@@ -179,6 +227,7 @@ def warehouse_rows(data: Path, sql: str) -> list[tuple]:
     raise AssertionError("the warehouse stayed locked for a minute")
 
 
+@pytest.mark.timeout(1500)  # the shared stack's start, two quarterly runs, a restart, a retry
 def test_quarterly_run_through_graphql_then_a_killed_code_server_is_retried(stack, tmp_path):
     same_inputs = tmp_path / "in_process"
     shutil.copytree(stack.data, same_inputs)
@@ -197,13 +246,12 @@ def test_quarterly_run_through_graphql_then_a_killed_code_server_is_retried(stac
     assert scorecard[0] > 30 and scorecard[1] == scorecard[0]
     assert (stack.data / "reports" / "2026-27-Q2" / "kpi_scorecard.pdf").exists()
     assert (stack.data / "exports" / "kpi_scorecard.parquet").exists()
-    # the same tables as the job run in one process (as `make demo` runs it) on the same files
-    assert run_job(same_inputs, "quarterly_performance_job", PARTITION).success
     tables = "SELECT table_name FROM information_schema.tables ORDER BY ALL"
-    assert warehouse_rows(stack.data, tables) == query(same_inputs, tables)
-    for table in ("pi_returns", "kpi_scorecard", "kpi_exceptions", "register_indicators"):
-        sql = f"SELECT * FROM {table} ORDER BY ALL"
-        assert warehouse_rows(stack.data, sql) == query(same_inputs, sql), table
+    compared = ("pi_returns", "kpi_scorecard", "kpi_exceptions", "register_indicators")
+    through_stack = {tables: warehouse_rows(stack.data, tables)} | {
+        sql: warehouse_rows(stack.data, sql)
+        for sql in (f"SELECT * FROM {table} ORDER BY ALL" for table in compared)
+    }
 
     # mid-run, while the worker waits on LG Inform, the code server and its workers die
     stack.fake.inject("/", hang(60))
@@ -212,6 +260,13 @@ def test_quarterly_run_through_graphql_then_a_killed_code_server_is_retried(stac
     wait_for("the run to call LG Inform", lambda: len(stack.fake.requests) > seen)
     code_server = stack.state["pids"]["code-server"]
     os.killpg(code_server, signal.SIGKILL)
+
+    # while run monitoring notices (it polls every 30 s): the same tables as the job run in one
+    # process (as `make demo` runs it) on the same files, against those the first run wrote
+    assert run_job(same_inputs, "quarterly_performance_job", PARTITION).success
+    assert through_stack[tables] == query(same_inputs, tables)
+    for sql in list(through_stack)[1:]:
+        assert through_stack[sql] == query(same_inputs, sql), sql
     wait_for(
         "the code server to come back", lambda: stack.state["restarts"].get("code-server") == 1, 60
     )
@@ -231,6 +286,7 @@ def test_quarterly_run_through_graphql_then_a_killed_code_server_is_retried(stac
     assert in_postgres(stack, retry) == "SUCCESS"
 
 
+@pytest.mark.timeout(900)
 def test_the_running_daemon_notices_a_dropped_return(stack):
     register = stack.launch("register_job")  # the register the returns are checked against
     wait_for("the register", lambda: stack.run(register)["status"] == "SUCCESS")
@@ -257,12 +313,12 @@ def test_the_running_daemon_notices_a_dropped_return(stack):
     assert ("period_matches_folder",) in issues
 
 
-def test_ctrl_c_stops_every_service_and_a_given_postgres_url_is_used(data_dir, postgres):
-    url = f"postgresql+psycopg2://dagster@127.0.0.1:{postgres}/dagster"
-    fake = FakeLGInform(dataset_from_cache(data_dir)).start()
-    running = start_stack({**os.environ, "DAGSTER_PG_URL": url}, data_dir, fake)
+@pytest.mark.timeout(600)
+def test_ctrl_c_stops_every_service_and_a_given_postgres_url_is_used(shared_stack):
+    """Last in the module: Ctrl-C on the shared stack, started on a given database URL."""
+    running = shared_stack.get()
     state = running.state
-    assert state["pg_url"] == url and not (running.root / "postgres").exists()
+    assert state["pg_url"] == shared_stack.pg_url and not (running.root / "postgres").exists()
     assert "Dagster UI: http://127.0.0.1:" in (running.root / "stack.out").read_text()
     assert len(state["pids"]) == 3
-    assert stop_stack(running) == (0, [])  # exited cleanly, nothing left running
+    assert shared_stack.stop() == (0, [])  # exited cleanly, nothing left running

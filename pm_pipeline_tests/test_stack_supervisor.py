@@ -37,6 +37,10 @@ from pm_pipeline.stack.services import (
 REPO = Path(__file__).resolve().parent.parent
 
 
+# offline: the venv's setuptools builds it (no build isolation, so no download)
+PIP_WHEEL = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+
+
 def child(tmp_path: Path, name: str, code: str) -> Service:
     """A service that runs `code` in Python, logging to tmp_path/<name>.log."""
     return Service(name, [sys.executable, "-c", code], tmp_path / f"{name}.log", tmp_path)
@@ -204,8 +208,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         REPO / "pm_pipeline", source / "pm_pipeline", ignore=shutil.ignore_patterns("__pycache__")
     )
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
-        + ["-w", str(build), str(source)],
+        [*PIP_WHEEL, "-w", str(build), str(source)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -16,6 +16,7 @@ from pm_pipeline.defs.register.rules import REGISTER_RULES
 from pm_pipeline_tests.browser import chrome, require_browser
 from pm_pipeline_tests.council import Council, pi
 
+pytestmark = pytest.mark.slow  # dagster-webserver, then Chromium
 REPO = Path(__file__).resolve().parent.parent
 QUERY = """{
   assetNodes { assetKey { path } groupName description owners { ... on TeamAssetOwner { team } }
@@ -41,21 +42,23 @@ def webserver(tmp_path_factory):
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     port = free_port()
     env = {**os.environ, "PM_DATA_DIR": str(data), "DAGSTER_HOME": str(home)}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "dagster-webserver"),
-            "-w",
-            str(REPO / "workspace.yaml"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = root / "webserver.log"  # a file: a pipe nobody reads fills up and blocks the server
+    with log.open("wb") as stderr:
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "dagster-webserver"),
+                "-w",
+                str(REPO / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -65,7 +68,9 @@ def webserver(tmp_path_factory):
             except OSError:
                 time.sleep(0.5)
         else:
-            pytest.fail("dagster-webserver did not start: " + server.stderr.read1(4000).decode())
+            pytest.fail(
+                "dagster-webserver did not start: " + log.read_text(errors="replace")[-4000:]
+            )
         yield url, data
     finally:
         server.terminate()

@@ -20,8 +20,7 @@ def tables(data_dir: Path) -> list[str]:
     return [r[0] for r in query(data_dir, "SELECT table_name FROM information_schema.tables")]
 
 
-@pytest.fixture
-def ran_quarter(data_dir: Path) -> Path:
+def quarter_run(data_dir: Path) -> None:
     """A small council's quarter through the quarterly job; one note is formula-like text."""
     council = Council(
         data_dir,
@@ -34,7 +33,12 @@ def ran_quarter(data_dir: Path) -> Path:
         [good_row("KPI-1", Q, "52"), good_row("KPI-2", Q, "12", note='=HYPERLINK("http://x")')],
     )
     assert run_job(data_dir, "quarterly_performance_job", Q.key).success
-    return data_dir
+
+
+@pytest.fixture
+def ran_quarter(built_state) -> Path:
+    """The quarter already run (once per session), copied into this test's directories."""
+    return built_state("backup-one-quarter", quarter_run)
 
 
 def test_quarterly_run_exports_every_table_as_parquet_and_csv(ran_quarter):

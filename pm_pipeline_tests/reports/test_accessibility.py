@@ -33,7 +33,11 @@ from pm_pipeline_tests.browser import (
 )
 from pm_pipeline_tests.pdf_pages import ink
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = [
+    pytest.mark.xdist_group("browser"),  # one demo run and one Chromium for the module
+    pytest.mark.slow,
+    pytest.mark.timeout(900),  # the first test's setup runs the whole demo on the sample
+]
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_DATA = REPO / "data"

@@ -1,6 +1,8 @@
 """The annual report's outturns, the team's commentary overriding the generated story, and
 restated figures, on a hand-made council run through Dagster."""
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
 from openpyxl import load_workbook
@@ -17,10 +19,9 @@ VALUES = {  # KPI-1 is a percentage (outturn = Q4), CNT-1 a count (outturn = tot
 ANNUAL = {Quarter(2024, 4): 3900, Quarter(2025, 4): 3600}
 
 
-@pytest.fixture
-def council_run(data_dir):
-    council = Council(
-        data_dir,
+def council(root: Path) -> Council:
+    return Council(
+        root,
         indicators=[
             pi("KPI-1", "Recycling rate"),
             pi("CNT-1", "Homes delivered", type_="service", unit="count", decimals=0),
@@ -41,12 +42,17 @@ def council_run(data_dir):
             ("CNT-1", "2025/26", 11, ""),
             ("ANN-1", "2025/26", 3700, ""),
         ],
-    ).write()
+    )
+
+
+def eight_quarters_run(data_dir: Path) -> None:
+    """The council's eight quarters, through the register and the quarter-history job."""
+    made = council(data_dir).write()
     for n, quarter in enumerate(QUARTERS):
         rows = [good_row(pid, quarter, series[n]) for pid, series in VALUES.items()]
         if quarter in ANNUAL:
             rows.append(good_row("ANN-1", quarter, ANNUAL[quarter]))
-        council.returns(quarter, "returns.csv", rows)
+        made.returns(quarter, "returns.csv", rows)
     instance = dg.DagsterInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
     from pm_pipeline.definitions import build_defs
@@ -57,7 +63,14 @@ def council_run(data_dir):
         .execute_in_process(instance=instance, tags=range_tags(QUARTERS[0].key, QUARTERS[-1].key))
     )
     assert history.success
-    return data_dir, instance, council
+
+
+@pytest.fixture
+def council_run(built_state):
+    """The eight quarters already run (built once per session, copied into this test's
+    directories): its data dir, its instance and the council."""
+    data_dir = built_state("reports-eight-quarters", eight_quarters_run)
+    return data_dir, dg.DagsterInstance.get(), council(data_dir)
 
 
 def test_annual_report_outturns_against_targets(council_run):
