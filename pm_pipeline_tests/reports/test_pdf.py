@@ -93,6 +93,34 @@ def test_a_short_report_or_a_cabinet_pair_is_not_cut():
         )
 
 
+def test_tags_in_a_comment_are_not_elements_and_do_not_move_the_cuts():
+    plain = report()
+    # a comment in the front holding the start of a pair, a PI with an id, and end tags
+    old_layout = (
+        '<!-- was: <div class="pair"><section class="pi" id="pi-OLD"> </main></section> -->'
+    )
+    commented = plain.replace('<h2 id="front">', old_layout + '<h2 id="front">', 1)
+    parts, expected = split(commented, 2), split(plain, 2)
+    assert len(parts) == len(expected) > 1
+    assert [p.ids for p in parts] == [p.ids for p in expected]
+    assert [p.html for p in parts[1:]] == [p.html for p in expected[1:]]
+    assert parts[0].html == expected[0].html.replace(
+        '<h2 id="front">', old_layout + '<h2 id="front">', 1
+    )
+
+
+def test_an_end_tag_left_out_is_implied_as_a_browser_implies_it():
+    # lists whose items leave out their </li> (as HTML allows) in the front and in every PI
+    written_out = "<ul><li>Target met</li><li>Data checked</li></ul>"
+    left_out = "<ul><li>Target met<li>Data checked</ul>"
+    full = report().replace("<p>Figures", written_out + "<p>Figures")
+    full = full.replace('<h2 id="detail">', written_out + '<h2 id="detail">', 1)
+    parts, expected = split(full.replace(written_out, left_out), 2), split(full, 2)
+    assert len(parts) == len(expected) > 1
+    assert [p.ids for p in parts] == [p.ids for p in expected]
+    assert [p.html for p in parts] == [p.html.replace(written_out, left_out) for p in expected]
+
+
 def test_the_joined_pdf_reads_as_one_document(tmp_path: Path):
     html = report()
     pdf_file = tmp_path / "report.pdf"
