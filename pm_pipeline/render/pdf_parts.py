@@ -97,21 +97,19 @@ class _Reader(HTMLParser):
         return self.lines[line - 1] + column
 
     def handle_starttag(self, tag: str, attrs: Attrs) -> None:
-        at = self._at()
         for closes, within in IMPLIED.get(tag, ()):
             self._close_implied(closes, within)
-        self._note(at, attrs)
-        classes = (dict(attrs).get("class") or "").split()
+        classes = self._note(attrs).split()
         if (tag, classes) in (("section", ["pi"]), ("div", ["pair"])):
             in_pair = any(pair for _, _, pair in self.stack)
             open_here = [(name, values) for name, values, _ in self.stack]
-            self.places.append(_Place(at, open_here, in_pair, self.closed))
+            self.places.append(_Place(self._at(), open_here, in_pair, self.closed))
         self.closed = False
         if tag not in VOID:
             self.stack.append((tag, attrs, tag == "div" and "pair" in classes))
 
     def handle_startendtag(self, tag: str, attrs: Attrs) -> None:
-        self._note(self._at(), attrs)
+        self._note(attrs)
         self.closed = False
 
     def handle_endtag(self, tag: str) -> None:
@@ -132,13 +130,18 @@ class _Reader(HTMLParser):
     def handle_charref(self, name: str) -> None:
         self.closed = False
 
-    def _note(self, at: int, attrs: Attrs) -> None:
-        values = dict(attrs)
-        if values.get("id"):
-            self.ids.append((at, values["id"] or ""))
-        href = values.get("href") or ""
-        if href.startswith("#") and len(href) > 1:
-            self.links.append((at, href[1:]))
+    def _note(self, attrs: Attrs) -> str:
+        """Notes the tag's id and in-page link (where they are is worked out only for those:
+        most tags are a chart's); its class."""
+        classes = ""
+        for name, value in attrs:
+            if name == "class":
+                classes = value or ""
+            elif name == "id" and value:
+                self.ids.append((self._at(), value))
+            elif name == "href" and value and value.startswith("#") and len(value) > 1:
+                self.links.append((self._at(), value[1:]))
+        return classes
 
     def _close_implied(self, closes: frozenset[str], within: frozenset[str]) -> None:
         for i in range(len(self.stack) - 1, -1, -1):
