@@ -33,6 +33,7 @@ from pm_pipeline.defs.reports.audience_assets import audience_reports, cabinet_r
 from pm_pipeline.defs.scorecard.assets import kpi_scorecard
 from pm_pipeline.defs.signoff.assets import signoffs
 from pm_pipeline.defs.signoff.watch import signoff_job, signoff_sensor
+from pm_pipeline.render.pdf import PdfPrinter
 
 
 def build_defs(data_dir: Path | None = None) -> dg.Definitions:
@@ -91,6 +92,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             **build_resources(data_dir),
             "lginform": lginform_resource_from_env(),
             "mailer": mailer_from_env(),
+            "pdf_printer": PdfPrinter(),
         },
         executor=dg.in_process_executor,
     )

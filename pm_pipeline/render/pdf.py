@@ -25,11 +25,12 @@ NO_MARGIN_BOXES = "<style>@page { @bottom-right { content: none } }</style>"  # 
 
 
 class PdfPrinter(dg.ConfigurableResource):
-    """Prints a report's HTML as a tagged PDF with headless Chromium (`html_to_pdf`)."""
+    """The `pdf_printer` resource: a report's HTML as a tagged PDF, printed by headless
+    Chromium (`html_to_pdf`). A resource so that tests that do not look at PDFs can swap it."""
 
     pis_per_part: int = PIS_PER_PART
 
-    def print(self, html: str, base_dir: Path) -> bytes:
+    def to_pdf(self, html: str, base_dir: Path) -> bytes:
         """The PDF of `html`, whose relative links resolve from `base_dir`."""
         return html_to_pdf(html, base_dir, self.pis_per_part)
 
