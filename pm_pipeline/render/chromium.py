@@ -15,7 +15,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
 
-from playwright.async_api import Browser, Page, Playwright, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 # A part of 50 PIs prints in seconds; a tab that takes longer than this is stuck, and its
@@ -58,12 +58,15 @@ def _said(error: PlaywrightError) -> str:
 
 class Chromium:
     """`async with Chromium() as browser: await browser.print_pdf(html_file, pdf_file)`;
-    any number of prints may run at once, each in its own tab."""
+    any number of prints may run at once, each in a tab of its own while it prints. A tab that
+    printed is kept for the next print (no renderer to start again); one that failed is closed."""
 
     def __init__(self, timeout_s: float = TAB_TIMEOUT_S) -> None:
         self.timeout_s = timeout_s
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
+        self._tabs: BrowserContext | None = None
+        self._idle: list[tuple[Page, asyncio.Future[None]]] = []
 
     async def __aenter__(self) -> Chromium:
         path = executable()
@@ -78,6 +81,8 @@ class Chromium:
         except PlaywrightError as error:
             await self._playwright.stop()
             raise RuntimeError(f"Chromium stopped: {_said(error)}") from None
+        # every tab in one context (Playwright's new_page() would make a context for each)
+        self._tabs = await self._browser.new_context()
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -89,12 +94,17 @@ class Chromium:
                 await self._playwright.stop()
 
     async def print_pdf(self, html_file: Path, pdf_file: Path, backgrounds: bool = True) -> None:
-        """Print `html_file` to `pdf_file` in a tab of its own (tagged, with bookmarks);
+        """Print `html_file` to `pdf_file` in a tab no other print is using (tagged, with
+        bookmarks);
         `backgrounds=False` leaves the page transparent, for a layer stamped on others."""
-        assert self._browser is not None, "use `async with Chromium() as browser`"
-        page = await self._browser.new_page()
-        crashed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        page.on("crash", lambda _: crashed.done() or crashed.set_result(None))
+        assert self._tabs is not None, "use `async with Chromium() as browser`"
+        if self._idle:
+            page, crashed = self._idle.pop()
+        else:
+            page = await self._tabs.new_page()
+            crashed = asyncio.get_running_loop().create_future()
+            page.on("crash", lambda _: crashed.done() or crashed.set_result(None))
+        printed = False
         try:
             try:
                 await self._unless_stuck(
@@ -118,8 +128,11 @@ class Chromium:
                     f"Chromium could not print {html_file}: {error.message}"
                 ) from None
             pdf_file.write_bytes(data)
+            printed = True
         finally:
-            if not page.is_closed():
+            if printed:
+                self._idle.append((page, crashed))
+            elif not page.is_closed():
                 await page.close()
 
     async def _unless_stuck(

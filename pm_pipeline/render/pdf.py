@@ -12,15 +12,19 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
 from pm_pipeline.render.chromium import Chromium
 from pm_pipeline.render.pdf_parts import HEAD_END, head, split
 
-PIS_PER_PART = 50  # a tab's memory grows with its part; each part costs ~0.3 s
+# a tab's memory grows with its part: 30 rather than 50 pays for Playwright's driver process
+# (docs/pdf-printing.md)
+PIS_PER_PART = 30
 NO_MARGIN_BOXES = "<style>@page { @bottom-right { content: none } }</style>"  # numbered once joined
 
 
@@ -60,7 +64,7 @@ def html_to_pdf(html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART) -> 
             return path
 
         try:
-            asyncio.run(_print(sources, printed, footer_html, footers))
+            _run(_print(sources, printed, footer_html, footers))
         finally:
             for source in sources:
                 source.unlink(missing_ok=True)
@@ -70,6 +74,18 @@ def html_to_pdf(html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART) -> 
             stamp_footers(pdf, bottom)
             pdf.save(out)
         return out.read_bytes()
+
+
+def _run(printing: Coroutine[Any, Any, None]) -> None:
+    """`printing` to the end, in a thread of its own if this one already runs an event loop
+    (a caller's asyncio code, or a browser test's Playwright), which asyncio.run refuses."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(printing)
+        return
+    with ThreadPoolExecutor(max_workers=1) as apart:
+        apart.submit(asyncio.run, printing).result()
 
 
 async def _print(

@@ -173,6 +173,13 @@ def test_the_joined_pdf_reads_as_one_document(tmp_path: Path):
             ]
 
 
+def test_a_pdf_is_printed_from_code_already_in_an_event_loop(tmp_path: Path):
+    async def from_a_loop() -> bytes:  # as a browser test's Playwright, or asyncio code, is
+        return html_to_pdf(report(), tmp_path)
+
+    assert asyncio.run(from_a_loop()).startswith(b"%PDF-")
+
+
 def test_without_chromium_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.setenv("PM_CHROMIUM", "no-such-browser")
