@@ -13,7 +13,7 @@ import re
 import shutil
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
@@ -95,15 +95,20 @@ class Chromium:
 
     async def print_pdf(self, html_file: Path, pdf_file: Path, backgrounds: bool = True) -> None:
         """Print `html_file` to `pdf_file` in a tab no other print is using (tagged, with
-        bookmarks);
-        `backgrounds=False` leaves the page transparent, for a layer stamped on others."""
+        bookmarks); `backgrounds=False` leaves the page transparent, for a layer stamped on
+        others."""
         assert self._tabs is not None, "use `async with Chromium() as browser`"
         if self._idle:
             page, crashed = self._idle.pop()
         else:
             page = await self._tabs.new_page()
             crashed = asyncio.get_running_loop().create_future()
-            page.on("crash", lambda _: crashed.done() or crashed.set_result(None))
+
+            def on_crash(_: Page, crashed: asyncio.Future[None] = crashed) -> None:
+                if not crashed.done():
+                    crashed.set_result(None)
+
+            page.on("crash", on_crash)
         printed = False
         try:
             try:
@@ -140,8 +145,9 @@ class Chromium:
     ) -> T:
         """`step`, or an error as soon as its tab crashes or after `timeout_s` without an answer."""
         task = asyncio.ensure_future(step)
+        waiting: set[asyncio.Future[Any]] = {task, crashed}
         done, _ = await asyncio.wait(
-            {task, crashed}, timeout=self.timeout_s, return_when=asyncio.FIRST_COMPLETED
+            waiting, timeout=self.timeout_s, return_when=asyncio.FIRST_COMPLETED
         )
         if task in done:
             return task.result()
