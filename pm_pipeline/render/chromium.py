@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-# A part of 50 PIs prints in seconds; a tab that takes longer than this is stuck, and its
+# A part of 30 PIs prints in seconds; a tab that takes longer than this is stuck, and its
 # report fails now rather than holding the run for the old ten minutes.
 TAB_TIMEOUT_S = 120.0
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -26,9 +26,8 @@ ARGS = [
     "--disable-gpu",
     "--enable-low-end-device-mode",  # smaller caches: -80 MiB at 1,000 PIs, same pages
 ]
-ERR_LINE = re.compile(
-    r"^\[pid=\d+\]\[err\] (.*)$", re.M
-)  # the browser's stderr, as Playwright logs it
+# the browser's stderr, as Playwright's launch error quotes it
+ERR_LINE = re.compile(r"^\[pid=\d+\]\[err\] (.*)$", re.M)
 T = TypeVar("T")
 
 
