@@ -23,6 +23,7 @@ from pm_pipeline.defs.register import definitions as register
 from pm_pipeline.defs.reports import definitions as reports
 from pm_pipeline.defs.scorecard import definitions as scorecard
 from pm_pipeline.defs.signoff import definitions as signoff
+from pm_pipeline.render.pdf import PdfPrinter
 
 # modules, not their `defs`: the dagster CLI (`-m pm_pipeline.definitions`) wants one
 # Definitions object at module level
@@ -55,6 +56,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             **build_resources(data_dir),
             "lginform": lginform_resource_from_env(),
             "mailer": mailer_from_env(),
+            "pdf_printer": PdfPrinter(),
         },
         executor=dg.in_process_executor,
     )

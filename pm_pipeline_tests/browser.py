@@ -1,92 +1,102 @@
-"""A real headless Chromium for the UI and accessibility tests (Debian chromium + chromedriver)."""
+"""A real headless Chromium for the UI and accessibility tests, driven by Playwright.
+
+The system's Chromium (`PM_CHROMIUM` or the PATH, as the PDFs use), so no driver binary and no
+browser download: Playwright speaks to it over its DevTools pipe.
+"""
 
 from __future__ import annotations
 
-import base64
-import shutil
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import CDPSession, Page, sync_playwright
+
+from pm_pipeline.render.chromium import executable, sandboxed
 
 REPO = Path(__file__).resolve().parent.parent
 AXE_JS = REPO / ".cache" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+_SESSIONS: weakref.WeakKeyDictionary[Page, CDPSession] = weakref.WeakKeyDictionary()
 
 
-def require_browser() -> tuple[str, str]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not chromium or not driver:
-        pytest.skip("Debian chromium and chromium-driver are not installed (.ci/run installs them)")
-    return chromium, driver
+def require_browser() -> str:
+    """The browser's path, or the test is skipped saying how to install it."""
+    try:
+        return executable()
+    except RuntimeError as missing:
+        pytest.skip(f"{missing} (.ci/run installs it)")
 
 
 @contextmanager
-def chrome(width: int = 1280, height: int = 1000) -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver_path = require_browser()
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--window-size={width},{height}",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+def chrome(width: int = 1280, height: int = 1000) -> Iterator[Page]:
+    """A tab in a fresh headless Chromium whose window is `width` × `height` pixels."""
+    chromium = require_browser()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            chromium_sandbox=sandboxed(),
+            args=["--disable-gpu", "--disable-quic", f"--window-size={width},{height}"],
+        )
+        try:
+            # the window's size, not Playwright's fixed viewport, so set_width can change it
+            page = browser.new_context(no_viewport=True).new_page()
+            yield page
+        finally:
+            browser.close()
 
 
-def axe_violations(driver: object) -> list[dict]:
-    """Run axe-core's WCAG 2.0/2.1/2.2 A and AA rules on the page loaded in `driver`."""
+def run(page: Page, body: str, *args: Any) -> Any:
+    """Run `body`, a function body that may `return` (and read `arguments`), in the page."""
+    return page.evaluate(f"(args) => (function () {{ {body} }}).apply(null, args)", list(args))
+
+
+def _devtools(page: Page) -> CDPSession:
+    """The page's own DevTools session, opened once (for what Playwright has no call for)."""
+    if page not in _SESSIONS:
+        _SESSIONS[page] = page.context.new_cdp_session(page)
+    return _SESSIONS[page]
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """Run axe-core's WCAG 2.0/2.1/2.2 A and AA rules on the page loaded in `page`."""
     if not AXE_JS.exists():
         pytest.skip("axe-core is not installed (make test installs it with npm into .cache/)")
-    driver.execute_script(AXE_JS.read_text(encoding="utf-8"))
-    result = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
-        ".then(r => done(r.violations)).catch(e => done([{id: 'axe-error', help: String(e)}]));",
+    page.evaluate("source => { (0, eval)(source); }", AXE_JS.read_text(encoding="utf-8"))
+    return page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(r => r.violations).catch(e => [{id: 'axe-error', help: String(e)}])",
         WCAG_TAGS,
     )
-    return result
 
 
-def set_width(driver: object, width: int, height: int = 900) -> None:
+def set_width(page: Page, width: int, height: int = 900) -> None:
     """Lay pages out for a `width`-pixel screen; below 600 pixels, as a phone (mobile viewport)."""
-    driver.execute_cdp_cmd(
+    _devtools(page).send(
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
     )
 
 
-def full_page_screenshot(driver: object, path: Path) -> Path:
-    """Save a PNG of the whole page as laid out now, however tall (Chrome DevTools capture)."""
-    width, height = driver.execute_script(
-        "const e = document.documentElement;"
-        "return [Math.max(e.scrollWidth, e.clientWidth), Math.max(e.scrollHeight, e.clientHeight)];"
-    )
-    shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot",
-        {
-            "format": "png",
-            "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
-        },
-    )
+def accessible_names(page: Page, selector: str) -> list[str]:
+    """The names Chromium gives assistive technology for each element matching `selector`."""
+    devtools = _devtools(page)
+    root = devtools.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    found = devtools.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})
+    names = []
+    for node in found["nodeIds"]:
+        tree = devtools.send(
+            "Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False}
+        )
+        names.append(str(tree["nodes"][0].get("name", {}).get("value", "")))
+    return names
+
+
+def full_page_screenshot(page: Page, path: Path) -> Path:
+    """Save a PNG of the whole page as laid out now, however tall."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(base64.b64decode(shot["data"]))
+    page.screenshot(path=path, full_page=True)
     return path

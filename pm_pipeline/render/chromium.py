@@ -1,34 +1,34 @@
-"""One headless Chromium, driven over its DevTools pipe, printing several pages at once.
+"""One headless Chromium, driven by Playwright, printing several pages at once (a tab each).
 
-One browser for all of a report's parts (a tab each) rather than a browser per part: a browser
-costs about 300 MB and a second of start-up before it prints anything. The protocol is JSON
-messages ending in a NUL byte on file descriptors 3 (to the browser) and 4 (from it).
+One browser for all of a report's parts rather than a browser per part: a browser costs about
+300 MB and a second of start-up before it prints anything. Playwright launches the system's
+Chromium (`PM_CHROMIUM` or the PATH), never a browser of its own, so nothing is downloaded.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import fcntl
-import json
+import asyncio
 import os
+import re
 import shutil
-import subprocess
-import tempfile
-import threading
-from concurrent.futures import Future
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-TIMEOUT_S = 600
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+# A part of 30 PIs prints in seconds; a tab that takes longer than this is stuck, and its
+# report fails now rather than holding the run for the old ten minutes.
+TAB_TIMEOUT_S = 120.0
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-PRINT = {
-    "printBackground": True,
-    "preferCSSPageSize": True,
-    "generateTaggedPDF": True,
-    "generateDocumentOutline": True,
-    "transferMode": "ReturnAsStream",
-}
+ARGS = [
+    "--disable-gpu",
+    "--enable-low-end-device-mode",  # smaller caches: -80 MiB at 1,000 PIs, same pages
+]
+# the browser's stderr, as Playwright's launch error quotes it
+ERR_LINE = re.compile(r"^\[pid=\d+\]\[err\] (.*)$", re.M)
+T = TypeVar("T")
 
 
 def executable() -> str:
@@ -49,160 +49,115 @@ def sandboxed() -> bool:
     return os.geteuid() != 0 and os.environ.get("PM_CHROMIUM_SANDBOX", "on") != "off"
 
 
+def _said(error: PlaywrightError) -> str:
+    """What the browser wrote to stderr before it stopped, else Playwright's own first line."""
+    lines = ERR_LINE.findall(error.message)
+    return "\n".join(lines)[-800:] if lines else error.message.splitlines()[0]
+
+
 class Chromium:
-    """`with Chromium() as browser: browser.print_pdf(html_file, pdf_file)`, from any thread."""
+    """`async with Chromium() as browser: await browser.print_pdf(html_file, pdf_file)`;
+    any number of prints may run at once, each in a tab of its own while it prints. A tab that
+    printed is kept for the next print (no renderer to start again); one that failed is closed."""
 
-    def __init__(self) -> None:
-        self._profile = tempfile.TemporaryDirectory(prefix="pm-chromium-")
-        to_browser, self._out = os.pipe()
-        self._in, from_browser = os.pipe()
-        command = [
-            executable(),
-            "--headless",
-            "--disable-gpu",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-extensions",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-low-end-device-mode",  # smaller caches: -80 MiB at 1,000 PIs, same pages
-            f"--user-data-dir={self._profile.name}",
-            "--remote-debugging-pipe",
-            "about:blank",
-        ]
-        if not sandboxed():
-            command.insert(1, "--no-sandbox")
+    def __init__(self, timeout_s: float = TAB_TIMEOUT_S) -> None:
+        self.timeout_s = timeout_s
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._tabs: BrowserContext | None = None
+        self._idle: list[tuple[Page, asyncio.Future[None]]] = []
 
-        def pipes_as_3_and_4() -> None:  # in the child, before exec: only fd calls
-            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_browser, from_browser)]
-            for fd, high_fd in zip((3, 4), high, strict=True):
-                os.dup2(high_fd, fd)
-                os.set_inheritable(fd, True)
-
-        # stderr to a file: a pipe nobody read would stop the browser once full
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
-        self._process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-            close_fds=False,  # keeps 3 and 4; Python's own descriptors close on exec anyway
-            preexec_fn=pipes_as_3_and_4,
-        )
-        os.close(to_browser)
-        os.close(from_browser)
-        self._lock = threading.Lock()
-        self._next_id = 0
-        self._waiting: dict[int, Future[dict]] = {}
-        self._loaded: dict[str, Future[None]] = {}
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def __enter__(self) -> Chromium:
+    async def __aenter__(self) -> Chromium:
+        path = executable()
+        self._playwright = await async_playwright().start()
+        try:
+            self._browser = await self._playwright.chromium.launch(
+                executable_path=path,
+                args=ARGS,
+                chromium_sandbox=sandboxed(),
+                timeout=self.timeout_s * 1000,
+            )
+        except PlaywrightError as error:
+            await self._playwright.stop()
+            raise RuntimeError(f"Chromium stopped: {_said(error)}") from None
+        # every tab in one context (Playwright's new_page() would make a context for each)
+        self._tabs = await self._browser.new_context()
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._process.poll() is None:
-            with contextlib.suppress(Exception):  # not answering: killed below
-                self._send("Browser.close").result(timeout=10)
+    async def __aexit__(self, *_: object) -> None:
         try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        os.close(self._out)
-        self._reader.join(timeout=10)  # it reads the log when the browser's pipe closes
-        self._log.close()
-        self._profile.cleanup()
-
-    def _read(self) -> None:
-        # a bytearray, searched only where new bytes arrived: a printed part comes back in
-        # messages of megabytes, which re-splitting the whole buffer per read made quadratic
-        buffer = bytearray()
-        with os.fdopen(self._in, "rb", buffering=0) as pipe:
-            while chunk := pipe.read(1 << 20):
-                seen = len(buffer)
-                buffer += chunk
-                end = buffer.find(b"\0", seen)
-                while end != -1:
-                    self._dispatch(json.loads(buffer[:end]))
-                    del buffer[: end + 1]
-                    end = buffer.find(b"\0")
-        error = RuntimeError(f"Chromium stopped: {self._stderr()}")
-        pending: list[Future[Any]] = [*self._waiting.values(), *self._loaded.values()]
-        for future in pending:
-            if not future.done():
-                future.set_exception(error)
-
-    def _dispatch(self, message: dict) -> None:
-        if "id" in message:
-            future = self._waiting.pop(message["id"], None)
-            if future is None:
-                return
-            if "error" in message:
-                future.set_exception(RuntimeError(f"Chromium: {message['error']}"))
-            else:
-                future.set_result(message.get("result", {}))
-        elif message.get("method") == "Page.loadEventFired":
-            loaded = self._loaded.get(message.get("sessionId", ""))
-            if loaded is not None and not loaded.done():
-                loaded.set_result(None)
-
-    def _stderr(self) -> str:
-        self._log.seek(0)
-        return self._log.read().decode(errors="replace").strip()[-800:] or "no message"
-
-    def _send(self, method: str, session: str | None = None, **params: Any) -> Future[dict]:
-        future: Future[dict] = Future()
-        if not self._reader.is_alive():  # the browser has gone: nothing would ever answer
-            raise RuntimeError(f"Chromium stopped: {self._stderr()}")
-        with self._lock:
-            self._next_id += 1
-            message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
-            if session:
-                message["sessionId"] = session
-            self._waiting[self._next_id] = future
-            try:
-                os.write(self._out, json.dumps(message).encode() + b"\0")
-            except BrokenPipeError:
-                self._waiting.pop(self._next_id, None)
-                self._process.wait(timeout=10)
-                raise RuntimeError(f"Chromium stopped: {self._stderr()}") from None
-        return future
-
-    def _call(self, method: str, session: str | None = None, **params: Any) -> dict:
-        return self._send(method, session, **params).result(timeout=TIMEOUT_S)
-
-    def print_pdf(self, html_file: Path, pdf_file: Path, backgrounds: bool = True) -> None:
-        """Print `html_file` to `pdf_file` in a tab of its own (tagged, with bookmarks);
-        `backgrounds=False` leaves the page transparent, for a layer stamped on others."""
-        target = self._call("Target.createTarget", url="about:blank")["targetId"]
-        sid = ""
-        try:
-            sid = self._call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-            loaded: Future[None] = Future()
-            self._loaded[sid] = loaded
-            self._call("Page.enable", sid)
-            opened = self._call("Page.navigate", sid, url=html_file.resolve().as_uri())
-            if opened.get("errorText"):  # else it would print the browser's error page
-                raise RuntimeError(f"Chromium could not open {html_file}: {opened['errorText']}")
-            loaded.result(timeout=TIMEOUT_S)
-            options = {**PRINT, "printBackground": backgrounds}
-            stream = self._call("Page.printToPDF", sid, **options)["stream"]
-            with pdf_file.open("wb") as out:
-                while True:
-                    chunk = self._call("IO.read", sid, handle=stream, size=1 << 22)
-                    data = chunk["data"]
-                    out.write(
-                        base64.b64decode(data) if chunk.get("base64Encoded") else data.encode()
-                    )
-                    if chunk.get("eof"):
-                        break
-            self._call("IO.close", sid, handle=stream)
+            if self._browser is not None:
+                await self._browser.close()
         finally:
-            self._loaded.pop(sid, None)
-            self._call("Target.closeTarget", targetId=target)
+            if self._playwright is not None:
+                await self._playwright.stop()
+
+    async def print_pdf(self, html_file: Path, pdf_file: Path, backgrounds: bool = True) -> None:
+        """Print `html_file` to `pdf_file` in a tab no other print is using (tagged, with
+        bookmarks); `backgrounds=False` leaves the page transparent, for a layer stamped on
+        others."""
+        assert self._tabs is not None, "use `async with Chromium() as browser`"
+        if self._idle:
+            page, crashed = self._idle.pop()
+        else:
+            page = await self._tabs.new_page()
+            crashed = asyncio.get_running_loop().create_future()
+
+            def on_crash(_: Page, crashed: asyncio.Future[None] = crashed) -> None:
+                if not crashed.done():
+                    crashed.set_result(None)
+
+            page.on("crash", on_crash)
+        printed = False
+        try:
+            try:
+                await self._unless_stuck(
+                    page, crashed, html_file, page.goto(html_file.resolve().as_uri(), timeout=0)
+                )
+            except PlaywrightError as error:  # else it would print the browser's error page
+                raise RuntimeError(
+                    f"Chromium could not open {html_file}: {error.message}"
+                ) from None
+            # the page's own @page size and margins, no header or footer of Chromium's
+            pdf = page.pdf(
+                print_background=backgrounds,
+                prefer_css_page_size=True,
+                tagged=True,
+                outline=True,
+            )
+            try:
+                data = await self._unless_stuck(page, crashed, html_file, pdf)
+            except PlaywrightError as error:
+                raise RuntimeError(
+                    f"Chromium could not print {html_file}: {error.message}"
+                ) from None
+            pdf_file.write_bytes(data)
+            printed = True
+        finally:
+            if printed:
+                self._idle.append((page, crashed))
+            elif not page.is_closed():
+                await page.close()
+
+    async def _unless_stuck(
+        self, page: Page, crashed: asyncio.Future[None], html_file: Path, step: Awaitable[T]
+    ) -> T:
+        """`step`, or an error as soon as its tab crashes or after `timeout_s` without an answer."""
+        task = asyncio.ensure_future(step)
+        waiting: set[asyncio.Future[Any]] = {task, crashed}
+        done, _ = await asyncio.wait(
+            waiting, timeout=self.timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        if task in done:
+            return task.result()
+        task.cancel()
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # retrieved: no warning
+        if crashed in done:
+            raise RuntimeError(
+                f"Chromium's tab printing {html_file} crashed (out of memory? fewer PIs per part "
+                "print in smaller tabs)"
+            )
+        await page.close()  # frees the renderer; the cancelled step ends with its tab
+        raise RuntimeError(
+            f"Chromium's tab printing {html_file} did not finish within {self.timeout_s:g} s"
+        )

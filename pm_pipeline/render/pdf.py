@@ -3,20 +3,40 @@
 Chromium lays a long report out about three times faster than WeasyPrint did. A report with
 many PIs is printed in parts, a tab per core in one browser, then joined (`pdf_join`), so a
 1,000-PI scorecard takes under a minute and no tab holds more than its own part's pages.
+The assets that print ask for the `pdf_printer` resource, so a test that does not look at the
+PDF can hand them one that does not start a browser.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+
+import dagster as dg
 
 from pm_pipeline.render.chromium import Chromium
 from pm_pipeline.render.pdf_parts import HEAD_END, head, split
 
-PIS_PER_PART = 50  # a tab's memory grows with its part; each part costs ~0.3 s
+# a tab's memory grows with its part: 30 rather than 50 pays for Playwright's driver process
+# (docs/pdf-printing.md)
+PIS_PER_PART = 30
 NO_MARGIN_BOXES = "<style>@page { @bottom-right { content: none } }</style>"  # numbered once joined
+
+
+class PdfPrinter(dg.ConfigurableResource):
+    """The `pdf_printer` resource: a report's HTML as a tagged PDF, printed by headless
+    Chromium (`html_to_pdf`). A resource so that tests that do not look at PDFs can swap it."""
+
+    pis_per_part: int = PIS_PER_PART
+
+    def to_pdf(self, html: str, base_dir: Path) -> bytes:
+        """The PDF of `html`, whose relative links resolve from `base_dir`."""
+        return html_to_pdf(html, base_dir, self.pis_per_part)
 
 
 def html_to_pdf(html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART) -> bytes:
@@ -37,26 +57,62 @@ def html_to_pdf(html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART) -> 
             sources.append(source)
         printed = [work / f"part-{i}.pdf" for i in range(len(parts))]
         footers = work / "footers.pdf"
-        with Chromium() as browser:
-            try:
-                with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as tabs:
-                    list(tabs.map(browser.print_pdf, sources, printed))
-            finally:
-                for source in sources:
-                    source.unlink(missing_ok=True)
-            pages = 0
-            for path in printed:
-                with pikepdf.open(path) as printed_part:
-                    pages += len(printed_part.pages)
-            footers_html = work / "footers.html"
-            footers_html.write_text(_footer_document(html, pages))
-            browser.print_pdf(footers_html, footers, backgrounds=False)
+
+        def footer_html(pages: int) -> Path:
+            path = work / "footers.html"
+            path.write_text(_footer_document(html, pages))
+            return path
+
+        try:
+            _run(_print(sources, printed, footer_html, footers))
+        finally:
+            for source in sources:
+                source.unlink(missing_ok=True)
         # the browser has gone before the join, so the two never hold memory at once
         out = work / "out.pdf"
         with join(printed, [p.ids for p in parts], html) as pdf, pikepdf.open(footers) as bottom:
             stamp_footers(pdf, bottom)
             pdf.save(out)
         return out.read_bytes()
+
+
+def _run(printing: Coroutine[Any, Any, None]) -> None:
+    """`printing` to the end, in a thread of its own if this one already runs an event loop
+    (a caller's asyncio code, or a browser test's Playwright), which asyncio.run refuses."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(printing)
+        return
+    with ThreadPoolExecutor(max_workers=1) as apart:
+        apart.submit(asyncio.run, printing).result()
+
+
+async def _print(
+    sources: list[Path], printed: list[Path], footer_html: Callable[[int], Path], footers: Path
+) -> None:
+    """The parts, a tab per core at once (the first tab to fail stops the others), then the
+    footers over as many pages as the parts came to, in the same browser."""
+    import pikepdf
+
+    tabs = asyncio.Semaphore(len(os.sched_getaffinity(0)))
+
+    async def one(source: Path, pdf_file: Path) -> None:
+        async with tabs:
+            await browser.print_pdf(source, pdf_file)
+
+    async with Chromium() as browser:
+        try:
+            async with asyncio.TaskGroup() as group:
+                for source, pdf_file in zip(sources, printed, strict=True):
+                    group.create_task(one(source, pdf_file))
+        except ExceptionGroup as failed:  # the first tab's error, as if printed one by one
+            raise failed.exceptions[0] from None
+        pages = 0
+        for path in printed:
+            with pikepdf.open(path) as printed_part:
+                pages += len(printed_part.pages)
+        await browser.print_pdf(footer_html(pages), footers, backgrounds=False)
 
 
 def _footer_document(html: str, pages: int) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
+import pikepdf
 import pytest
 
 from pm_pipeline.core.periods import Quarter
@@ -22,8 +23,10 @@ from pm_pipeline.defs.district.assets import district_context, state_of_the_dist
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.load import load_register
 from pm_pipeline.defs.register.store import write_register
+from pm_pipeline.render.pdf import PdfPrinter
 from pm_pipeline_tests.council import Council, pi
 from pm_pipeline_tests.pdf_pages import ink
+from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
 
 from .files import TENURE_HEADER, aps_csv, census_csv, file_10, mye_workbook, tenure_values
 
@@ -248,11 +251,14 @@ def write_register_and_returns(root: Path) -> None:
         replace_rows(conn, BENCHMARKS, pd.DataFrame(benchmark))
 
 
-def build(root: Path, reference: bool = True) -> tuple[dg.ExecuteInProcessResult, Path]:
+def build(
+    root: Path, reference: bool = True, printer: PdfPrinter | None = None
+) -> tuple[dg.ExecuteInProcessResult, Path]:
+    """The report for HALF_KEY, its PDF printed by `printer` (Chromium unless given)."""
     write_register_and_returns(root)
     if reference:
         write_reference(root / "reference")
-    resources = build_resources(root)
+    resources = {**build_resources(root), "pdf_printer": printer or PdfPrinter()}
     instance = dg.DagsterInstance.get()
     assert dg.materialize([district_context], resources=resources, instance=instance).success
     result = dg.materialize(
@@ -499,8 +505,11 @@ def test_report_states_the_district_figures_and_comparisons(data_dir: Path) -> N
 
 
 def test_report_without_reference_files_says_what_to_add(data_dir: Path) -> None:
-    result, folder = build(data_dir, reference=False)
+    # this test reads the HTML only: its PDF needs no browser
+    result, folder = build(data_dir, reference=False, printer=PlainPdfPrinter())
     assert result.success
+    with pikepdf.open(folder / "state_of_the_district.pdf") as pdf, pdf.open_metadata() as meta:
+        assert len(pdf.pages) == 1 and "PlainPdfPrinter" in meta["dc:description"]
     page, reader = read_page(folder / "state_of_the_district.html")
     assert reader.summary[0] == "No new place statistics have been published since the last report."
     text = " ".join(page.split())

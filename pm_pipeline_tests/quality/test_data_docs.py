@@ -4,7 +4,6 @@ import re
 from pathlib import Path
 
 import dagster as dg
-from selenium.webdriver.common.by import By
 
 from pm_pipeline_tests.browser import chrome
 from pm_pipeline_tests.council import check_results
@@ -35,15 +34,15 @@ def test_data_docs_show_the_quarters_failing_warn_rules(data_dir: Path):
     site = data_dir / "reports" / "data_docs"
     assert page.is_file() and site in page.parents
     assert page.name == "pi_returns-rows.html" and Q.folder in page.parts  # named for the run
-    with chrome() as driver:
-        driver.get((site / "index.html").as_uri())
+    with chrome() as browser:
+        browser.goto((site / "index.html").as_uri())
         # the index lists the run's validations (its table is drawn by scripts from a CDN, so
         # offline the links are read from the page's data rather than clicked)
-        pages = set(re.findall(r"validations/pi_returns[^\"' ]*?\.html", driver.page_source))
+        pages = set(re.findall(r"validations/pi_returns[^\"' ]*?\.html", browser.content()))
         assert {Path(p).parts[-3] for p in pages} == {Q.folder}
         assert {Path(p).name for p in pages} == {"pi_returns-rows.html", "pi_returns-owed.html"}
-        driver.get(page.as_uri())
-        text = driver.find_element(By.TAG_NAME, "body").text
+        browser.goto(page.as_uri())
+        text = browser.inner_text("body")  # as shown, like a reader sees it
     assert "Failed" in text or "failed" in text
     text = " ".join(text.split())
     assert "Unsuccessful Expectations 2" in text

@@ -22,13 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from pm_pipeline_tests.browser import (
     AXE_JS,
+    accessible_names,
     axe_violations,
     chrome,
     full_page_screenshot,
     require_browser,
+    run,
     set_width,
 )
 from pm_pipeline_tests.pdf_pages import ink
@@ -193,8 +196,8 @@ def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]
 @pytest.fixture(scope="module")
 def browser():
     require_browser()
-    with chrome(WIDTHS["desktop"], 900) as driver:
-        yield driver
+    with chrome(WIDTHS["desktop"], 900) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")
@@ -212,40 +215,33 @@ def report_files(kind: str, sample_reports: tuple[Path, str]) -> list[Path]:
     return found
 
 
-def tab(driver: object) -> dict:
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.keys import Keys
-
-    ActionChains(driver).send_keys(Keys.TAB).perform()
-    return driver.execute_script(FOCUSED)
+def tab(page: Page) -> dict:
+    page.keyboard.press("Tab")
+    return run(page, FOCUSED)
 
 
-def audit(driver: object, path: Path, name: str, screens: Path) -> Audit:
+def audit(page: Page, path: Path, name: str, screens: Path) -> Audit:
     """Visit one report: structure, keyboard focus, axe and a screenshot at each width."""
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-
     found = Audit(name)
-    set_width(driver, WIDTHS["desktop"])
-    driver.get(path.as_uri())
-    found.page = driver.execute_script(PROBE)
-    svgs = driver.find_elements(By.CSS_SELECTOR, "svg")
-    for chart, svg in zip(found.page["charts"], svgs, strict=True):
-        chart["name"] = " ".join(svg.accessible_name.split())  # as Chrome tells assistive tech
-    found.focus.append(tab(driver))  # from the top of the page: the skip link
-    ActionChains(driver).send_keys(Keys.ENTER).perform()
-    found.after_skip = driver.execute_script(FOCUSED)
-    found.focus.append(tab(driver))  # the first thing in the main content
+    set_width(page, WIDTHS["desktop"])
+    page.goto(path.as_uri())
+    found.page = run(page, PROBE)
+    names = accessible_names(page, "svg")  # as Chrome tells assistive technology
+    for chart, chart_name in zip(found.page["charts"], names, strict=True):
+        chart["name"] = " ".join(chart_name.split())
+    found.focus.append(tab(page))  # from the top of the page: the skip link
+    page.keyboard.press("Enter")
+    found.after_skip = run(page, FOCUSED)
+    found.focus.append(tab(page))  # the first thing in the main content
     for label, width in WIDTHS.items():
-        set_width(driver, width)
-        driver.get(path.as_uri())
-        found.layout[label] = driver.execute_script(LAYOUT)
-        found.violations[label] = axe_violations(driver)
-        shot = full_page_screenshot(driver, screens / f"{name}-{label}.png")
+        set_width(page, width)
+        page.goto(path.as_uri())
+        found.layout[label] = run(page, LAYOUT)
+        found.violations[label] = axe_violations(page)
+        shot = full_page_screenshot(page, screens / f"{name}-{label}.png")
         shutil.copy2(shot, SCREENS_COPY / shot.name)
         found.screenshots.append(shot)
-    set_width(driver, WIDTHS["desktop"])
+    set_width(page, WIDTHS["desktop"])
     return found
 
 

@@ -4,8 +4,12 @@ tag tree), and where the report may be cut."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pikepdf
@@ -89,6 +93,34 @@ def test_a_short_report_or_a_cabinet_pair_is_not_cut():
         )
 
 
+def test_tags_in_a_comment_are_not_elements_and_do_not_move_the_cuts():
+    plain = report()
+    # a comment in the front holding the start of a pair, a PI with an id, and end tags
+    old_layout = (
+        '<!-- was: <div class="pair"><section class="pi" id="pi-OLD"> </main></section> -->'
+    )
+    commented = plain.replace('<h2 id="front">', old_layout + '<h2 id="front">', 1)
+    parts, expected = split(commented, 2), split(plain, 2)
+    assert len(parts) == len(expected) > 1
+    assert [p.ids for p in parts] == [p.ids for p in expected]
+    assert [p.html for p in parts[1:]] == [p.html for p in expected[1:]]
+    assert parts[0].html == expected[0].html.replace(
+        '<h2 id="front">', old_layout + '<h2 id="front">', 1
+    )
+
+
+def test_an_end_tag_left_out_is_implied_as_a_browser_implies_it():
+    # lists whose items leave out their </li> (as HTML allows) in the front and in every PI
+    written_out = "<ul><li>Target met</li><li>Data checked</li></ul>"
+    left_out = "<ul><li>Target met<li>Data checked</ul>"
+    full = report().replace("<p>Figures", written_out + "<p>Figures")
+    full = full.replace('<h2 id="detail">', written_out + '<h2 id="detail">', 1)
+    parts, expected = split(full.replace(written_out, left_out), 2), split(full, 2)
+    assert len(parts) == len(expected) > 1
+    assert [p.ids for p in parts] == [p.ids for p in expected]
+    assert [p.html for p in parts] == [p.html.replace(written_out, left_out) for p in expected]
+
+
 def test_the_joined_pdf_reads_as_one_document(tmp_path: Path):
     html = report()
     pdf_file = tmp_path / "report.pdf"
@@ -141,6 +173,13 @@ def test_the_joined_pdf_reads_as_one_document(tmp_path: Path):
             ]
 
 
+def test_a_pdf_is_printed_from_code_already_in_an_event_loop(tmp_path: Path):
+    async def from_a_loop() -> bytes:  # as a browser test's Playwright, or asyncio code, is
+        return html_to_pdf(report(), tmp_path)
+
+    assert asyncio.run(from_a_loop()).startswith(b"%PDF-")
+
+
 def test_without_chromium_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.setenv("PM_CHROMIUM", "no-such-browser")
@@ -161,6 +200,80 @@ def test_a_browser_that_stops_is_reported_with_what_it_said(
 
 
 def test_a_page_the_browser_cannot_open_is_an_error_not_a_printed_error_page(tmp_path: Path):
-    with Chromium() as browser, pytest.raises(RuntimeError, match="could not open"):
-        browser.print_pdf(tmp_path / "missing.html", tmp_path / "missing.pdf")
+    async def print_missing() -> None:
+        async with Chromium() as browser:
+            await browser.print_pdf(tmp_path / "missing.html", tmp_path / "missing.pdf")
+
+    with pytest.raises(RuntimeError, match="could not open"):
+        asyncio.run(print_missing())
     assert not (tmp_path / "missing.pdf").exists()
+
+
+# A page whose script never ends: its tab neither loads nor answers (ours have no scripts).
+STUCK = "<!DOCTYPE html><html><body><p>Stuck</p><script>for (;;) {}</script></body></html>"
+
+
+def renderers() -> list[int]:
+    """The tab processes of the browsers this test started (its descendants)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
+            except (OSError, IndexError, ValueError):
+                continue
+
+    def ours(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == os.getpid():
+                return True
+        return False
+
+    found = []
+    for pid in filter(ours, parents):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"--type=renderer" in command:
+            found.append(pid)
+    return found
+
+
+def test_a_tab_that_hangs_fails_after_the_tab_timeout_not_ten_minutes(tmp_path: Path):
+    page = tmp_path / "stuck.html"
+    page.write_text(STUCK)
+
+    async def print_stuck() -> None:
+        async with Chromium(timeout_s=3) as browser:
+            await browser.print_pdf(page, tmp_path / "stuck.pdf")
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"stuck.html did not finish within 3 s"):
+        asyncio.run(print_stuck())
+    assert time.monotonic() - started < 45
+    assert not (tmp_path / "stuck.pdf").exists()
+
+
+def test_a_tab_that_crashes_fails_at_once_with_a_clear_error(tmp_path: Path):
+    page = tmp_path / "stuck.html"
+    page.write_text(STUCK)
+
+    async def crash_while_printing() -> float:
+        async with Chromium(timeout_s=300) as browser:
+            printing = asyncio.ensure_future(browser.print_pdf(page, tmp_path / "stuck.pdf"))
+            await asyncio.sleep(3)  # the tab has opened the page and is stuck in its script
+            tabs = renderers()
+            assert tabs
+            for pid in tabs:  # what the kernel's out-of-memory killer does
+                os.kill(pid, signal.SIGKILL)
+            killed = time.monotonic()
+            with pytest.raises(RuntimeError, match=r"tab printing .*stuck.html crashed"):
+                await printing
+            return time.monotonic() - killed
+
+    assert asyncio.run(crash_while_printing()) < 30  # not the 300 s timeout
+    assert not (tmp_path / "stuck.pdf").exists()

@@ -23,6 +23,7 @@ from pm_pipeline.defs.district.tables import DEPRIVATION_LSOA, DISTRICT_CONTEXT
 from pm_pipeline.defs.district.view import build_view
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.register.tables import REGISTER
+from pm_pipeline.render.pdf import PdfPrinter
 
 COVERAGE_CHECK = "reference_data_covers_the_district"
 
@@ -151,14 +152,17 @@ def district_context(
     ),
 )
 def state_of_the_district(
-    context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
+    context: dg.AssetExecutionContext,
+    council_files: CouncilFiles,
+    warehouse: Warehouse,
+    pdf_printer: PdfPrinter,
 ) -> dg.MaterializeResult:
     half = Half.from_key(context.partition_key)
     with warehouse.read() as conn:
         register = read_register(conn)
         inputs = load_inputs(conn, half)
     view = build_view(inputs, half, register)
-    paths = write_report(council_files.reports_dir / half.folder, view)
+    paths = write_report(council_files.reports_dir / half.folder, view, pdf_printer)
     context.log.info(f"{half.label}: wrote {paths['html']} and {paths['pdf']}")
     summary = "\n".join(f"- {line}" for line in view["summary"])
     return dg.MaterializeResult(

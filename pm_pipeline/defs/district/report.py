@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pm_pipeline.core.files import write_atomic
 from pm_pipeline.render.pages import render_html
-from pm_pipeline.render.pdf import html_to_pdf
+from pm_pipeline.render.pdf import PdfPrinter
 
 TEMPLATE = "state_of_the_district.html.j2"
 HTML_NAME = "state_of_the_district.html"
@@ -17,10 +17,10 @@ def render(view: dict) -> str:
     return render_html(TEMPLATE, **view)
 
 
-def write_report(folder: Path, view: dict) -> dict[str, Path]:
+def write_report(folder: Path, view: dict, printer: PdfPrinter) -> dict[str, Path]:
     """Both files for one half-year; each is written whole, and only once both are made."""
     html = render(view)
-    pdf = html_to_pdf(html, folder)
+    pdf = printer.to_pdf(html, folder)
     return {
         "html": write_atomic(folder / HTML_NAME, html),
         "pdf": write_atomic(folder / PDF_NAME, pdf),

@@ -33,7 +33,7 @@ from pm_pipeline.defs.reports.scorecard_report import (
 )
 from pm_pipeline.defs.scorecard.spc_series import SPC_QUARTERS
 from pm_pipeline.render.pages import is_sample, write_html
-from pm_pipeline.render.pdf import html_to_pdf
+from pm_pipeline.render.pdf import PdfPrinter
 from pm_pipeline.render.spreadsheet import write_csv
 
 
@@ -105,7 +105,7 @@ def pdf_asset(name: str, html_asset: str, stem: str, description: str) -> dg.Ass
         description=description,
     )
     def _pdf(
-        context: dg.AssetExecutionContext, council_files: CouncilFiles
+        context: dg.AssetExecutionContext, council_files: CouncilFiles, pdf_printer: PdfPrinter
     ) -> dg.MaterializeResult:
         written = []
         for key in context.partition_keys:
@@ -114,7 +114,7 @@ def pdf_asset(name: str, html_asset: str, stem: str, description: str) -> dg.Ass
             if not html.exists():
                 raise dg.Failure(f"{html} does not exist: materialise {html_asset} first")
             written.append(
-                write_atomic(folder / f"{stem}.pdf", html_to_pdf(html.read_text(), folder))
+                write_atomic(folder / f"{stem}.pdf", pdf_printer.to_pdf(html.read_text(), folder))
             )
         return dg.MaterializeResult(
             metadata={
