@@ -15,6 +15,8 @@ import yaml
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.intake.columns import RETURN_COLUMNS
 from pm_pipeline.defs.register.model import INDICATOR_COLUMNS
+from pm_pipeline.render.pdf import PdfPrinter
+from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
 
 INDICATOR_HEADER = [c for c in INDICATOR_COLUMNS if c != "annual_outturn"]  # it is optional
 RETURN_HEADER = list(RETURN_COLUMNS)
@@ -156,8 +158,11 @@ def run_job(
     job: str,
     partition_key: str | None = None,
     instance: dg.DagsterInstance | None = None,
+    printer: PdfPrinter | None = None,
     **kwargs: object,
 ) -> dg.ExecuteInProcessResult:
+    """`job` over the test's data directory. PDFs come from the browser-free PlainPdfPrinter
+    unless a test that looks at them passes `printer=PdfPrinter()`."""
     from pm_pipeline.definitions import build_defs
 
     defs = build_defs(data_dir)
@@ -165,6 +170,7 @@ def run_job(
         instance=instance or dg.DagsterInstance.get(),
         partition_key=partition_key,
         raise_on_error=False,
+        resources={"pdf_printer": printer or PlainPdfPrinter()},
         **kwargs,
     )
 
