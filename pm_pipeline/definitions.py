@@ -42,8 +42,12 @@ DOMAINS = (
 )
 
 
-def build_defs(data_dir: Path | None = None) -> dg.Definitions:
-    """Definitions over one data directory ($PM_DATA_DIR unless given: tests pass their own)."""
+def build_defs(
+    data_dir: Path | None = None, pdf_printer: PdfPrinter | None = None
+) -> dg.Definitions:
+    """Definitions over one data directory ($PM_DATA_DIR unless given: tests pass their own),
+    printing PDFs with headless Chromium unless given another printer (tests that do not look
+    at the PDFs pass one without a browser)."""
     domains = dg.Definitions.merge(*DOMAINS)
     return dg.Definitions(
         # each asset links to its source in the UI (Definitions.merge keeps them as written)
@@ -56,7 +60,7 @@ def build_defs(data_dir: Path | None = None) -> dg.Definitions:
             **build_resources(data_dir),
             "lginform": lginform_resource_from_env(),
             "mailer": mailer_from_env(),
-            "pdf_printer": PdfPrinter(),
+            "pdf_printer": pdf_printer or PdfPrinter(),
         },
         executor=dg.in_process_executor,
     )

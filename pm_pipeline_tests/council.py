@@ -165,12 +165,11 @@ def run_job(
     unless a test that looks at them passes `printer=PdfPrinter()`."""
     from pm_pipeline.definitions import build_defs
 
-    defs = build_defs(data_dir)
+    defs = build_defs(data_dir, pdf_printer=printer or PlainPdfPrinter())
     return defs.resolve_job_def(job).execute_in_process(
         instance=instance or dg.DagsterInstance.get(),
         partition_key=partition_key,
         raise_on_error=False,
-        resources={"pdf_printer": printer or PlainPdfPrinter()},
         **kwargs,
     )
 

@@ -28,6 +28,7 @@ def main(job: str, partition: str, pause: str, marker: str) -> None:
     from pm_pipeline.core import files as safe_write
     from pm_pipeline.core import warehouse
     from pm_pipeline.definitions import build_defs
+    from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
 
     flag = Path(marker)
     if pause == "warehouse-write":
@@ -51,7 +52,7 @@ def main(job: str, partition: str, pause: str, marker: str) -> None:
     start, _, end = partition.partition("...")
     target = {"tags": range_tags(start, end)} if end else {"partition_key": start or None}
     result = (
-        build_defs()
+        build_defs(pdf_printer=PlainPdfPrinter())  # the crash tests list files, not pages
         .resolve_job_def(job)
         .execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False, **target)
     )

@@ -29,7 +29,7 @@ def dagster(*args: str) -> None:
         "asset",
         "materialize",
         "-m",
-        "pm_pipeline.definitions",
+        "pm_pipeline_tests.plain_definitions",  # the product's, printing without a browser
         *args,
     ]
     done = subprocess.run(command, cwd=REPO, env=os.environ, capture_output=True, text=True)

@@ -196,11 +196,12 @@ def test_two_overlapping_backfills_give_the_same_tables_as_one(data_dir, tmp_pat
     runs = [_start("returns_job", first_half, logs[0]), _start("returns_job", second_half, logs[1])]
     for run, log in zip(runs, logs, strict=True):
         _ended(run, log)
-    together = snapshot(data_dir, TABLES)
+    returns_tables = [t for t in TABLES if t != "kpi_scorecard"]  # what returns_job writes
+    together = snapshot(data_dir, returns_tables)
     assert query(
         data_dir, "SELECT max(n) FROM (SELECT count(*) AS n FROM pi_returns GROUP BY period, pi_id)"
     ) == [(1,)]
     assert query(data_dir, "SELECT count(*) FROM pi_returns") == [(12,)]
     serial = tmp_path / "serial.stderr"
     _ended(_start("returns_job", f"{quarters[0].key}...{quarters[5].key}", serial), serial)
-    assert snapshot(data_dir, TABLES) == together
+    assert snapshot(data_dir, returns_tables) == together
