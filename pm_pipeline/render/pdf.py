@@ -25,6 +25,15 @@ from pm_pipeline.render.pdf_parts import HEAD_END, head, split
 # a tab's memory grows with its part: 30 rather than 50 pays for Playwright's driver process
 # (docs/pdf-printing.md)
 PIS_PER_PART = 30
+
+
+def default_tabs() -> int:
+    """Tabs printing at once: one per two cores. Each tab's renderer holds ~110 MiB more at
+    1,000 PIs, and beside Playwright's driver the 1 GiB budget has room for one on a 2-core
+    machine (one tab: 40 s, 914 MiB; two: 31 s, 1,025 MiB; docs/pdf-printing.md)."""
+    return max(1, len(os.sched_getaffinity(0)) // 2)
+
+
 NO_MARGIN_BOXES = "<style>@page { @bottom-right { content: none } }</style>"  # numbered once joined
 
 
@@ -33,13 +42,16 @@ class PdfPrinter(dg.ConfigurableResource):
     Chromium (`html_to_pdf`). A resource so that tests that do not look at PDFs can swap it."""
 
     pis_per_part: int = PIS_PER_PART
+    tabs: int = 0  # printing at once; 0: one per two cores (default_tabs)
 
     def to_pdf(self, html: str, base_dir: Path) -> bytes:
         """The PDF of `html`, whose relative links resolve from `base_dir`."""
-        return html_to_pdf(html, base_dir, self.pis_per_part)
+        return html_to_pdf(html, base_dir, self.pis_per_part, self.tabs or default_tabs())
 
 
-def html_to_pdf(html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART) -> bytes:
+def html_to_pdf(
+    html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART, tabs: int = 1
+) -> bytes:
     """A tagged PDF of `html`; relative links resolve from `base_dir`, where the parts are
     written (hidden, removed after) so links between parts stay links within the PDF."""
     import pikepdf  # pikepdf (qpdf) only when a PDF is made, not when the code location loads
@@ -64,7 +76,7 @@ def html_to_pdf(html: str, base_dir: Path, pis_per_part: int = PIS_PER_PART) -> 
             return path
 
         try:
-            _run(_print(sources, printed, footer_html, footers))
+            _run(_print(sources, printed, footer_html, footers, tabs))
         finally:
             for source in sources:
                 source.unlink(missing_ok=True)
@@ -89,16 +101,20 @@ def _run(printing: Coroutine[Any, Any, None]) -> None:
 
 
 async def _print(
-    sources: list[Path], printed: list[Path], footer_html: Callable[[int], Path], footers: Path
+    sources: list[Path],
+    printed: list[Path],
+    footer_html: Callable[[int], Path],
+    footers: Path,
+    tabs: int,
 ) -> None:
-    """The parts, a tab per core at once (the first tab to fail stops the others), then the
+    """The parts, `tabs` at once (the first tab to fail stops the others), then the
     footers over as many pages as the parts came to, in the same browser."""
     import pikepdf
 
-    tabs = asyncio.Semaphore(len(os.sched_getaffinity(0)))
+    at_once = asyncio.Semaphore(tabs)
 
     async def one(source: Path, pdf_file: Path) -> None:
-        async with tabs:
+        async with at_once:
             await browser.print_pdf(source, pdf_file)
 
     async with Chromium() as browser:

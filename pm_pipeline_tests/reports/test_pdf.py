@@ -124,7 +124,7 @@ def test_an_end_tag_left_out_is_implied_as_a_browser_implies_it():
 def test_the_joined_pdf_reads_as_one_document(tmp_path: Path):
     html = report()
     pdf_file = tmp_path / "report.pdf"
-    pdf_file.write_bytes(html_to_pdf(html, tmp_path, pis_per_part=2))
+    pdf_file.write_bytes(html_to_pdf(html, tmp_path, pis_per_part=2, tabs=2))
     assert not list(tmp_path.glob(".*")), "the parts are cleaned up"
 
     pages = page_texts(pdf_file)
