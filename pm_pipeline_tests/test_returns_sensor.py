@@ -7,12 +7,16 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.intake.sensors import returns_sensor
 from pm_pipeline.defs.intake.watch import SETTLE_SECONDS
 from pm_pipeline_tests.council import check_results, good_row, kpi_and_service, query, run_job
+
+# each test is several real returns_job runs with the settling waits between (10-20 s)
+pytestmark = pytest.mark.slow
 
 Q = Quarter(2025, 1)
 OLD = time.mktime((2020, 1, 1, 0, 0, 0, 0, 0, -1))  # an old modification time (unzip, copy)

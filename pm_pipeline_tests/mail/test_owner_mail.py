@@ -36,6 +36,7 @@ def schedule_run(schedule: dg.ScheduleDefinition, when: datetime, instance: dg.D
     return list(schedule.evaluate_tick(context).run_requests or [])
 
 
+@pytest.mark.slow  # a dozen real runs: lists, all-clear, both reminders, old quarters
 def test_owners_get_one_list_one_all_clear_and_reminders_at_their_ticks(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ):

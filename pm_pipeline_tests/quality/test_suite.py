@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pm_pipeline.defs.quality.rules import RETURN_RULES
 from pm_pipeline.defs.quality.suite import REGENERATE, returns_suite, saved_suite, suite_json
 
@@ -38,6 +40,7 @@ def test_loading_the_code_location_does_not_import_great_expectations():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow  # the bench script in a subprocess (Great Expectations imported afresh)
 def test_the_quality_bench_runs_at_tiny_size():
     out = subprocess.run(
         [sys.executable, "bench/quality_checks.py", "--tiny"],
