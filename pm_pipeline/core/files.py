@@ -17,7 +17,7 @@ DATA_DIR_ENV = "PM_DATA_DIR"
 # Where the source tree would be; only a checkout has data/ (the sample council) there. An
 # installed package has nothing beside it, so there PM_DATA_DIR must be set.
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# how often the folder sensors (returns, sign-offs) and the rebuild sensor look
+# how often the returns, owners' mail, alert mail and scorecard-rebuild sensors look
 SENSOR_SECONDS = int(os.environ.get("PM_SENSOR_INTERVAL_SECONDS", "30"))
 
 

@@ -18,7 +18,7 @@ from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.intake.watch import look, quarters_to_watch
 from pm_pipeline.defs.quality.definitions import returns_job
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
-from pm_pipeline.defs.register.tables import REGISTER_INDICATORS
+from pm_pipeline.defs.register.store import register_not_loaded
 
 
 def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> tuple[int, str | None]:
@@ -63,11 +63,8 @@ def returns_sensor(
 def _returns_requests(
     context: dg.SensorEvaluationContext, files: CouncilFiles
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
-    if (
-        context.instance.get_latest_materialization_event(dg.AssetKey(REGISTER_INDICATORS.key))
-        is None
-    ):
-        yield dg.SkipReason("The register has not been loaded yet: run register_job first.")
+    if not_loaded := register_not_loaded(context.instance):
+        yield not_loaded
         return
     cursor = json.loads(context.cursor) if context.cursor else {}
     seen_before: dict[str, dict] = cursor.get("files", {})

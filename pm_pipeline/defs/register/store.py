@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import dagster as dg
 import duckdb
 import pandas as pd
 
@@ -74,3 +75,10 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
         targets=read_table(conn, REGISTER_TARGETS),
         comparators=read_table(conn, REGISTER_COMPARATORS),
     )
+
+
+def register_not_loaded(instance: dg.DagsterInstance) -> dg.SkipReason | None:
+    """Why a folder sensor waits: returns and sign-offs are read against a loaded register."""
+    if instance.get_latest_materialization_event(dg.AssetKey(REGISTER_INDICATORS.key)) is None:
+        return dg.SkipReason("The register has not been loaded yet: run register_job first.")
+    return None

@@ -14,7 +14,7 @@ from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.intake.assets import FILES_READ
 from pm_pipeline.defs.intake.folder import fingerprint, scan_quarter, sha256_of
-from pm_pipeline.defs.register.tables import REGISTER_INDICATORS
+from pm_pipeline.defs.register.store import register_not_loaded
 from pm_pipeline.defs.signoff.assets import SIGNOFF_DIR
 from pm_pipeline.defs.signoff.tables import SIGNOFFS
 
@@ -50,11 +50,8 @@ def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> str | None:
 def signoff_sensor(
     context: dg.SensorEvaluationContext, council_files: CouncilFiles
 ) -> Iterator[dg.RunRequest | dg.SkipReason]:
-    if (
-        context.instance.get_latest_materialization_event(dg.AssetKey(REGISTER_INDICATORS.key))
-        is None
-    ):
-        yield dg.SkipReason("The register has not been loaded yet: run register_job first.")
+    if not_loaded := register_not_loaded(context.instance):
+        yield not_loaded
         return
     root = council_files.root / SIGNOFF_DIR
     requested = 0
