@@ -18,7 +18,15 @@ import pytest
 from pm_pipeline.core.files import REPO_ROOT
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.warehouse import READER_COPY
-from pm_pipeline_tests.council import Council, good_row, pi, range_run, run_job, wait_for
+from pm_pipeline_tests.council import (
+    Council,
+    good_row,
+    pi,
+    quick_monitoring,
+    range_run,
+    run_job,
+    wait_for,
+)
 from pm_pipeline_tests.council import query as query_warehouse
 
 pytestmark = [
@@ -40,17 +48,6 @@ def council(root: Path) -> Council:
     for n, q in enumerate(QUARTERS):
         c.returns(q, "recycling.csv", [good_row("KPI-1", q, 50 + n)])
     return c
-
-
-def quick_monitoring(instance_yaml: str) -> str:
-    """The product's instance settings, with run monitoring looking every 5 s instead of 30 s
-    (and freeing a dead run's pool slots 5 s after it ended), so a test does not wait out
-    production intervals to see the same recovery."""
-    quick = instance_yaml
-    for setting in ("poll_interval_seconds", "free_slots_after_run_end_seconds"):
-        assert f"  {setting}: 30\n" in quick, f"dagster.yaml no longer sets {setting}: 30"
-        quick = quick.replace(f"  {setting}: 30\n", f"  {setting}: 5\n")
-    return quick
 
 
 @pytest.fixture

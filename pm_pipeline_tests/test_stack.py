@@ -23,9 +23,9 @@ import duckdb
 import psycopg2
 import pytest
 
-from pm_pipeline.stack.services import LocalPostgres, free_port
+from pm_pipeline.stack.services import LocalPostgres, free_port, instance_template
 from pm_pipeline_tests.conftest import new_database
-from pm_pipeline_tests.council import query, run_job, wait_for
+from pm_pipeline_tests.council import query, quick_monitoring, run_job, wait_for
 from pm_pipeline_tests.fake_lginform import FakeLGInform, dataset_from_cache, hang
 
 pytestmark = [
@@ -96,6 +96,9 @@ def sample_quarter(data: Path) -> None:
 
 def start_stack(env: dict[str, str], data: Path, fake: FakeLGInform) -> Running:
     root = Path(tempfile.mkdtemp(prefix="pm-pipeline-stack-"))  # the postgres user must reach it
+    home = root / "dagster_home"  # the stack's own instance: the shipped one, polling every 5 s
+    home.mkdir()
+    (home / "dagster.yaml").write_text(quick_monitoring(instance_template()))
     with (root / "stack.out").open("wb") as out:
         process = subprocess.Popen(
             [
@@ -108,7 +111,7 @@ def start_stack(env: dict[str, str], data: Path, fake: FakeLGInform) -> Running:
                 str(free_port()),
             ],
             cwd=REPO,
-            env={**env, "DAGSTER_HOME": str(root / "dagster_home")},  # the stack's own instance
+            env={**env, "DAGSTER_HOME": str(home)},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -261,7 +264,7 @@ def test_quarterly_run_through_graphql_then_a_killed_code_server_is_retried(stac
     code_server = stack.state["pids"]["code-server"]
     os.killpg(code_server, signal.SIGKILL)
 
-    # while run monitoring notices (it polls every 30 s): the same tables as the job run in one
+    # while run monitoring notices (every 5 s here, 30 s shipped): the same tables as the job run in one
     # process (as `make demo` runs it) on the same files, against those the first run wrote
     assert run_job(same_inputs, "quarterly_performance_job", PARTITION).success
     assert through_stack[tables] == query(same_inputs, tables)
