@@ -37,12 +37,17 @@ $(AXE):
 		npm install --no-save --no-audit --no-fund --prefix .cache axe-core@4.14.1 >/dev/null; \
 	else echo "npm not found: the accessibility tests will be skipped"; fi
 
+# The tests' temporary folders go on tmpfs (/dev/shm) when it has 4 GiB free: most of a small
+# Dagster run's time on disk is SQLite's and DuckDB's fsyncs (docs/performance.md, "The test suite").
+TEST_TMPDIR ?= $(shell df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 && $$4 > 4194304 { print "/dev/shm" }')
+PYTEST := $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR) )$(VENV)/bin/pytest
+
 test: install $(AXE)
-	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
+	$(PYTEST) -n 2 --dist loadgroup -q
 
 # The fast lane while developing: every test not marked slow (CI runs `make test`, all of them).
 test-fast: install $(AXE)
-	$(VENV)/bin/pytest -n 2 --dist loadgroup -q -m "not slow"
+	$(PYTEST) -n 2 --dist loadgroup -q -m "not slow"
 
 ui: install home
 	$(VENV)/bin/dagster dev -w workspace.yaml
