@@ -9,6 +9,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
+from dagster._core.storage.defs_state.base import set_defs_state_storage
 
 from pm_pipeline.stack.services import LocalPostgres, free_port
 
@@ -23,7 +24,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     data = tmp_path / "data"
     home = tmp_path / "dagster_home"
     data.mkdir()
@@ -32,7 +33,12 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     for name in ("LGINFORM_API_KEY", "LGINFORM_API_SECRET", "LGINFORM_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    return data
+    # An instance entered as a context (a sensor's or schedule's test context does it) sets
+    # Dagster's current definitions-state storage, a context variable nothing resets: the next
+    # test's definitions would then read the previous test's instance, in a folder pytest has
+    # removed. Each test starts with none, and whatever it sets is undone after it.
+    with set_defs_state_storage(None):
+        yield data
 
 
 @pytest.fixture
