@@ -150,14 +150,17 @@ def xmr_chart(
         span.append(target)
     ticks, places = _ticks(span, whole=unit == "count" or int(decimals) == 0)
     tick_text = [format_value(t, unit, min(places, int(decimals))) for t in ticks]
-    left = max(width_of(t) for t in tick_text) + 10
+    left = max(width_of(t) for t in tick_text) + 14  # a "%" is wider than the estimate
     low_capped, high_capped = capped[-1]
-    limit_labels = [
-        (drawn[-1][4], "upper limit (capped)" if high_capped else "upper limit"),
-        (drawn[-1][2], "mean"),
-        (drawn[-1][3], "lower limit (capped)" if low_capped else "lower limit"),
-    ]
-    right = max(width_of(label) for _, label in limit_labels) + 12
+    _, _, mean, lower, upper, _ = drawn[-1]
+    limit_labels = [(upper, "upper limit"), (mean, "mean"), (lower, "lower limit")]
+    # "(capped)" on the line under its limit's label (sorted just after it, pushed below it)
+    nudge = 1e-9 * max(1.0, abs(upper), abs(lower))
+    if high_capped:
+        limit_labels.append((upper - nudge, "(capped)"))
+    if low_capped:
+        limit_labels.append((lower - nudge, "(capped)"))
+    right = width_of("upper limit") + 12
     low, high = ticks[0], ticks[-1]
     plot_w = width - left - right - 2 * inset
     plot_h = base - top - bottom
