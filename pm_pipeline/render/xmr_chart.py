@@ -100,8 +100,7 @@ def describe(
         )
         low, high, low_capped, high_capped = shown(lower, upper, bounds)
         capped = [
-            f"{side} limit capped at {fmt(at)}, the {most} the figure can be (calculated "
-            f"{fmt(raw)})"
+            f"{side} limit capped at {fmt(at)}, the {most} the figure can be; calculated {fmt(raw)}"
             for side, at, most, raw, flag in (
                 ("lower", low, "least", lower, low_capped),
                 ("upper", high, "most", upper, high_capped),

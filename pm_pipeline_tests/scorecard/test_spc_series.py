@@ -163,7 +163,7 @@ def test_a_percentage_limit_is_drawn_at_100_and_labelled():
     )
     assert chart.svg.count(">(capped)</text>") == 1  # under the upper limit's label only
     assert "to 100.0% (upper limit capped at 100.0%, the most the figure can be" in chart.alt
-    assert f"(calculated {seg.upper:.1f}%)" in chart.alt
+    assert f"the most the figure can be; calculated {seg.upper:.1f}%)." in chart.alt
     ticks = [float(t) for t in re.findall(r'text-anchor="end"[^>]*>([\d.]+)%<', chart.svg)]
     assert ticks and max(ticks) <= 100  # the axis stops at 100%: nothing drawn above it
 
