@@ -175,6 +175,11 @@ def write_audience_reports(
             written[key] = publish(folder, stem, f"{stem}.html.j2", cut, title, sheets)
             continue
         if key == "management":
-            cut = {**cut, **quality_picture(conn, quarter, register)}
+            cut = {
+                **cut,
+                **quality_picture(conn, quarter, register),
+                # every PI's, not only the management metrics': the data team decides them all
+                "rebase_proposals": [e for e in view["entries"] if e.get("spc_rebase_proposal")],
+            }
         written[key] = {"html": write_html(folder / f"{stem}.html", f"{stem}.html.j2", **cut)}
     return written

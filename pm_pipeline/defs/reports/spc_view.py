@@ -3,7 +3,11 @@ the XmR chart, read through the same `pi_reading` the scorecard used (so they ag
 
 `add_spc` adds to each scorecard entry: `variation` / `assurance` (as stored), their text and
 symbol (`variation_text`, `variation_symbol`, `assurance_text`, `assurance_symbol`), the
-reason when there is no chart (`spc_reason`) and the chart (`xmr`, or None).
+reason when there is no chart or no assurance (`spc_reason`), the proposed re-base
+(`spc_rebase_proposal`, as stored; `spc_rebase_run` without its question, and
+`spc_rebase_since`, the quarter it would start from), whether a limit is
+drawn capped at what the figure can be (`spc_capped`), why the run rules are not read (`spc_note`, a rolling or
+year-to-date figure) and the chart (`xmr`, or None).
 """
 
 from __future__ import annotations
@@ -47,6 +51,15 @@ def variation_words(value: str | None) -> tuple[str, str, str]:
 
 
 def assurance_words(value: str | None) -> tuple[str, str, str]:
+    """A "not judged" assurance (a proposed re-base waits) says so, not "no SPC reading"."""
+    not_judged = f"{spc.NONE}: {spc.NOT_JUDGED} "
+    if value and value.startswith(not_judged):
+        since = value.removeprefix(not_judged)
+        return (
+            "–",
+            f"Not judged (the process changed in {since})",
+            "Its latest figures have left the limits; new limits wait for the data team",
+        )
     return ASSURANCE_TEXT.get(value or "", NO_READING)
 
 
@@ -91,6 +104,12 @@ def add_spc(
         v_sym, v_label, v_meaning = variation_words(variation)
         a_sym, a_label, a_meaning = assurance_words(assurance)
         chart = reading.chart if reading else None
+        stored_p = e.get("spc_rebase_proposal")
+        if isinstance(stored_p, str) or isinstance(stored_a, str):  # the row's, even if none
+            proposal = stored_p if isinstance(stored_p, str) else None
+        else:
+            proposal = str(reading.rebase_proposal) if reading and reading.rebase_proposal else None
+        run = _run_of(proposal) if proposal else None
         e.update(
             variation=variation,
             assurance=assurance,
@@ -101,8 +120,18 @@ def add_spc(
             assurance_text=a_label,
             assurance_meaning=a_meaning,
             spc_reason=_reason(variation, assurance),
-            xmr=_chart(e, pi, chart, target) if chart else None,
+            spc_rebase_proposal=proposal,
+            spc_rebase_run=run,
+            spc_rebase_since=run.rpartition(" since ")[2] if run else None,
+            spc_capped=bool(chart and chart.capped),
+            spc_note=reading.note if reading and chart else None,
+            xmr=_chart(e, pi, chart, target, reading.note if reading else None) if chart else None,
         )
+
+
+def _run_of(proposal: str) -> str:
+    """The proposal (`spc.Proposal` as stored) without its question: "a run of 9 points ..."."""
+    return proposal.removesuffix(spc.REBASE_QUESTION)
 
 
 def _reason(variation: str | None, assurance: str | None) -> str:
@@ -114,7 +143,7 @@ def _reason(variation: str | None, assurance: str | None) -> str:
     return ""
 
 
-def _chart(e: dict, pi: dict, chart: spc.Chart, target: float | None):
+def _chart(e: dict, pi: dict, chart: spc.Chart, target: float | None, note: str | None):
     points = [
         (p.label, p.value, _kind(chart.signals.get(i), str(pi["polarity"])))
         for i, p in enumerate(chart.points)
@@ -128,4 +157,6 @@ def _chart(e: dict, pi: dict, chart: spc.Chart, target: float | None):
         target,
         str(pi["unit"]),
         int(pi["decimals"]),
+        bounds=(chart.floor, chart.ceiling),
+        note=note,
     )

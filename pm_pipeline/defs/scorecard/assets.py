@@ -60,6 +60,16 @@ REBUILD_WHEN_RETURNS_RESTATED = (
 ).with_label("rebuild when the returns it read are restated")
 
 
+# beside the proposed re-bases in the UI: what a proposal means and how to confirm one
+REBASE_HOW = (
+    "A proposed re-base is a shift (7 or more points in a row on one side of the mean) running "
+    "to the latest quarter: the PI's limits no longer describe its process, so its assurance is "
+    "'not judged' in every report until you decide. To re-base, add a row to "
+    "config/spc_rebase.csv (pi_id, from_quarter, reason) saying why the process changed; "
+    "docs/spc.md, 'A proposed re-base'."
+)
+
+
 @dg.multi_asset(
     name="scorecard",
     specs=[
@@ -72,7 +82,9 @@ REBUILD_WHEN_RETURNS_RESTATED = (
                 "The quarter's KPI scorecard (docs/contracts.md, 'kpi_scorecard'): every due PI "
                 "with its RAG against target, direction of travel vs last quarter and last year, "
                 "position among comparators, note and status, and its SPC variation and "
-                "assurance over up to 24 quarters (re-based from config/spc_rebase.csv)."
+                "assurance over up to 24 quarters (re-based from config/spc_rebase.csv), and a "
+                "proposed re-base where a shift runs to the latest quarter (the metadata lists "
+                "them for the data team to confirm or not)."
             ),
         ),
         KPI_EXCEPTIONS.spec(
@@ -145,9 +157,13 @@ def kpi_scorecard(
                     "special causes (SPC)": sum(
                         "special cause" in str(v) for v in scorecard["variation"]
                     ),
+                    "re-bases proposed (SPC)": int(scorecard["spc_rebase_proposal"].notna().sum()),
                 }
             )
     latest = summary[-1]
+    proposals = scorecard.loc[
+        scorecard["spc_rebase_proposal"].notna(), ["pi_id", "title", "spc_rebase_proposal"]
+    ].rename(columns={"spc_rebase_proposal": "proposed SPC re-base"})
     if "kpi_exceptions" in selected:
         yield dg.MaterializeResult(
             asset_key="kpi_exceptions",
@@ -166,6 +182,9 @@ def kpi_scorecard(
                 "AMBER": latest["AMBER"],
                 "GREEN": latest["GREEN"],
                 "exceptions": latest["exceptions"],
+                "SPC re-bases proposed": len(proposals),
+                "proposed SPC re-bases": metadata_table(proposals),
+                "proposed SPC re-bases: what to do": REBASE_HOW,
                 "by quarter": metadata_table(pd.DataFrame(summary)),
             },
         )

@@ -214,7 +214,12 @@ def build_scorecard(inputs: ScorecardInputs, quarter: Quarter) -> tuple[pd.DataF
             now.target,
             rebase,
         )
-        row.update(variation=reading.variation, assurance=reading.assurance)
+        proposal = reading.rebase_proposal
+        row.update(
+            variation=reading.variation,
+            assurance=reading.assurance,
+            spc_rebase_proposal=None if proposal is None else str(proposal),
+        )
         if position is not None:
             row.update({k: _nan_to_none(position[k]) for k in positions.columns})
         rows.append(row)

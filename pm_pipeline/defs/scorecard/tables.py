@@ -33,6 +33,7 @@ KPI_SCORECARD = Table(
         "restated": "BOOLEAN",
         "variation": "VARCHAR",
         "assurance": "VARCHAR",
+        "spc_rebase_proposal": "VARCHAR",  # a shift over the latest points: re-base? (or null)
     },
 )
 
