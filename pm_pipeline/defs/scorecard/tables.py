@@ -33,6 +33,11 @@ KPI_SCORECARD = Table(
         "restated": "BOOLEAN",
         "variation": "VARCHAR",
         "assurance": "VARCHAR",
+        "measure": "VARCHAR",
+        "year_to_date": "DOUBLE",
+        "year_to_date_how": "VARCHAR",
+        "year_to_date_target": "DOUBLE",
+        "year_to_date_rag": "VARCHAR",
     },
 )
 
