@@ -375,7 +375,8 @@ def sample_returns(
                 note = reason or note_for(pi, cast(float, value), before, rng)  # no reason: a value
                 if (quarter, pi.pi_id) in PROVISIONAL:
                     note += " Provisional: the ONS revision is due in November."
-                numerator = denominator = None
+                numerator: float | None = None
+                denominator: float | None = None
                 if pi.numerator_of and value is not None:
                     denominator = max(1, round(pi.numerator_of * rng.uniform(0.85, 1.15)))
                     numerator = round(value / 100 * denominator)

@@ -171,7 +171,9 @@ def test_the_retired_annual_outturn_column_is_read_with_a_deprecation_notice(dat
     for row in rows:
         row[at] = ""  # the old register had no measure column filled
     text = [",".join([*header, "annual_outturn"])]
-    text += [",".join([*row, legacy]) for row, legacy in zip(rows, ["", "latest", "sum"])]
+    text += [
+        ",".join([*row, legacy]) for row, legacy in zip(rows, ["", "latest", "sum"], strict=True)
+    ]
     path.write_text("\n".join(text) + "\n")
     register = load_register(data_dir / "config")
     pis = register.indicators.set_index("pi_id")
@@ -216,9 +218,8 @@ def test_targets_say_whether_they_are_for_the_quarter_or_the_year(data_dir):
         ["pi_id", "financial_year", "target", "amber_threshold", "period"],
         [("KPI-1", "2025/26", 50, "", "annual"), ("SVC-1", "2025/26", 20, "", "year")],
     )
-    assert (
-        "targets.csv, row 2, column period: 'annual' is not one of quarter, year"
-        in problems(data_dir)
+    assert "targets.csv, row 2, column period: 'annual' is not one of quarter, year" in problems(
+        data_dir
     )
 
 

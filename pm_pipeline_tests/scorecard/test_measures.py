@@ -40,7 +40,9 @@ def test_a_ratio_year_is_its_numerators_over_its_denominators():
     figure = combine(
         "ratio",
         "percent",
-        parts(52.0, 53.0, 50.0, 43.75, nums=[5200, 5300, 4000, 3500], dens=[10000] * 2 + [8000] * 2),
+        parts(
+            52.0, 53.0, 50.0, 43.75, nums=[5200, 5300, 4000, 3500], dens=[10000] * 2 + [8000] * 2
+        ),
     )
     assert figure.value == pytest.approx(50.0)  # the mean of the quarters would be 49.69
     assert figure.how == "Σnumerators / Σdenominators of the 4 quarters"
@@ -89,7 +91,9 @@ def test_an_annual_pi_is_its_one_return():
 
 def targets(*rows) -> Targets:
     return Targets(
-        pd.DataFrame(rows, columns=["pi_id", "financial_year", "target", "amber_threshold", "period"])
+        pd.DataFrame(
+            rows, columns=["pi_id", "financial_year", "target", "amber_threshold", "period"]
+        )
     )
 
 

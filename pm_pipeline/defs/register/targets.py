@@ -36,7 +36,7 @@ def read_targets(
     polarity = dict(zip(indicators["pi_id"], indicators["polarity"], strict=True))
     problems: list[str] = []
     policy: list[RegisterProblem] = []
-    first_row: dict[tuple[str, str], int] = {}
+    first_row: dict[tuple[str, str, str], int] = {}
     out = []
     for row, rec in records:
         raw_id = rec.get("pi_id", "")

@@ -108,7 +108,7 @@ REBUILD_WHEN_RETURNS_RESTATED = (
 )
 def kpi_scorecard(
     context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
-) -> Iterator[dg.MaterializeResult]:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     quarters = [Quarter.from_key(k) for k in context.partition_keys]
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     summary = []

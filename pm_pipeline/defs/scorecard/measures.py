@@ -55,6 +55,12 @@ def _given(x: float | None) -> bool:
     return x is not None and not is_missing(x)
 
 
+def _num(x: float | None) -> float:
+    """A number known to be given (the callers have checked `_given`)."""
+    assert x is not None
+    return float(x)
+
+
 def rate_scale(unit: str, parts: Sequence[Part]) -> float:
     """What a ratio's numerator / denominator is multiplied by: 100 for a percentage, 1 for a
     plain ratio, and for a rate (per 1,000, per 100,000 ...) the scale its returns use."""
@@ -62,17 +68,15 @@ def rate_scale(unit: str, parts: Sequence[Part]) -> float:
         return 100.0
     if unit != "rate":
         return 1.0
-    seen = [
-        p.value * p.denominator / p.numerator
+    seen = sorted(
+        _num(p.value) * _num(p.denominator) / _num(p.numerator)
         for p in parts
         if _given(p.value) and _given(p.numerator) and _given(p.denominator) and p.numerator
-    ]
+    )
     if not seen:
         return 1.0
-    typical = sorted(seen)[len(seen) // 2]
-    return float(
-        min(RATE_SCALES, key=lambda s: abs(math.log10(max(typical, 1e-12)) - math.log10(s)))
-    )
+    typical = math.log10(max(seen[len(seen) // 2], 1e-12))
+    return float(min(RATE_SCALES, key=lambda s: abs(typical - math.log10(s))))
 
 
 def combine(
@@ -83,8 +87,9 @@ def combine(
     if not parts:
         return Figure(None, "", "no quarters")
     latest = parts[-1]
-    missing = [p for p in parts if p is None or not _given(p.value)]
-    labels = ", ".join(p.label for p in missing if p is not None)
+    given = [p for p in parts if p is not None and _given(p.value)]
+    labels = ", ".join(p.label for p in parts if p is not None and not _given(p.value))
+    complete = len(given) == len(parts)
     n = len(parts)
     if rolling or measure in ("stock", "cumulative") or n == 1:
         how = (
@@ -99,29 +104,28 @@ def combine(
         if latest is None or not _given(latest.value):
             name = latest.label if latest is not None else "the latest quarter"
             return Figure(None, how, f"no figure for {name}")
-        return Figure(float(latest.value), how)  # type: ignore[arg-type]
+        return Figure(_num(latest.value), how)
     if measure == "flow":
         how = f"sum of the {n} quarters"
-        if missing:
+        if not complete:
             return Figure(
                 None, how, f"no figure for {labels or 'a quarter'}: a total needs every quarter"
             )
-        return Figure(float(sum(p.value for p in parts)), how)  # type: ignore[misc,union-attr]
+        return Figure(sum(_num(p.value) for p in given), how)
     if measure == "ratio":
         return _ratio(unit, parts, f"Σnumerators / Σdenominators of the {n} quarters")
     if measure == "average":
-        if missing:
+        if not complete:
             return Figure(
                 None,
                 f"mean of the {n} quarters",
                 f"no figure for {labels or 'a quarter'}: the mean needs every quarter",
             )
-        given = [p for p in parts if p is not None]
-        if all(_given(p.denominator) and p.denominator > 0 for p in given):  # type: ignore[operator]
-            total = sum(p.denominator for p in given)  # type: ignore[misc]
-            value = sum(p.value * p.denominator for p in given) / total  # type: ignore[operator]
-            return Figure(float(value), f"mean of the {n} quarters weighted by their denominators")
-        return Figure(sum(p.value for p in given) / n, f"mean of the {n} quarters")  # type: ignore[misc]
+        if all(_given(p.denominator) and _num(p.denominator) > 0 for p in given):
+            total = sum(_num(p.denominator) for p in given)
+            value = sum(_num(p.value) * _num(p.denominator) for p in given) / total
+            return Figure(value, f"mean of the {n} quarters weighted by their denominators")
+        return Figure(sum(_num(p.value) for p in given) / n, f"mean of the {n} quarters")
     return Figure(None, "", f"the register gives no measure (unit {unit}): say flow or stock")
 
 
@@ -139,11 +143,11 @@ def _ratio(unit: str, parts: Sequence[Part | None], how: str) -> Figure:
             "Σnumerators / Σdenominators",
         )
     given = [p for p in parts if p is not None]
-    den = sum(p.denominator for p in given)  # type: ignore[misc]
+    den = sum(_num(p.denominator) for p in given)
     if not den:
         return Figure(None, how, "the denominators add up to 0")
-    num = sum(p.numerator for p in given)  # type: ignore[misc]
-    return Figure(float(num / den * rate_scale(unit, given)), how)
+    num = sum(_num(p.numerator) for p in given)
+    return Figure(num / den * rate_scale(unit, given), how)
 
 
 def parts_for(

@@ -37,7 +37,8 @@ def year_checked(quarter: Quarter) -> FinancialYear:
 
 
 def gap(outturn: float, published: float, unit: str, council: Council) -> tuple[bool, str]:
-    """Whether two figures disagree beyond the tolerance, and the gap as the team reads it."""
+    """Whether two figures disagree beyond the tolerance (percentage points for a percentage,
+    else relative to the published figure), and the gap as the team reads it."""
     if unit == "percent":
         points = abs(outturn - published)
         return points > council.reconcile_points + 1e-9, (
