@@ -474,7 +474,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=4,
         target_margin=0.0,
         measure="ratio",
-        parts=(16, 18, 15, 17),  # appeals decided
+        parts=(52, 58, 49, 55),  # appeals decided
     ),
     _pi(
         "CC-01",

@@ -37,6 +37,11 @@ from pm_pipeline.render.spreadsheet import Sheet
 from pm_pipeline.render.wording import direction_label, format_value, rag_label
 
 
+def _rounded(value: float | None, pi: dict) -> float | None:
+    """A worked-out year at the PI's own decimals, as every quarter's figure is returned."""
+    return None if value is None else round(value, int(pi["decimals"]))
+
+
 def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: Register) -> dict:
     """Everything the annual report shows, as plain data."""
     keys = [q.key for q in year.previous.quarters + year.quarters]
@@ -55,8 +60,8 @@ def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: 
         last_parts = parts_for(returned, pi["pi_id"], quarters_of(pi, year.previous.quarters))
         this = [p.value if p else None for p in this_parts]
         figure = combine(pi["measure"], pi["unit"], this_parts, is_rolling(pi))
-        value = figure.value
-        before = combine(pi["measure"], pi["unit"], last_parts, is_rolling(pi)).value
+        value = _rounded(figure.value, pi)
+        before = _rounded(combine(pi["measure"], pi["unit"], last_parts, is_rolling(pi)).value, pi)
         goal = targets.to_date(pi, year.label)
         target, amber = goal.value, goal.amber
         rag = rules.rag(

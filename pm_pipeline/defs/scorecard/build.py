@@ -79,8 +79,9 @@ class _Scorer:
             pi["measure"], pi["unit"], parts_for(self.values, pi["pi_id"], quarters_of(pi, so_far))
         )
         goal = self.targets.to_date(pi, quarter.financial_year.label, len(so_far))
+        decimals = int(pi["decimals"])
         rag = rules.rag(
-            figure.value,
+            None if figure.value is None else round(figure.value, decimals),
             goal.value,
             pi["polarity"],
             pi["type"],
@@ -89,7 +90,7 @@ class _Scorer:
             goal.amber,
         )
         return {
-            "year_to_date": figure.value,
+            "year_to_date": None if figure.value is None else round(figure.value, decimals),
             "year_to_date_how": figure.reason or figure.how,
             "year_to_date_target": goal.value,
             "year_to_date_rag": rag,
