@@ -275,6 +275,8 @@ def write_register(
                 "amber_tolerance_pct": 5,
                 "stable_band_pct": 5,
                 "comparator_group": "CIPFA nearest neighbours (sample: East Midlands districts)",
+                "reconcile_points": 0.5,  # outturn vs own LG Inform: percentage points
+                "reconcile_pct": 2,  # ... and for other units, relative %
             },
             sort_keys=False,
             allow_unicode=True,

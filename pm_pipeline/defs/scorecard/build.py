@@ -56,14 +56,20 @@ class _Scorer:
         self.pis = inputs.indicators.set_index("pi_id")
         self.values = {(r.period, r.pi_id): r for r in inputs.returns.itertuples(index=False)}
         self.targets = Targets(inputs.targets)
+        # what a target lookup reads of each PI, once (a backfill scores every PI many times)
+        self.attrs = {
+            r["pi_id"]: r
+            for r in inputs.indicators.reindex(
+                columns=["pi_id", "measure", "rolling", "frequency"]
+            ).to_dict("records")
+        }
 
     def value(self, quarter: Quarter, pi_id: str) -> float | None:
         row = self.values.get((quarter.key, pi_id))
         return None if row is None else _nan_to_none(row.value)
 
     def target(self, quarter: Quarter, pi_id: str) -> tuple[float | None, float | None]:
-        pi = {"pi_id": pi_id, **self.pis.loc[pi_id].to_dict()}
-        target = self.targets.quarter(pi, quarter.financial_year.label)
+        target = self.targets.quarter(self.attrs[pi_id], quarter.financial_year.label)
         return target.value, target.amber
 
     def to_date(self, quarter: Quarter, pi: dict) -> dict[str, Any]:
