@@ -7,6 +7,7 @@ and the owner see, so those are what the tests assert.
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from pm_pipeline.core.periods import Quarter, range_tags
@@ -214,3 +215,25 @@ def test_a_file_of_duplicates_costs_what_it_has_rows(data_dir):
     )[0:1]
     assert "KPI-1 has 3001 returns for 2025/26 Q1" in message[0]
     assert "and 2,996 more" in message[0] and len(message[0]) < 400
+
+
+def test_only_a_ratio_pis_return_with_a_value_needs_its_parts():
+    from pm_pipeline.defs.quality.evaluate import _ratio_parts_given
+
+    register = pd.DataFrame(
+        {
+            "pi_id": ["R", "ROLL", "F"],
+            "measure": ["ratio", "ratio", "flow"],
+            "rolling": [False, True, False],
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            "pi_id": ["R", "R", "R", "ROLL", "F"],
+            "value": ["52.0", "52.0", "", "96.4", "120"],
+            "numerator": ["520", "", "", "", ""],
+            "denominator": ["1000", "1000", "", "", ""],
+        }
+    )
+    # parts given; numerator missing (warned); unavailable (no value); rolling; a flow
+    assert list(_ratio_parts_given(rows, register)) == [True, False, True, True, True]
