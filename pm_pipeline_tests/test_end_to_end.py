@@ -46,6 +46,7 @@ def build_council(root: Path) -> Council:
             good_row(pid, quarter, series[n], note=f"{pid} note for {quarter.label}.")
             for pid, series in values.items()
         ]
+        rows[0][3:5] = [values["REC-1"][n] * 10, 1000]  # REC-1, a ratio, gives its parts
         if quarter == NOW:
             rows[0][6] = '=HYPERLINK("http://x") <script>alert(1)</script>'
         council.returns(quarter, "returns.csv", rows)
@@ -121,7 +122,8 @@ def test_quarterly_cycle_scores_reports_and_rewrites_partitions(data_dir):
     assert "no SPC chart. Only 5 quarters of history; SPC needs 15." in html
     sheet = load_workbook(folder / "kpi_scorecard.xlsx")["Scorecard"]
     assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref.startswith("A3:")
-    notes = [c.value for c in sheet["Z"] if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    column = [c.value for c in sheet[3]].index("Owner's note")
+    notes = [r[column] for r in sheet.iter_rows(values_only=True) if "HYPERLINK" in str(r[column])]
     assert notes == ['\'=HYPERLINK("http://x") <script>alert(1)</script>']
     assert [c.value for c in sheet[3]][-3:] == [
         "Variation (SPC)",

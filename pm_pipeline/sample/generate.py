@@ -275,6 +275,8 @@ def write_register(
                 "amber_tolerance_pct": 5,
                 "stable_band_pct": 5,
                 "comparator_group": "CIPFA nearest neighbours (sample: East Midlands districts)",
+                "reconcile_points": 0.5,  # outturn vs own LG Inform: percentage points
+                "reconcile_pct": 2,  # ... and for other units, relative %
             },
             sort_keys=False,
             allow_unicode=True,
@@ -302,7 +304,8 @@ def write_register(
                 "" if pi.valid_max is None else pi.valid_max,
                 pi.lginform_metric or "",
                 pi.oflog_metric or "",
-                "",  # annual_outturn: the default for its unit
+                pi.measure,
+                "yes" if pi.rolling else "",
             ]
         )
     write_atomic(config / "indicators.csv", buffer.getvalue())
@@ -330,22 +333,34 @@ def quarters(first: Quarter = FIRST, last: Quarter = LATEST) -> list[Quarter]:
     return out
 
 
-def write_returns(
-    root: Path,
-    pis: Sequence[SamplePI],
-    first: Quarter = FIRST,
-    last: Quarter = LATEST,
-    seed: int = 2023,
-) -> dict[tuple[str, str], float]:
-    """Write every quarter's files; returns the values written, by (quarter key, pi_id)."""
+Record = tuple[float, float | None, float | None]  # value, numerator, denominator
+
+
+def _parts(pi: SamplePI, quarter: Quarter, value: float) -> tuple[float, float, float]:
+    """A ratio PI's numerator and denominator from its own random stream (the shared stream,
+    and so every other sample figure, is untouched), and the value they give."""
+    assert pi.parts is not None
+    rng = random.Random(f"pm_pipeline sample parts {pi.pi_id} {quarter.key}")
+    denominator = max(1, round(pi.parts[quarter.q - 1] * rng.uniform(0.96, 1.04)))
+    numerator = round(value / pi.per * denominator)
+    return round(pi.per * numerator / denominator, pi.decimals), numerator, denominator
+
+
+def sample_returns(
+    pis: Sequence[SamplePI], first: Quarter = FIRST, last: Quarter = LATEST, seed: int = 2023
+) -> tuple[list[tuple[Quarter, str, list[list[object]], list[str]]], dict[tuple[str, str], Record]]:
+    """Every quarter's file rows (quarter, service, rows, units) and the figures returned, by
+    (quarter key, pi_id): value, numerator, denominator. Written by `write_returns`; read by
+    the sample benchmarks, so the council's own LG Inform values are its returns' outturns."""
     rng = random.Random(seed)
-    values: dict[tuple[str, str], float] = {}
+    records: dict[tuple[str, str], Record] = {}
+    files = []
     by_service: dict[str, list[SamplePI]] = defaultdict(list)
     for pi in pis:
         by_service[pi.service].append(pi)
     for quarter in quarters(first, last):
         for service, service_pis in by_service.items():
-            name, style = service_file(service)
+            _, style = service_file(service)
             submitted = _submitted(quarter, service, rng)
             rows, units = [], []
             for pi in service_pis:
@@ -358,17 +373,20 @@ def write_returns(
                     if pi.frequency == "quarterly"
                     else quarter.same_quarter_last_year
                 )
-                before = values.get((before_q.key, pi.pi_id))
+                before = records.get((before_q.key, pi.pi_id), (None,))[0]
                 note = reason or note_for(pi, cast(float, value), before, rng)  # no reason: a value
                 if (quarter, pi.pi_id) in PROVISIONAL:
                     note += " Provisional: the ONS revision is due in November."
-                numerator = denominator = None
+                numerator: float | None = None
+                denominator: float | None = None
                 if pi.numerator_of and value is not None:
                     denominator = max(1, round(pi.numerator_of * rng.uniform(0.85, 1.15)))
                     numerator = round(value / 100 * denominator)
                     value = round(100 * numerator / denominator, pi.decimals)
+                elif pi.parts and value is not None:
+                    value, numerator, denominator = _parts(pi, quarter, value)
                 if value is not None:
-                    values[(quarter.key, pi.pi_id)] = value
+                    records[(quarter.key, pi.pi_id)] = (value, numerator, denominator)
                 status = (
                     "unavailable"
                     if reason
@@ -399,15 +417,29 @@ def write_returns(
                     ]
                 )
                 units.append(pi.unit)
-            if not rows:
-                continue
-            path = root / "returns" / quarter.folder / name
-            if style.startswith("xlsx"):
-                title = f"{cat.COUNCIL_NAME} — {service} PI return, {quarter.label} (SAMPLE DATA)"
-                _write_xlsx(path, rows, style, units, title)
-            else:
-                _write_csv(path, rows, style)
-    return values
+            if rows:
+                files.append((quarter, service, rows, units))
+    return files, records
+
+
+def write_returns(
+    root: Path,
+    pis: Sequence[SamplePI],
+    first: Quarter = FIRST,
+    last: Quarter = LATEST,
+    seed: int = 2023,
+) -> dict[tuple[str, str], float]:
+    """Write every quarter's files; returns the values written, by (quarter key, pi_id)."""
+    files, records = sample_returns(pis, first, last, seed)
+    for quarter, service, rows, units in files:
+        name, style = service_file(service)
+        path = root / "returns" / quarter.folder / name
+        if style.startswith("xlsx"):
+            title = f"{cat.COUNCIL_NAME} — {service} PI return, {quarter.label} (SAMPLE DATA)"
+            _write_xlsx(path, rows, style, units, title)
+        else:
+            _write_csv(path, rows, style)
+    return {key: record[0] for key, record in records.items()}
 
 
 def write_restated_original(root: Path) -> Path:
@@ -428,6 +460,7 @@ def write_restated_original(root: Path) -> Path:
     for row in sheet.iter_rows(min_row=2):
         if row[0].value == pi_id:
             row[2].value = first_value / 100
+            row[3].value = round(first_value / 100 * row[4].value)  # garden waste left out
             row[6].value = "Recycling rose on last quarter as garden waste collections peaked."
             row[8].value = datetime(2026, 10, 9, 11, 20)
     data = _xlsx_bytes(book)

@@ -162,16 +162,18 @@ def process_quarters(
     return outcomes, evaluation.notes, docs
 
 
-PLAN_RULE_NAMES = tuple(r.name for r in PLAN_RULES)
+# Rules whose issues other steps write into quality_issues: the plan's updates step, and the
+# scorecard step's outturn_matches_lginform.
+OTHER_STEPS_RULES = (*(r.name for r in PLAN_RULES), RULES["outturn_matches_lginform"].name)
 
 
 def _own_rows(table: Table, frame: pd.DataFrame, period: str) -> Replacement:
     """The quarter's rows of a table; of `quality_issues` only the returns' rules' rows (the
-    plan's updates step writes its own rules' issues beside them)."""
+    plan's updates step and the scorecard step write their own rules' issues beside them)."""
     if table is not QUALITY_ISSUES:
         return partition(table, frame, period)
-    plan_rules, names = where_in("rule", PLAN_RULE_NAMES)
-    return Replacement(table, frame, f"period = ? AND NOT {plan_rules}", (period, *names))
+    others, names = where_in("rule", OTHER_STEPS_RULES)
+    return Replacement(table, frame, f"period = ? AND NOT {others}", (period, *names))
 
 
 RULE_HISTORY = earlier_partitions(PI_RETURNS.key, -HISTORY_FOR_RULES, end_offset=-1)

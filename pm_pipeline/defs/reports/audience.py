@@ -28,6 +28,8 @@ from pm_pipeline.defs.reports.scorecard_report import (
     summarise,
     summary_sentence,
 )
+from pm_pipeline.defs.scorecard.reconcile import RULE as RECONCILE
+from pm_pipeline.defs.scorecard.reconcile import year_checked
 from pm_pipeline.render.pages import publish, sample_label, write_html
 from pm_pipeline.render.spreadsheet import Sheet
 
@@ -132,6 +134,7 @@ def quality_picture(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register:
         issues.groupby(["service", "rule", "severity"], sort=True).size().reset_index(name="count")
     )
     total = {k: sum(r[k] for r in rows) for k in ("due", "received", "on_time", "resubmitted")}
+    reconciled = issues[issues["rule"] == RECONCILE].sort_values("pi_id")
     return {
         "returns_by_service": rows,
         "returns_total": total,
@@ -139,6 +142,8 @@ def quality_picture(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register:
             {**r, "rule": str(r["rule"]).replace("_", " ")} for r in by_rule.to_dict("records")
         ],
         "issue_count": len(issues),
+        "reconciliation": reconciled[["pi_id", "message"]].to_dict("records"),
+        "reconciled_year": year_checked(quarter).label,
     }
 
 

@@ -7,7 +7,7 @@ template only lays them out. The same view feeds the HTML, the PDF and the sprea
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -27,6 +27,7 @@ from pm_pipeline.defs.reports.plan_sections import plan_sheets, plan_view
 from pm_pipeline.defs.reports.signoff_view import signoff_view
 from pm_pipeline.defs.reports.spc_view import ASSURANCE_TEXT, VARIATION_TEXT, add_spc
 from pm_pipeline.defs.scorecard.build import benchmark_areas_sql
+from pm_pipeline.defs.scorecard.measures import Targets
 from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render import charts, wording
@@ -75,7 +76,7 @@ def _history(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pd.DataFrame:
 
 
 def _trend(
-    pi: dict, quarter: Quarter, values: dict, targets: dict, register: Register
+    pi: dict, quarter: Quarter, values: dict, targets: Targets, register: Register
 ) -> charts.Chart:
     from pm_pipeline.defs.scorecard.rules import rag
 
@@ -90,7 +91,8 @@ def _trend(
     points = []
     for q in reversed(periods):
         value = values.get((q.key, pi["pi_id"]))
-        target, amber = targets.get((pi["pi_id"], q.financial_year.label), (None, None))
+        goal = targets.quarter(pi, q.financial_year.label)
+        target, amber = goal.value, goal.amber
         rating = rag(
             value,
             target,
@@ -135,6 +137,18 @@ def _peers(pi: dict, row: dict, peer_series: dict, register: Register) -> charts
     )
 
 
+def _to_date_texts(row: dict, fmt: Callable[[object], str]) -> dict[str, str]:
+    """The year-to-date figure and its target as printed (blank where the measure has none:
+    a stock's, a cumulative's or a rolling PI's year to date is its latest figure)."""
+    ytd, goal = row.get("year_to_date"), row.get("year_to_date_target")
+    how = row.get("year_to_date_how")
+    has = isinstance(how, str) and how
+    return {
+        "year_to_date_text": "" if not has else "—" if is_missing(ytd) else fmt(ytd),
+        "year_to_date_target_text": "" if is_missing(goal) or not has else fmt(goal),
+    }
+
+
 def scorecard_view(
     conn: duckdb.DuckDBPyConnection,
     quarter: Quarter,
@@ -160,13 +174,7 @@ def scorecard_view(
     )
     pis = register.indicators.set_index("pi_id", drop=False)
     values = {(r.period, r.pi_id): r.value for r in history.itertuples() if not is_missing(r.value)}
-    targets = {
-        (r.pi_id, r.financial_year): (
-            r.target,
-            None if is_missing(r.amber_threshold) else r.amber_threshold,
-        )
-        for r in register.targets.itertuples()
-    }
+    targets = Targets(register.targets)
     commentary, commentary_problems = read_commentary(commentary_dir, quarter, set(pis.index))
     first_reported = dict(zip(restated["pi_id"], restated["first_reported_value"], strict=True))
     reasons: dict[str, list[str]] = {}
@@ -184,6 +192,7 @@ def scorecard_view(
             "target_text": "" if is_missing(row["target"]) else fmt(row["target"]),
             "previous_text": fmt(row["previous_value"]),
             "last_year_text": fmt(row["last_year_value"]),
+            **_to_date_texts(row, fmt),
             "story": narrative.pi_story(row, quarter),
             "commentary": commentary.get(row["pi_id"]),
             "exceptions": reasons.get(row["pi_id"], []),
@@ -293,6 +302,10 @@ def summary_sentence(view: dict) -> str:
     return " ".join(parts)
 
 
+def _cell(value: object) -> object:
+    return None if is_missing(value) else value
+
+
 def scorecard_sheet(view: dict) -> pd.DataFrame:
     rows = []
     for e in view["entries"]:
@@ -311,6 +324,12 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
                 "Direction vs previous": direction_label(e["direction_vs_previous"]),
                 "Same quarter last year": e["last_year_value"],
                 "Direction vs last year": direction_label(e["direction_vs_last_year"]),
+                "Year to date": _cell(e.get("year_to_date")),
+                "Year-to-date target": _cell(e.get("year_to_date_target")),
+                "Year-to-date RAG": rag_label(e["year_to_date_rag"])
+                if isinstance(e.get("year_to_date_rag"), str)
+                else "",
+                "Year to date worked out as": e.get("year_to_date_how") or "",
                 "Benchmark source": e["benchmark_source"],
                 "Benchmark period": e["benchmark_period"],
                 "Comparator median": e["comparator_median"],

@@ -15,10 +15,12 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
+from pm_pipeline.core.checks import check_severity
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.metadata import metadata_table
 from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter, earlier_partitions
 from pm_pipeline.core.warehouse import (
+    Replacement,
     Warehouse,
     partition,
     read_table,
@@ -28,6 +30,8 @@ from pm_pipeline.core.warehouse import (
 )
 from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
+from pm_pipeline.defs.quality.rules import RULES, Issue
+from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.scorecard.build import (
@@ -36,6 +40,8 @@ from pm_pipeline.defs.scorecard.build import (
     benchmark_areas_sql,
     build_scorecard,
 )
+from pm_pipeline.defs.scorecard.reconcile import RULE as RECONCILE
+from pm_pipeline.defs.scorecard.reconcile import reconcile
 from pm_pipeline.defs.scorecard.spc_series import RebaseError, read_rebase
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 
@@ -98,6 +104,15 @@ REBASE_HOW = (
             ),
         ),
     ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            RECONCILE,
+            asset=KPI_SCORECARD.key,
+            additional_deps=[RETURNS_HISTORY, BENCHMARKS.key],
+            description=f"[{RULES[RECONCILE].severity}] {RULES[RECONCILE].description}",
+            partitions_def=QUARTERLY,
+        )
+    ],
     partitions_def=QUARTERLY,
     pool="warehouse",
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -105,11 +120,12 @@ REBASE_HOW = (
 )
 def kpi_scorecard(
     context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
-) -> Iterator[dg.MaterializeResult]:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     quarters = [Quarter.from_key(k) for k in context.partition_keys]
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     summary = []
     written = Counter[str]()
+    reconciled: list[Issue] = []
     with warehouse.write() as conn:
         register = read_register(conn)
         try:
@@ -133,12 +149,30 @@ def kpi_scorecard(
             )
             scorecard, exceptions = build_scorecard(inputs, quarter)
             tables = {KPI_SCORECARD: scorecard, KPI_EXCEPTIONS: exceptions}
+            issues = reconcile(
+                register.indicators,
+                {(r.period, r.pi_id): r for r in inputs.returns.itertuples(index=False)},
+                benchmarks,
+                register.council,
+                quarter,
+            )
+            reconciled += issues
             replace_all(
                 conn,
                 [
                     partition(t, frame, quarter.key)
                     for t, frame in tables.items()
                     if t.key in selected
+                ]
+                + [  # its rows beside the returns' (each step replaces only its own rule's)
+                    Replacement(
+                        QUALITY_ISSUES,
+                        pd.DataFrame(
+                            [i.as_row() for i in issues], columns=QUALITY_ISSUES.column_names
+                        ),
+                        "period = ? AND rule = ?",
+                        [quarter.key, RECONCILE],
+                    )
                 ],
             )
             written.update({t.key: len(frame) for t, frame in tables.items()})
@@ -186,5 +220,26 @@ def kpi_scorecard(
                 "proposed SPC re-bases": metadata_table(proposals),
                 "proposed SPC re-bases: what to do": REBASE_HOW,
                 "by quarter": metadata_table(pd.DataFrame(summary)),
+            },
+        )
+    if dg.AssetCheckKey(dg.AssetKey(KPI_SCORECARD.key), RECONCILE) in (
+        context.selected_asset_check_keys
+    ):
+        yield dg.AssetCheckResult(
+            asset_key=KPI_SCORECARD.key,
+            check_name=RECONCILE,
+            passed=not reconciled,
+            severity=check_severity(RULES[RECONCILE].severity),
+            metadata={
+                "differences": len(reconciled),
+                "to check": metadata_table(
+                    pd.DataFrame(
+                        [
+                            {"quarter": i.period, "PI": i.pi_id, "what to check": i.message}
+                            for i in reconciled
+                        ],
+                        columns=["quarter", "PI", "what to check"],
+                    )
+                ),
             },
         )
