@@ -18,7 +18,9 @@ from pm_pipeline.defs.register.model import INDICATOR_COLUMNS
 from pm_pipeline.render.pdf import PdfPrinter
 from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
 
-INDICATOR_HEADER = [c for c in INDICATOR_COLUMNS if c != "annual_outturn"]  # it is optional
+INDICATOR_HEADER = [  # the optional columns are left out
+    c for c in INDICATOR_COLUMNS if c not in ("annual_outturn", "stable_band")
+]
 RETURN_HEADER = list(RETURN_COLUMNS)
 
 

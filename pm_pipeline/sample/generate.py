@@ -274,6 +274,7 @@ def write_register(
                 "themes": list(cat.THEMES),
                 "amber_tolerance_pct": 5,
                 "stable_band_pct": 5,
+                "stable_band_points": 1,
                 "comparator_group": "CIPFA nearest neighbours (sample: East Midlands districts)",
             },
             sort_keys=False,
@@ -303,6 +304,7 @@ def write_register(
                 pi.lginform_metric or "",
                 pi.oflog_metric or "",
                 "",  # annual_outturn: the default for its unit
+                "",  # stable_band: the council's (1 point for percentages, else 5%)
             ]
         )
     write_atomic(config / "indicators.csv", buffer.getvalue())

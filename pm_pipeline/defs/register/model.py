@@ -48,6 +48,7 @@ INDICATOR_COLUMNS = (
     "lginform_metric",
     "oflog_metric",
     "annual_outturn",
+    "stable_band",
 )
 
 
@@ -106,8 +107,9 @@ class Council:
     region_code: str
     themes: tuple[str, ...]
     amber_tolerance_pct: float = 5.0
-    stable_band_pct: float = 5.0
+    stable_band_pct: float = 5.0  # direction-of-travel band for every unit but percent
     comparator_group: str = "CIPFA nearest neighbours"
+    stable_band_points: float = 1.0  # the band for percent PIs, in percentage points
 
 
 @dataclass

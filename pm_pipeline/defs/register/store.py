@@ -40,6 +40,7 @@ def write_register(
                         "themes": list(council.themes),
                         "amber_tolerance_pct": council.amber_tolerance_pct,
                         "stable_band_pct": council.stable_band_pct,
+                        "stable_band_points": council.stable_band_points,
                         "comparator_group": council.comparator_group,
                     }
                 ]
@@ -70,6 +71,7 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
             amber_tolerance_pct=float(c["amber_tolerance_pct"]),
             stable_band_pct=float(c["stable_band_pct"]),
             comparator_group=c["comparator_group"],
+            stable_band_points=float(c["stable_band_points"]),
         ),
         indicators=read_table(conn, REGISTER_INDICATORS),
         targets=read_table(conn, REGISTER_TARGETS),

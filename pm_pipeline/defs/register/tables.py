@@ -12,6 +12,7 @@ REGISTER_COUNCIL = Table(
         "amber_tolerance_pct": "DOUBLE",
         "stable_band_pct": "DOUBLE",
         "comparator_group": "VARCHAR",
+        "stable_band_points": "DOUBLE",
     },
 )
 
@@ -35,6 +36,7 @@ REGISTER_INDICATORS = Table(
         "lginform_metric": "VARCHAR",
         "oflog_metric": "VARCHAR",
         "annual_outturn": "VARCHAR",
+        "stable_band": "DOUBLE",
     },
     asset="indicator_register",
 )
