@@ -2,9 +2,11 @@
 
 Plain data in (no domain knowledge): the points with how each reads, and the segments with
 their mean and process limits. A special cause is told by shape and by the words of the text
-alternative, never by colour alone: improving is a diamond, concerning a square, a neutral
-special cause a triangle, common cause a small open circle. A re-base draws a break line
-labelled "re-based" and the new limits start there.
+alternative, never by colour alone. The marks follow NHS England's Making Data Count icons
+(render/spc_icons.py): a special cause is a ringed point with H (above the average) or L
+(below it), blue when it is better, orange when worse, purple when neither is better; common
+cause is a small grey dot. A re-base draws a break line labelled "re-based" and the new limits
+start there.
 """
 
 from __future__ import annotations
@@ -15,32 +17,39 @@ from markupsafe import Markup, escape
 
 from pm_pipeline.render.charts import FONT, INK, LINE, MUTED, Chart, _ticks, element_id, open_svg
 from pm_pipeline.render.charts import text_width as width_of
+from pm_pipeline.render.spc_icons import MDC_COLOURS
 from pm_pipeline.render.wording import format_value
 
-IMPROVING_FILL, CONCERN_FILL, SPECIAL_FILL = "#1d70b8", "#d4351c", "#6f72af"
+# a point's kind is its Making Data Count icon name (None: common cause) -> (words, colour)
 KIND_WORDS = {
-    "improving": "improving special cause",
-    "concerning": "concerning special cause",
-    "special": "special cause",
+    "improvement_high": ("improving special cause, high", "improvement"),
+    "improvement_low": ("improving special cause, low", "improvement"),
+    "concern_high": ("concerning special cause, high", "concern"),
+    "concern_low": ("concerning special cause, low", "concern"),
+    "neutral_high": ("special cause, high", "neutral"),
+    "neutral_low": ("special cause, low", "neutral"),
+}
+# the chart's own marks: (glyph in the legend and key, meaning)
+MARKS = {
+    "H": "a special cause high: above the average",
+    "L": "a special cause low: below the average",
+    "•": "common cause",
 }
 # (start, end exclusive, mean, lower limit, upper limit, re-base reason or None)
 SegmentData = tuple[int, int, float, float, float, str | None]
 
 
 def _mark(x: float, y: float, kind: str | None, text: str) -> str:
-    common = f'class="mark" data-value="{escape(text)}" stroke="{INK}" stroke-width="1.2"'
-    if kind == "improving":
-        pts = f"{x:.1f},{y - 7:.1f} {x + 7:.1f},{y:.1f} {x:.1f},{y + 7:.1f} {x - 7:.1f},{y:.1f}"
-        return f'<polygon points="{pts}" fill="{IMPROVING_FILL}" {common}/>'
-    if kind == "concerning":
+    common = f'class="mark" data-value="{escape(text)}"'
+    if kind in KIND_WORDS:
+        colour = MDC_COLOURS[KIND_WORDS[kind][1]]
+        letter = "H" if kind.endswith("_high") else "L"
         return (
-            f'<rect x="{x - 5.5:.1f}" y="{y - 5.5:.1f}" width="11" height="11" '
-            f'fill="{CONCERN_FILL}" {common}/>'
+            f'<g {common}><circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#fff" stroke="{colour}" '
+            f'stroke-width="2.5"/><text x="{x:.1f}" y="{y + 3.5:.1f}" text-anchor="middle" '
+            f'font-size="10" font-weight="bold" fill="{INK}">{letter}</text></g>'
         )
-    if kind == "special":
-        pts = f"{x:.1f},{y - 7:.1f} {x + 6:.1f},{y + 5:.1f} {x - 6:.1f},{y + 5:.1f}"
-        return f'<polygon points="{pts}" fill="{SPECIAL_FILL}" {common}/>'
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#fff" {common}/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{MDC_COLOURS["common"]}" {common}/>'
 
 
 def describe(
@@ -64,7 +73,7 @@ def describe(
         parts.append(f"{lead} {fmt(mean)}, process limits {fmt(lower)} to {fmt(upper)}.")
     if target is not None:
         parts.append(f"Target {fmt(target)}.")
-    special = [f"{label} {fmt(v)} ({KIND_WORDS[k]})" for label, v, k in points if k]
+    special = [f"{label} {fmt(v)} ({KIND_WORDS[k][0]})" for label, v, k in points if k]
     parts.append("Special causes: " + "; ".join(special) + "." if special else "No special causes.")
     parts.append("Figures: " + "; ".join(f"{label}: {fmt(v)}" for label, v, _ in points) + ".")
     return " ".join(parts)
@@ -158,6 +167,6 @@ def xmr_chart(
         parts.append(_mark(x_at(i), y_at(value), kind, fmt(value)))
     parts.append(
         f'<text x="{left:.1f}" y="{height - 5}" font-size="{FONT}" fill="{MUTED}">'
-        "◆ improving · ■ concerning · ○ common cause</text></svg>"
+        "H/L: special cause high/low (blue better, orange worse)</text></svg>"
     )
     return Chart(Markup("".join(parts)), alt)

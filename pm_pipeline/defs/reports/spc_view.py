@@ -1,8 +1,10 @@
 """The SPC part of a report's per-PI view: variation and assurance in words and symbols, and
 the XmR chart, read through the same `pi_reading` the scorecard used (so they agree).
 
-`add_spc` adds to each scorecard entry: `variation` / `assurance` (as stored), their text and
-symbol (`variation_text`, `variation_symbol`, `assurance_text`, `assurance_symbol`), the
+`add_spc` adds to each scorecard entry: `variation` / `assurance` (as stored), their words and
+Making Data Count icons from scorecard/narrative.py (`variation_text`, `variation_icon`,
+`variation_letter`, `variation_meaning`, and the same for assurance: no icon and the words
+"No SPC reading" when there is none), the rules behind a special cause (`spc_rules`), the
 reason when there is no chart (`spc_reason`) and the chart (`xmr`, or None).
 """
 
@@ -18,6 +20,12 @@ from pm_pipeline.core.warehouse import read_table
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.scorecard import spc
+from pm_pipeline.defs.scorecard.narrative import (
+    SpcSymbol,
+    assurance_symbol,
+    no_reading,
+    variation_symbol,
+)
 from pm_pipeline.defs.scorecard.spc_series import (
     SPC_QUARTERS,
     pi_reading,
@@ -26,37 +34,18 @@ from pm_pipeline.defs.scorecard.spc_series import (
 )
 from pm_pipeline.render.xmr_chart import xmr_chart
 
-# reading -> (symbol, short label, meaning); symbols match the chart's marks
-VARIATION_TEXT = {
-    spc.IMPROVING: ("◆", "Improving (special cause)", "A real change for the better, not noise"),
-    spc.CONCERNING: ("■", "Concerning (special cause)", "A real change for the worse, not noise"),
-    spc.COMMON: ("○", "No significant change", "Within its normal range: ordinary variation"),
-    spc.HIGHER: ("▲", "Special cause (higher)", "A real rise; neither direction is better"),
-    spc.LOWER: ("▼", "Special cause (lower)", "A real fall; neither direction is better"),
-}
-ASSURANCE_TEXT = {
-    spc.PASSING: ("P", "Consistently passing", "The whole normal range is on the right side"),
-    spc.FAILING: ("F", "Consistently failing", "The target is outside the normal range"),
-    spc.HIT_AND_MISS: ("?", "Hit and miss", "The target is inside the normal range"),
-}
-NO_READING = ("–", "No SPC reading", "")
-
-
-def variation_words(value: str | None) -> tuple[str, str, str]:
-    return VARIATION_TEXT.get(value or "", NO_READING)
-
-
-def assurance_words(value: str | None) -> tuple[str, str, str]:
-    return ASSURANCE_TEXT.get(value or "", NO_READING)
+NO_READING = "No SPC reading"
 
 
 def _kind(signal: spc.Signal | None, polarity: str) -> str | None:
+    """The point's Making Data Count icon name (render/xmr_chart.py draws it); None: common."""
     if signal is None:
         return None
+    side = "high" if signal.direction > 0 else "low"
     if polarity == "neutral":
-        return "special"
+        return f"neutral_{side}"
     better = signal.direction > 0 if polarity == "higher_is_better" else signal.direction < 0
-    return "improving" if better else "concerning"
+    return f"{'improvement' if better else 'concern'}_{side}"
 
 
 def add_spc(
@@ -88,30 +77,34 @@ def add_spc(
         assurance = (
             stored_a if isinstance(stored_a, str) else reading.assurance if reading else None
         )
-        v_sym, v_label, v_meaning = variation_words(variation)
-        a_sym, a_label, a_meaning = assurance_words(assurance)
         chart = reading.chart if reading else None
+        latest = chart.signals.get(len(chart.points) - 1) if chart else None
         e.update(
             variation=variation,
             assurance=assurance,
-            variation_symbol=v_sym,
-            variation_text=v_label,
-            variation_meaning=v_meaning,
-            assurance_symbol=a_sym,
-            assurance_text=a_label,
-            assurance_meaning=a_meaning,
-            spc_reason=_reason(variation, assurance),
+            **_fields("variation", variation_symbol(variation, str(pi["polarity"]))),
+            **_fields("assurance", assurance_symbol(assurance)),
+            spc_rules=latest.rules if latest else (),
+            spc_reason=no_reading(variation) or no_reading(assurance, of="assurance"),
             xmr=_chart(e, pi, chart, target) if chart else None,
         )
 
 
-def _reason(variation: str | None, assurance: str | None) -> str:
-    """Why there is no reading, as a sentence ("Only 9 quarters of history; SPC needs 15.")."""
-    for value in (variation, assurance):
-        if value and value.startswith(f"{spc.NONE}: "):
-            text = value.removeprefix(f"{spc.NONE}: ")
-            return text[:1].upper() + text[1:] + "."
-    return ""
+def _fields(kind: str, symbol: SpcSymbol | None) -> dict:
+    """`<kind>_icon` (inline SVG or ""), `_letter`, `_text` and `_meaning` for the templates."""
+    if symbol is None:
+        return {
+            f"{kind}_icon": "",
+            f"{kind}_letter": "",
+            f"{kind}_text": NO_READING,
+            f"{kind}_meaning": "",
+        }
+    return {
+        f"{kind}_icon": symbol.svg(),
+        f"{kind}_letter": symbol.letter,
+        f"{kind}_text": symbol.label,
+        f"{kind}_meaning": symbol.meaning,
+    }
 
 
 def _chart(e: dict, pi: dict, chart: spc.Chart, target: float | None):
