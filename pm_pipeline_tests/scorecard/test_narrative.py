@@ -3,10 +3,11 @@ reader meets, and every combination of readings checked for contradictions."""
 
 import itertools
 
+import pandas as pd
 import pytest
 
 from pm_pipeline.core.periods import Quarter
-from pm_pipeline.defs.register.model import POLARITIES
+from pm_pipeline.defs.register.model import POLARITIES, Council, Register
 from pm_pipeline.defs.scorecard import narrative, rules, spc
 from pm_pipeline.defs.scorecard.narrative import pi_story
 from pm_pipeline.render.wording import direction_label, format_value, rag_label
@@ -352,3 +353,33 @@ def test_the_contradiction_rules_catch_a_sentence_that_breaks_them():
     )
     assert contradictions("Green Improving on last quarter Target: consistently failing", old_hb01)
     assert contradictions("Green", "No SPC reading: none: only 3 quarters.")
+
+
+def test_the_key_states_the_bands_and_names_a_pi_with_its_own():
+    council = Council("Testshire", "E07000999", "E12000004", ("Place",), stable_band_pct=5.0)
+    indicators = pd.DataFrame(
+        [
+            {"pi_id": "EN-02", "unit": "percent", "stable_band": None},
+            {"pi_id": "WR-03", "unit": "rate", "stable_band": 10.0},
+        ]
+    )
+    register = Register(council, indicators, pd.DataFrame(), pd.DataFrame())
+    assert narrative.stable_band_text(register) == (
+        "1 percentage point for percentages, 5% of the earlier figure for everything else "
+        "(indicators with their own band: WR-03 10%)"
+    )
+    register.indicators = indicators.assign(stable_band=None)
+    assert narrative.stable_band_text(register).endswith("for everything else")
+
+
+def test_the_state_of_the_district_words_its_six_month_movement_with_the_same_function():
+    def fmt(v):
+        return format_value(v, "percent", 1)
+
+    when = ("2026/27 Q2", "2025/26 Q4")
+    assert narrative.movement(
+        "Town centre vacant units", 13.5, 12.7, rules.STABLE, when, "over six months", fmt
+    ) == (
+        "Town centre vacant units held steady over six months at 13.5% in 2026/27 Q2 (12.7% in "
+        "2025/26 Q4)."
+    )

@@ -224,7 +224,7 @@ def stable_band_text(register: Register) -> str:
     if own is not None:
         for pi in register.indicators[own.notna()].to_dict("records"):
             named.append(f"{pi['pi_id']} {rules.band_of(pi, council).describe()}")
-    text = f"{points} for percentages and {relative} of the earlier figure for everything else"
+    text = f"{points} for percentages, {relative} of the earlier figure for everything else"
     return text + (f" (indicators with their own band: {', '.join(named)})" if named else "")
 
 
@@ -269,7 +269,7 @@ def why(signal_rules: Sequence[str], side: str) -> str:
             )
     if not reasons:
         return "a special cause on its SPC chart"
-    return " and ".join(reasons)
+    return ", ".join(reasons[:-1]) + (" and " if len(reasons) > 1 else "") + reasons[-1]
 
 
 def variation_sentence(
