@@ -75,7 +75,8 @@ def test_entries_gain_the_reading_in_words_and_the_chart_with_its_break(tmp_path
         }
     ]
     add_spc(changed, conn, NOW, register(), tmp_path)
-    assert changed[0]["assurance_text"] == "No SPC reading"
+    assert changed[0]["assurance_text"] == "Target: not judged (the process changed in 2024/25 Q3)"
+    assert changed[0]["assurance_icon"] == ""  # neither pass, fail nor hit and miss
     assert changed[0]["spc_reason"].startswith(
         "Whether it will meet the target is not judged: the process changed in 2024/25 Q3"
     )

@@ -260,6 +260,11 @@ CONTRADICTIONS = [
     (("No SPC reading",), (*REAL_CHANGE, "within its normal range"), None),
     (("Target: hit and miss",), ("relied on", "keep missing it", "miss most quarters"), None),
     (("none:",), ("",), None),  # a "none: <reason>" reading is always put in words
+    (
+        ("Target: not judged",),
+        ("relied on", "keep missing it", "miss most quarters", "spans"),
+        None,
+    ),
 ]
 
 
@@ -303,7 +308,11 @@ def reader_line(
             rag_label(rag),
             f"{direction_label(direction)} {narrative.compared_words(False)}",
             v_symbol.label if v_symbol else "No SPC reading",
-            a_symbol.label if a_symbol else "",
+            a_symbol.label
+            if a_symbol
+            else "Target: not judged"
+            if assurance.startswith("none: not judged")
+            else "",
         ]
     )
     return badges, story

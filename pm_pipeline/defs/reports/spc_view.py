@@ -21,6 +21,7 @@ from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.scorecard import spc
 from pm_pipeline.defs.scorecard.narrative import (
+    NOT_JUDGED,
     SpcSymbol,
     assurance_symbol,
     no_reading,
@@ -83,11 +84,25 @@ def add_spc(
             variation=variation,
             assurance=assurance,
             **_fields("variation", variation_symbol(variation, str(pi["polarity"]))),
-            **_fields("assurance", assurance_symbol(assurance)),
+            **{**_fields("assurance", assurance_symbol(assurance)), **_not_judged(assurance)},
             spc_rules=latest.rules if latest else (),
             spc_reason=no_reading(variation) or no_reading(assurance, of="assurance"),
             xmr=_chart(e, pi, chart, target) if chart else None,
         )
+
+
+def _not_judged(assurance: str | None) -> dict:
+    """A "not judged" assurance (a proposed re-base waits) is a badge in words, with no icon:
+    it is neither pass, fail nor hit and miss."""
+    prefix = f"{spc.NONE}: {NOT_JUDGED}"
+    if not assurance or not assurance.startswith(prefix):
+        return {}
+    since = assurance.removeprefix(prefix)
+    return {
+        "assurance_text": f"Target: not judged (the process changed in {since})",
+        "assurance_meaning": "Its latest figures have left the limits; new limits wait for the "
+        "data team",
+    }
 
 
 def _fields(kind: str, symbol: SpcSymbol | None) -> dict:

@@ -9,9 +9,9 @@ The wording of a PI's movement, RAG, SPC variation and assurance lives here and 
 the Cabinet, service, management and scorecard reports and the State of the District say the
 same thing. Each comparison is named (on last quarter, over six months, against its normal
 range), and where two readings seem to disagree the sentence says why (docs/contracts.md,
-"Reading a PI"): "held steady" beside "a real improvement", or "Green" beside a target it
-will consistently fail, is never left unexplained (pm_pipeline_tests/test_narrative.py runs
-every combination).
+"Reading a PI: one sentence, one symbol"): "held steady" beside "a real improvement", or
+"Green" beside a target it will consistently fail, is never left unexplained
+(pm_pipeline_tests/scorecard/test_narrative.py runs every combination).
 """
 
 from __future__ import annotations
@@ -292,7 +292,7 @@ def variation_sentence(
             )
         return "It is within its normal range: ordinary variation, no real change."
     reason = no_reading(variation)
-    if NOT_JUDGED.removesuffix(", the process changed in ") in reason:
+    if reason.startswith("Its SPC reading is not judged"):
         return reason
     return f"No SPC reading: {reason[:1].lower() + reason[1:]}" if reason else ""
 
