@@ -86,7 +86,7 @@ def test_each_making_data_count_icon_and_colour_means_one_thing():
     )
     assert narrative.variation_symbol("none: only 3 quarters of history; SPC needs 15", "x") is None
     svg = narrative.ASSURANCE_SYMBOLS["hit and miss"].svg()
-    assert 'aria-hidden="true"' in svg and ">?</text>" in svg  # words beside it, never alone
+    assert 'aria-hidden="true"' in svg and ">?</span>" in svg  # words beside it, never alone
 
 
 def test_the_trend_chart_marks_a_rating_with_its_badge_shape():

@@ -6,6 +6,7 @@ purple, each with H (high: above the mean) or L (low: below it); assurance: P co
 passing blue, F consistently failing orange, ? hit and miss grey. Each icon is a coloured
 ring with its letter in dark ink (readable in print and for colour-blind readers) and is
 always shown beside its words: the icon is hidden from screen readers, the words are not.
+(A common-cause ring is empty: no letter, as in Making Data Count's grey icon.)
 """
 
 from __future__ import annotations
@@ -26,22 +27,13 @@ COLOUR_MEANING = {
     "neutral": "a special cause where neither direction is better",
     "common": "no signal: common cause, or a target it will hit and miss",
 }
-INK = "#0b0c0c"
 
 
 def mdc_icon(name: str, letter: str, colour: str) -> Markup:
-    """A Making Data Count icon (`name` as NHSRplotthedots calls it) as a 1.2em inline SVG."""
-    stroke = MDC_COLOURS[colour]
-    mark = (
-        f'<text x="12" y="16.5" text-anchor="middle" font-size="13" font-weight="bold" '
-        f'font-family="Arial, Helvetica, sans-serif" fill="{INK}">{escape(letter)}</text>'
-        if letter
-        else f'<path d="M5 13 L8 10 L11 14 L14 9 L16 12 L19 11" fill="none" stroke="{INK}" '
-        'stroke-width="1.6"/>'
-    )
+    """A Making Data Count icon (`name` as NHSRplotthedots calls it): a ring in the icon's
+    colour with its letter (report.css `.mdc`), hidden from screen readers like every symbol.
+    Plain HTML rather than SVG: it is a symbol beside words, not a chart."""
     return Markup(
-        f'<svg class="mdc-icon" data-icon="{escape(name)}" aria-hidden="true" focusable="false" '
-        f'width="1.2em" height="1.2em" viewBox="0 0 24 24" xmlns="http://www.w3.org/2000/svg">'
-        f'<circle cx="12" cy="12" r="10" fill="#fff" stroke="{stroke}" stroke-width="3"/>'
-        f"{mark}</svg>"
+        f'<span class="mdc mdc-{escape(colour)}" data-icon="{escape(name)}" aria-hidden="true" '
+        f'style="border-color: {MDC_COLOURS[colour]}">{escape(letter) or "&#8203;"}</span>'
     )
