@@ -37,11 +37,11 @@ DIRECTION_TEXT = {
 }
 # what each direction symbol means, for the key and the symbol test
 DIRECTION_MEANING = {
-    "IMPROVING": "Better than the figure compared with, beyond the stable band",
-    "WORSENING": "Worse than the figure compared with, beyond the stable band",
-    "STABLE": "Within the stable band of the figure compared with",
-    "UP": "Higher than the figure compared with (neither direction is better)",
-    "DOWN": "Lower than the figure compared with (neither direction is better)",
+    "IMPROVING": "Better, beyond the stable band",
+    "WORSENING": "Worse, beyond the stable band",
+    "STABLE": "Within the stable band",
+    "UP": "Higher, where neither direction is better",
+    "DOWN": "Lower, where neither direction is better",
     "NO_COMPARISON": "No earlier figure to compare with",
 }
 
