@@ -2,12 +2,13 @@
 
 Plain data in (no domain knowledge): the points with how each reads, and the segments with
 their mean and process limits. A special cause is told by shape and by the words of the text
-alternative, never by colour alone: improving is a diamond, concerning a square, a neutral
-special cause a triangle, common cause a small open circle. A re-base draws a break line
-labelled "re-based" and the new limits start there. A limit beyond what the figure can be (a
-percentage over 100, a count below 0: `bounds`) is drawn at that bound and labelled "capped",
-and the words give both. A `note` (why the run rules are not read, for a rolling figure) is
-written under the chart and in the words.
+alternative, never by colour alone. The marks follow NHS England's Making Data Count icons
+(render/spc_icons.py): a special cause is a ringed point with H (above the average) or L
+(below it), blue when it is better, orange when worse, purple when neither is better; common
+cause is a small grey dot. A re-base draws a break line labelled "re-based" and the new limits
+start there. A limit beyond what the figure can be (a percentage over 100, a count below 0:
+`bounds`) is drawn at that bound and labelled "capped", and the words give both. A `note` (why
+the run rules are not read, for a rolling figure) is written under the chart and in the words.
 """
 
 from __future__ import annotations
@@ -18,13 +19,23 @@ from markupsafe import Markup, escape
 
 from pm_pipeline.render.charts import FONT, INK, LINE, MUTED, Chart, _ticks, element_id, open_svg
 from pm_pipeline.render.charts import text_width as width_of
+from pm_pipeline.render.spc_icons import MDC_COLOURS
 from pm_pipeline.render.wording import format_value
 
-IMPROVING_FILL, CONCERN_FILL, SPECIAL_FILL = "#1d70b8", "#d4351c", "#6f72af"
+# a point's kind is its Making Data Count icon name (None: common cause) -> (words, colour)
 KIND_WORDS = {
-    "improving": "improving special cause",
-    "concerning": "concerning special cause",
-    "special": "special cause",
+    "improvement_high": ("improving special cause, high", "improvement"),
+    "improvement_low": ("improving special cause, low", "improvement"),
+    "concern_high": ("concerning special cause, high", "concern"),
+    "concern_low": ("concerning special cause, low", "concern"),
+    "neutral_high": ("special cause, high", "neutral"),
+    "neutral_low": ("special cause, low", "neutral"),
+}
+# the chart's own marks: (glyph in the legend and key, meaning)
+MARKS = {
+    "H": "a special cause high: above the average",
+    "L": "a special cause low: below the average",
+    "•": "common cause",
 }
 # (start, end exclusive, mean, lower limit, upper limit, re-base reason or None), the limits
 # as calculated (`bounds` clips them for drawing)
@@ -62,19 +73,16 @@ def _wrap(text: str, room: float) -> list[str]:
 
 
 def _mark(x: float, y: float, kind: str | None, text: str) -> str:
-    common = f'class="mark" data-value="{escape(text)}" stroke="{INK}" stroke-width="1.2"'
-    if kind == "improving":
-        pts = f"{x:.1f},{y - 7:.1f} {x + 7:.1f},{y:.1f} {x:.1f},{y + 7:.1f} {x - 7:.1f},{y:.1f}"
-        return f'<polygon points="{pts}" fill="{IMPROVING_FILL}" {common}/>'
-    if kind == "concerning":
+    common = f'class="mark" data-value="{escape(text)}"'
+    if kind in KIND_WORDS:
+        colour = MDC_COLOURS[KIND_WORDS[kind][1]]
+        letter = "H" if kind.endswith("_high") else "L"
         return (
-            f'<rect x="{x - 5.5:.1f}" y="{y - 5.5:.1f}" width="11" height="11" '
-            f'fill="{CONCERN_FILL}" {common}/>'
+            f'<g {common}><circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#fff" stroke="{colour}" '
+            f'stroke-width="2.5"/><text x="{x:.1f}" y="{y + 3.5:.1f}" text-anchor="middle" '
+            f'font-size="10" font-weight="bold" fill="{INK}">{letter}</text></g>'
         )
-    if kind == "special":
-        pts = f"{x:.1f},{y - 7:.1f} {x + 6:.1f},{y + 5:.1f} {x - 6:.1f},{y + 5:.1f}"
-        return f'<polygon points="{pts}" fill="{SPECIAL_FILL}" {common}/>'
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#fff" {common}/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{MDC_COLOURS["common"]}" {common}/>'
 
 
 def describe(
@@ -111,7 +119,7 @@ def describe(
         parts.append(f"{lead} {fmt(mean)}, process limits {fmt(low)} to {fmt(high)}{extra}.")
     if target is not None:
         parts.append(f"Target {fmt(target)}.")
-    special = [f"{label} {fmt(v)} ({KIND_WORDS[k]})" for label, v, k in points if k]
+    special = [f"{label} {fmt(v)} ({KIND_WORDS[k][0]})" for label, v, k in points if k]
     parts.append("Special causes: " + "; ".join(special) + "." if special else "No special causes.")
     if note:
         parts.append(_sentence(note))
@@ -228,7 +236,7 @@ def xmr_chart(
     legend_y = base - 5
     parts.append(
         f'<text x="{left:.1f}" y="{legend_y}" font-size="{FONT}" fill="{MUTED}">'
-        "◆ improving · ■ concerning · ○ common cause</text>"
+        "H/L: special cause high/low (blue better, orange worse)</text>"
     )
     for n, line in enumerate(note_lines, start=1):
         parts.append(

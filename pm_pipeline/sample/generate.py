@@ -274,6 +274,7 @@ def write_register(
                 "themes": list(cat.THEMES),
                 "amber_tolerance_pct": 5,
                 "stable_band_pct": 5,
+                "stable_band_points": 1,
                 "comparator_group": "CIPFA nearest neighbours (sample: East Midlands districts)",
                 "reconcile_points": 0.5,  # outturn vs own LG Inform: percentage points
                 "reconcile_pct": 2,  # ... and for other units, relative %
@@ -306,6 +307,7 @@ def write_register(
                 pi.oflog_metric or "",
                 pi.measure,
                 "yes" if pi.rolling else "",
+                "",  # stable_band: the council's (1 point for percentages, else 5%)
             ]
         )
     write_atomic(config / "indicators.csv", buffer.getvalue())

@@ -233,3 +233,39 @@ def test_an_older_warehouse_gains_new_contract_columns(data_dir):
         conn.execute("CREATE TABLE register_indicators (pi_id VARCHAR, title VARCHAR)")
         write_register(conn, load_register(data_dir / "config"))
         assert "measure" in read_register(conn).indicators.columns
+        assert read_register(conn).council.stable_band_points == 1.0
+
+
+def test_a_pis_own_stable_band_is_optional_and_checked(data_dir):
+    council(data_dir)
+    path = data_dir / "config" / "indicators.csv"
+    text = path.read_text().splitlines()
+    text[0] += ",stable_band"
+    text[1] += ",2.5"
+    text[2] += ",wide"
+    text[3] += ",-1"
+    path.write_text("\n".join(text) + "\n")
+    message = problems(data_dir)
+    assert (
+        "indicators.csv, row 3, column stable_band: 'wide' is not a number — give the band in "
+        "a relative %, or leave it blank"
+    ) in message
+    assert "indicators.csv, row 4, column stable_band: '-1' must be from 0 to 100" in message
+    text[2], text[3] = text[2].removesuffix(",wide") + ",", text[3].removesuffix(",-1") + ","
+    path.write_text("\n".join(text) + "\n")
+    register = load_register(data_dir / "config")
+    assert list(register.indicators["stable_band"].fillna(-1)) == [2.5, -1, -1]
+    assert register.council.stable_band_points == 1.0  # council.yaml's default
+    assert register.council.stable_band_pct == 5.0
+
+
+def test_the_councils_band_in_points_is_read_and_checked(data_dir):
+    council(data_dir)
+    path = data_dir / "config" / "council.yaml"
+    path.write_text(path.read_text() + "stable_band_points: 0.5\n")
+    assert load_register(data_dir / "config").council.stable_band_points == 0.5
+    path.write_text(path.read_text().replace("stable_band_points: 0.5", "stable_band_points: lots"))
+    assert (
+        "council.yaml, key stable_band_points: 'lots' must be a number of percentage points "
+        "from 0 to 100"
+    ) in problems(data_dir)

@@ -51,8 +51,11 @@ def test_entries_gain_the_reading_in_words_and_the_chart_with_its_break(tmp_path
     entries = [{**stored, "variation": "common cause", "assurance": "consistently passing"}]
     add_spc(entries, conn, NOW, register(), tmp_path)
     (e,) = entries
-    assert (e["variation_symbol"], e["variation_text"]) == ("○", "No significant change")
-    assert (e["assurance_symbol"], e["assurance_text"]) == ("P", "Consistently passing")
+    assert e["variation_text"] == "SPC: common cause" and 'data-icon="common_cause"' in str(
+        e["variation_icon"]
+    )
+    assert (e["assurance_letter"], e["assurance_text"]) == ("P", "Target: consistently passing")
+    assert 'data-icon="pass"' in str(e["assurance_icon"])
     assert e["spc_reason"] == ""
     assert "re-based" in e["xmr"].svg and "(New contractor)" in e["xmr"].alt
 
@@ -63,7 +66,21 @@ def test_entries_gain_the_reading_in_words_and_the_chart_with_its_break(tmp_path
     short = [{**stored, "variation": "none: only 3 quarters of history; SPC needs 15"}]
     add_spc(short, conn, NOW, register(), tmp_path)
     assert short[0]["spc_reason"] == "Only 3 quarters of history; SPC needs 15."
-    assert short[0]["variation_text"] == "No SPC reading"
+    assert short[0]["variation_text"] == "No SPC reading" and short[0]["variation_icon"] == ""
+
+    changed = [
+        {
+            **stored,
+            "variation": "common cause",
+            "assurance": "none: not judged, the process changed in 2024/25 Q3",
+        }
+    ]
+    add_spc(changed, conn, NOW, register(), tmp_path)
+    assert changed[0]["assurance_text"] == "Target: not judged (the process changed in 2024/25 Q3)"
+    assert changed[0]["assurance_icon"] == ""  # neither pass, fail nor hit and miss
+    assert changed[0]["spc_reason"].startswith(
+        "Whether it will meet the target is not judged: the process changed in 2024/25 Q3"
+    )
 
 
 def store(conn, values) -> list[Quarter]:
@@ -88,12 +105,14 @@ def test_a_proposed_rebase_is_read_as_not_judged_and_shown_with_the_chart(tmp_pa
     add_spc(entries, conn, NOW, register(), tmp_path)
     (e,) = entries
     assert e["assurance"] == f"none: not judged, the process changed in {since}"
-    assert e["assurance_text"] == f"Not judged (the process changed in {since})"
+    assert e["assurance_text"] == f"Target: not judged (the process changed in {since})"
     assert e["spc_rebase_proposal"] == (
         f"a run of 14 points below the mean since {since}: re-base here?"
     )
     assert e["spc_rebase_since"] == since
-    assert e["spc_reason"] == f"Not judged, the process changed in {since}."
+    assert e["spc_reason"].startswith(
+        f"Whether it will meet the target is not judged: the process changed in {since}"
+    )
     html = _figure(e)
     assert f"a run of 14 points below the mean since {since})" in html
     assert "no assurance against the target is claimed" in html

@@ -85,7 +85,7 @@ def test_an_annual_pi_reads_only_its_year_end_figures():
 
 def test_the_chart_draws_limits_a_break_and_says_every_figure_in_words():
     points = [(f"2021/22 Q{i + 1}" if i < 4 else f"P{i}", 10.0 + i % 2, None) for i in range(15)]
-    points[-1] = ("2026/27 Q2", 20.0, "concerning")
+    points[-1] = ("2026/27 Q2", 20.0, "concern_high")
     chart = xmr_chart(
         "xmr-WR-03",
         "WR-03 Missed bins: signal or noise",
@@ -97,9 +97,9 @@ def test_the_chart_draws_limits_a_break_and_says_every_figure_in_words():
     )
     assert chart.svg.count('class="mark"') == 15
     assert ">re-based</text>" in chart.svg
-    assert "<rect" in chart.svg  # the concerning point is a square, not just red
+    assert ">H</text>" in chart.svg  # the concerning point is lettered H (high), not just orange
     assert "Re-based from P5 (new contract): mean 11.5, process limits 7.1 to 15.9." in chart.alt
-    assert "Special causes: 2026/27 Q2 20.0 (concerning special cause)." in chart.alt
+    assert "Special causes: 2026/27 Q2 20.0 (concerning special cause, high)." in chart.alt
     assert all(f"{label}: {value:.1f}" in chart.alt for label, value, _ in points)
     hostile = xmr_chart("x", "<script>", points, [(0, 15, 1, 0, 2, None)], None, "rate", 1)
     assert "<script" not in hostile.svg

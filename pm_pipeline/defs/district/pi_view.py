@@ -19,8 +19,8 @@ from pm_pipeline.defs.district.inputs import (
     Places,
     figure_row,
 )
-from pm_pipeline.defs.register.model import Register
-from pm_pipeline.defs.scorecard import rules
+from pm_pipeline.defs.register.model import Council, Register
+from pm_pipeline.defs.scorecard import narrative, rules
 from pm_pipeline.defs.scorecard.build import ScorecardInputs, benchmark_positions
 from pm_pipeline.render import charts
 from pm_pipeline.render.wording import DIRECTION_TEXT, QUARTILE_WORDS, format_value
@@ -54,7 +54,7 @@ def _pi_row(
     positions: dict,
     bench: pd.DataFrame,
     places: Places,
-    stable_band: float,
+    council: Council,
 ) -> dict:
     periods, new_this_half = _pi_periods(pi, half)
     annual = pi["frequency"] == "annual"
@@ -74,12 +74,28 @@ def _pi_row(
     value = None if now is None else now.get("value")
     before = None if six is None else six.get("value")
     decimals = int(pi["decimals"])
-    direction = rules.direction(value, before, pi["polarity"], decimals, stable_band)
+    direction = rules.direction(value, before, pi["polarity"], decimals, rules.band_of(pi, council))
+    compared = "on the year before" if annual else "over six months"
     if annual and not new_this_half:
         change = "No new figure this half-year (annual indicator)"
         direction = "NO_COMPARISON"
     else:
         change = DIRECTION_TEXT.get(direction, (direction, ""))[0]
+    story = (  # worded by the one function every report uses (scorecard/narrative.py)
+        ""
+        if is_missing(value)
+        else f"{pi['title']} was {_fmt(pi, value)} in {now_label}; {change[:1].lower()}{change[1:]}."
+        if annual and not new_this_half
+        else narrative.movement(
+            pi["title"],
+            value,
+            before,
+            direction,
+            (now_label, six_label),
+            compared,
+            lambda v: _fmt(pi, v),
+        )
+    )
     position = positions.get(pi["pi_id"])
     trend = charts.trend_chart(
         f"trend-{pi['pi_id']}",
@@ -103,6 +119,7 @@ def _pi_row(
         "year_period": year_label,
         "direction": direction,
         "change_text": change,
+        "story": story,
         "new_this_half": new_this_half,
         "status": None if now is None else now.get("status"),
         "note": None if now is None else now.get("note"),
@@ -172,7 +189,7 @@ def pi_view(inputs: DistrictInputs, half: Half, register: Register, places: Plac
                 positions,
                 inputs.benchmarks,
                 places,
-                register.council.stable_band_pct,
+                register.council,
             )
             for pi in members.to_dict("records")
         ]

@@ -92,11 +92,12 @@ def read_council(path: Path) -> Council:
         problems.append(f"{file}, key themes: give an ordered list of theme names")
         themes = []
     numbers: dict[str, float] = {}
-    for key, default in (
-        ("amber_tolerance_pct", 5.0),
-        ("stable_band_pct", 5.0),
-        ("reconcile_points", 0.5),
-        ("reconcile_pct", 2.0),
+    for key, default, what in (
+        ("amber_tolerance_pct", 5.0, "a percentage from 0 to 100"),
+        ("stable_band_pct", 5.0, "a percentage from 0 to 100"),
+        ("stable_band_points", 1.0, "a number of percentage points from 0 to 100"),
+        ("reconcile_points", 0.5, "a number of percentage points from 0 to 100"),
+        ("reconcile_pct", 2.0, "a percentage from 0 to 100"),
     ):
         value = raw.get(key, default)
         try:
@@ -104,7 +105,7 @@ def read_council(path: Path) -> Council:
             if not 0 <= numbers[key] < 100:
                 raise ValueError
         except (TypeError, ValueError):
-            problems.append(f"{file}, key {key}: '{value}' must be a percentage from 0 to 100")
+            problems.append(f"{file}, key {key}: '{value}' must be {what}")
     if problems:
         raise RegisterError(problems)
     return Council(
@@ -117,6 +118,7 @@ def read_council(path: Path) -> Council:
         comparator_group=str(raw.get("comparator_group") or "CIPFA nearest neighbours").strip(),
         reconcile_points=numbers["reconcile_points"],
         reconcile_pct=numbers["reconcile_pct"],
+        stable_band_points=numbers["stable_band_points"],
     )
 
 
@@ -168,6 +170,18 @@ def legacy_column_notices(indicators: pd.DataFrame) -> list[RegisterProblem]:
         )
         for column in indicators.attrs.get("legacy_columns", [])
     ]
+
+
+def _stable_band(text: str, unit: str) -> float | str | None:
+    """A PI's own direction-of-travel band (blank: the council's), or what is wrong with it."""
+    what = "percentage points" if unit == "percent" else "a relative %"
+    try:
+        value = parse_number(text, symbols=False)
+    except ValueError:
+        return f"'{text}' is not a number — give the band in {what}, or leave it blank"
+    if value is not None and not 0 <= value < 100:
+        return f"'{text}' must be from 0 to 100 ({what}), or blank for the council's band"
+    return value
 
 
 def read_indicators(path: Path, council: Council) -> pd.DataFrame:
@@ -233,6 +247,10 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
             except ValueError:
                 problems.append(f"{where(file, row, column)}: '{item[column]}' is not a number")
                 item[column] = None
+        item["stable_band"] = _stable_band(item["stable_band"], item["unit"])
+        if isinstance(item["stable_band"], str):
+            problems.append(f"{where(file, row, 'stable_band')}: {item['stable_band']}")
+            item["stable_band"] = None
         lo, hi = item["valid_min"], item["valid_max"]
         if lo is not None and hi is not None and lo > hi:
             problems.append(f"{where(file, row, 'valid_min')}: {lo} is above valid_max {hi}")

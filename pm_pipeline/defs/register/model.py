@@ -68,6 +68,7 @@ INDICATOR_COLUMNS = (
     "oflog_metric",
     "measure",
     "rolling",
+    "stable_band",
 )
 
 # Columns indicators.csv may carry that the register reads but no longer keeps.
@@ -129,12 +130,13 @@ class Council:
     region_code: str
     themes: tuple[str, ...]
     amber_tolerance_pct: float = 5.0
-    stable_band_pct: float = 5.0
+    stable_band_pct: float = 5.0  # direction-of-travel band for every unit but percent
     comparator_group: str = "CIPFA nearest neighbours"
     # How far the council's own outturn may sit from its own LG Inform value before the
     # outturn_matches_lginform check warns: percentage points for percent PIs, else relative %.
     reconcile_points: float = 0.5
     reconcile_pct: float = 2.0
+    stable_band_points: float = 1.0  # the band for percent PIs, in percentage points
 
 
 @dataclass

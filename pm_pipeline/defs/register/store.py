@@ -40,6 +40,7 @@ def write_register(
                         "themes": list(council.themes),
                         "amber_tolerance_pct": council.amber_tolerance_pct,
                         "stable_band_pct": council.stable_band_pct,
+                        "stable_band_points": council.stable_band_points,
                         "comparator_group": council.comparator_group,
                         "reconcile_points": council.reconcile_points,
                         "reconcile_pct": council.reconcile_pct,
@@ -81,11 +82,12 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
 
 
 def _tolerances(row: pd.Series) -> dict[str, float]:
-    """The reconciliation tolerances; a warehouse written before them has the defaults."""
+    """The settings council.yaml gained in issue 25 (the reconciliation tolerances and the
+    points band); a warehouse written before them has the defaults."""
     defaults = Council("", "", "", ())
     return {
         key: float(getattr(defaults, key)) if pd.isna(row.get(key)) else float(row[key])
-        for key in ("reconcile_points", "reconcile_pct")
+        for key in ("reconcile_points", "reconcile_pct", "stable_band_points")
     }
 
 

@@ -14,6 +14,7 @@ REGISTER_COUNCIL = Table(
         "comparator_group": "VARCHAR",
         "reconcile_points": "DOUBLE",
         "reconcile_pct": "DOUBLE",
+        "stable_band_points": "DOUBLE",
     },
 )
 
@@ -38,6 +39,7 @@ REGISTER_INDICATORS = Table(
         "oflog_metric": "VARCHAR",
         "measure": "VARCHAR",
         "rolling": "BOOLEAN",
+        "stable_band": "DOUBLE",
     },
     asset="indicator_register",
 )

@@ -74,7 +74,7 @@ def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: 
             None if is_missing(amber) else amber,
         )
         direction = rules.direction(
-            value, before, pi["polarity"], int(pi["decimals"]), council.stable_band_pct
+            value, before, pi["polarity"], int(pi["decimals"]), rules.band_of(pi, council)
         )
         fmt = lambda v, _pi=pi: format_value(v, _pi["unit"], int(_pi["decimals"]))  # noqa: E731
         bench = scorecard.loc[pi["pi_id"]] if pi["pi_id"] in scorecard.index else None

@@ -64,7 +64,9 @@ def audience_reports(
         quarter = Quarter.from_key(key)
         with warehouse.read() as conn:
             register = read_register(conn)
-            view = scorecard_view(conn, quarter, register, council_files.commentary_dir)
+            view = scorecard_view(  # with the re-base points: the same SPC reading, in words
+                conn, quarter, register, council_files.commentary_dir, council_files.config_dir
+            )
             written = write_audience_reports(
                 council_files.reports_dir / quarter.folder, view, conn, register, quarter, which
             )

@@ -22,10 +22,10 @@ from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.model import Register
-from pm_pipeline.defs.reports import narrative
-from pm_pipeline.defs.reports.plan_sections import plan_sheets, plan_view
+from pm_pipeline.defs.reports.plan_sections import STATUS_TEXT, plan_sheets, plan_view
 from pm_pipeline.defs.reports.signoff_view import signoff_view
-from pm_pipeline.defs.reports.spc_view import ASSURANCE_TEXT, VARIATION_TEXT, add_spc
+from pm_pipeline.defs.reports.spc_view import add_spc
+from pm_pipeline.defs.scorecard import narrative
 from pm_pipeline.defs.scorecard.build import benchmark_areas_sql
 from pm_pipeline.defs.scorecard.measures import Targets
 from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT
@@ -34,6 +34,7 @@ from pm_pipeline.render import charts, wording
 from pm_pipeline.render.pages import is_sample, publish, sample_label
 from pm_pipeline.render.spreadsheet import Sheet
 from pm_pipeline.render.wording import (
+    DIRECTION_MEANING,
     DIRECTION_TEXT,
     RAG_TEXT,
     direction_label,
@@ -193,7 +194,7 @@ def scorecard_view(
             "previous_text": fmt(row["previous_value"]),
             "last_year_text": fmt(row["last_year_value"]),
             **_to_date_texts(row, fmt),
-            "story": narrative.pi_story(row, quarter),
+            "compared": narrative.compared_words(pi["frequency"] == "annual"),
             "commentary": commentary.get(row["pi_id"]),
             "exceptions": reasons.get(row["pi_id"], []),
             "first_reported_text": (
@@ -217,6 +218,8 @@ def scorecard_view(
         }
         entries.append(entry)
     add_spc(entries, conn, quarter, register, config_dir)
+    for entry in entries:  # after the SPC reading: the one sentence words it too
+        entry["story"] = narrative.pi_story(entry, quarter)
 
     return {
         "council_name": register.council.name,
@@ -232,9 +235,13 @@ def scorecard_view(
         ],
         "rag_text": RAG_TEXT,
         "direction_text": DIRECTION_TEXT,
+        "direction_meaning": DIRECTION_MEANING,
+        "variation_symbols": list(narrative.VARIATION_SYMBOLS.values()),
+        "assurance_symbols": list(narrative.ASSURANCE_SYMBOLS.values()),
+        "plan_status_text": STATUS_TEXT,
         "exception_text": EXCEPTION_TEXT,
         "tolerance": register.council.amber_tolerance_pct,
-        "stable_band": register.council.stable_band_pct,
+        "stable_band_text": narrative.stable_band_text(register),
         "signoff": signoff["signoff"],
         "plan": plan_view(conn, quarter, register.council.themes),
     }
@@ -341,13 +348,14 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
                 "Restated": "Restated" if e["first_reported_text"] else "",
                 "First reported value": e["first_reported_text"] or "",
                 "Exceptions": "; ".join(e["exceptions"]),
-                "Story": e["commentary"]["text"] if e["commentary"] else e["story"],
+                "Story": e["story"],
                 "Owner's note": e["note"],
                 "Checked by manager": (e["check"] or {}).get("checked_by", ""),
                 "Checked on": (e["check"] or {}).get("checked_on", ""),
                 "Manager's check": (e["check"] or {}).get("text", "Not checked by the manager."),
-                "Variation (SPC)": f"{e['variation_symbol']} {e['variation_text']}",
-                "Assurance (SPC)": f"{e['assurance_symbol']} {e['assurance_text']}",
+                "Performance team's commentary": e["commentary"]["text"] if e["commentary"] else "",
+                "Variation (SPC)": f"{e['variation_letter']} {e['variation_text']}".strip(),
+                "Assurance (SPC)": f"{e['assurance_letter']} {e['assurance_text']}".strip(),
                 "Why no SPC reading": e["spc_reason"],
             }
         )
@@ -374,14 +382,20 @@ def write_scorecard_files(folder: Path, view: dict) -> dict[str, Path]:
 
 
 def key_sheet(view: dict) -> pd.DataFrame:
-    rows = [{"Term": label, "Meaning": meaning} for label, meaning, _ in view["rag_text"].values()]
+    """The key as a sheet: each symbol with its words and its one meaning, as in the HTML."""
+    rows = [
+        {"Term": f"{symbol} {label}".strip(), "Meaning": meaning}
+        for label, meaning, symbol in view["rag_text"].values()
+    ]
     rows += [
-        {"Term": label, "Meaning": "Direction of travel"}
-        for label, _ in view["direction_text"].values()
+        {"Term": f"{symbol} {label}".strip(), "Meaning": f"Direction of travel: {meaning}"}
+        for (label, symbol), meaning in zip(
+            view["direction_text"].values(), view["direction_meaning"].values(), strict=True
+        )
     ]
     rows += [{"Term": "Exception", "Meaning": text} for text in view["exception_text"].values()]
     rows += [
-        {"Term": f"{symbol} {label}", "Meaning": meaning}
-        for symbol, label, meaning in [*VARIATION_TEXT.values(), *ASSURANCE_TEXT.values()]
+        {"Term": f"{s.letter} {s.label}".strip(), "Meaning": s.meaning}
+        for s in [*view["variation_symbols"], *view["assurance_symbols"]]
     ]
     return pd.DataFrame(rows)
