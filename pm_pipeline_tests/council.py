@@ -36,6 +36,8 @@ def pi(
     valid_max: str = "",
     lginform: str = "",
     oflog: str = "",
+    statistic: str = "",
+    statistic_use: str = "",
 ) -> dict:
     return {
         "pi_id": pi_id,
@@ -54,6 +56,8 @@ def pi(
         "valid_max": valid_max,
         "lginform_metric": lginform,
         "oflog_metric": oflog,
+        "statistic": statistic,
+        "statistic_use": statistic_use,
     }
 
 
@@ -109,7 +113,7 @@ class Council:
         write_csv(
             config / "indicators.csv",
             INDICATOR_HEADER,
-            [[row[c] for c in INDICATOR_HEADER] for row in self.indicators],
+            [[row.get(c, "") for c in INDICATOR_HEADER] for row in self.indicators],
         )
         write_csv(
             config / "targets.csv",

@@ -62,6 +62,8 @@ class SamplePI:
     description: str = ""
     numerator_of: float | None = None  # denominator size, to return numerator/denominator
     manager: str = ""  # blank: the service's manager in the sample council
+    statistic: str | None = None  # the official statistic it measures (register `statistic`)
+    statistic_use: str | None = None  # taken | checked
 
 
 _OFFICERS = {
@@ -635,6 +637,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         74.8,
         0.3,
         noise=0.5,
+        statistic="employment_rate",
+        statistic_use="taken",  # the APS rate, as the State of the District prints it
     ),
     _pi(
         "PB-05",
@@ -649,6 +653,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         2100,
         decimals=0,
         valid_min=0,
+        statistic="population",
+        statistic_use="taken",  # the ONS mid-year estimate, as the State of the District prints it
     ),
     # Fit-for-purpose organisation
     _pi(

@@ -34,7 +34,7 @@ files").
   districts (ltla), the region (rgn) and England (ctry).
 - `deprivation/`: English Indices of Deprivation 2019 (File 7 LSOA CSV, File 10 district
   summaries) and 2025 (File 7 LSOA CSV).
-- `population/`: ONS mid-year estimates workbooks (sheet `MYE2 - Persons`), mid-2022 to mid-2025.
+- `population/`: ONS mid-year estimates workbooks (sheet `MYE2 - Persons`), mid-2021 to mid-2025.
 - `nomis/`: Annual Population Survey employment rate (NM_17_5) and UK Business Counts
   enterprises (NM_142_1).
 """

@@ -28,7 +28,7 @@ REGION = ("E12000004", "East Midlands")
 ENGLAND = ("E92000001", "England")
 
 
-MYE_YEARS = (2022, 2023, 2024, 2025)
+MYE_YEARS = (2021, 2022, 2023, 2024, 2025)  # mid-2021: 2021/22, the first year PB-05 takes
 
 
 APS_PERIODS = [(y, m) for y in range(2022, 2027) for m in (3, 6, 9, 12) if (y, m) <= (2026, 6)]

@@ -91,6 +91,14 @@ RULES: dict[str, Rule] = {
             "pi_returns",
             "No provisional figures once the quarter's data-entry window has closed.",
         ),
+        Rule(
+            "statistic_agrees",
+            WARN,
+            "pi_returns",
+            "A PI that measures an official statistic agrees with the published figure "
+            "(register columns statistic, statistic_use): a checked return matches it, a taken "
+            "PI has a release for the period, and no owner's return for a taken PI differs.",
+        ),
         *REGISTER_RULES,
         *PLAN_RULES,
     )

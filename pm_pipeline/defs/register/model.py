@@ -48,6 +48,8 @@ INDICATOR_COLUMNS = (
     "lginform_metric",
     "oflog_metric",
     "annual_outturn",
+    "statistic",
+    "statistic_use",
 )
 
 

@@ -35,6 +35,8 @@ REGISTER_INDICATORS = Table(
         "lginform_metric": "VARCHAR",
         "oflog_metric": "VARCHAR",
         "annual_outturn": "VARCHAR",
+        "statistic": "VARCHAR",
+        "statistic_use": "VARCHAR",
     },
     asset="indicator_register",
 )
