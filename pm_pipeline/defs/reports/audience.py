@@ -71,9 +71,9 @@ AUDIENCES = {
         "Management report",
         "the leadership team, managers and their teams",
         ("management",),
-        "the management metrics, and the quarter's data-quality picture: PI returns and plan "
-        "updates received and on time, figures restated, and data-quality issues by service "
-        "and rule",
+        "the management metrics, and the quarter's data-quality picture: PI returns received "
+        "and on time, plan updates received, figures restated, and data-quality issues by "
+        "service and rule",
     ),
 }
 FULL_SCORECARD = {

@@ -23,7 +23,7 @@ DESCRIPTIONS = {
     "service": "reports/<YYYY-YY-Qn>/service_report.html and .xlsx: service PIs by service, "
     "for CMT, service managers and Overview & Scrutiny.",
     "management": "reports/<YYYY-YY-Qn>/management_report.html: management metrics and the "
-    "quarter's data quality (PI returns and plan updates received and on time, figures "
+    "quarter's data quality (PI returns received and on time, plan updates received, figures "
     "restated, issues by service and rule), "
     "for the leadership team.",
 }
