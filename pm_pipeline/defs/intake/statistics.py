@@ -90,8 +90,7 @@ def published(
 
 def _label(figure: dict) -> str:
     return (
-        f"Taken from {figure['source']}, {figure['period']}: no return is owed for this "
-        "indicator."
+        f"Taken from {figure['source']}, {figure['period']}: no return is owed for this indicator."
     )
 
 
