@@ -610,6 +610,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         -0.01,
         noise=0.08,
         decimals=1,
+        statistic="claimant_rate",
+        statistic_use="checked",  # returned by its owner, checked against NM_162_1
     ),
     _pi(
         "ED-05",

@@ -30,9 +30,10 @@ from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.defs.intake.columns import RETURN_COLUMNS
 from pm_pipeline.defs.register.model import INDICATOR_COLUMNS
 from pm_pipeline.sample import catalogue as cat
-from pm_pipeline.sample import spc_story
+from pm_pipeline.sample import reference_areas, spc_story
 from pm_pipeline.sample.catalogue import SamplePI
 from pm_pipeline.sample.plan import write_plan_register, write_plan_updates
+from pm_pipeline.sample.reference_economy import claimant_rate
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -121,7 +122,12 @@ def due(pi: SamplePI, quarter: Quarter) -> bool:
 def value_for(pi: SamplePI, quarter: Quarter, rng: random.Random) -> float:
     if (quarter, pi.pi_id) in OVERRIDES:
         return OVERRIDES[(quarter, pi.pi_id)]
-    return _clip(pi, _level(pi, quarter) + rng.gauss(0, pi.noise))
+    value = _clip(pi, _level(pi, quarter) + rng.gauss(0, pi.noise))
+    if pi.statistic == "claimant_rate":  # checked against the sample's NM_162_1 file
+        published = claimant_rate(reference_areas.areas()[0], quarter.end.year, quarter.end.month)
+        # The latest figure was returned provisional, before ONS revised it (the check warns).
+        return round(published + (0.1 if (quarter, pi.pi_id) in PROVISIONAL else 0.0), 1)
+    return value
 
 
 def target_for(pi: SamplePI, year: FinancialYear) -> float | None:

@@ -48,7 +48,7 @@ def test_a_pi_taken_from_a_statistic_loads_and_owes_no_return(data_dir: Path) ->
         (
             {"statistic": "residents"},
             "indicators.csv, row 2, column statistic: 'residents' is not an official statistic "
-            "the State of the District reads (population, employment_rate)",
+            "the State of the District reads (population, employment_rate, claimant_rate)",
         ),
         (
             {"statistic_use": "copied"},

@@ -1,7 +1,7 @@
 """Official statistics a PI may measure (docs/contracts.md, "Official statistics").
 
 A PI that measures a statistic the State of the District already reads (the district's
-population, its employment rate) says so in `indicators.csv`: `statistic` names it and
+population, its employment rate, its claimant rate) says so in `indicators.csv`: `statistic` names it and
 `statistic_use` says whether its value is `taken` from that source (no owner return is owed;
 pi_returns carries the published figure, labelled with its source) or `checked` against it
 (the owner returns it and a WARN check compares the two). Either way no report prints two
@@ -49,6 +49,15 @@ OFFICIAL_STATISTICS: dict[str, OfficialStatistic] = {
             "NM_17_5",
             "employment_rate",
             "Aged 16-64",
+            "percent",
+        ),
+        OfficialStatistic(
+            "claimant_rate",
+            "Claimants as a share of residents aged 16-64",
+            "ONS Claimant Count (Nomis)",
+            "NM_162_1",
+            "claimant_rate",
+            "Total",
             "percent",
         ),
     )
