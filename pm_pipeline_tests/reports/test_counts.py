@@ -1,7 +1,7 @@
 """On the sample's built cycle, the counts the reports print name what they count and agree:
 the management report, the outstanding-returns list and the scorecard count the same PI
 returns, plan updates and restated figures; and the State of the District prints one
-population and one employment rate."""
+population, one employment rate and one claimant rate."""
 
 from __future__ import annotations
 
@@ -109,3 +109,9 @@ def test_state_of_the_district_prints_one_population_and_one_employment_rate(dem
     rates = set(re.findall(r"(\d\d\.\d)% Jul 2025-Jun 2026", page))
     assert rates == {"74.6"}
     assert "79.1%" not in page
+    # ED-04 is checked against the claimant rate: the report prints the published figure once,
+    # and the owner's provisional 3.4% is a warning for the data team, not a second value.
+    assert set(re.findall(r"(\d\.\d)% September 2026", page)) == {"3.3"}
+    assert query(
+        demo, "SELECT pi_id, period, value FROM quality_issues WHERE rule = 'statistic_agrees'"
+    ) == [("ED-04", LATEST.key, "3.4%")]
