@@ -38,6 +38,8 @@ def pi(
     oflog: str = "",
     measure: str = "",
     rolling: str = "",
+    statistic: str = "",
+    statistic_use: str = "",
 ) -> dict:
     """A register row; a count or money PI is a flow unless the test says otherwise (the
     register requires a measure for those units)."""
@@ -60,6 +62,8 @@ def pi(
         "oflog_metric": oflog,
         "measure": measure or ("flow" if unit in ("count", "gbp") else ""),
         "rolling": rolling,
+        "statistic": statistic,
+        "statistic_use": statistic_use,
     }
 
 
@@ -115,7 +119,7 @@ class Council:
         write_csv(
             config / "indicators.csv",
             INDICATOR_HEADER,
-            [[row[c] for c in INDICATOR_HEADER] for row in self.indicators],
+            [[row.get(c, "") for c in INDICATOR_HEADER] for row in self.indicators],
         )
         write_csv(
             config / "targets.csv",

@@ -68,6 +68,8 @@ class SamplePI:
     # their own random stream (so the shared stream, and every other figure, stays as it was).
     parts: tuple[float, float, float, float] | None = None
     per: float = 100.0  # numerator / denominator x this is the value (100 for a percentage)
+    statistic: str | None = None  # the official statistic it measures (register `statistic`)
+    statistic_use: str | None = None  # taken | checked
 
 
 _OFFICERS = {
@@ -653,6 +655,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=0.08,
         decimals=1,
         measure="stock",
+        statistic="claimant_rate",
+        statistic_use="checked",  # returned by its owner, checked against NM_162_1
     ),
     _pi(
         "ED-05",
@@ -682,6 +686,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         0.3,
         noise=0.5,
         measure="stock",
+        statistic="employment_rate",
+        statistic_use="taken",  # the APS rate, as the State of the District prints it
     ),
     _pi(
         "PB-05",
@@ -697,6 +703,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         measure="stock",
+        statistic="population",
+        statistic_use="taken",  # the ONS mid-year estimate, as the State of the District prints it
     ),
     # Fit-for-purpose organisation
     _pi(

@@ -403,7 +403,7 @@ def test_each_audience_report_says_who_it_is_for_and_holds_only_its_pi_types(sam
 
 def test_the_management_report_shows_the_quarters_data_quality(sample_reports):
     html = (sample_reports[0] / "2026-27-Q2" / "management_report.html").read_text()
-    assert "Returns by service" in html and "Issues by service and rule" in html
+    assert "PI returns by service" in html and "Issues by service and rule" in html
     rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">(\d+)</td>', html)
     assert rows and sum(int(due) for _, due in rows) > 0
 

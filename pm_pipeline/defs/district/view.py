@@ -29,7 +29,7 @@ def build_view(inputs: DistrictInputs, half: Half, register: Register) -> dict:
     as_of, before_as_of = report_date(half), report_date(half.previous)
     now = comparisons(inputs.context, as_of, places)
     before = comparisons(inputs.context, before_as_of, places)
-    themes = pi_view(inputs, half, register, places)
+    themes = pi_view(inputs, half, register, places, as_of, before_as_of)
     sources = sources_view(inputs.context)
     return {
         "council_name": register.council.name,

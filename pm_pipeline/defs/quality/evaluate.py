@@ -33,7 +33,7 @@ from pm_pipeline.defs.quality.suite import (
     RETURNS_SUITE,
     returns_expectations,
 )
-from pm_pipeline.defs.register.load import due_pis
+from pm_pipeline.defs.register.load import returns_owed
 
 PLACES_SHOWN = 5  # a duplicate's message names this many of the other rows, then counts them
 MOVEMENT_MIN_HISTORY = 4
@@ -171,7 +171,7 @@ def due_returns(
 ) -> pd.DataFrame:
     """One row per return owed (period, pi_id), and whether any row in the files gives it."""
     owed = pd.concat(
-        [due_pis(indicators, q)[["pi_id"]].assign(period=q.key) for q in quarters],
+        [returns_owed(indicators, q)[["pi_id"]].assign(period=q.key) for q in quarters],
         ignore_index=True,
     )
     given = frame[["period", "pi_id"]].drop_duplicates().assign(returned=True)

@@ -107,6 +107,14 @@ RULES: dict[str, Rule] = {
             "own LG Inform value for the same PI and year, within council.yaml's tolerance "
             "(reconcile_points for percentages, reconcile_pct otherwise).",
         ),
+        Rule(
+            "statistic_agrees",
+            WARN,
+            "pi_returns",
+            "A PI that measures an official statistic agrees with the published figure "
+            "(register columns statistic, statistic_use): a checked return matches it, a taken "
+            "PI has a release for the period, and no owner's return for a taken PI differs.",
+        ),
         *REGISTER_RULES,
         *PLAN_RULES,
     )

@@ -41,6 +41,7 @@ from pm_pipeline.defs.register.model import (
     RegisterProblem,
     read_csv_records,
 )
+from pm_pipeline.defs.register.statistics import statistic_problems
 from pm_pipeline.defs.register.targets import kpis_without_targets, read_comparators, read_targets
 
 
@@ -264,7 +265,20 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
                 "covers the 12 months to the period's end, or leave it blank"
             )
         item["rolling"] = ROLLING_VALUES.get(rolling, False)
-        for column in ("lginform_metric", "oflog_metric", "description", "manager"):
+        item["statistic"] = item["statistic"].casefold()
+        item["statistic_use"] = item["statistic_use"].casefold()
+        for column, text in statistic_problems(
+            item["statistic"], item["statistic_use"], item["unit"]
+        ):
+            problems.append(f"{where(file, row, column)}: {text}")
+        for column in (
+            "lginform_metric",
+            "oflog_metric",
+            "description",
+            "manager",
+            "statistic",
+            "statistic_use",
+        ):
             item[column] = item[column] or None
         out.append(item)
     if problems:
@@ -279,8 +293,17 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
 
 
 def due_pis(indicators: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
-    """PIs that owe a return this quarter: every quarterly PI, and annual PIs at Q4."""
+    """PIs with a figure due this quarter: every quarterly PI, and annual PIs at Q4."""
     return indicators.loc[(indicators["frequency"] == "quarterly") | (quarter.q == 4)]
+
+
+def returns_owed(indicators: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """Due PIs whose owners owe a return: not those taken from an official statistic
+    (docs/contracts.md, "Official statistics"), whose figure comes from the published source."""
+    due = due_pis(indicators, quarter)
+    if "statistic_use" not in due:  # a frame built before the column existed
+        return due
+    return due.loc[due["statistic_use"] != "taken"]
 
 
 def load_register(config_dir: Path, years_in_use: list[FinancialYear] | None = None) -> Register:

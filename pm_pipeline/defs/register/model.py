@@ -69,6 +69,8 @@ INDICATOR_COLUMNS = (
     "measure",
     "rolling",
     "stable_band",
+    "statistic",
+    "statistic_use",
 )
 
 # Columns indicators.csv may carry that the register reads but no longer keeps.

@@ -40,6 +40,8 @@ REGISTER_INDICATORS = Table(
         "measure": "VARCHAR",
         "rolling": "BOOLEAN",
         "stable_band": "DOUBLE",
+        "statistic": "VARCHAR",
+        "statistic_use": "VARCHAR",
     },
     asset="indicator_register",
 )
