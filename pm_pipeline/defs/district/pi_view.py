@@ -178,7 +178,7 @@ def statistic_row(
     context: pd.DataFrame,
     places: Places,
     dates: tuple[date, date],
-    stable_band: float,
+    band: rules.StableBand,
 ) -> dict:
     """A PI that measures a statistic this report already shows (register column
     `statistic`, docs/contracts.md "Official statistics") is given the report's own figure as
@@ -194,11 +194,20 @@ def statistic_row(
     six = compare_places(context, figure, before, places)
     year = compare_places(context, figure, as_of - timedelta(days=365), places)
     decimals = int(pi["decimals"])
-    direction = rules.direction(now.value, six.value, pi["polarity"], decimals, stable_band)
+    direction = rules.direction(now.value, six.value, pi["polarity"], decimals, band)
     if now.period == six.period:
-        direction, change = "NO_COMPARISON", "No new release in six months"
+        direction, change = rules.NO_COMPARISON, "No new release in six months"
     else:
         change = DIRECTION_TEXT.get(direction, (direction, ""))[0]
+    story = narrative.movement(  # the statistic's own figures, worded as every report words a PI
+        pi["title"],
+        cast(float, now.value),  # available
+        six.value,
+        direction,
+        (now.period or "", six.period or ""),
+        "over six months",
+        lambda v: format_figure(figure, v),
+    )
     data = series(context, figure)
     own = data[(data["area_code"] == places.council) & data["value"].notna()]
     own = own[[d <= as_of for d in own["available_from"]]].tail(TREND_POINTS)
@@ -221,6 +230,7 @@ def statistic_row(
         "year_period": year.period or "",
         "direction": direction,
         "change_text": change,
+        "story": story,
         "new_this_half": now.period != six.period,
         "status": None,
         "note": f"Taken from {now.source}, {now.period}: the same figure as "
@@ -286,7 +296,7 @@ def pi_view(
                     inputs.context,
                     places,
                     (as_of, before_as_of),
-                    register.council.stable_band_pct,
+                    rules.band_of(pi, register.council),
                 )
             rows.append(row)
         themes.append({"theme": theme, "rows": rows})
