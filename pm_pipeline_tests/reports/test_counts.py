@@ -5,53 +5,26 @@ population, one employment rate and one claimant rate."""
 
 from __future__ import annotations
 
-import contextlib
 import html as html_text
-import io
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline_tests.council import query
-from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
+from pm_pipeline_tests.reports.conftest import Demo
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow, pytest.mark.timeout(900)]
 
-REPO = Path(__file__).resolve().parents[2]
 LATEST = Quarter(2026, 2)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo run in-process on a copy of the shipped sample (PDFs from the plain printer):
-    its data directory."""
-    from pm_pipeline import definitions
-    from pm_pipeline.sample import demo as demo_module
-
-    root = tmp_path_factory.mktemp("sample")
-    data, home = root / "data", root / "dagster_home"
-    ignore = shutil.ignore_patterns(
-        "reports", "warehouse*.duckdb*", "exports", "backups", "gx", "mail"
-    )
-    shutil.copytree(REPO / "data", data, ignore=ignore)
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    output = io.StringIO()
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PM_DATA_DIR", str(data))
-        env.setenv("DAGSTER_HOME", str(home))
-        for name in ("LGINFORM_API_KEY", "LGINFORM_API_SECRET", "LGINFORM_BASE_URL"):
-            env.delenv(name, raising=False)
-        env.setattr(
-            definitions, "defs", definitions.build_defs(data, pdf_printer=PlainPdfPrinter())
-        )
-        with contextlib.redirect_stdout(output):
-            code = demo_module.main()
-    assert code == 0, output.getvalue()
-    return data
+def demo(sample_demo: Demo) -> Path:
+    """The demo's data directory (the demo runs once per worker: reports/conftest.py)."""
+    assert sample_demo.code == 0, sample_demo.output
+    return sample_demo.data
 
 
 def text(path: Path) -> str:
