@@ -81,6 +81,10 @@ def synthetic_pis(n: int, lginform: int, oflog: int) -> list:
                 lginform_metric=str(900_000 + i) if i < lginform else None,
                 oflog_metric=f"OF{i:04d}" if i < oflog else None,
                 manager=f"manager{i % 20:02d}@scale.example",
+                # a count or money PI must say its measure; ratios return their parts
+                measure="flow" if unit in ("count", "gbp") else "",
+                parts={"percent": (5000.0,) * 4, "rate": (50_000.0,) * 4}.get(unit),
+                per=1000.0 if unit == "rate" else 100.0,
             )
         )
     return pis

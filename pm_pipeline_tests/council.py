@@ -18,7 +18,7 @@ from pm_pipeline.defs.register.model import INDICATOR_COLUMNS
 from pm_pipeline.render.pdf import PdfPrinter
 from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
 
-INDICATOR_HEADER = [c for c in INDICATOR_COLUMNS if c != "annual_outturn"]  # it is optional
+INDICATOR_HEADER = [c for c in INDICATOR_COLUMNS if c != "stable_band"]  # optional: left out
 RETURN_HEADER = list(RETURN_COLUMNS)
 
 
@@ -36,7 +36,13 @@ def pi(
     valid_max: str = "",
     lginform: str = "",
     oflog: str = "",
+    measure: str = "",
+    rolling: str = "",
+    statistic: str = "",
+    statistic_use: str = "",
 ) -> dict:
+    """A register row; a count or money PI is a flow unless the test says otherwise (the
+    register requires a measure for those units)."""
     return {
         "pi_id": pi_id,
         "title": title,
@@ -54,6 +60,10 @@ def pi(
         "valid_max": valid_max,
         "lginform_metric": lginform,
         "oflog_metric": oflog,
+        "measure": measure or ("flow" if unit in ("count", "gbp") else ""),
+        "rolling": rolling,
+        "statistic": statistic,
+        "statistic_use": statistic_use,
     }
 
 
@@ -109,7 +119,7 @@ class Council:
         write_csv(
             config / "indicators.csv",
             INDICATOR_HEADER,
-            [[row[c] for c in INDICATOR_HEADER] for row in self.indicators],
+            [[row.get(c, "") for c in INDICATOR_HEADER] for row in self.indicators],
         )
         write_csv(
             config / "targets.csv",

@@ -117,7 +117,7 @@ def test_outstanding_returns_list_owners_and_managers(data_dir):
         "days@test.example,manager@test.example,SVC-1,Days,Test service,quarterly",
     ]
     html = (folder / "outstanding_returns.html").read_text()
-    assert "1 of 2 returns due for 2025/26 Q1 have not been received" in html
+    assert "Not yet received: 1 of 2 PI returns due for 2025/26 Q1." in html
     assert "by <strong>21 July 2025</strong>" in html
 
 

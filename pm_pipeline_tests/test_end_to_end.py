@@ -46,6 +46,7 @@ def build_council(root: Path) -> Council:
             good_row(pid, quarter, series[n], note=f"{pid} note for {quarter.label}.")
             for pid, series in values.items()
         ]
+        rows[0][3:5] = [values["REC-1"][n] * 10, 1000]  # REC-1, a ratio, gives its parts
         if quarter == NOW:
             rows[0][6] = '=HYPERLINK("http://x") <script>alert(1)</script>'
         council.returns(quarter, "returns.csv", rows)
@@ -115,13 +116,15 @@ def test_quarterly_cycle_scores_reports_and_rewrites_partitions(data_dir):
     assert "Sample data" not in html  # only the sample council carries the banner
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     assert (
-        "Household waste recycled rose to 48.0% in 2025/26 Q1 from 43.0% in 2024/25 Q4 — an "
-        "improvement. That is just below the 50.0% target."
+        "Household waste recycled rose to 48.0% in 2025/26 Q1 from 43.0% in 2024/25 Q4: an "
+        "improvement on last quarter. No SPC reading: only 5 quarters of history; SPC needs 15. "
+        "That is just below the 50.0% target."
     ) in html
-    assert "no SPC chart. Only 5 quarters of history; SPC needs 15." in html
+    assert "no SPC reading. Only 5 quarters of history; SPC needs 15." in html
     sheet = load_workbook(folder / "kpi_scorecard.xlsx")["Scorecard"]
     assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref.startswith("A3:")
-    notes = [c.value for c in sheet["Z"] if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    column = [c.value for c in sheet[3]].index("Owner's note")
+    notes = [r[column] for r in sheet.iter_rows(values_only=True) if "HYPERLINK" in str(r[column])]
     assert notes == ['\'=HYPERLINK("http://x") <script>alert(1)</script>']
     assert [c.value for c in sheet[3]][-3:] == [
         "Variation (SPC)",

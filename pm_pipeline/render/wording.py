@@ -15,20 +15,34 @@ QUARTILE_WORDS = {
     4: "bottom quartile",
 }
 
+# One symbol per meaning across the key, the badges and the charts (tested in
+# pm_pipeline_tests/test_symbols.py). A RAG rating's symbol is the shape of its marker on the
+# trend chart (circle, triangle, square: shape as well as colour); direction of travel has
+# arrows of its own; the SPC readings have NHS England's Making Data Count icons
+# (render/spc_icons.py). "No comparison" has words only.
 RAG_TEXT = {
-    "GREEN": ("Green", "On or better than target", "✓"),
-    "AMBER": ("Amber", "Close to target", "!"),
-    "RED": ("Red", "Off target", "✗"),
-    "NO_TARGET": ("No target", "Contextual, place-based or no target set", "–"),
-    "NO_DATA": ("No data", "No figure this quarter", "?"),
+    "GREEN": ("Green", "On or better than target", "●"),
+    "AMBER": ("Amber", "Close to target", "▲"),
+    "RED": ("Red", "Off target", "■"),
+    "NO_TARGET": ("No target", "Contextual, place-based or no target set: no rating", "○"),
+    "NO_DATA": ("No data", "No figure this quarter", "–"),
 }
 DIRECTION_TEXT = {
-    "IMPROVING": ("Improving", "▲"),
-    "WORSENING": ("Worsening", "▼"),
-    "STABLE": ("Stable", "►"),
+    "IMPROVING": ("Improving", "⇧"),
+    "WORSENING": ("Worsening", "⇩"),
+    "STABLE": ("Stable", "⇨"),
     "UP": ("Up", "↑"),
     "DOWN": ("Down", "↓"),
-    "NO_COMPARISON": ("No comparison", "–"),
+    "NO_COMPARISON": ("No comparison", ""),
+}
+# what each direction symbol means, for the key and the symbol test
+DIRECTION_MEANING = {
+    "IMPROVING": "Better, beyond the stable band",
+    "WORSENING": "Worse, beyond the stable band",
+    "STABLE": "Within the stable band",
+    "UP": "Higher, where neither direction is better",
+    "DOWN": "Lower, where neither direction is better",
+    "NO_COMPARISON": "No earlier figure to compare with",
 }
 
 
@@ -56,7 +70,7 @@ def rag_label(rag: str) -> str:
 
 
 def rag_symbol(rag: str) -> str:
-    return RAG_TEXT.get(rag, ("", "", "?"))[2]
+    return RAG_TEXT.get(rag, ("", "", ""))[2]
 
 
 def direction_label(direction: str) -> str:
@@ -64,7 +78,7 @@ def direction_label(direction: str) -> str:
 
 
 def direction_symbol(direction: str) -> str:
-    return DIRECTION_TEXT.get(direction, ("", "–"))[1]
+    return DIRECTION_TEXT.get(direction, ("", ""))[1]
 
 
 def ordinal(n: int) -> str:

@@ -2,9 +2,13 @@
 
 Plain data in (no domain knowledge): the points with how each reads, and the segments with
 their mean and process limits. A special cause is told by shape and by the words of the text
-alternative, never by colour alone: improving is a diamond, concerning a square, a neutral
-special cause a triangle, common cause a small open circle. A re-base draws a break line
-labelled "re-based" and the new limits start there.
+alternative, never by colour alone. The marks follow NHS England's Making Data Count icons
+(render/spc_icons.py): a special cause is a ringed point with H (above the average) or L
+(below it), blue when it is better, orange when worse, purple when neither is better; common
+cause is a small grey dot. A re-base draws a break line labelled "re-based" and the new limits
+start there. A limit beyond what the figure can be (a percentage over 100, a count below 0:
+`bounds`) is drawn at that bound and labelled "capped", and the words give both. A `note` (why
+the run rules are not read, for a rolling figure) is written under the chart and in the words.
 """
 
 from __future__ import annotations
@@ -15,32 +19,70 @@ from markupsafe import Markup, escape
 
 from pm_pipeline.render.charts import FONT, INK, LINE, MUTED, Chart, _ticks, element_id, open_svg
 from pm_pipeline.render.charts import text_width as width_of
+from pm_pipeline.render.spc_icons import MDC_COLOURS
 from pm_pipeline.render.wording import format_value
 
-IMPROVING_FILL, CONCERN_FILL, SPECIAL_FILL = "#1d70b8", "#d4351c", "#6f72af"
+# a point's kind is its Making Data Count icon name (None: common cause) -> (words, colour)
 KIND_WORDS = {
-    "improving": "improving special cause",
-    "concerning": "concerning special cause",
-    "special": "special cause",
+    "improvement_high": ("improving special cause, high", "improvement"),
+    "improvement_low": ("improving special cause, low", "improvement"),
+    "concern_high": ("concerning special cause, high", "concern"),
+    "concern_low": ("concerning special cause, low", "concern"),
+    "neutral_high": ("special cause, high", "neutral"),
+    "neutral_low": ("special cause, low", "neutral"),
 }
-# (start, end exclusive, mean, lower limit, upper limit, re-base reason or None)
+# the chart's own marks: (glyph in the legend and key, meaning)
+MARKS = {
+    "H": "a special cause high: above the average",
+    "L": "a special cause low: below the average",
+    "•": "common cause",
+}
+# (start, end exclusive, mean, lower limit, upper limit, re-base reason or None), the limits
+# as calculated (`bounds` clips them for drawing)
 SegmentData = tuple[int, int, float, float, float, str | None]
+Bounds = tuple[float | None, float | None]  # the least and most the figure can be
+
+
+def shown(lower: float, upper: float, bounds: Bounds) -> tuple[float, float, bool, bool]:
+    """The limits as drawn, within what the figure can be, and whether each was capped."""
+    floor, ceiling = bounds
+    low_capped = floor is not None and lower < floor
+    high_capped = ceiling is not None and upper > ceiling
+    return (
+        floor if low_capped and floor is not None else lower,
+        ceiling if high_capped and ceiling is not None else upper,
+        low_capped,
+        high_capped,
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return f"{text[:1].upper()}{text[1:]}."
+
+
+def _wrap(text: str, room: float) -> list[str]:
+    """`text` in lines no wider than `room` (by the generous width estimate)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and width_of(f"{lines[-1]} {word}") <= room:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def _mark(x: float, y: float, kind: str | None, text: str) -> str:
-    common = f'class="mark" data-value="{escape(text)}" stroke="{INK}" stroke-width="1.2"'
-    if kind == "improving":
-        pts = f"{x:.1f},{y - 7:.1f} {x + 7:.1f},{y:.1f} {x:.1f},{y + 7:.1f} {x - 7:.1f},{y:.1f}"
-        return f'<polygon points="{pts}" fill="{IMPROVING_FILL}" {common}/>'
-    if kind == "concerning":
+    common = f'class="mark" data-value="{escape(text)}"'
+    if kind in KIND_WORDS:
+        colour = MDC_COLOURS[KIND_WORDS[kind][1]]
+        letter = "H" if kind.endswith("_high") else "L"
         return (
-            f'<rect x="{x - 5.5:.1f}" y="{y - 5.5:.1f}" width="11" height="11" '
-            f'fill="{CONCERN_FILL}" {common}/>'
+            f'<g {common}><circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#fff" stroke="{colour}" '
+            f'stroke-width="2.5"/><text x="{x:.1f}" y="{y + 3.5:.1f}" text-anchor="middle" '
+            f'font-size="10" font-weight="bold" fill="{INK}">{letter}</text></g>'
         )
-    if kind == "special":
-        pts = f"{x:.1f},{y - 7:.1f} {x + 6:.1f},{y + 5:.1f} {x - 6:.1f},{y + 5:.1f}"
-        return f'<polygon points="{pts}" fill="{SPECIAL_FILL}" {common}/>'
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#fff" {common}/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{MDC_COLOURS["common"]}" {common}/>'
 
 
 def describe(
@@ -49,8 +91,11 @@ def describe(
     segments: Sequence[SegmentData],
     target: float | None,
     fmt,
+    bounds: Bounds = (None, None),
+    note: str | None = None,
 ) -> str:
-    """The chart in words: limits, any re-base, the special causes, then every figure."""
+    """The chart in words: limits (and any capped), any re-base, the special causes, the note,
+    then every figure."""
     first, last = points[0][0], points[-1][0]
     parts = [f"{title}: SPC (XmR) chart of {len(points)} figures, {first} to {last}."]
     for start, _, mean, lower, upper, reason in segments:
@@ -61,11 +106,23 @@ def describe(
             if len(segments) == 1
             else f"From {points[start][0]}: mean"
         )
-        parts.append(f"{lead} {fmt(mean)}, process limits {fmt(lower)} to {fmt(upper)}.")
+        low, high, low_capped, high_capped = shown(lower, upper, bounds)
+        capped = [
+            f"{side} limit capped at {fmt(at)}, the {most} the figure can be; calculated {fmt(raw)}"
+            for side, at, most, raw, flag in (
+                ("lower", low, "least", lower, low_capped),
+                ("upper", high, "most", upper, high_capped),
+            )
+            if flag
+        ]
+        extra = f" ({'; '.join(capped)})" if capped else ""
+        parts.append(f"{lead} {fmt(mean)}, process limits {fmt(low)} to {fmt(high)}{extra}.")
     if target is not None:
         parts.append(f"Target {fmt(target)}.")
-    special = [f"{label} {fmt(v)} ({KIND_WORDS[k]})" for label, v, k in points if k]
+    special = [f"{label} {fmt(v)} ({KIND_WORDS[k][0]})" for label, v, k in points if k]
     parts.append("Special causes: " + "; ".join(special) + "." if special else "No special causes.")
+    if note:
+        parts.append(_sentence(note))
     parts.append("Figures: " + "; ".join(f"{label}: {fmt(v)}" for label, v, _ in points) + ".")
     return " ".join(parts)
 
@@ -78,21 +135,42 @@ def xmr_chart(
     target: float | None,
     unit: str,
     decimals: int,
+    bounds: Bounds = (None, None),
+    note: str | None = None,
 ) -> Chart:
-    """Figures (label, value, kind) oldest first, with each segment's mean and limits."""
+    """Figures (label, value, kind) oldest first, with each segment's mean and limits (as
+    calculated; drawn within `bounds`), and a `note` under the chart."""
     fmt = lambda v: format_value(v, unit, decimals)  # noqa: E731
-    alt = describe(title, points, segments, target, fmt)
+    alt = describe(title, points, segments, target, fmt, bounds, note)
     sid = element_id(chart_id)
-    width, height, top, bottom, inset = 480, 230, 22, 40, 8
-    span = [p[1] for p in points] + [s[3] for s in segments] + [s[4] for s in segments]
+    width, top, bottom, inset = 480, 22, 40, 8
+    note_lines = _wrap(_sentence(note), width - 10) if note else []
+    base = 230  # the chart's foot, above the note's lines
+    height = base + len(note_lines) * (FONT + 3)
+    drawn = [
+        (start, end, mean, *shown(lo, hi, bounds)[:2], why)
+        for start, end, mean, lo, hi, why in segments
+    ]
+    capped = [shown(lo, hi, bounds)[2:] for _, _, _, lo, hi, _ in segments]
+    span = [p[1] for p in points] + [s[3] for s in drawn] + [s[4] for s in drawn]
     if target is not None:
         span.append(target)
     ticks, places = _ticks(span, whole=unit == "count" or int(decimals) == 0)
     tick_text = [format_value(t, unit, min(places, int(decimals))) for t in ticks]
-    left = max(width_of(t) for t in tick_text) + 10
+    left = max(width_of(t) for t in tick_text) + 14  # a "%" is wider than the estimate
+    low_capped, high_capped = capped[-1]
+    _, _, mean, lower, upper, _ = drawn[-1]
+    limit_labels = [(upper, "upper limit"), (mean, "mean"), (lower, "lower limit")]
+    # "(capped)" on the line under its limit's label (sorted just after it, pushed below it)
+    nudge = 1e-9 * max(1.0, abs(upper), abs(lower))
+    if high_capped:
+        limit_labels.append((upper - nudge, "(capped)"))
+    if low_capped:
+        limit_labels.append((lower - nudge, "(capped)"))
     right = width_of("upper limit") + 12
     low, high = ticks[0], ticks[-1]
-    plot_w, plot_h = width - left - right - 2 * inset, height - top - bottom
+    plot_w = width - left - right - 2 * inset
+    plot_h = base - top - bottom
     step = plot_w / max(len(points) - 1, 1)
 
     def x_at(i: float) -> float:
@@ -109,7 +187,7 @@ def xmr_chart(
             f'stroke="{LINE}" stroke-width="0.5"/><text x="{left - 6:.1f}" y="{y + 4:.1f}" '
             f'text-anchor="end" font-size="{FONT}" fill="{MUTED}">{escape(text)}</text>'
         )
-    for n, (start, end, mean, lower, upper, reason) in enumerate(segments):
+    for n, (start, end, mean, lower, upper, reason) in enumerate(drawn):
         x1, x2 = x_at(start - (0.5 if n else 0)), x_at(end - 1)
         for value, dash in ((upper, "5 3"), (mean, ""), (lower, "5 3")):
             parts.append(
@@ -125,8 +203,7 @@ def xmr_chart(
                 f'<text x="{x1 + 3:.1f}" y="{top - 8}" font-size="{FONT}" fill="{INK}">'
                 "re-based</text>"
             )
-    _, _, mean, lower, upper, _ = segments[-1]
-    labels = [(upper, "upper limit"), (mean, "mean"), (lower, "lower limit")]
+    labels = list(limit_labels)
     if target is not None:
         ty = y_at(target)
         parts.append(
@@ -152,12 +229,19 @@ def xmr_chart(
         year, _, quarter = label.rpartition(" ")
         if quarter == "Q1" or (i == 0 and not year):
             parts.append(
-                f'<text x="{x_at(i):.1f}" y="{height - 22}" text-anchor="middle" '
+                f'<text x="{x_at(i):.1f}" y="{base - 22}" text-anchor="middle" '
                 f'font-size="{FONT}" fill="{MUTED}">{escape(year or quarter)}</text>'
             )
         parts.append(_mark(x_at(i), y_at(value), kind, fmt(value)))
+    legend_y = base - 5
     parts.append(
-        f'<text x="{left:.1f}" y="{height - 5}" font-size="{FONT}" fill="{MUTED}">'
-        "◆ improving · ■ concerning · ○ common cause</text></svg>"
+        f'<text x="{left:.1f}" y="{legend_y}" font-size="{FONT}" fill="{MUTED}">'
+        "H/L: special cause high/low (blue better, orange worse)</text>"
     )
+    for n, line in enumerate(note_lines, start=1):
+        parts.append(
+            f'<text class="note" x="5" y="{legend_y + n * (FONT + 3)}" font-size="{FONT}" '
+            f'fill="{INK}">{escape(line)}</text>'
+        )
+    parts.append("</svg>")
     return Chart(Markup("".join(parts)), alt)

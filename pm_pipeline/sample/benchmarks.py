@@ -9,8 +9,10 @@
 - `oflog/oflog_<code>_sample.csv`: Oflog metric files in the Oflog prototype layout for WM1,
   WM2, PL1, PL2 and FN1, financial years 2016-17 to 2023-24 (Oflog closed in December 2024).
 
-The council's own figures follow its sample returns (pm_pipeline.sample.catalogue), extended
-back in time; comparators are placed around it so the latest year tells a story: bottom
+The council's own figures are its sample returns' outturns, worked out by measure as every
+report works them out (`defs.scorecard.measures.combine`: WR-01's year is the year's tonnes
+recycled over tonnes collected), so its own LG Inform values reconcile with its returns; before
+the returns start they follow the catalogue's trend, extended back in time; comparators are placed around it so the latest year tells a story: bottom
 quartile for major planning decisions (PL-01), near the top for recycling (WR-01), mid-table
 elsewhere. Where both sources publish a year, they agree.
 """
@@ -35,7 +37,9 @@ from pm_pipeline.defs.benchmarks.lginform_answers import (
     data_table_request,
     period_from_identifier,
 )
+from pm_pipeline.defs.scorecard.measures import Part, combine
 from pm_pipeline.sample import catalogue as cat
+from pm_pipeline.sample.generate import FIRST, sample_returns
 
 SAMPLE_NOTE = (
     "SAMPLE VALUES: synthetic figures written by pm_pipeline.sample.benchmarks for the "
@@ -173,6 +177,25 @@ def council_level(pi: cat.SamplePI, fy_start: int) -> float:
     return pi.base + pi.trend * (quarters if quarters > 0 else quarters / 2) + sum(pi.season) / 4
 
 
+_RETURNED: dict[tuple[str, str], tuple[float, float | None, float | None]] = {}
+
+
+def returned_outturn(pi: cat.SamplePI, fy_start: int) -> float | None:
+    """The council's outturn for a year of its sample returns, by the PI's measure (None
+    before the returns start, or where the year cannot be worked out)."""
+    if fy_start < FIRST.fy_start_year:
+        return None
+    if not _RETURNED:
+        _RETURNED.update(sample_returns(cat.CATALOGUE)[1])
+    year = FinancialYear(fy_start)
+    quarters = year.quarters if pi.frequency == "quarterly" else year.quarters[-1:]
+    parts: list[Part | None] = []
+    for q in quarters:
+        record = _RETURNED.get((q.key, pi.pi_id))
+        parts.append(None if record is None else Part(f"Q{q.q}", *record))
+    return combine(pi.measure, pi.unit, parts, pi.rolling).value
+
+
 def _goodness(value: float, metric: SampleMetric) -> float:
     return value if metric.polarity == HIGH else -value
 
@@ -213,7 +236,8 @@ def metric_values(metric: SampleMetric) -> dict[tuple[str, int], float]:
     latest = max(LGINFORM_YEARS)
     values: dict[tuple[str, int], float] = {}
     for year in sorted(set(LGINFORM_YEARS) | set(OFLOG_YEARS)):
-        council = _clip(council_level(pi, year), metric)
+        outturn = returned_outturn(pi, year)
+        council = _clip(council_level(pi, year) if outturn is None else outturn, metric)
         drift = 0 if year == latest else round(rng.gauss(0, 1.5))
         better = min(len(codes), max(0, metric.better_peers + drift))
         offsets = [metric.spread * (quality[c] + rng.gauss(0, 0.35)) for c in codes]

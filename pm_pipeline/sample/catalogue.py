@@ -62,6 +62,14 @@ class SamplePI:
     description: str = ""
     numerator_of: float | None = None  # denominator size, to return numerator/denominator
     manager: str = ""  # blank: the service's manager in the sample council
+    measure: str = ""  # docs/contracts.md, "Register files": blank takes the unit's default
+    rolling: bool = False  # each figure covers the 12 months to the quarter's end
+    # Typical denominators in Q1..Q4 for a ratio PI's numerator and denominator, drawn from
+    # their own random stream (so the shared stream, and every other figure, stays as it was).
+    parts: tuple[float, float, float, float] | None = None
+    per: float = 100.0  # numerator / denominator x this is the value (100 for a percentage)
+    statistic: str | None = None  # the official statistic it measures (register `statistic`)
+    statistic_use: str | None = None  # taken | checked
 
 
 _OFFICERS = {
@@ -135,6 +143,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         target_margin=0.0,
+        measure="flow",
     ),
     _pi(
         "HS-02",
@@ -152,6 +161,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         valid_min=0,
         valid_max=365,
         target_margin=0.02,
+        measure="average",
     ),
     _pi(
         "HS-03",
@@ -167,6 +177,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=2.0,
         target_margin=0.0,
         numerator_of=120,
+        measure="ratio",
     ),
     _pi(
         "HS-04",
@@ -183,6 +194,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         target_margin=0.05,
+        measure="flow",
     ),
     _pi(
         "HS-05",
@@ -198,6 +210,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=30,
         decimals=0,
         valid_min=0,
+        measure="stock",
     ),
     _pi(
         "HB-01",
@@ -216,6 +229,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         valid_max=120,
         target_margin=0.0,
         lginform_metric="900008",
+        measure="average",
     ),
     _pi(
         "HB-02",
@@ -231,6 +245,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=0.5,
         valid_min=0,
         target_margin=0.03,
+        measure="average",
     ),
     _pi(
         "LS-01",
@@ -248,6 +263,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         target_margin=-0.01,
+        measure="flow",
     ),
     _pi(
         "LS-02",
@@ -263,6 +279,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         target_margin=0.0,
+        measure="stock",
     ),
     _pi(
         "CS-01",
@@ -279,6 +296,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=25,
         decimals=0,
         valid_min=0,
+        measure="flow",
     ),
     _pi(
         "HE-01",
@@ -295,6 +313,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         target_margin=0.02,
+        measure="flow",
     ),
     # Place
     _pi(
@@ -313,6 +332,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         target_margin=0.0,
         lginform_metric="900001",
         oflog_metric="WM1",
+        measure="ratio",
+        parts=(10400, 10100, 8900, 8600),  # tonnes collected; recycled = value x tonnes
     ),
     _pi(
         "WR-02",
@@ -332,6 +353,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         target_margin=0.0,
         lginform_metric="900002",
         oflog_metric="WM2",
+        measure="ratio",
+        rolling=True,
     ),
     _pi(
         "WR-03",
@@ -348,6 +371,9 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=3,
         valid_min=0,
         target_margin=0.0,
+        measure="ratio",
+        parts=(1_320_000, 1_330_000, 1_300_000, 1_290_000),  # bin collections
+        per=100_000,
     ),
     _pi(
         "EN-01",
@@ -366,6 +392,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         valid_min=0,
         target_margin=0.0,
         lginform_metric="900003",
+        measure="ratio",
+        rolling=True,
     ),
     _pi(
         "EN-02",
@@ -381,6 +409,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=1.2,
         target_margin=0.0,
         numerator_of=400,
+        measure="ratio",
     ),
     _pi(
         "EN-03",
@@ -395,6 +424,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         0.05,
         noise=0.3,
         target_margin=-0.03,
+        measure="stock",
     ),
     _pi(
         "PL-01",
@@ -412,6 +442,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         lginform_metric="900004",
         oflog_metric="PL1",
         numerator_of=14,
+        measure="ratio",
     ),
     _pi(
         "PL-02",
@@ -429,6 +460,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         lginform_metric="900005",
         oflog_metric="PL2",
         numerator_of=210,
+        measure="ratio",
     ),
     _pi(
         "PL-03",
@@ -443,6 +475,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         -0.3,
         noise=4,
         target_margin=0.0,
+        measure="ratio",
+        parts=(52, 58, 49, 55),  # appeals decided
     ),
     _pi(
         "CC-01",
@@ -459,6 +493,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         target_margin=0.0,
+        measure="flow",
     ),
     _pi(
         "PB-01",
@@ -474,6 +509,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         season=(0.4, 0.8, 0, -0.6),
         noise=0.4,
         valid_min=0,
+        measure="flow",
     ),
     _pi(
         "PB-02",
@@ -487,6 +523,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         13.8,
         -0.1,
         noise=0.2,
+        measure="stock",
     ),
     _pi(
         "PB-03",
@@ -500,6 +537,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         6.2,
         -0.05,
         noise=0.5,
+        measure="average",
     ),
     _pi(
         "EN-04",
@@ -516,6 +554,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=12,
         decimals=0,
         valid_min=0,
+        measure="flow",
     ),
     # Prosperity
     _pi(
@@ -534,6 +573,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         target_margin=0.0,
         lginform_metric="900006",
         oflog_metric="FN1",
+        measure="ratio",
+        rolling=True,
     ),
     _pi(
         "RV-02",
@@ -549,6 +590,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=0.2,
         decimals=1,
         target_margin=0.0,
+        measure="ratio",
+        rolling=True,
     ),
     _pi(
         "ED-01",
@@ -565,6 +608,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         target_margin=0.0,
+        measure="flow",
     ),
     _pi(
         "ED-02",
@@ -581,6 +625,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         target_margin=0.0,
+        measure="flow",
     ),
     _pi(
         "ED-03",
@@ -594,6 +639,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         14.2,
         -0.1,
         noise=0.4,
+        measure="stock",
     ),
     _pi(
         "ED-04",
@@ -608,6 +654,9 @@ CATALOGUE: tuple[SamplePI, ...] = (
         -0.01,
         noise=0.08,
         decimals=1,
+        measure="stock",
+        statistic="claimant_rate",
+        statistic_use="checked",  # returned by its owner, checked against NM_162_1
     ),
     _pi(
         "ED-05",
@@ -622,6 +671,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         0.2,
         noise=0.7,
         target_margin=-0.01,
+        measure="stock",
     ),
     _pi(
         "PB-04",
@@ -635,6 +685,9 @@ CATALOGUE: tuple[SamplePI, ...] = (
         74.8,
         0.3,
         noise=0.5,
+        measure="stock",
+        statistic="employment_rate",
+        statistic_use="taken",  # the APS rate, as the State of the District prints it
     ),
     _pi(
         "PB-05",
@@ -649,6 +702,9 @@ CATALOGUE: tuple[SamplePI, ...] = (
         2100,
         decimals=0,
         valid_min=0,
+        measure="stock",
+        statistic="population",
+        statistic_use="taken",  # the ONS mid-year estimate, as the State of the District prints it
     ),
     # Fit-for-purpose organisation
     _pi(
@@ -668,6 +724,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         valid_max=60,
         target_margin=0.0,
         lginform_metric="900007",
+        measure="ratio",
+        rolling=True,
     ),
     _pi(
         "HR-02",
@@ -682,6 +740,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         -0.1,
         noise=0.4,
         target_margin=0.0,
+        measure="ratio",
+        rolling=True,
     ),
     _pi(
         "HR-03",
@@ -696,6 +756,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         0.4,
         noise=1.5,
         target_margin=0.0,
+        measure="stock",
     ),
     _pi(
         "CU-01",
@@ -711,6 +772,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=2.0,
         target_margin=0.0,
         numerator_of=180,
+        measure="ratio",
     ),
     _pi(
         "CU-02",
@@ -726,6 +788,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         season=(-2, 1, 2, -4),
         noise=2.0,
         target_margin=0.0,
+        measure="ratio",
+        parts=(24000, 22500, 23500, 27000),  # calls
     ),
     _pi(
         "CU-03",
@@ -740,6 +804,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         0.2,
         noise=1.5,
         target_margin=0.0,
+        measure="ratio",
+        parts=(230, 250, 220, 260),  # requests answered
     ),
     _pi(
         "CU-04",
@@ -756,6 +822,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         noise=8,
         decimals=0,
         valid_min=0,
+        measure="flow",
     ),
     _pi(
         "FI-01",
@@ -770,6 +837,8 @@ CATALOGUE: tuple[SamplePI, ...] = (
         0.15,
         noise=1.0,
         target_margin=0.0,
+        measure="ratio",
+        parts=(6100, 5900, 6300, 6600),  # invoices paid
     ),
     _pi(
         "FI-02",
@@ -787,6 +856,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         target_margin=0.0,
+        measure="flow",
     ),
     _pi(
         "IT-01",
@@ -801,5 +871,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         0.9,
         noise=1.0,
         target_margin=0.0,
+        measure="ratio",
+        parts=(41000, 39500, 40500, 44000),  # transactions
     ),
 )

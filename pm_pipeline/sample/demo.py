@@ -67,9 +67,11 @@ def main() -> int:
         return 1
     latest = quarters[-1]
     print(f"Data directory: {files.root}\nDagster home: {instance.root_directory}")
-    print("1/4 Register and benchmarks ...")
+    print("1/4 Register, benchmarks and reference statistics ...")
     ok = _run(defs, "register_job", instance)
     ok &= _materialize(defs, ["lginform_benchmarks", "oflog_benchmarks", "benchmarks"], instance)
+    # Before the returns: PIs taken from an official statistic read it from district_context.
+    ok &= _materialize(defs, ["district_context", "deprivation_lsoa"], instance)
     if len(quarters) > 1:
         print(
             f"2/4 Returns, checks and scorecards for {quarters[0].label} to {quarters[-2].label} ..."

@@ -30,9 +30,10 @@ from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.defs.intake.columns import RETURN_COLUMNS
 from pm_pipeline.defs.register.model import INDICATOR_COLUMNS
 from pm_pipeline.sample import catalogue as cat
-from pm_pipeline.sample import spc_story
+from pm_pipeline.sample import reference_areas, spc_story
 from pm_pipeline.sample.catalogue import SamplePI
 from pm_pipeline.sample.plan import write_plan_register, write_plan_updates
+from pm_pipeline.sample.reference_economy import claimant_rate
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -121,7 +122,12 @@ def due(pi: SamplePI, quarter: Quarter) -> bool:
 def value_for(pi: SamplePI, quarter: Quarter, rng: random.Random) -> float:
     if (quarter, pi.pi_id) in OVERRIDES:
         return OVERRIDES[(quarter, pi.pi_id)]
-    return _clip(pi, _level(pi, quarter) + rng.gauss(0, pi.noise))
+    value = _clip(pi, _level(pi, quarter) + rng.gauss(0, pi.noise))
+    if pi.statistic == "claimant_rate":  # checked against the sample's NM_162_1 file
+        published = claimant_rate(reference_areas.areas()[0], quarter.end.year, quarter.end.month)
+        # The latest figure was returned provisional, before ONS revised it (the check warns).
+        return round(published + (0.1 if (quarter, pi.pi_id) in PROVISIONAL else 0.0), 1)
+    return value
 
 
 def target_for(pi: SamplePI, year: FinancialYear) -> float | None:
@@ -135,21 +141,64 @@ def target_for(pi: SamplePI, year: FinancialYear) -> float | None:
 
 _NOTES_UP = ("up on last quarter", "higher than last quarter", "an increase on last quarter")
 _NOTES_DOWN = ("down on last quarter", "lower than last quarter", "a fall from last quarter")
-_REASONS = {
-    "Housing": "demand from private-rented evictions remains high",
-    "Benefits": "the team cleared the backlog from the new claims system",
-    "Leisure and Communities": "school holiday programmes and events drove activity",
-    "Waste and Environment": "crews were on new rounds for part of the quarter",
-    "Planning": "two planning officer vacancies were filled this quarter",
-    "Economic Development": "the business support programme opened a new round",
-    "Revenues": "recovery work on arrears continued as planned",
-    "Human Resources": "seasonal illness and two long-term absences affected the figure",
-    "Customer Services": "call volumes peaked around annual billing",
-    "Finance": "new lettings on the commercial estate began to pay rent",
-    "Policy and Performance": "the figure comes from the latest published statistics",
+_NOTES_SAME = "the same as last quarter"
+# Each service's reason for a figure that got better, got worse, or moved where neither
+# direction is better (neutral PIs), so an owner's note always fits its figure's movement.
+_REASONS: dict[str, dict[str, str]] = {
+    "Housing": {
+        "better": "casework with landlords and applicants moved cases on faster",
+        "worse": "demand from private-rented evictions remains high",
+        "neutral": "the figure follows demand from private-rented evictions",
+    },
+    "Benefits": {
+        "better": "the team cleared the backlog from the new claims system",
+        "worse": "a backlog built up while the new claims system bedded in",
+        "neutral": "the figure follows the number of claims received",
+    },
+    "Leisure and Communities": {
+        "better": "school holiday programmes and events drove activity",
+        "worse": "fewer events ran while a sports hall was refurbished",
+        "neutral": "activity followed the seasons and the events calendar",
+    },
+    "Waste and Environment": {
+        "better": "crews settled into the new rounds",
+        "worse": "crews were on new rounds for part of the quarter",
+        "neutral": "the figure follows the usual seasonal pattern",
+    },
+    "Planning": {
+        "better": "two planning officer vacancies were filled this quarter",
+        "worse": "two planning officer posts were vacant for part of the quarter",
+        "neutral": "the figure follows the applications received",
+    },
+    "Economic Development": {
+        "better": "the business support programme opened a new round",
+        "worse": "the business support programme was between funding rounds",
+        "neutral": "the figure reflects the local economy",
+    },
+    "Revenues": {
+        "better": "recovery work on arrears continued as planned",
+        "worse": "more residents needed payment arrangements for arrears",
+        "neutral": "the figure follows the billing cycle",
+    },
+    "Human Resources": {
+        "better": "managers followed up absences, leavers and overdue training promptly",
+        "worse": "seasonal illness and two long-term absences stretched teams",
+        "neutral": "the figure follows the size of the workforce",
+    },
+    "Customer Services": {
+        "better": "extra staff covered the phones and inboxes at peak times",
+        "worse": "call volumes peaked around annual billing",
+        "neutral": "contact followed the usual seasonal pattern",
+    },
+    "Finance": {
+        "better": "new lettings on the commercial estate began to pay rent",
+        "worse": "two commercial tenants left and a payment run was delayed",
+        "neutral": "the figure follows the council's spending cycle",
+    },
+    "Policy and Performance": dict.fromkeys(
+        ("better", "worse", "neutral"), "the figure comes from the latest published statistics"
+    ),
 }
-
-
 DEFAULT_REASON = "the service ran as planned this quarter"
 
 
@@ -162,14 +211,34 @@ def service_file(service: str) -> tuple[str, str]:
     return (f"{slug}.xlsx", "xlsx_plain") if odd else (f"{slug}.csv", "csv_plain")
 
 
-def note_for(pi: SamplePI, value: float, before: float | None, rng: random.Random) -> str:
-    if before is None:
-        reason = _REASONS.get(pi.service, DEFAULT_REASON)
-        return f"First return for {pi.title.lower()} in this framework; {reason}."
-    trend = rng.choice(_NOTES_UP if value > before else _NOTES_DOWN)
+def movement(pi: SamplePI, value: float, before: float) -> str:
+    """How a figure moved for its reader: better, worse, neutral (no better direction), same."""
     if value == before:
-        trend = "the same as last quarter"
-    return f"{pi.title} is {trend}: {_REASONS.get(pi.service, DEFAULT_REASON)}."
+        return "same"
+    if pi.polarity == "neutral":
+        return "neutral"
+    rose = value > before
+    return "better" if rose == (pi.polarity == "higher_is_better") else "worse"
+
+
+def reason_for(pi: SamplePI, moved: str) -> str:
+    reasons = _REASONS.get(pi.service)
+    if reasons is None:
+        return DEFAULT_REASON
+    return reasons["neutral" if moved == "same" else moved]
+
+
+def note_for(pi: SamplePI, value: float, before: float | None, pick: int | None) -> str:
+    """The owner's note for the figure as returned: its movement since `before` and a reason
+    that fits it (`pick` chooses the wording, drawn before the figure is final)."""
+    if before is None or pick is None:
+        return f"First return for {pi.title.lower()} in this framework; {reason_for(pi, 'same')}."
+    moved = movement(pi, value, before)
+    if moved == "same":
+        trend = _NOTES_SAME
+    else:
+        trend = (_NOTES_UP if value > before else _NOTES_DOWN)[pick]
+    return f"{pi.title} is {trend}: {reason_for(pi, moved)}."
 
 
 def _format_value(pi: SamplePI, value: float | None, style: str) -> object:
@@ -274,7 +343,10 @@ def write_register(
                 "themes": list(cat.THEMES),
                 "amber_tolerance_pct": 5,
                 "stable_band_pct": 5,
+                "stable_band_points": 1,
                 "comparator_group": "CIPFA nearest neighbours (sample: East Midlands districts)",
+                "reconcile_points": 0.5,  # outturn vs own LG Inform: percentage points
+                "reconcile_pct": 2,  # ... and for other units, relative %
             },
             sort_keys=False,
             allow_unicode=True,
@@ -302,7 +374,11 @@ def write_register(
                 "" if pi.valid_max is None else pi.valid_max,
                 pi.lginform_metric or "",
                 pi.oflog_metric or "",
-                "",  # annual_outturn: the default for its unit
+                pi.measure,
+                "yes" if pi.rolling else "",
+                "",  # stable_band: the council's (1 point for percentages, else 5%)
+                pi.statistic or "",
+                pi.statistic_use or "",
             ]
         )
     write_atomic(config / "indicators.csv", buffer.getvalue())
@@ -330,22 +406,34 @@ def quarters(first: Quarter = FIRST, last: Quarter = LATEST) -> list[Quarter]:
     return out
 
 
-def write_returns(
-    root: Path,
-    pis: Sequence[SamplePI],
-    first: Quarter = FIRST,
-    last: Quarter = LATEST,
-    seed: int = 2023,
-) -> dict[tuple[str, str], float]:
-    """Write every quarter's files; returns the values written, by (quarter key, pi_id)."""
+Record = tuple[float, float | None, float | None]  # value, numerator, denominator
+
+
+def _parts(pi: SamplePI, quarter: Quarter, value: float) -> tuple[float, float, float]:
+    """A ratio PI's numerator and denominator from its own random stream (the shared stream,
+    and so every other sample figure, is untouched), and the value they give."""
+    assert pi.parts is not None
+    rng = random.Random(f"pm_pipeline sample parts {pi.pi_id} {quarter.key}")
+    denominator = max(1, round(pi.parts[quarter.q - 1] * rng.uniform(0.96, 1.04)))
+    numerator = round(value / pi.per * denominator)
+    return round(pi.per * numerator / denominator, pi.decimals), numerator, denominator
+
+
+def sample_returns(
+    pis: Sequence[SamplePI], first: Quarter = FIRST, last: Quarter = LATEST, seed: int = 2023
+) -> tuple[list[tuple[Quarter, str, list[list[object]], list[str]]], dict[tuple[str, str], Record]]:
+    """Every quarter's file rows (quarter, service, rows, units) and the figures returned, by
+    (quarter key, pi_id): value, numerator, denominator. Written by `write_returns`; read by
+    the sample benchmarks, so the council's own LG Inform values are its returns' outturns."""
     rng = random.Random(seed)
-    values: dict[tuple[str, str], float] = {}
+    records: dict[tuple[str, str], Record] = {}
+    files = []
     by_service: dict[str, list[SamplePI]] = defaultdict(list)
     for pi in pis:
         by_service[pi.service].append(pi)
     for quarter in quarters(first, last):
         for service, service_pis in by_service.items():
-            name, style = service_file(service)
+            _, style = service_file(service)
             submitted = _submitted(quarter, service, rng)
             rows, units = [], []
             for pi in service_pis:
@@ -358,17 +446,23 @@ def write_returns(
                     if pi.frequency == "quarterly"
                     else quarter.same_quarter_last_year
                 )
-                before = values.get((before_q.key, pi.pi_id))
-                note = reason or note_for(pi, cast(float, value), before, rng)  # no reason: a value
-                if (quarter, pi.pi_id) in PROVISIONAL:
-                    note += " Provisional: the ONS revision is due in November."
-                numerator = denominator = None
+                before = records.get((before_q.key, pi.pi_id), (None,))[0]
+                # The wording is drawn here, where the sample's random stream always drew it;
+                # the note is written once the figure is final (after its numerator).
+                pick = rng.choice((0, 1, 2)) if not reason and before is not None else None
+                numerator: float | None = None
+                denominator: float | None = None
                 if pi.numerator_of and value is not None:
                     denominator = max(1, round(pi.numerator_of * rng.uniform(0.85, 1.15)))
                     numerator = round(value / 100 * denominator)
                     value = round(100 * numerator / denominator, pi.decimals)
+                elif pi.parts and value is not None:
+                    value, numerator, denominator = _parts(pi, quarter, value)
+                note = reason or note_for(pi, cast(float, value), before, pick)  # else a value
+                if (quarter, pi.pi_id) in PROVISIONAL:
+                    note += " Provisional: the ONS revision is due in November."
                 if value is not None:
-                    values[(quarter.key, pi.pi_id)] = value
+                    records[(quarter.key, pi.pi_id)] = (value, numerator, denominator)
                 status = (
                     "unavailable"
                     if reason
@@ -385,29 +479,44 @@ def write_returns(
                         else submitted.strftime("%Y-%m-%dT%H:%M")
                     )
                 )
-                rows.append(
-                    [
-                        pi.pi_id if style != "csv_shouty" else pi.pi_id.lower(),
-                        _period_text(quarter, style),
-                        _format_value(pi, value, style),
-                        numerator,
-                        denominator,
-                        status if status != "final" or rng.random() < 0.5 else "",
-                        note,
-                        pi.owner,
-                        when,
-                    ]
-                )
+                row = [
+                    pi.pi_id if style != "csv_shouty" else pi.pi_id.lower(),
+                    _period_text(quarter, style),
+                    _format_value(pi, value, style),
+                    numerator,
+                    denominator,
+                    status if status != "final" or rng.random() < 0.5 else "",
+                    note,
+                    pi.owner,
+                    when,
+                ]
+                if pi.statistic_use == "taken":  # its figure comes from the reference files
+                    continue
+                rows.append(row)
                 units.append(pi.unit)
-            if not rows:
-                continue
-            path = root / "returns" / quarter.folder / name
-            if style.startswith("xlsx"):
-                title = f"{cat.COUNCIL_NAME} — {service} PI return, {quarter.label} (SAMPLE DATA)"
-                _write_xlsx(path, rows, style, units, title)
-            else:
-                _write_csv(path, rows, style)
-    return values
+            if rows:
+                files.append((quarter, service, rows, units))
+    return files, records
+
+
+def write_returns(
+    root: Path,
+    pis: Sequence[SamplePI],
+    first: Quarter = FIRST,
+    last: Quarter = LATEST,
+    seed: int = 2023,
+) -> dict[tuple[str, str], float]:
+    """Write every quarter's files; returns the values written, by (quarter key, pi_id)."""
+    files, records = sample_returns(pis, first, last, seed)
+    for quarter, service, rows, units in files:
+        name, style = service_file(service)
+        path = root / "returns" / quarter.folder / name
+        if style.startswith("xlsx"):
+            title = f"{cat.COUNCIL_NAME} — {service} PI return, {quarter.label} (SAMPLE DATA)"
+            _write_xlsx(path, rows, style, units, title)
+        else:
+            _write_csv(path, rows, style)
+    return {key: record[0] for key, record in records.items()}
 
 
 def write_restated_original(root: Path) -> Path:
@@ -428,7 +537,11 @@ def write_restated_original(root: Path) -> Path:
     for row in sheet.iter_rows(min_row=2):
         if row[0].value == pi_id:
             row[2].value = first_value / 100
-            row[6].value = "Recycling rose on last quarter as garden waste collections peaked."
+            row[3].value = round(first_value / 100 * row[4].value)  # garden waste left out
+            row[6].value = (
+                "Recycling is down on last quarter: crews were on new rounds for part of the "
+                "quarter."
+            )
             row[8].value = datetime(2026, 10, 9, 11, 20)
     data = _xlsx_bytes(book)
     sha = hashlib.sha256(data).hexdigest()

@@ -18,7 +18,7 @@ from pathlib import Path
 from pm_pipeline.core.files import write_atomic
 from pm_pipeline.sample.reference_areas import areas
 from pm_pipeline.sample.reference_deprivation import write_deprivation
-from pm_pipeline.sample.reference_economy import write_aps, write_business
+from pm_pipeline.sample.reference_economy import write_aps, write_business, write_claimants
 from pm_pipeline.sample.reference_people import write_census, write_population
 
 README = """# Reference files for the State of the District — SAMPLE
@@ -34,9 +34,9 @@ files").
   districts (ltla), the region (rgn) and England (ctry).
 - `deprivation/`: English Indices of Deprivation 2019 (File 7 LSOA CSV, File 10 district
   summaries) and 2025 (File 7 LSOA CSV).
-- `population/`: ONS mid-year estimates workbooks (sheet `MYE2 - Persons`), mid-2022 to mid-2025.
-- `nomis/`: Annual Population Survey employment rate (NM_17_5) and UK Business Counts
-  enterprises (NM_142_1).
+- `population/`: ONS mid-year estimates workbooks (sheet `MYE2 - Persons`), mid-2021 to mid-2025.
+- `nomis/`: Annual Population Survey employment rate (NM_17_5), UK Business Counts
+  enterprises (NM_142_1) and the Claimant Count (NM_162_1).
 """
 
 
@@ -50,6 +50,7 @@ def write_sample(data_dir: Path) -> list[Path]:
     written += write_population(root / "population", all_areas)
     written.append(write_aps(root / "nomis", all_areas))
     written.append(write_business(root / "nomis", all_areas))
+    written.append(write_claimants(root / "nomis", all_areas))
     return written
 
 

@@ -28,13 +28,18 @@ REGION = ("E12000004", "East Midlands")
 ENGLAND = ("E92000001", "England")
 
 
-MYE_YEARS = (2022, 2023, 2024, 2025)
+MYE_YEARS = (2021, 2022, 2023, 2024, 2025)  # mid-2021: 2021/22, the first year PB-05 takes
 
 
 APS_PERIODS = [(y, m) for y in range(2022, 2027) for m in (3, 6, 9, 12) if (y, m) <= (2026, 6)]
 
 
 BUSINESS_YEARS = (2022, 2023, 2024, 2025, 2026)
+
+
+CLAIMANT_MONTHS = [
+    (y, m) for y in range(2021, 2027) for m in range(1, 13) if (2021, 4) <= (y, m) <= (2026, 9)
+]
 
 
 LSOAS_IN_ENGLAND = {"IoD2019": 32_844, "IoD2025": 33_755}

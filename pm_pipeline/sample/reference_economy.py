@@ -1,4 +1,5 @@
-"""Sample Nomis CSVs: the Annual Population Survey (employment) and business counts."""
+"""Sample Nomis CSVs: the Annual Population Survey (employment), business counts and the
+Claimant Count."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample.reference_areas import (
     APS_PERIODS,
     BUSINESS_YEARS,
+    CLAIMANT_MONTHS,
     NOMIS_GEOGRAPHY,
     Area,
     csv_text,
@@ -137,3 +139,48 @@ def write_business(folder: Path, all_areas: list[Area]) -> Path:
                 )
     header, table = _nomis_rows(records)
     return write_atomic(folder / "NM_142_1_business_counts_sample.csv", csv_text(header, table))
+
+
+def claimant_rate(area: Area, year: int, month: int) -> float:
+    """Claimants as a % of residents aged 16-64: lower where prosperity is higher, easing
+    slowly. The sample council's ED-04 returns this figure for a quarter's last month."""
+    rng = seeded_rng("claimants", area.code, year, month)
+    months = (year - 2021) * 12 + month - 4
+    return round(3.3 - 0.8 * area.prosperity - 0.004 * months + rng.uniform(-0.08, 0.08), 1)
+
+
+def write_claimants(folder: Path, all_areas: list[Area]) -> Path:
+    """NM_162_1 for every area and month: the count (MEASURE 1) and the rate (MEASURE 2),
+    all people aged 16+ (gender=0, age=0), as the Nomis API writes it."""
+    names = ["January", "February", "March", "April", "May", "June", "July", "August"]
+    names += ["September", "October", "November", "December"]
+    records = []
+    for order, area in enumerate(all_areas):
+        residents = round(area.population * 0.62)
+        for year, month in CLAIMANT_MONTHS:
+            rate = claimant_rate(area, year, month)
+            for code, label, value in (
+                (1, "Claimant count", round(rate / 100 * residents / 5) * 5),
+                (2, "Claimants as a proportion of residents aged 16-64", rate),
+            ):
+                records.append(
+                    {
+                        **_nomis_dimension(
+                            "DATE",
+                            f"{year}-{month:02d}",
+                            f"{names[month - 1]} {year}",
+                            f"{year}-{month:02d}",
+                            "date",
+                            0,
+                            year * 100 + month,
+                        ),
+                        **_geography(area, order),
+                        **_nomis_dimension("GENDER", 0, "Total", 0, "gender", 0, 0),
+                        **_nomis_dimension("AGE", 0, "All categories: Age 16+", 0, "age", 0, 0),
+                        **_nomis_dimension("MEASURE", code, label, code, "measure", 0, code),
+                        **_nomis_dimension("MEASURES", 20100, "Value", 20100, "measures", 0, 20100),
+                        **_status(value),
+                    }
+                )
+    header, rows = _nomis_rows(records)
+    return write_atomic(folder / "NM_162_1_claimant_count_sample.csv", csv_text(header, rows))

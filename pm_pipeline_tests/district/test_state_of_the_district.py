@@ -435,18 +435,27 @@ def test_report_states_the_district_figures_and_comparisons(data_dir: Path) -> N
         "16.2 2026/27 Q2",
         "18.0 2025/26 Q4",
         "20.0 2025/26 Q2",
-        "▲ Improving",
+        "⇧ Improving",
         "2nd best of 4 (second quartile)",
     ]
     assert row(reader, place, "PB-02")[2:6] == [
         "12.0% 2025/26",
         "12.0% 2025/26",
         "13.0% 2024/25",
-        "– No new figure this half-year (annual indicator)",
+        "No new figure this half-year (annual indicator)",
     ]
     people = "People: place-based and contextual indicators, 2026/27 H1"
-    assert row(reader, people, "HS-05")[5] == "► Stable"
+    assert row(reader, people, "HS-05")[5] == "⇨ Stable"
     assert "HS-01" not in page  # a KPI: it belongs to the quarterly scorecard
+    # each indicator's sentence comes from the one function and names its comparison
+    assert (
+        "Town centre vacant units rose to 12.0% in 2026/27 Q2 from 10.0% in 2025/26 Q4: a "
+        "decline over six months."
+    ) in " ".join(page.split())
+    assert (
+        "Households in fuel poverty was 12.0% in 2025/26; no new figure this half-year (annual "
+        "indicator)."
+    ) in " ".join(page.split())
     assert "Crime fell after the town-centre patrols &lt;b&gt;began&lt;/b&gt;." in page
     text = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
     assert (

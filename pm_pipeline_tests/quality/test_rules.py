@@ -7,13 +7,14 @@ and the owner see, so those are what the tests assert.
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from pm_pipeline.core.periods import Quarter, range_tags
 from pm_pipeline_tests.council import Council, check_results, good_row, pi, query, run_job
 
 Q = Quarter(2025, 1)
-WARN_RULES = {"submitted_on_time", "movement_usual", "final_figures"}
+WARN_RULES = {"submitted_on_time", "movement_usual", "final_figures", "ratio_parts_given"}
 
 
 def small_council(root: Path) -> Council:
@@ -43,9 +44,10 @@ def small_council(root: Path) -> Council:
     ).write()
 
 
-def good_rows(quarter: Quarter = Q) -> list[list[object]]:
+def good_rows(quarter: Quarter = Q, kpi: float = 51.5) -> list[list[object]]:
+    """A clean quarter; KPI-1, a ratio, gives its numerator and denominator (per 1,000)."""
     rows = [
-        good_row("KPI-1", quarter, "51.5"),
+        good_row("KPI-1", quarter, f"{kpi}", numerator=f"{kpi * 10:.0f}", denominator="1000"),
         good_row("CNT-1", quarter, "120"),
         good_row("SVC-1", quarter, "18.5"),
     ]
@@ -88,9 +90,13 @@ CASES = {
     "period_matches_folder": (replace(good_rows(), "KPI-1", PERIOD, "2025/26 Q2"), ("KPI-1", 2)),
     "value_present": (replace(good_rows(), "CNT-1", VALUE, ""), ("CNT-1", 3)),
     "note_present": (replace(good_rows(), "SVC-1", NOTE, "n/a"), ("SVC-1", 4)),
-    "value_in_range": (replace(good_rows(), "KPI-1", VALUE, "104.2"), ("KPI-1", 2)),
+    "value_in_range": (good_rows(kpi=104.2), ("KPI-1", 2)),
     "numerator_denominator_agree": (
         replace(replace(good_rows(), "KPI-1", NUM, "120"), "KPI-1", DEN, "150"),
+        ("KPI-1", 2),
+    ),
+    "ratio_parts_given": (
+        replace(replace(good_rows(), "KPI-1", NUM, ""), "KPI-1", DEN, ""),
         ("KPI-1", 2),
     ),
     "returns_complete": ([r for r in good_rows() if r[0] != "CNT-1"], ("CNT-1", None)),
@@ -123,7 +129,7 @@ def test_a_clean_quarter_passes_every_rule(data_dir):
 
 
 def test_messages_say_what_to_change(data_dir):
-    rows = replace(good_rows(), "KPI-1", VALUE, "104.2")
+    rows = good_rows(kpi=104.2)
     rows = replace(rows, "CNT-1", VALUE, "12.5")
     rows.append(good_row("SVC-1", Q, "", status="unavailable", note="Not known"))
     small_council(data_dir).returns(Q, "housing.csv", rows[:2] + rows[3:])
@@ -178,7 +184,7 @@ def test_unusual_movement_is_judged_against_the_pis_own_history(data_dir):
         value = 50 + (n % 2) * 0.8  # KPI-1 wobbles by under a point a quarter...
         if quarter == quarters[-1]:
             value = 80.0  # ...then jumps by 30
-        council.returns(quarter, "service.csv", replace(good_rows(quarter), "KPI-1", VALUE, value))
+        council.returns(quarter, "service.csv", good_rows(quarter, kpi=value))
     instance = dg.DagsterInstance.ephemeral()
     assert run_job(data_dir, "register_job", instance=instance).success
     result = run_job(
@@ -209,3 +215,25 @@ def test_a_file_of_duplicates_costs_what_it_has_rows(data_dir):
     )[0:1]
     assert "KPI-1 has 3001 returns for 2025/26 Q1" in message[0]
     assert "and 2,996 more" in message[0] and len(message[0]) < 400
+
+
+def test_only_a_ratio_pis_return_with_a_value_needs_its_parts():
+    from pm_pipeline.defs.quality.evaluate import _ratio_parts_given
+
+    register = pd.DataFrame(
+        {
+            "pi_id": ["R", "ROLL", "F"],
+            "measure": ["ratio", "ratio", "flow"],
+            "rolling": [False, True, False],
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            "pi_id": ["R", "R", "R", "ROLL", "F"],
+            "value": ["52.0", "52.0", "", "96.4", "120"],
+            "numerator": ["520", "", "", "", ""],
+            "denominator": ["1000", "1000", "", "", ""],
+        }
+    )
+    # parts given; numerator missing (warned); unavailable (no value); rolling; a flow
+    assert list(_ratio_parts_given(rows, register)) == [True, False, True, True, True]

@@ -114,27 +114,113 @@ def test_missing_council_yaml_key_is_named(data_dir):
     assert "council.yaml, key themes: missing" in message
 
 
-def test_annual_outturn_is_optional_and_checked(data_dir):
+def test_measure_defaults_from_the_unit_where_safe(data_dir):
+    council(data_dir)
+    register = load_register(data_dir / "config")
+    pis = register.indicators.set_index("pi_id")
+    assert pis.at["KPI-1", "measure"] == "ratio"  # a percentage: the year's ratio
+    assert pis.at["SVC-1", "measure"] == "average"  # days: the mean of the quarters
+    assert pis.at["CTX-1", "measure"] == "flow"  # said in the register (the helper says flow)
+    assert not pis["rolling"].any()
+
+
+def test_a_count_without_a_measure_is_an_error_saying_what_to_write(data_dir):
+    snapshot = pi("CTX-1", "Households on the register", type_="contextual", unit="count")
+    snapshot["measure"] = ""
+    council(data_dir, indicators=[pi("KPI-1", "Recycling rate"), snapshot], targets=[])
+    message = problems(data_dir)
+    assert "indicators.csv, row 3, column measure: empty — a count PI may be a total" in message
+    assert "write flow" in message and "stock" in message
+
+
+def test_an_unknown_measure_or_rolling_value_is_named(data_dir):
+    council(
+        data_dir,
+        indicators=[
+            pi("KPI-1", "Recycling rate", measure="total"),
+            pi("KPI-2", "Sickness days", unit="days", rolling="12m"),
+        ],
+        targets=[],
+    )
+    message = problems(data_dir)
+    assert "indicators.csv, row 2, column measure: 'total' is not one of flow, stock" in message
+    assert "indicators.csv, row 3, column rolling: '12m' — write yes" in message
+
+
+def test_rolling_and_a_stated_measure_are_loaded(data_dir):
+    council(
+        data_dir,
+        indicators=[
+            pi("KPI-1", "Turnover (rolling 12 months)", rolling="Yes"),
+            pi("CTX-1", "Households on the register", unit="count", measure="stock"),
+        ],
+        targets=[],
+    )
+    pis = load_register(data_dir / "config").indicators.set_index("pi_id")
+    assert bool(pis.at["KPI-1", "rolling"]) is True
+    assert pis.at["CTX-1", "measure"] == "stock"
+
+
+def test_the_retired_annual_outturn_column_is_read_with_a_deprecation_notice(data_dir):
     council(data_dir)
     path = data_dir / "config" / "indicators.csv"
-    text = path.read_text().splitlines()
-    text[0] += ",annual_outturn"
-    text[1] += ",sum"
-    text[2] += ",average"
-    path.write_text("\n".join(text) + "\n")
-    message = problems(data_dir)
-    assert (
-        "indicators.csv, row 3, column annual_outturn: 'average' is not one of latest, sum"
-        in message
-    )
-    text[2] = text[2].removesuffix(",average") + ","
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    at = header.index("measure")
+    rows = [line.split(",") for line in lines[1:]]
+    for row in rows:
+        row[at] = ""  # the old register had no measure column filled
+    text = [",".join([*header, "annual_outturn"])]
+    text += [
+        ",".join([*row, legacy]) for row, legacy in zip(rows, ["", "latest", "sum"], strict=True)
+    ]
     path.write_text("\n".join(text) + "\n")
     register = load_register(data_dir / "config")
-    assert list(register.indicators["annual_outturn"].fillna("default")) == [
-        "sum",
-        "default",
-        "default",
-    ]
+    pis = register.indicators.set_index("pi_id")
+    assert pis.at["CTX-1", "measure"] == "stock"  # latest
+    assert pis.at["SVC-1", "measure"] == "flow"  # sum
+    assert pis.at["KPI-1", "measure"] == "ratio"  # blank: the unit's default
+    assert "annual_outturn" not in register.indicators.columns
+    notices = [p for p in register.problems if p.rule == "register_columns_current"]
+    assert len(notices) == 1
+    assert "annual_outturn column is retired" in notices[0].message
+    assert "sum -> flow, latest -> stock, mean -> average" in notices[0].message
+    text[3] = text[3].rsplit(",", 1)[0] + ",average"
+    path.write_text("\n".join(text) + "\n")
+    assert (
+        "indicators.csv, row 4, column annual_outturn: 'average' is not one of sum, latest, mean"
+        in problems(data_dir)
+    )
+
+
+def test_a_register_without_the_retired_column_has_no_notice(data_dir):
+    council(data_dir)
+    register = load_register(data_dir / "config", [FinancialYear(2025)])
+    assert [p for p in register.problems if p.rule == "register_columns_current"] == []
+
+
+def test_targets_say_whether_they_are_for_the_quarter_or_the_year(data_dir):
+    council(data_dir, targets=[])
+    write_csv(
+        data_dir / "config" / "targets.csv",
+        ["pi_id", "financial_year", "target", "amber_threshold", "period"],
+        [
+            ("KPI-1", "2025/26", 50, "", ""),
+            ("KPI-1", "2025/26", 48, "", "year"),
+            ("SVC-1", "2025/26", 20, "", "Quarter"),
+        ],
+    )
+    register = load_register(data_dir / "config")
+    assert list(register.targets["period"]) == ["quarter", "year", "quarter"]
+    assert register.problems == []
+    write_csv(
+        data_dir / "config" / "targets.csv",
+        ["pi_id", "financial_year", "target", "amber_threshold", "period"],
+        [("KPI-1", "2025/26", 50, "", "annual"), ("SVC-1", "2025/26", 20, "", "year")],
+    )
+    assert "targets.csv, row 2, column period: 'annual' is not one of quarter, year" in problems(
+        data_dir
+    )
 
 
 def test_an_older_warehouse_gains_new_contract_columns(data_dir):
@@ -146,4 +232,40 @@ def test_an_older_warehouse_gains_new_contract_columns(data_dir):
     with duckdb.connect(str(data_dir / "warehouse.duckdb")) as conn:
         conn.execute("CREATE TABLE register_indicators (pi_id VARCHAR, title VARCHAR)")
         write_register(conn, load_register(data_dir / "config"))
-        assert "annual_outturn" in read_register(conn).indicators.columns
+        assert "measure" in read_register(conn).indicators.columns
+        assert read_register(conn).council.stable_band_points == 1.0
+
+
+def test_a_pis_own_stable_band_is_optional_and_checked(data_dir):
+    council(data_dir)
+    path = data_dir / "config" / "indicators.csv"
+    text = path.read_text().splitlines()
+    text[0] += ",stable_band"
+    text[1] += ",2.5"
+    text[2] += ",wide"
+    text[3] += ",-1"
+    path.write_text("\n".join(text) + "\n")
+    message = problems(data_dir)
+    assert (
+        "indicators.csv, row 3, column stable_band: 'wide' is not a number — give the band in "
+        "a relative %, or leave it blank"
+    ) in message
+    assert "indicators.csv, row 4, column stable_band: '-1' must be from 0 to 100" in message
+    text[2], text[3] = text[2].removesuffix(",wide") + ",", text[3].removesuffix(",-1") + ","
+    path.write_text("\n".join(text) + "\n")
+    register = load_register(data_dir / "config")
+    assert list(register.indicators["stable_band"].fillna(-1)) == [2.5, -1, -1]
+    assert register.council.stable_band_points == 1.0  # council.yaml's default
+    assert register.council.stable_band_pct == 5.0
+
+
+def test_the_councils_band_in_points_is_read_and_checked(data_dir):
+    council(data_dir)
+    path = data_dir / "config" / "council.yaml"
+    path.write_text(path.read_text() + "stable_band_points: 0.5\n")
+    assert load_register(data_dir / "config").council.stable_band_points == 0.5
+    path.write_text(path.read_text().replace("stable_band_points: 0.5", "stable_band_points: lots"))
+    assert (
+        "council.yaml, key stable_band_points: 'lots' must be a number of percentage points "
+        "from 0 to 100"
+    ) in problems(data_dir)

@@ -13,9 +13,7 @@ each width is saved under the data directory's `reports/screenshots/` (and copie
 
 from __future__ import annotations
 
-import contextlib
 import html as html_text
-import io
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -36,16 +34,14 @@ from pm_pipeline_tests.browser import (
     set_width,
 )
 from pm_pipeline_tests.pdf_pages import ink
-from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
+from pm_pipeline_tests.reports.conftest import Demo
 
 pytestmark = [
-    pytest.mark.xdist_group("browser"),  # one demo run and one Chromium for the module
+    pytest.mark.xdist_group("demo"),  # one demo run per worker (reports/conftest.py)
     pytest.mark.slow,
     pytest.mark.timeout(900),  # the first test's setup runs the whole demo on the sample
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE_DATA = REPO / "data"
 SCREENS_COPY = Path("/tmp/a11y-screens")
 WIDTHS = {"desktop": 1280, "phone": 390}
 REPORTS = {
@@ -166,37 +162,12 @@ class Audit:
 
 
 @pytest.fixture(scope="module")
-def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The demo run in-process on a copy of the shipped sample: its reports folder and output."""
+def sample_reports(sample_demo: Demo) -> tuple[Path, str]:
+    """The demo's reports folder and what it printed (the demo runs once per worker)."""
     require_browser()
     if not AXE_JS.exists():
         pytest.skip("axe-core is not installed (make test installs it with npm into .cache/)")
-    from pm_pipeline import definitions
-    from pm_pipeline.sample import demo
-
-    root = tmp_path_factory.mktemp("sample")
-    data, home = root / "data", root / "dagster_home"
-    ignore = shutil.ignore_patterns(
-        "reports", "warehouse*.duckdb*", "exports", "backups", "gx", "mail"
-    )
-    shutil.copytree(SAMPLE_DATA, data, ignore=ignore)
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    output = io.StringIO()
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("PM_DATA_DIR", str(data))
-        env.setenv("DAGSTER_HOME", str(home))
-        for name in ("LGINFORM_API_KEY", "LGINFORM_API_SECRET", "LGINFORM_BASE_URL"):
-            env.delenv(name, raising=False)
-        # `definitions.defs` is built when first imported, perhaps for another test's folder;
-        # these tests read the HTML, so the demo's PDFs come from the browser-free printer
-        # (the Cabinet paper's real PDF is printed by its own test below)
-        env.setattr(
-            definitions, "defs", definitions.build_defs(data, pdf_printer=PlainPdfPrinter())
-        )
-        with contextlib.redirect_stdout(output):
-            code = demo.main()
-    return data / "reports", f"demo exit code {code}:\n{output.getvalue()}"
+    return sample_demo.reports, f"demo exit code {sample_demo.code}:\n{sample_demo.output}"
 
 
 @pytest.fixture(scope="module")
@@ -403,7 +374,7 @@ def test_each_audience_report_says_who_it_is_for_and_holds_only_its_pi_types(sam
 
 def test_the_management_report_shows_the_quarters_data_quality(sample_reports):
     html = (sample_reports[0] / "2026-27-Q2" / "management_report.html").read_text()
-    assert "Returns by service" in html and "Issues by service and rule" in html
+    assert "PI returns by service" in html and "Issues by service and rule" in html
     rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">(\d+)</td>', html)
     assert rows and sum(int(due) for _, due in rows) > 0
 

@@ -10,6 +10,8 @@ from pm_pipeline.defs.scorecard import rules
 from pm_pipeline.defs.scorecard.rules import QuarterScore, benchmark_position, direction, rag
 
 H, L, N = "higher_is_better", "lower_is_better", "neutral"
+RELATIVE = rules.StableBand(5.0, points=False)
+POINTS = rules.StableBand(1.0, points=True)
 
 
 @pytest.mark.parametrize(
@@ -58,14 +60,45 @@ def test_rag(value, target, polarity, pi_type, decimals, amber, expected):
     ],
 )
 def test_direction_of_travel(value, before, polarity, expected):
-    assert direction(value, before, polarity, 1, 5.0) == expected
+    assert direction(value, before, polarity, 1, RELATIVE) == expected
 
 
 def test_direction_compares_at_the_pis_rounding():
     # 10.04 -> 10.0 and 10.56 -> 10.6: a 6% rise at one decimal (5.2% unrounded is also > 5)
-    assert direction(10.56, 10.04, H, 1, 5.0) == "IMPROVING"
+    assert direction(10.56, 10.04, H, 1, RELATIVE) == "IMPROVING"
     # 100.4 vs 95.6 at 0 decimals: 100 vs 96 = 4.2%, stable; unrounded it would be 5.02%
-    assert direction(100.4, 95.6, H, 0, 5.0) == "STABLE"
+    assert direction(100.4, 95.6, H, 0, RELATIVE) == "STABLE"
+
+
+@pytest.mark.parametrize(
+    ("value", "before", "expected"),
+    [
+        (92.5, 96.1, "WORSENING"),  # EN-02: a 3.6-point fall, 3.7% relative (once "Stable")
+        (95.1, 96.1, "STABLE"),  # exactly 1 point
+        (95.0, 96.1, "WORSENING"),
+        (13.5, 12.7, "STABLE"),  # ED-03 over six months: 0.8 points (6.3% relative)
+        (2.2, 1.0, "IMPROVING"),  # small rates: 1.2 points, not "120%"
+        (1.0, 0.0, "STABLE"),  # from zero: a point is a point
+    ],
+)
+def test_a_percentage_moves_in_percentage_points(value, before, expected):
+    assert direction(value, before, H, 1, POINTS) == expected
+    assert direction(92.5, 96.1, H, 1, RELATIVE) == "STABLE"  # the old reading it replaces
+
+
+@pytest.mark.parametrize(
+    ("unit", "override", "expected"),
+    [
+        ("percent", None, rules.StableBand(1.0, points=True)),  # council.yaml stable_band_points
+        ("percent", 2.5, rules.StableBand(2.5, points=True)),  # the PI's own, in points
+        ("count", None, rules.StableBand(5.0, points=False)),  # stable_band_pct, relative
+        ("days", 10.0, rules.StableBand(10.0, points=False)),
+        ("rate", float("nan"), rules.StableBand(5.0, points=False)),  # blank in the register
+    ],
+)
+def test_the_band_is_the_pis_own_or_the_councils_by_unit(unit, override, expected):
+    assert rules.stable_band(unit, override, 1.0, 5.0) == expected
+    assert expected.describe() in ("1 percentage point", "2.5 percentage points", "5%", "10%")
 
 
 PEERS = {"A": 40.0, "B": 50.0, "C": 50.0, "D": 60.0, "E": 70.0, "F": None, "G": 30.0, "H": 45.0}

@@ -159,3 +159,91 @@ def test_too_few_points_since_a_rebase_says_so():
     assert reading.variation == (
         "none: only 3 quarters since its limits were re-based in Q15; SPC needs 15"
     )
+
+
+def test_a_point_beyond_a_limit_is_not_close_to_it_for_two_of_three():
+    """NHSR's close_to_limits excludes a point outside the limits: beyond + close + ordinary on
+    one side is not two of three (the point beyond is a special cause by itself)."""
+    seg = wide(3, mean=0, mmr=3)  # close beyond 5.32, limit 7.98
+    broken = spc.rule_hits([9.0, 6, 1], seg)
+    assert broken == {0: {spc.BEYOND: 1}}
+    kept = spc.rule_hits([9.0, 6, 6], seg)  # two close as well: those two are two of three
+    assert kept == {0: {spc.BEYOND: 1}, 1: {spc.TWO_OF_THREE: 1}, 2: {spc.TWO_OF_THREE: 1}}
+
+
+def test_a_point_where_two_trends_meet_takes_the_later_one():
+    """NHSR's "use right side": the peak of 7 rising then 7 falling reads as falling."""
+    values = [1.0, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1]
+    hits = spc.rule_hits(values, wide(13, mean=4.0, mmr=100.0))
+    assert hits[6][spc.TREND] == -1
+    assert {hits[i][spc.TREND] for i in range(6)} == {1}
+
+
+def test_when_rules_disagree_the_trend_names_the_point_before_the_shift():
+    """Seven falling figures above the mean: a shift up and a trend down. In NHSR's order the
+    trend wins, so for a higher-is-better PI it is a concern (shift first read improving)."""
+    values = [3.0, 9.0] * 4 + [14.0, 13.5, 13.0, 12.5, 12.0, 11.5, 11.0]
+    assert spc.read(history(values), H, None).variation == spc.CONCERNING
+    assert spc.read(history(values), L, None).variation == spc.IMPROVING
+    assert spc.read(history(values), N, None).variation == spc.LOWER
+
+
+ROLLING = "a rolling 12-month figure: runs are the window"
+
+
+def test_a_rolling_figure_gets_limits_but_no_run_rules():
+    assert spc.read(history(SHIFT_UP), H, None).variation == spc.IMPROVING  # a shift, normally
+    rolling = spc.read(history(SHIFT_UP), H, None, no_runs=ROLLING)
+    assert rolling.variation == spc.COMMON
+    assert rolling.chart is not None and rolling.chart.signals == {}
+    assert rolling.note == ROLLING
+    assert rolling.rebase_proposal is None  # a run is the window: nothing to re-base
+    beyond = [10.0, 12.0] * 7 + [20.0]  # a point beyond a limit still counts
+    assert spc.read(history(beyond), H, None, no_runs=ROLLING).variation == spc.IMPROVING
+    trend = [5.0, 4.0] * 4 + [1.0, 2, 3, 4, 5, 6, 7]
+    assert spc.read(history(trend), H, None, no_runs=ROLLING).variation == spc.COMMON
+
+
+def test_limits_are_drawn_within_what_the_figure_can_be():
+    values = [97.0, 100.0] * 7 + [99.0]  # a percentage: limits 98.5 ± 2.66 × 2.86 = 90.9, 106.1
+    kept = spc.read(history(values), H, 95.0)
+    assert kept.chart is not None and not kept.chart.capped
+    capped = spc.read(history(values), H, 95.0, bounds=(0.0, 100.0))
+    assert capped.chart is not None and capped.chart.capped
+    (seg,) = capped.chart.segments
+    assert seg.upper > 100  # as calculated: the rules and assurance use it, as NHSR does
+    assert capped.chart.shown_limits(seg) == (pytest.approx(seg.lower), 100.0)
+    assert capped.assurance == kept.assurance == spc.HIT_AND_MISS
+
+
+LEVEL_THEN_LOWER = [14.0, 16.0] * 8 + [11.0, 12.0, 11.0, 12.0, 11.0, 12.0, 11.0, 12.0, 11.0]
+
+
+def test_a_shift_over_the_latest_points_proposes_a_rebase_and_assurance_is_not_judged():
+    reading = spc.read(history(LEVEL_THEN_LOWER), L, 20.0)  # 25 points, the last 9 below
+    assert reading.rebase_proposal == spc.Proposal("Q16", 9, -1)
+    assert (
+        str(reading.rebase_proposal) == "a run of 9 points below the mean since Q16: re-base here?"
+    )
+    assert reading.assurance == "none: not judged, the process changed in Q16"
+    assert reading.variation == spc.IMPROVING  # the shift itself is still a real change
+    no_target = spc.read(history(LEVEL_THEN_LOWER), L, None)
+    assert no_target.rebase_proposal is not None and no_target.assurance == "none: no target"
+
+
+def test_no_proposal_when_the_run_is_short_or_over():
+    six = LEVEL_THEN_LOWER[:-3]  # the last 6 below the mean
+    assert spc.read(history(six), L, 20.0).rebase_proposal is None
+    assert spc.read(history(six), L, 20.0).assurance == spc.PASSING
+    over = [*LEVEL_THEN_LOWER, 16.0]  # the latest figure is back above the mean
+    reading = spc.read(history(over), L, 20.0)
+    assert reading.rebase_proposal is None and not reading.assurance.startswith("none")
+
+
+def test_a_confirmed_rebase_at_the_proposal_clears_it():
+    values = [30.0, 32.0] * 5 + [*ALTERNATING]  # 10 at one level, then 15 lower
+    proposed = spc.read(history(values), H, 7.0)
+    assert proposed.rebase_proposal == spc.Proposal("Q10", 15, -1)
+    confirmed = spc.read(history(values), H, 7.0, rebase={"Q10": "new contract"})
+    assert confirmed.rebase_proposal is None
+    assert confirmed.assurance == spc.PASSING  # judged again, on the new limits (7.8 to 13.1)

@@ -122,6 +122,15 @@ FIGURES: tuple[Figure, ...] = (
         headline=True,
     ),
     Figure(
+        "claimant_rate",
+        "Claimants as a share of residents aged 16-64",
+        "NM_162_1",
+        "claimant_rate",
+        polarity="lower_is_better",
+        order=BEST,
+        year_apart=True,
+    ),
+    Figure(
         "census_in_employment",
         "Residents aged 16 and over in employment (Census)",
         "TS066",
@@ -265,8 +274,14 @@ SECTIONS: tuple[Section, ...] = (
             Topic(
                 "employment",
                 "Employment",
-                ("employment_rate", "census_in_employment", "census_unemployed", "long_term_sick"),
-                "Nomis NM_17_5 and Census 2021 TS066",
+                (
+                    "employment_rate",
+                    "claimant_rate",
+                    "census_in_employment",
+                    "census_unemployed",
+                    "long_term_sick",
+                ),
+                "Nomis NM_17_5, NM_162_1 and Census 2021 TS066",
             ),
             Topic("skills", "Skills", ("level_4", "no_qualifications"), "Census 2021 TS067"),
             Topic(
@@ -283,6 +298,7 @@ DATASET_NAMES = {
     "MYE2": "ONS mid-year population estimates",
     "NM_17_5": "the Annual Population Survey employment rate",
     "NM_142_1": "UK Business Counts",
+    "NM_162_1": "the Claimant Count",
     "IoD": "the English Indices of Deprivation",
     "TS001": "Census 2021",
     "TS007A": "Census 2021",

@@ -1,4 +1,5 @@
-"""Nomis API CSVs: the APS employment rate (NM_17_5) and UK Business Counts (NM_142_1).
+"""Nomis API CSVs: the APS employment rate (NM_17_5), UK Business Counts (NM_142_1) and the
+Claimant Count (NM_162_1).
 
 A Nomis CSV gives each dimension X as `X, X_NAME, X_CODE, X_TYPE, X_TYPECODE, X_SORTORDER`
 (`DATE…`, `GEOGRAPHY…`, `MEASURES…` and the dataset's own), then `OBS_VALUE, OBS_STATUS,
@@ -21,8 +22,14 @@ from pm_pipeline.defs.district.layout import LayoutError, area_code, find_column
 
 APS = "NM_17_5"
 BUSINESS = "NM_142_1"
+CLAIMANTS = "NM_162_1"
 APS_SOURCE = "ONS Annual Population Survey (Nomis)"
 BUSINESS_SOURCE = "ONS UK Business Counts (Nomis)"
+CLAIMANT_SOURCE = "ONS Claimant Count (Nomis)"
+# NM_162_1's MEASURE dimension (read with MEASURES 20100, the value): the count of claimants,
+# and claimants as a proportion of residents aged 16-64 (ONS's headline local rate).
+CLAIMANT_MEASURES = {1: ("claimant_count", "count"), 2: ("claimant_rate", "percent")}
+CLAIMANT_LAG = timedelta(days=20)  # a month's count is published in the next month's third week
 EMPLOYMENT_RATE_VARIABLE = 45  # "Employment rate - aged 16-64"
 APS_MEASURES = {
     20599: ("employment_rate", "percent"),
@@ -51,12 +58,13 @@ def is_nomis(header: list[str]) -> bool:
 def dataset_of(file: str) -> str:
     found = _DATASET_IN_NAME.search(file)
     dataset = f"NM_{found.group(1)}_{found.group(2)}" if found else None
-    if dataset not in (APS, BUSINESS):
+    if dataset not in (APS, BUSINESS, CLAIMANTS):
         raise LayoutError(
             f"{file}: a Nomis CSV, but its name does not say which dataset it is "
             f"({dataset or 'no NM_ id in the name'}). Name it after its Nomis dataset: "
-            f"{APS} (Annual Population Survey employment rate) or {BUSINESS} (UK Business "
-            "Counts, enterprises), e.g. NM_17_5.data.csv as Nomis saves it."
+            f"{APS} (Annual Population Survey employment rate), {BUSINESS} (UK Business "
+            f"Counts, enterprises) or {CLAIMANTS} (Claimant Count), e.g. NM_17_5.data.csv as "
+            "Nomis saves it."
         )
     return dataset
 
@@ -94,7 +102,71 @@ def _aps_period(text: str, file: str, row: int) -> tuple[date, date]:
 
 def parse_nomis(sheet: Sheet, file: str) -> pd.DataFrame:
     dataset = dataset_of(file)
+    if dataset == CLAIMANTS:
+        return parse_claimants(sheet, file)
     return parse_aps(sheet, file) if dataset == APS else parse_business(sheet, file)
+
+
+def parse_claimants(sheet: Sheet, file: str) -> pd.DataFrame:
+    """The monthly Claimant Count, all people aged 16+: the count and the rate (claimants as a
+    percentage of residents aged 16-64), for every area in the file."""
+    wanted = {**COMMON, "measure": ("measure", "measure_code")}
+    columns = find_columns(sheet.header, wanted, file, sheet.header_row, f"Nomis {CLAIMANTS}")
+    _single(sheet, file, ("gender", "gender_code"), "gender=0")
+    _single(sheet, file, ("age", "age_code"), "age=0")
+    date_name = sheet.column("date_name")
+    rows = []
+    for excel_row, cells in sheet.rows:
+        code = _code(cells[columns["measure"]], file, excel_row, "MEASURE")
+        if (
+            code not in CLAIMANT_MEASURES
+            or _code(cells[columns["measures"]], file, excel_row, "MEASURES") != 20100
+        ):
+            known = ", ".join(f"{k} ({v[0]})" for k, v in CLAIMANT_MEASURES.items())
+            raise LayoutError(
+                f"{file}, row {excel_row}, column 'MEASURE': this pipeline reads MEASURE {known} "
+                f"with MEASURES 20100 (the value) for {CLAIMANTS} — download it with "
+                "measure=1,2&measures=20100",
+                row=excel_row,
+                column="MEASURE",
+            )
+        measure, unit = CLAIMANT_MEASURES[code]
+        text = clean_text(cells[columns["date"]])
+        m = re.fullmatch(r"(\d{4})-(\d{2})", text)
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise LayoutError(
+                f"{file}, row {excel_row}, column 'DATE': '{text}' is not a month like 2025-09",
+                row=excel_row,
+                column="DATE",
+            )
+        year, month = int(m.group(1)), int(m.group(2))
+        start = date(year, month, 1)
+        end = date(year, month, calendar.monthrange(year, month)[1])
+        label = clean_text(cells[date_name]) if date_name is not None else ""
+        value = number(cells[columns["obs_value"]], file, excel_row, "OBS_VALUE", blank_ok=True)
+        rows.append(
+            {
+                "source": CLAIMANT_SOURCE,
+                "dataset": CLAIMANTS,
+                "measure": measure,
+                "category": "Total",
+                "area_code": area_code(
+                    cells[columns["geography_code"]], file, excel_row, "GEOGRAPHY_CODE"
+                ),
+                "area_name": clean_text(cells[columns["geography_name"]]),
+                "period": label or f"{end:%B %Y}",
+                "period_start": start,
+                "period_end": end,
+                "available_from": end + CLAIMANT_LAG,
+                "value": value,
+                "unit": unit,
+                "note": None if value is not None else _status(cells, sheet.header),
+                "source_file": file,
+            }
+        )
+    if not rows:
+        raise LayoutError(f"{file}: no rows below the header row")
+    return pd.DataFrame(rows)
 
 
 def parse_aps(sheet: Sheet, file: str) -> pd.DataFrame:

@@ -3,13 +3,23 @@ benchmarks, as the State of the District shows them."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import cast
 
 import pandas as pd
 
 from pm_pipeline.core.periods import FinancialYear, Half, Quarter
 from pm_pipeline.core.values import ENGLAND, is_missing
-from pm_pipeline.defs.district.figures import BEST, HIGHEST, Figure, compare, rank_words
+from pm_pipeline.defs.district.catalogue import BY_KEY, SECTIONS
+from pm_pipeline.defs.district.figures import (
+    BEST,
+    HIGHEST,
+    Figure,
+    compare,
+    format_figure,
+    rank_words,
+    series,
+)
 from pm_pipeline.defs.district.inputs import (
     ANNUAL_POINTS,
     BENCHMARK_SOURCES,
@@ -17,10 +27,11 @@ from pm_pipeline.defs.district.inputs import (
     TREND_POINTS,
     DistrictInputs,
     Places,
+    compare_places,
     figure_row,
 )
-from pm_pipeline.defs.register.model import Register
-from pm_pipeline.defs.scorecard import rules
+from pm_pipeline.defs.register.model import Council, Register
+from pm_pipeline.defs.scorecard import narrative, rules
 from pm_pipeline.defs.scorecard.build import ScorecardInputs, benchmark_positions
 from pm_pipeline.render import charts
 from pm_pipeline.render.wording import DIRECTION_TEXT, QUARTILE_WORDS, format_value
@@ -54,7 +65,7 @@ def _pi_row(
     positions: dict,
     bench: pd.DataFrame,
     places: Places,
-    stable_band: float,
+    council: Council,
 ) -> dict:
     periods, new_this_half = _pi_periods(pi, half)
     annual = pi["frequency"] == "annual"
@@ -74,12 +85,28 @@ def _pi_row(
     value = None if now is None else now.get("value")
     before = None if six is None else six.get("value")
     decimals = int(pi["decimals"])
-    direction = rules.direction(value, before, pi["polarity"], decimals, stable_band)
+    direction = rules.direction(value, before, pi["polarity"], decimals, rules.band_of(pi, council))
+    compared = "on the year before" if annual else "over six months"
     if annual and not new_this_half:
         change = "No new figure this half-year (annual indicator)"
         direction = "NO_COMPARISON"
     else:
         change = DIRECTION_TEXT.get(direction, (direction, ""))[0]
+    story = (  # worded by the one function every report uses (scorecard/narrative.py)
+        ""
+        if is_missing(value)
+        else f"{pi['title']} was {_fmt(pi, value)} in {now_label}; {change[:1].lower()}{change[1:]}."
+        if annual and not new_this_half
+        else narrative.movement(
+            pi["title"],
+            value,
+            before,
+            direction,
+            (now_label, six_label),
+            compared,
+            lambda v: _fmt(pi, v),
+        )
+    )
     position = positions.get(pi["pi_id"])
     trend = charts.trend_chart(
         f"trend-{pi['pi_id']}",
@@ -103,6 +130,7 @@ def _pi_row(
         "year_period": year_label,
         "direction": direction,
         "change_text": change,
+        "story": story,
         "new_this_half": new_this_half,
         "status": None if now is None else now.get("status"),
         "note": None if now is None else now.get("note"),
@@ -112,6 +140,7 @@ def _pi_row(
         "region_text": "",
         "england_text": "",
         "benchmark_period": "",
+        "statistic_label": None,  # set by statistic_row
     }
     if position is not None and not is_missing(position.get("rank")):
         row.update(_pi_benchmark(pi, position, bench, places))
@@ -137,8 +166,93 @@ def _pi_benchmark(pi: dict, position: dict, bench: pd.DataFrame, places: Places)
     }
 
 
-def pi_view(inputs: DistrictInputs, half: Half, register: Register, places: Places) -> list[dict]:
-    """The council's place-based and contextual PIs, grouped by theme in the register's order."""
+def _section_of(key: str) -> str:
+    return next(
+        (s.title for s in SECTIONS for t in s.topics if key in t.figures), "the sections above"
+    )
+
+
+def statistic_row(
+    row: dict,
+    pi: dict,
+    context: pd.DataFrame,
+    places: Places,
+    dates: tuple[date, date],
+    band: rules.StableBand,
+) -> dict:
+    """A PI that measures a statistic this report already shows (register column
+    `statistic`, docs/contracts.md "Official statistics") is given the report's own figure as
+    it stood by `as_of`, and six months and a year before, so the report prints one value for
+    one fact; the quarterly reports show its financial-year figure."""
+    figure = BY_KEY.get(str(pi.get("statistic") or ""))
+    if figure is None or context.empty:
+        return row
+    as_of, before = dates
+    now = compare_places(context, figure, as_of, places)
+    if not now.available:
+        return row
+    six = compare_places(context, figure, before, places)
+    year = compare_places(context, figure, as_of - timedelta(days=365), places)
+    decimals = int(pi["decimals"])
+    direction = rules.direction(now.value, six.value, pi["polarity"], decimals, band)
+    if now.period == six.period:
+        direction, change = rules.NO_COMPARISON, "No new release in six months"
+    else:
+        change = DIRECTION_TEXT.get(direction, (direction, ""))[0]
+    story = narrative.movement(  # the statistic's own figures, worded as every report words a PI
+        pi["title"],
+        cast(float, now.value),  # available
+        six.value,
+        direction,
+        (now.period or "", six.period or ""),
+        "over six months",
+        lambda v: format_figure(figure, v),
+    )
+    data = series(context, figure)
+    own = data[(data["area_code"] == places.council) & data["value"].notna()]
+    own = own[[d <= as_of for d in own["available_from"]]].tail(TREND_POINTS)
+    trend = charts.trend_chart(
+        f"trend-{pi['pi_id']}",
+        f"{pi['title']}: trend",
+        [(str(p), float(v), None, None) for p, v in zip(own["period"], own["value"], strict=True)],
+        pi["unit"],
+        decimals,
+    )
+    return {
+        **row,
+        "value": now.value,
+        "before": six.value,
+        "latest_text": format_figure(figure, now.value),
+        "latest_period": now.period or "",
+        "six_text": format_figure(figure, six.value),
+        "six_period": six.period or "",
+        "year_text": format_figure(figure, year.value),
+        "year_period": year.period or "",
+        "direction": direction,
+        "change_text": change,
+        "story": story,
+        "new_this_half": now.period != six.period,
+        "status": None,
+        "note": f"Taken from {now.source}, {now.period}: the same figure as "
+        f"{figure.label.lower()} under {_section_of(figure.key)} above."
+        if pi.get("statistic_use") == "taken"
+        else f"Checked against {now.source}: the same figure as {figure.label.lower()} under "
+        f"{_section_of(figure.key)} above.",
+        "trend": trend,
+        "statistic_label": figure.label,
+    }
+
+
+def pi_view(
+    inputs: DistrictInputs,
+    half: Half,
+    register: Register,
+    places: Places,
+    as_of: date | None = None,
+    before_as_of: date | None = None,
+) -> list[dict]:
+    """The council's place-based and contextual PIs, grouped by theme in the register's order
+    (those measuring a statistic the report shows carry its figure: `statistic_row`)."""
     pis = register.indicators[register.indicators["type"].isin(PLACE_TYPES)]
     if pis.empty:
         return []
@@ -164,18 +278,27 @@ def pi_view(inputs: DistrictInputs, half: Half, register: Register, places: Plac
         members = pis[pis["theme"] == theme].sort_values("pi_id")
         if members.empty:
             continue
-        rows = [
-            _pi_row(
+        rows = []
+        for pi in members.to_dict("records"):
+            row = _pi_row(
                 pi,
                 half,
                 values,
                 positions,
                 inputs.benchmarks,
                 places,
-                register.council.stable_band_pct,
+                register.council,
             )
-            for pi in members.to_dict("records")
-        ]
+            if as_of is not None and before_as_of is not None and pi.get("statistic"):
+                row = statistic_row(
+                    row,
+                    pi,
+                    inputs.context,
+                    places,
+                    (as_of, before_as_of),
+                    rules.band_of(pi, register.council),
+                )
+            rows.append(row)
         themes.append({"theme": theme, "rows": rows})
     return themes
 

@@ -4,8 +4,8 @@
 
 | column | meaning |
 |---|---|
-| `source` | publisher and product: `ONS Census 2021`, `MHCLG English Indices of Deprivation`, `ONS mid-year population estimates`, `ONS Annual Population Survey (Nomis)`, `ONS UK Business Counts (Nomis)` |
-| `dataset` | the publisher's table: `TS054`, `IoD`, `MYE2`, `NM_17_5`, `NM_142_1` |
+| `source` | publisher and product: `ONS Census 2021`, `MHCLG English Indices of Deprivation`, `ONS mid-year population estimates`, `ONS Annual Population Survey (Nomis)`, `ONS UK Business Counts (Nomis)`, `ONS Claimant Count (Nomis)` |
+| `dataset` | the publisher's table: `TS054`, `IoD`, `MYE2`, `NM_17_5`, `NM_142_1`, `NM_162_1` |
 | `measure` | what is counted or measured: `households`, `usual residents`, `population`, `employment_rate`, `share_of_lsoas_in_most_deprived_decile`, ... |
 | `category` | the breakdown within the measure (`Owned`, `Aged 65 and over`, `Total`); `Total` is the whole, the other categories of a measure never overlap, so they sum to it |
 | `area_code`, `area_name` | GSS code and name as the publisher gives them (district, region, country) |

@@ -19,6 +19,7 @@ from pm_pipeline.defs.district.pi_view import benchmark_view, pi_view
 from pm_pipeline.defs.district.sections import comparisons, sections_view
 from pm_pipeline.defs.district.summary import sources_view, summary_sentences
 from pm_pipeline.defs.register.model import Register
+from pm_pipeline.defs.scorecard import narrative
 from pm_pipeline.render.pages import is_sample
 
 
@@ -28,7 +29,7 @@ def build_view(inputs: DistrictInputs, half: Half, register: Register) -> dict:
     as_of, before_as_of = report_date(half), report_date(half.previous)
     now = comparisons(inputs.context, as_of, places)
     before = comparisons(inputs.context, before_as_of, places)
-    themes = pi_view(inputs, half, register, places)
+    themes = pi_view(inputs, half, register, places, as_of, before_as_of)
     sources = sources_view(inputs.context)
     return {
         "council_name": register.council.name,
@@ -47,5 +48,5 @@ def build_view(inputs: DistrictInputs, half: Half, register: Register) -> dict:
         "benchmark_groups": benchmark_view(inputs.benchmarks, half, places, register),
         "sources": sources,
         "has_context": not inputs.context.empty,
-        "stable_band": register.council.stable_band_pct,
+        "stable_band_text": narrative.stable_band_text(register),
     }

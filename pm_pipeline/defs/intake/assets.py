@@ -39,6 +39,7 @@ from pm_pipeline.core.warehouse import (
 from pm_pipeline.defs.intake.archive import archive
 from pm_pipeline.defs.intake.read import QuarterRead, read_quarter
 from pm_pipeline.defs.intake.restatements import first_accepted, record_first_accepted, restatements
+from pm_pipeline.defs.intake.statistics import apply_statistics, read_statistics
 from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
 from pm_pipeline.defs.quality.owner_lists import write_owner_lists
 from pm_pipeline.defs.quality.plan_rules import PLAN_RULES
@@ -124,10 +125,12 @@ def process_quarters(
     files: CouncilFiles,
     history: pd.DataFrame,
     as_of: date,
+    statistics: pd.DataFrame | None = None,
 ) -> tuple[list[QuarterOutcome], dict[str, str], Path]:
     """Read and archive each quarter's files, run every rule once over all of them, and split
     the rows into accepted returns and issues per quarter (no warehouse writes); the notes on
-    rules, and the run's Data Docs page."""
+    rules, and the run's Data Docs page. PIs taken from an official statistic get the published
+    figure from `statistics` (district_context's rows for the council)."""
     from pm_pipeline.defs.quality.data_docs import write_data_docs
     from pm_pipeline.defs.quality.evaluate import evaluate_returns
 
@@ -156,22 +159,29 @@ def process_quarters(
         issues = read.issues + [i for i in found if i.period == quarter.key]
         _assign_owners(issues, read, register)
         accepted = accepted_all[accepted_all["period"] == quarter.key]
+        if statistics is not None:
+            accepted, found_here = apply_statistics(
+                accepted, register.indicators, quarter, statistics
+            )
+            issues += found_here
         first = first_accepted(files.accepted_dir, quarter)
         outcomes.append(QuarterOutcome(quarter, read, accepted, issues, first, decimals))
     docs = write_data_docs(evaluation, quarters, files.root, files.reports_dir)
     return outcomes, evaluation.notes, docs
 
 
-PLAN_RULE_NAMES = tuple(r.name for r in PLAN_RULES)
+# Rules whose issues other steps write into quality_issues: the plan's updates step, and the
+# scorecard step's outturn_matches_lginform.
+OTHER_STEPS_RULES = (*(r.name for r in PLAN_RULES), RULES["outturn_matches_lginform"].name)
 
 
 def _own_rows(table: Table, frame: pd.DataFrame, period: str) -> Replacement:
     """The quarter's rows of a table; of `quality_issues` only the returns' rules' rows (the
-    plan's updates step writes its own rules' issues beside them)."""
+    plan's updates step and the scorecard step write their own rules' issues beside them)."""
     if table is not QUALITY_ISSUES:
         return partition(table, frame, period)
-    plan_rules, names = where_in("rule", PLAN_RULE_NAMES)
-    return Replacement(table, frame, f"period = ? AND NOT {plan_rules}", (period, *names))
+    others, names = where_in("rule", OTHER_STEPS_RULES)
+    return Replacement(table, frame, f"period = ? AND NOT {others}", (period, *names))
 
 
 RULE_HISTORY = earlier_partitions(PI_RETURNS.key, -HISTORY_FOR_RULES, end_offset=-1)
@@ -181,7 +191,7 @@ RULE_HISTORY = earlier_partitions(PI_RETURNS.key, -HISTORY_FOR_RULES, end_offset
     name="returns_intake",
     specs=[
         PI_RETURNS.spec(
-            deps=[*REGISTER, RULE_HISTORY],
+            deps=[*REGISTER, RULE_HISTORY, "district_context"],
             group_name="intake",
             kinds={"xlsx", "csv"},
             description=(
@@ -238,7 +248,10 @@ def returns_intake(
         history = read_table(
             conn, PI_RETURNS, "period >= ? AND period < ?", [earliest.key, quarters[0].key]
         )[["pi_id", "period", "value"]]
-    outcomes, notes, docs = process_quarters(quarters, register, council_files, history, as_of)
+        statistics = read_statistics(conn, register.council.area_code)
+    outcomes, notes, docs = process_quarters(
+        quarters, register, council_files, history, as_of, statistics
+    )
     issue_frames = [
         pd.DataFrame([i.as_row() for i in o.issues], columns=QUALITY_ISSUES.column_names)
         for o in outcomes

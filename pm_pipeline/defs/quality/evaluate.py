@@ -33,7 +33,7 @@ from pm_pipeline.defs.quality.suite import (
     RETURNS_SUITE,
     returns_expectations,
 )
-from pm_pipeline.defs.register.load import due_pis
+from pm_pipeline.defs.register.load import returns_owed
 
 PLACES_SHOWN = 5  # a duplicate's message names this many of the other rows, then counts them
 MOVEMENT_MIN_HISTORY = 4
@@ -87,6 +87,23 @@ def _implied_values(frame: pd.DataFrame) -> pd.Series:
     return implied.where(frame["unit"] != "rate", rates)
 
 
+def _ratio_parts_given(rows: pd.DataFrame, indicators: pd.DataFrame) -> pd.Series:
+    """False where a ratio PI's return (not a rolling one) has a value but no numerator or
+    no denominator (docs/contracts.md, "Register files": measure)."""
+    measure = indicators.set_index("pi_id").get("measure")
+    rolling = indicators.set_index("pi_id").get("rolling")
+    if measure is None:  # a register from before measures
+        return pd.Series(True, index=rows.index)
+    ratio = rows["pi_id"].map(measure).eq("ratio")
+    if rolling is not None:
+        ratio &= ~rows["pi_id"].map(rolling.fillna(False).astype(bool)).fillna(False).astype(bool)
+    numbers = {
+        c: pd.to_numeric(rows[c], errors="coerce") for c in ("value", "numerator", "denominator")
+    }
+    lacking = numbers["numerator"].isna() | numbers["denominator"].isna()
+    return ~(ratio & numbers["value"].notna() & lacking)
+
+
 def _movement_z(frame: pd.DataFrame, history: pd.DataFrame) -> pd.Series:
     """How unusual each row's change from last quarter is, against the PI's own past changes."""
     z = pd.Series(np.nan, index=frame.index)
@@ -122,6 +139,7 @@ def validation_frame(
         ["title", "type", "unit", "frequency", "decimals", "valid_min", "valid_max", "owner"]
     ]
     frame = candidates.reset_index(drop=True).join(attrs, on="pi_id")
+    frame["ratio_parts_given"] = _ratio_parts_given(candidates.reset_index(drop=True), indicators)
     for column in ("value", "numerator", "denominator", "valid_min", "valid_max"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
@@ -153,7 +171,7 @@ def due_returns(
 ) -> pd.DataFrame:
     """One row per return owed (period, pi_id), and whether any row in the files gives it."""
     owed = pd.concat(
-        [due_pis(indicators, q)[["pi_id"]].assign(period=q.key) for q in quarters],
+        [returns_owed(indicators, q)[["pi_id"]].assign(period=q.key) for q in quarters],
         ignore_index=True,
     )
     given = frame[["period", "pi_id"]].drop_duplicates().assign(returned=True)

@@ -67,6 +67,14 @@ RULES: dict[str, Rule] = {
             "Where numerator and denominator are given, the value agrees with them.",
         ),
         Rule(
+            "ratio_parts_given",
+            WARN,
+            "pi_returns",
+            "A ratio PI's return gives its numerator and denominator (a ratio's year is "
+            "Σnumerators / Σdenominators); rolling PIs, whose year is their latest figure, "
+            "are exempt.",
+        ),
+        Rule(
             "returns_complete",
             ERROR,
             "pi_returns",
@@ -90,6 +98,22 @@ RULES: dict[str, Rule] = {
             WARN,
             "pi_returns",
             "No provisional figures once the quarter's data-entry window has closed.",
+        ),
+        Rule(
+            "outturn_matches_lginform",
+            WARN,
+            "kpi_scorecard",
+            "The council's own outturn for a year (worked out by the PI's measure) matches its "
+            "own LG Inform value for the same PI and year, within council.yaml's tolerance "
+            "(reconcile_points for percentages, reconcile_pct otherwise).",
+        ),
+        Rule(
+            "statistic_agrees",
+            WARN,
+            "pi_returns",
+            "A PI that measures an official statistic agrees with the published figure "
+            "(register columns statistic, statistic_use): a checked return matches it, a taken "
+            "PI has a release for the period, and no owner's return for a taken PI differs.",
         ),
         *REGISTER_RULES,
         *PLAN_RULES,

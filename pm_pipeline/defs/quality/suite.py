@@ -16,6 +16,8 @@ expectation for a test, pandas derives a column in `evaluate.validation_frame` a
   `periods.Quarter`), so one validation covers every quarter of a backfill;
 - `movement_z`: the change from last quarter against the PI's own history of changes, which
   needs earlier quarters from the warehouse;
+- `ratio_parts_given`: False where a ratio PI's (not rolling) return has a value but lacks its
+  numerator or denominator: the register's measure joined to each row;
 - `register_pi_id`: the register's id joined to each row. GX's own fit, ExpectColumnValuesToBeInSet
   with the register's ids, costs time in proportion to the set's size on every one of the ~100
   times GX 1.x serialises an expectation's configuration during a validation (measured: 1,000
@@ -68,6 +70,9 @@ MESSAGES: dict[tuple[str, str], str] = {
     ("numerator_denominator_agree", ""): "{pi_id} in {where} is {value} but numerator "
     "{numerator} / denominator {denominator} gives {implied} — correct the value, the numerator "
     "or the denominator",
+    ("ratio_parts_given", ""): "{pi_id} in {where} gives {value} without its numerator and "
+    "denominator — add both (for example tonnes recycled and tonnes collected): the year's "
+    "figure is the year's numerators over its denominators, not the average of the quarters",
     ("returns_complete", ""): "{pi_id} ({title}) has no return for {quarter} — {owner} to submit "
     "it in returns/{folder}/{manager}",
     ("submitted_on_time", "early"): "{pi_id} in {where} was submitted on {submitted}, before "
@@ -97,6 +102,7 @@ COLUMNS = [
     "valid_max",
     "count_fraction",
     "ratio_excess",
+    "ratio_parts_given",
     "submitted_at",
     "window_start",
     "window_end",
@@ -207,6 +213,15 @@ def returns_expectations() -> list:
                 "numerator_denominator_agree",
                 "",
                 "numerator / denominator gives the value, at the PI's rounding",
+            ),
+        ),
+        e.ExpectColumnValuesToBeInSet(
+            column="ratio_parts_given",
+            value_set=[True],
+            meta=_meta(
+                "ratio_parts_given",
+                "",
+                "a ratio PI's return (not rolling) with a value gives numerator and denominator",
             ),
         ),
         e.ExpectColumnValuesToBeInSet(

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from pm_pipeline.core.checks import ERROR, check_severity
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.metadata import bullets, metadata_table
 from pm_pipeline.core.periods import FinancialYear, Quarter
@@ -60,7 +61,10 @@ def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
     ],
     check_specs=[
         dg.AssetCheckSpec(
-            rule.name, asset="indicator_register", blocking=True, description=rule.description
+            rule.name,
+            asset="indicator_register",
+            blocking=rule.severity == ERROR,
+            description=rule.description,
         )
         for rule in REGISTER_RULES
     ],
@@ -114,6 +118,7 @@ def indicator_register(
             asset_key="indicator_register",
             check_name=rule.name,
             passed=not problems,
+            severity=check_severity(rule.severity),
             metadata={
                 "problems": len(problems),
                 "to fix": dg.MetadataValue.md(

@@ -22,14 +22,18 @@ from pm_pipeline.core.sheets import odd_characters, where
 from pm_pipeline.core.values import is_gss_code, parse_number
 from pm_pipeline.defs.register.model import (
     DEFAULT_DECIMALS,
+    DEFAULT_MEASURES,
     EMAIL,
     FREQUENCIES,
     INDICATOR_COLUMNS,
-    OUTTURN_METHODS,
+    LEGACY_INDICATOR_COLUMNS,
+    LEGACY_OUTTURN,
+    MEASURES,
     PI_ID,
     PI_TYPES,
     POLARITIES,
     REQUIRED_INDICATOR_COLUMNS,
+    ROLLING_VALUES,
     UNITS,
     Council,
     Register,
@@ -37,6 +41,7 @@ from pm_pipeline.defs.register.model import (
     RegisterProblem,
     read_csv_records,
 )
+from pm_pipeline.defs.register.statistics import statistic_problems
 from pm_pipeline.defs.register.targets import kpis_without_targets, read_comparators, read_targets
 
 
@@ -88,14 +93,20 @@ def read_council(path: Path) -> Council:
         problems.append(f"{file}, key themes: give an ordered list of theme names")
         themes = []
     numbers: dict[str, float] = {}
-    for key, default in (("amber_tolerance_pct", 5.0), ("stable_band_pct", 5.0)):
+    for key, default, what in (
+        ("amber_tolerance_pct", 5.0, "a percentage from 0 to 100"),
+        ("stable_band_pct", 5.0, "a percentage from 0 to 100"),
+        ("stable_band_points", 1.0, "a number of percentage points from 0 to 100"),
+        ("reconcile_points", 0.5, "a number of percentage points from 0 to 100"),
+        ("reconcile_pct", 2.0, "a percentage from 0 to 100"),
+    ):
         value = raw.get(key, default)
         try:
             numbers[key] = float(default if value is None else value)
             if not 0 <= numbers[key] < 100:
                 raise ValueError
         except (TypeError, ValueError):
-            problems.append(f"{file}, key {key}: '{value}' must be a percentage from 0 to 100")
+            problems.append(f"{file}, key {key}: '{value}' must be {what}")
     if problems:
         raise RegisterError(problems)
     return Council(
@@ -106,7 +117,72 @@ def read_council(path: Path) -> Council:
         amber_tolerance_pct=numbers["amber_tolerance_pct"],
         stable_band_pct=numbers["stable_band_pct"],
         comparator_group=str(raw.get("comparator_group") or "CIPFA nearest neighbours").strip(),
+        reconcile_points=numbers["reconcile_points"],
+        reconcile_pct=numbers["reconcile_pct"],
+        stable_band_points=numbers["stable_band_points"],
     )
+
+
+def _measure(file: str, row: int, unit: str, rec: dict[str, str]) -> tuple[str | None, str]:
+    """The PI's measure: the `measure` column, else the legacy `annual_outturn`, else the
+    unit's safe default; and the problem to report, if any (docs/contracts.md, "Register
+    files")."""
+    given = rec.get("measure", "").casefold()
+    legacy = rec.get("annual_outturn", "").casefold()
+    if given:
+        if given not in MEASURES:
+            return None, (
+                f"{where(file, row, 'measure')}: '{rec['measure']}' is not one of "
+                f"{', '.join(MEASURES)}"
+            )
+        return given, ""
+    if legacy:
+        if legacy not in LEGACY_OUTTURN:
+            return None, (
+                f"{where(file, row, 'annual_outturn')}: '{rec['annual_outturn']}' is not one of "
+                f"{', '.join(LEGACY_OUTTURN)} — better, replace the retired annual_outturn "
+                f"column with measure ({', '.join(MEASURES)})"
+            )
+        return LEGACY_OUTTURN[legacy], ""
+    if unit in DEFAULT_MEASURES:
+        return DEFAULT_MEASURES[unit], ""
+    if unit not in UNITS:
+        return None, ""  # the unit's own problem is reported
+    return None, (
+        f"{where(file, row, 'measure')}: empty — a {unit} PI may be a total over the period "
+        "or a count at a point in time, so say which: write flow (the period's total: a year "
+        "is the sum of its quarters), stock (a snapshot: a year is its latest figure) or "
+        "cumulative (already year to date)"
+    )
+
+
+def legacy_column_notices(indicators: pd.DataFrame) -> list[RegisterProblem]:
+    """A deprecation notice when indicators.csv still fills the retired annual_outturn column."""
+    return [
+        RegisterProblem(
+            "register_columns_current",
+            "indicators.csv",
+            None,
+            column,
+            None,
+            f"indicators.csv: the {column} column is retired and will stop being read — "
+            "rename it to measure and rewrite its values: sum -> flow, latest -> stock, "
+            'mean -> average (docs/contracts.md, "Register files")',
+        )
+        for column in indicators.attrs.get("legacy_columns", [])
+    ]
+
+
+def _stable_band(text: str, unit: str) -> float | str | None:
+    """A PI's own direction-of-travel band (blank: the council's), or what is wrong with it."""
+    what = "percentage points" if unit == "percent" else "a relative %"
+    try:
+        value = parse_number(text, symbols=False)
+    except ValueError:
+        return f"'{text}' is not a number — give the band in {what}, or leave it blank"
+    if value is not None and not 0 <= value < 100:
+        return f"'{text}' must be from 0 to 100 ({what}), or blank for the council's band"
+    return value
 
 
 def read_indicators(path: Path, council: Council) -> pd.DataFrame:
@@ -172,28 +248,62 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
             except ValueError:
                 problems.append(f"{where(file, row, column)}: '{item[column]}' is not a number")
                 item[column] = None
+        item["stable_band"] = _stable_band(item["stable_band"], item["unit"])
+        if isinstance(item["stable_band"], str):
+            problems.append(f"{where(file, row, 'stable_band')}: {item['stable_band']}")
+            item["stable_band"] = None
         lo, hi = item["valid_min"], item["valid_max"]
         if lo is not None and hi is not None and lo > hi:
             problems.append(f"{where(file, row, 'valid_min')}: {lo} is above valid_max {hi}")
-        item["annual_outturn"] = item["annual_outturn"].casefold() or None
-        if item["annual_outturn"] not in (None, *OUTTURN_METHODS):
+        item["measure"], problem = _measure(file, row, item["unit"], rec)
+        if problem:
+            problems.append(problem)
+        rolling = item["rolling"].casefold()
+        if rolling not in ROLLING_VALUES:
             problems.append(
-                f"{where(file, row, 'annual_outturn')}: '{rec.get('annual_outturn')}' is not one "
-                f"of {', '.join(OUTTURN_METHODS)} (or blank for the default)"
+                f"{where(file, row, 'rolling')}: '{item['rolling']}' — write yes when the figure "
+                "covers the 12 months to the period's end, or leave it blank"
             )
-        for column in ("lginform_metric", "oflog_metric", "description", "manager"):
+        item["rolling"] = ROLLING_VALUES.get(rolling, False)
+        item["statistic"] = item["statistic"].casefold()
+        item["statistic_use"] = item["statistic_use"].casefold()
+        for column, text in statistic_problems(
+            item["statistic"], item["statistic_use"], item["unit"]
+        ):
+            problems.append(f"{where(file, row, column)}: {text}")
+        for column in (
+            "lginform_metric",
+            "oflog_metric",
+            "description",
+            "manager",
+            "statistic",
+            "statistic_use",
+        ):
             item[column] = item[column] or None
         out.append(item)
     if problems:
         raise RegisterError(problems)
     if not out:
         raise RegisterError([f"{file}: has no indicators"])
-    return pd.DataFrame(out, columns=list(INDICATOR_COLUMNS))
+    frame = pd.DataFrame(out, columns=list(INDICATOR_COLUMNS))
+    frame.attrs["legacy_columns"] = [
+        c for c in LEGACY_INDICATOR_COLUMNS if any(rec.get(c) for _, rec in records)
+    ]
+    return frame
 
 
 def due_pis(indicators: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
-    """PIs that owe a return this quarter: every quarterly PI, and annual PIs at Q4."""
+    """PIs with a figure due this quarter: every quarterly PI, and annual PIs at Q4."""
     return indicators.loc[(indicators["frequency"] == "quarterly") | (quarter.q == 4)]
+
+
+def returns_owed(indicators: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """Due PIs whose owners owe a return: not those taken from an official statistic
+    (docs/contracts.md, "Official statistics"), whose figure comes from the published source."""
+    due = due_pis(indicators, quarter)
+    if "statistic_use" not in due:  # a frame built before the column existed
+        return due
+    return due.loc[due["statistic_use"] != "taken"]
 
 
 def load_register(config_dir: Path, years_in_use: list[FinancialYear] | None = None) -> Register:
@@ -218,4 +328,5 @@ def load_register(config_dir: Path, years_in_use: list[FinancialYear] | None = N
     if problems:
         raise RegisterError(problems)
     policy += kpis_without_targets(indicators, targets, years_in_use or [])
+    policy += legacy_column_notices(indicators)
     return Register(council, indicators, targets, comparators, policy)

@@ -27,7 +27,26 @@ POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 FREQUENCIES = ("quarterly", "annual")
 
 
-OUTTURN_METHODS = ("latest", "sum", "mean")  # optional: how a year's outturn is worked out
+# What a PI's figure is, so a year and a year to date are worked out the right way
+# (docs/contracts.md, "Register files" and "Annual outturn").
+MEASURES = ("flow", "stock", "ratio", "average", "cumulative")
+
+# A measure safe to assume from the unit; `count` and `gbp` may be a flow or a stock, so the
+# register must say which.
+DEFAULT_MEASURES = {
+    "percent": "ratio",
+    "rate": "ratio",
+    "ratio": "ratio",
+    "days": "average",
+    "score": "average",
+}
+
+# The legacy `annual_outturn` column, still read (with a deprecation message) as a measure.
+LEGACY_OUTTURN = {"sum": "flow", "latest": "stock", "mean": "average"}
+
+ROLLING_VALUES = {"yes": True, "no": False, "": False}
+
+TARGET_PERIODS = ("quarter", "year")  # targets.csv `period`: blank means quarter
 
 
 INDICATOR_COLUMNS = (
@@ -47,8 +66,15 @@ INDICATOR_COLUMNS = (
     "valid_max",
     "lginform_metric",
     "oflog_metric",
-    "annual_outturn",
+    "measure",
+    "rolling",
+    "stable_band",
+    "statistic",
+    "statistic_use",
 )
+
+# Columns indicators.csv may carry that the register reads but no longer keeps.
+LEGACY_INDICATOR_COLUMNS = ("annual_outturn",)
 
 
 REQUIRED_INDICATOR_COLUMNS = (
@@ -64,7 +90,7 @@ REQUIRED_INDICATOR_COLUMNS = (
 )
 
 
-TARGET_COLUMNS = ("pi_id", "financial_year", "target", "amber_threshold")
+TARGET_COLUMNS = ("pi_id", "financial_year", "target", "amber_threshold", "period")
 
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -106,8 +132,13 @@ class Council:
     region_code: str
     themes: tuple[str, ...]
     amber_tolerance_pct: float = 5.0
-    stable_band_pct: float = 5.0
+    stable_band_pct: float = 5.0  # direction-of-travel band for every unit but percent
     comparator_group: str = "CIPFA nearest neighbours"
+    # How far the council's own outturn may sit from its own LG Inform value before the
+    # outturn_matches_lginform check warns: percentage points for percent PIs, else relative %.
+    reconcile_points: float = 0.5
+    reconcile_pct: float = 2.0
+    stable_band_points: float = 1.0  # the band for percent PIs, in percentage points
 
 
 @dataclass

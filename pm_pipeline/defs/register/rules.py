@@ -3,7 +3,7 @@ problems); `quality.rules` lists them with the returns' rules."""
 
 from __future__ import annotations
 
-from pm_pipeline.core.checks import ERROR, Rule
+from pm_pipeline.core.checks import ERROR, WARN, Rule
 
 REGISTER_RULES = [
     Rule(
@@ -23,5 +23,11 @@ REGISTER_RULES = [
         ERROR,
         "indicator_register",
         "Every KPI has a target for each financial year with returns.",
+    ),
+    Rule(
+        "register_columns_current",
+        WARN,
+        "indicator_register",
+        "indicators.csv uses no retired column (annual_outturn: write measure instead).",
     ),
 ]

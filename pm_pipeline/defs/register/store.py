@@ -40,7 +40,10 @@ def write_register(
                         "themes": list(council.themes),
                         "amber_tolerance_pct": council.amber_tolerance_pct,
                         "stable_band_pct": council.stable_band_pct,
+                        "stable_band_points": council.stable_band_points,
                         "comparator_group": council.comparator_group,
+                        "reconcile_points": council.reconcile_points,
+                        "reconcile_pct": council.reconcile_pct,
                     }
                 ]
             ),
@@ -70,11 +73,22 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
             amber_tolerance_pct=float(c["amber_tolerance_pct"]),
             stable_band_pct=float(c["stable_band_pct"]),
             comparator_group=c["comparator_group"],
+            **_tolerances(c),
         ),
         indicators=read_table(conn, REGISTER_INDICATORS),
         targets=read_table(conn, REGISTER_TARGETS),
         comparators=read_table(conn, REGISTER_COMPARATORS),
     )
+
+
+def _tolerances(row: pd.Series) -> dict[str, float]:
+    """The settings council.yaml gained in issue 25 (the reconciliation tolerances and the
+    points band); a warehouse written before them has the defaults."""
+    defaults = Council("", "", "", ())
+    return {
+        key: float(getattr(defaults, key)) if pd.isna(row.get(key)) else float(row[key])
+        for key in ("reconcile_points", "reconcile_pct", "stable_band_points")
+    }
 
 
 def register_not_loaded(instance: dg.DagsterInstance) -> dg.SkipReason | None:

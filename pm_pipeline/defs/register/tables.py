@@ -12,6 +12,9 @@ REGISTER_COUNCIL = Table(
         "amber_tolerance_pct": "DOUBLE",
         "stable_band_pct": "DOUBLE",
         "comparator_group": "VARCHAR",
+        "reconcile_points": "DOUBLE",
+        "reconcile_pct": "DOUBLE",
+        "stable_band_points": "DOUBLE",
     },
 )
 
@@ -34,7 +37,11 @@ REGISTER_INDICATORS = Table(
         "valid_max": "DOUBLE",
         "lginform_metric": "VARCHAR",
         "oflog_metric": "VARCHAR",
-        "annual_outturn": "VARCHAR",
+        "measure": "VARCHAR",
+        "rolling": "BOOLEAN",
+        "stable_band": "DOUBLE",
+        "statistic": "VARCHAR",
+        "statistic_use": "VARCHAR",
     },
     asset="indicator_register",
 )
@@ -46,6 +53,7 @@ REGISTER_TARGETS = Table(
         "financial_year": "VARCHAR",
         "target": "DOUBLE",
         "amber_threshold": "DOUBLE",
+        "period": "VARCHAR",
     },
 )
 

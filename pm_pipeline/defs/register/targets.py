@@ -13,6 +13,7 @@ from pm_pipeline.core.values import is_gss_code, parse_number
 from pm_pipeline.defs.register.model import (
     SCORED_TYPES,
     TARGET_COLUMNS,
+    TARGET_PERIODS,
     Council,
     RegisterError,
     RegisterProblem,
@@ -23,7 +24,11 @@ from pm_pipeline.defs.register.model import (
 def read_targets(
     path: Path, indicators: pd.DataFrame
 ) -> tuple[pd.DataFrame, list[RegisterProblem]]:
-    """Targets, plus the policy problems (non-scored PI, two targets for one year)."""
+    """Targets, plus the policy problems (non-scored PI, two targets for one year).
+
+    The optional `period` column says what a target is for (docs/contracts.md, "Register
+    files"): `quarter` (or blank) is the target each quarter's figure is judged against,
+    `year` the target for the year's outturn; a PI may have one of each for a year."""
     file = path.name
     records = read_csv_records(path, ("pi_id", "financial_year", "target"))
     kinds = dict(zip(indicators["pi_id"].str.casefold(), indicators["type"], strict=True))
@@ -31,7 +36,7 @@ def read_targets(
     polarity = dict(zip(indicators["pi_id"], indicators["polarity"], strict=True))
     problems: list[str] = []
     policy: list[RegisterProblem] = []
-    first_row: dict[tuple[str, str], int] = {}
+    first_row: dict[tuple[str, str, str], int] = {}
     out = []
     for row, rec in records:
         raw_id = rec.get("pi_id", "")
@@ -46,6 +51,14 @@ def read_targets(
             year = FinancialYear.from_label(rec.get("financial_year", "")).label
         except ValueError as exc:
             problems.append(f"{where(file, row, 'financial_year')}: {exc}")
+            continue
+        period = rec.get("period", "").casefold() or "quarter"
+        if period not in TARGET_PERIODS:
+            problems.append(
+                f"{where(file, row, 'period')}: '{rec.get('period')}' is not one of "
+                f"{', '.join(TARGET_PERIODS)} — year for the target of the year's outturn, "
+                "quarter (or blank) for the target of each quarter"
+            )
             continue
         numbers: dict[str, float | None] = {}
         for column in ("target", "amber_threshold"):
@@ -86,7 +99,7 @@ def read_targets(
                     "and no RAG — delete this row",
                 )
             )
-        key = (pid, year)
+        key = (pid, year, period)
         if key in first_row:
             policy.append(
                 RegisterProblem(
@@ -95,8 +108,9 @@ def read_targets(
                     row,
                     "financial_year",
                     pid,
-                    f"{where(file, row, 'financial_year')}: {pid} already has a {year} target "
-                    f"in row {first_row[key]} — targets are fixed for the year; keep one row",
+                    f"{where(file, row, 'financial_year')}: {pid} already has a {year} "
+                    f"{'annual ' if period == 'year' else ''}target in row {first_row[key]} — "
+                    "targets are fixed for the year; keep one row",
                 )
             )
             continue
@@ -107,6 +121,7 @@ def read_targets(
                 "financial_year": year,
                 "target": target,
                 "amber_threshold": amber,
+                "period": period,
                 "source_row": row,
             }
         )

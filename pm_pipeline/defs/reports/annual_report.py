@@ -1,9 +1,11 @@
 """The annual performance report: each PI's outturn for the year against its target.
 
-KPIs are reported every three months and annually. The outturn of a quarterly PI is, by
-default, the year-end (Q4) figure, or the sum of the four quarters for counts and money, which
-is then judged against four times the quarterly target; a register may say otherwise with the
-optional `annual_outturn` column (`latest`, `sum`, `mean`).
+KPIs are reported every three months and annually. A PI's outturn for the year is worked
+out from its measure (docs/contracts.md, "Annual outturn"; `scorecard.measures.combine`): the
+sum of the quarters for a flow, the year-end figure for a stock, a cumulative or a rolling PI,
+Σnumerators / Σdenominators for a ratio, the (weighted) mean for an average. It is judged
+against the annual target where targets.csv gives one, else the quarterly target (four times
+it for a flow's total).
 """
 
 from __future__ import annotations
@@ -21,60 +23,47 @@ from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.reports.plan_sections import annual_plan_view
 from pm_pipeline.defs.scorecard import rules
+from pm_pipeline.defs.scorecard.measures import (
+    Targets,
+    combine,
+    is_rolling,
+    parts_for,
+    quarters_of,
+)
 from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.pages import is_sample, publish, sample_label
 from pm_pipeline.render.spreadsheet import Sheet
 from pm_pipeline.render.wording import direction_label, format_value, rag_label
 
-SUMMED_UNITS = frozenset({"count", "gbp"})
 
-
-def outturn_method(pi: dict) -> str:
-    chosen = pi.get("annual_outturn")
-    if isinstance(chosen, str) and chosen:
-        return chosen
-    if pi["frequency"] == "annual":
-        return "latest"
-    return "sum" if pi["unit"] in SUMMED_UNITS else "latest"
-
-
-def outturn(values: list[float | None], method: str) -> float | None:
-    """The year's figure from its quarters (oldest first); a sum needs all four quarters."""
-    present = [v for v in values if not is_missing(v)]
-    if method == "sum":
-        return sum(present) if len(present) == len(values) else None
-    if method == "mean":
-        return sum(present) / len(present) if present else None
-    return None if is_missing(values[-1]) else values[-1]
+def _rounded(value: float | None, pi: dict) -> float | None:
+    """A worked-out year at the PI's own decimals, as every quarter's figure is returned."""
+    return None if value is None else round(value, int(pi["decimals"]))
 
 
 def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: Register) -> dict:
     """Everything the annual report shows, as plain data."""
     keys = [q.key for q in year.previous.quarters + year.quarters]
     returns = read_table(conn, PI_RETURNS, *where_in("period", keys))
-    values = {(r.period, r.pi_id): r.value for r in returns.itertuples()}
+    returned = {(r.period, r.pi_id): r for r in returns.itertuples()}
     q4 = year.quarters[-1]
     scorecard = read_table(conn, KPI_SCORECARD, "period = ?", [q4.key]).set_index("pi_id")
     year_keys = [q.key for q in year.quarters]
     exceptions = read_table(conn, KPI_EXCEPTIONS, *where_in("period", year_keys))
-    targets = {
-        (r.pi_id, r.financial_year): (r.target, r.amber_threshold)
-        for r in register.targets.itertuples()
-    }
+    targets = Targets(register.targets)
     council = register.council
     rows = []
     for pi in register.indicators.to_dict("records"):
-        method = outturn_method(pi)
-        quarters = year.quarters if pi["frequency"] == "quarterly" else [q4]
-        this = [values.get((q.key, pi["pi_id"])) for q in quarters]
-        last = [values.get((q.key, pi["pi_id"])) for q in year.previous.quarters]
-        last = last if pi["frequency"] == "quarterly" else last[-1:]
-        value, before = outturn(this, method), outturn(last, method)
-        target, amber = targets.get((pi["pi_id"], year.label), (None, None))
-        if method == "sum":  # targets are per quarter: a year's total is judged against four
-            target = None if is_missing(target) else target * len(quarters)
-            amber = None if is_missing(amber) else amber * len(quarters)
+        quarters = quarters_of(pi, year.quarters)
+        this_parts = parts_for(returned, pi["pi_id"], quarters)
+        last_parts = parts_for(returned, pi["pi_id"], quarters_of(pi, year.previous.quarters))
+        this = [p.value if p else None for p in this_parts]
+        figure = combine(pi["measure"], pi["unit"], this_parts, is_rolling(pi))
+        value = _rounded(figure.value, pi)
+        before = _rounded(combine(pi["measure"], pi["unit"], last_parts, is_rolling(pi)).value, pi)
+        goal = targets.to_date(pi, year.label)
+        target, amber = goal.value, goal.amber
         rag = rules.rag(
             value,
             target,
@@ -85,7 +74,7 @@ def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: 
             None if is_missing(amber) else amber,
         )
         direction = rules.direction(
-            value, before, pi["polarity"], int(pi["decimals"]), council.stable_band_pct
+            value, before, pi["polarity"], int(pi["decimals"]), rules.band_of(pi, council)
         )
         fmt = lambda v, _pi=pi: format_value(v, _pi["unit"], int(_pi["decimals"]))  # noqa: E731
         bench = scorecard.loc[pi["pi_id"]] if pi["pi_id"] in scorecard.index else None
@@ -111,7 +100,10 @@ def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: 
                 "unit": pi["unit"],
                 "decimals": int(pi["decimals"]),
                 "frequency": pi["frequency"],
-                "method": method,
+                "method": figure.how,
+                "measure": pi["measure"],
+                "no_value_reason": figure.reason,
+                "target_basis": goal.how,
                 "quarters": [fmt(v) for v in this],
                 "quarter_values": this,
                 "value": value,
@@ -175,9 +167,12 @@ def annual_sheet(view: dict) -> pd.DataFrame:
                 "Frequency": r["frequency"],
                 "Unit": r["unit"],
                 **{label: quarters.get(label) for label in view["quarter_labels"]},
+                "Measure": r["measure"],
                 "Outturn": r["value"],
                 "How the outturn is worked out": r["method"],
+                "Why no outturn": r["no_value_reason"],
                 "Target": r["target"],
+                "Target basis": r["target_basis"],
                 "RAG": rag_label(r["rag"]),
                 "Last year": r["last_year"],
                 "Direction vs last year": direction_label(r["direction"]),

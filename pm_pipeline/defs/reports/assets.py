@@ -19,13 +19,14 @@ from pm_pipeline.core.periods import (
 )
 from pm_pipeline.core.warehouse import OWNERS, Warehouse, read_table
 from pm_pipeline.defs.intake.read import read_quarter
-from pm_pipeline.defs.plan.evaluate import actions_owed, updates_outstanding
+from pm_pipeline.defs.plan.evaluate import updates_outstanding
 from pm_pipeline.defs.plan.tables import ACTION_REGISTER, ACTION_UPDATES, RISK_REGISTER
 from pm_pipeline.defs.plan.updates import read_update_files
-from pm_pipeline.defs.register.load import due_pis
+from pm_pipeline.defs.register.load import returns_owed
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.reports.annual_report import annual_view, summary_sentence, write_annual_files
+from pm_pipeline.defs.reports.audience import Owed, owed_sentence, plan_owed
 from pm_pipeline.defs.reports.scorecard_report import (
     CHART_HISTORY,
     scorecard_view,
@@ -136,11 +137,12 @@ quarterly_report_pdf = pdf_asset(
 
 
 def outstanding(files: CouncilFiles, quarter: Quarter, indicators: pd.DataFrame) -> pd.DataFrame:
-    """Due PIs with no row at all in the quarter's folder yet, by owner and manager."""
+    """PIs owed a return (due, and not taken from an official statistic) with no row at all
+    in the quarter's folder yet, by owner and manager."""
     canonical = {pid.casefold(): pid for pid in indicators["pi_id"]}
     read, _ = read_quarter(files.returns_dir, quarter, canonical)
     present = set(read.candidates["pi_id"])
-    due = due_pis(indicators, quarter)
+    due = returns_owed(indicators, quarter)
     missing = due[~due["pi_id"].isin(present)]
     return missing[["owner", "manager", "pi_id", "title", "service", "frequency"]].sort_values(
         ["owner", "pi_id"]
@@ -179,7 +181,18 @@ def outstanding_returns(
     )
     plan = updates_outstanding(actions, risks, given, quarter, earlier)
     table = pd.concat([pis, plan], ignore_index=True) if len(plan) else pis
-    owed = len(actions_owed(actions, given.frame("action_id"), quarter, earlier)) + len(risks)
+    pis_owed = len(returns_owed(register.indicators, quarter))
+    owed = [
+        Owed("PI returns", pis_owed, pis_owed - len(pis)),
+        *plan_owed(
+            actions,
+            risks,
+            set(given.frame("action_id")["action_id"]),
+            set(given.frame("risk_id")["risk_id"]),
+            quarter,
+            earlier,
+        ),
+    ]
     folder = council_files.reports_dir / quarter.folder
     deadline = quarter.entry_window[1]
     csv_path = write_csv(folder / "outstanding_returns.csv", table)
@@ -195,11 +208,13 @@ def outstanding_returns(
             for owner, rows in table.groupby("owner", sort=True)
         ],
         total=len(table),
-        due=len(due_pis(register.indicators, quarter)) + owed,
+        owed_text=owed_sentence(owed, None),
+        outstanding_text=owed_sentence(owed, "outstanding"),
     )
     return dg.MaterializeResult(
         metadata={
             "outstanding": len(table),
+            **{f"{o.what} outstanding": o.outstanding for o in owed},
             "owners to chase": table["owner"].nunique(),
             "html": dg.MetadataValue.path(str(html_path)),
             "csv": dg.MetadataValue.path(str(csv_path)),

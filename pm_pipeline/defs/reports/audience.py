@@ -15,12 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.warehouse import read_table
-from pm_pipeline.defs.intake.tables import PI_RETURNS
+from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
+from pm_pipeline.defs.plan.evaluate import actions_owed
+from pm_pipeline.defs.plan.tables import (
+    ACTION_REGISTER,
+    ACTION_UPDATES,
+    RISK_REGISTER,
+    RISK_UPDATES,
+)
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
-from pm_pipeline.defs.register.load import due_pis
+from pm_pipeline.defs.register.load import returns_owed
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.reports.scorecard_report import (
     key_sheet,
@@ -28,6 +36,8 @@ from pm_pipeline.defs.reports.scorecard_report import (
     summarise,
     summary_sentence,
 )
+from pm_pipeline.defs.scorecard.reconcile import RULE as RECONCILE
+from pm_pipeline.defs.scorecard.reconcile import year_checked
 from pm_pipeline.render.pages import publish, sample_label, write_html
 from pm_pipeline.render.spreadsheet import Sheet
 
@@ -63,8 +73,9 @@ AUDIENCES = {
         "Management report",
         "the leadership team, managers and their teams",
         ("management",),
-        "the management metrics, and the quarter's data-quality picture: returns on time, "
-        "data-quality issues by service and rule, and re-submitted returns",
+        "the management metrics, and the quarter's data-quality picture: PI returns received "
+        "and on time, plan updates received, figures restated, and data-quality issues by "
+        "service and rule",
     ),
 }
 FULL_SCORECARD = {
@@ -103,42 +114,106 @@ def audience_view(view: dict, key: str, theme_names: Sequence[str]) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Owed:
+    """Something owed for a quarter, named as every report names it, and how much came in.
+    The management report and the outstanding-returns list count with the same `Owed`s, so
+    they agree (docs/contracts.md, "What the reports count")."""
+
+    what: str  # "PI returns", "action updates", "risk updates"
+    due: int
+    received: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.due - self.received
+
+
+def plan_owed(
+    actions: pd.DataFrame,
+    risks: pd.DataFrame,
+    action_ids: set[str],
+    risk_ids: set[str],
+    quarter: Quarter,
+    earlier: pd.DataFrame,
+) -> list[Owed]:
+    """Action updates owed (open actions due by the quarter's end, as the plan's rule counts
+    them) and risk updates owed (every risk re-scored each quarter), with those given."""
+    given = pd.DataFrame({"action_id": sorted(action_ids)}, dtype=object)
+    owed = actions_owed(actions, given, quarter, earlier)
+    return [
+        Owed("action updates", len(owed), int(owed["returned"].sum())),
+        Owed("risk updates", len(risks), len(set(risks["risk_id"]) & risk_ids)),
+    ]
+
+
+def owed_sentence(owed: Sequence[Owed], counted: str | None = "received") -> str:
+    """ "37 of 37 PI returns, 6 of 6 action updates and 5 of 5 risk updates" (`counted`:
+    received or outstanding), or "37 PI returns, 6 action updates and 5 risk updates"."""
+    shown = [o for o in owed if o.due] or list(owed[:1])  # a council without a plan owes none
+    parts = [
+        f"{getattr(o, counted)} of {o.due} {o.what}" if counted else f"{o.due} {o.what}"
+        for o in shown
+    ]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
 def quality_picture(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Register) -> dict:
-    """The quarter's data quality by service: returns due, received, on time and re-submitted,
-    and every data-quality issue counted by service and rule."""
+    """The quarter's data quality by service: returns owed by owners for the PIs due this
+    quarter (not those taken from an official statistic), received and on time; figures
+    restated since first reported (as the scorecard marks them); plan updates owed and
+    received; and every data-quality issue counted by service and rule."""
     returns = read_table(conn, PI_RETURNS, "period = ?", [quarter.key])
+    restated = read_table(conn, RESTATEMENTS, "period = ?", [quarter.key])
     issues = read_table(conn, QUALITY_ISSUES, "period = ?", [quarter.key])
     services = register.indicators.set_index("pi_id")["service"]
-    due = due_pis(register.indicators, quarter)
+    owed = returns_owed(register.indicators, quarter)
     late = set(issues.loc[issues["rule"] == "submitted_on_time", "pi_id"].dropna())
     rows = []
-    for service, members in due.groupby("service", sort=True):
+    for service, members in owed.groupby("service", sort=True):
         ids = set(members["pi_id"])
-        got = returns[returns["pi_id"].isin(ids)]
-        received = set(got["pi_id"])
+        received = set(returns.loc[returns["pi_id"].isin(ids), "pi_id"])
         rows.append(
             {
                 "service": service,
                 "due": len(ids),
                 "received": len(received),
                 "on_time": len(received - late),
-                "resubmitted": int((got["version"] > 1).sum()),
             }
         )
+    restated_by_service = restated["pi_id"].map(services).value_counts()
+    for row in rows:
+        row["restated"] = int(restated_by_service.get(row["service"], 0))
     issues = issues.assign(
         service=issues["pi_id"].map(services).fillna("No single service (a whole file)")
     )
     by_rule = (
         issues.groupby(["service", "rule", "severity"], sort=True).size().reset_index(name="count")
     )
-    total = {k: sum(r[k] for r in rows) for k in ("due", "received", "on_time", "resubmitted")}
+    total = {k: sum(r[k] for r in rows) for k in ("due", "received", "on_time")}
+    reconciled = issues[issues["rule"] == RECONCILE].sort_values("pi_id")
+    plan = plan_owed(
+        read_table(conn, ACTION_REGISTER),
+        read_table(conn, RISK_REGISTER),
+        set(read_table(conn, ACTION_UPDATES, "period = ?", [quarter.key])["action_id"]),
+        set(read_table(conn, RISK_UPDATES, "period = ?", [quarter.key])["risk_id"]),
+        quarter,
+        read_table(conn, ACTION_UPDATES, "period < ?", [quarter.key]),
+    )
+    owed_all = [Owed("PI returns", total["due"], total["received"]), *plan]
     return {
         "returns_by_service": rows,
         "returns_total": total,
+        "returns_owed": owed_all,
+        "returns_owed_text": owed_sentence(owed_all),
+        "restated_count": len(restated),
+        "restated_pis": sorted(restated["pi_id"]),
         "issues_by_service": [
             {**r, "rule": str(r["rule"]).replace("_", " ")} for r in by_rule.to_dict("records")
         ],
         "issue_count": len(issues),
+        "reconciliation": reconciled[["pi_id", "message"]].to_dict("records"),
+        "reconciled_year": year_checked(quarter).label,
     }
 
 
@@ -175,6 +250,11 @@ def write_audience_reports(
             written[key] = publish(folder, stem, f"{stem}.html.j2", cut, title, sheets)
             continue
         if key == "management":
-            cut = {**cut, **quality_picture(conn, quarter, register)}
+            cut = {
+                **cut,
+                **quality_picture(conn, quarter, register),
+                # every PI's, not only the management metrics': the data team decides them all
+                "rebase_proposals": [e for e in view["entries"] if e.get("spc_rebase_proposal")],
+            }
         written[key] = {"html": write_html(folder / f"{stem}.html", f"{stem}.html.j2", **cut)}
     return written

@@ -23,7 +23,8 @@ DESCRIPTIONS = {
     "service": "reports/<YYYY-YY-Qn>/service_report.html and .xlsx: service PIs by service, "
     "for CMT, service managers and Overview & Scrutiny.",
     "management": "reports/<YYYY-YY-Qn>/management_report.html: management metrics and the "
-    "quarter's data quality (returns on time, issues by service and rule, re-submissions), "
+    "quarter's data quality (PI returns received and on time, plan updates received, figures "
+    "restated, issues by service and rule), "
     "for the leadership team.",
 }
 
@@ -39,6 +40,10 @@ DESCRIPTIONS = {
                 "quality_issues",
                 "benchmarks",
                 earlier_partitions("pi_returns", -(CHART_HISTORY - 1)),
+                "action_register",
+                "risk_register",
+                earlier_partitions("action_updates", -(CHART_HISTORY - 1)),
+                "risk_updates",
                 *REGISTER,
             ],
             group_name="reports",
@@ -64,7 +69,9 @@ def audience_reports(
         quarter = Quarter.from_key(key)
         with warehouse.read() as conn:
             register = read_register(conn)
-            view = scorecard_view(conn, quarter, register, council_files.commentary_dir)
+            view = scorecard_view(  # with the re-base points: the same SPC reading, in words
+                conn, quarter, register, council_files.commentary_dir, council_files.config_dir
+            )
             written = write_audience_reports(
                 council_files.reports_dir / quarter.folder, view, conn, register, quarter, which
             )

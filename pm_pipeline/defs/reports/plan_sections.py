@@ -30,15 +30,17 @@ from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.spreadsheet import Sheet
 
 # status -> (words, shape, style): meaning never by colour alone; the style (CSS
-# .status-<style>) gives each its own border as well as its colour
+# .status-<style>) gives each its own border as well as its colour. The shapes are their own:
+# no RAG, direction or SPC symbol means a plan status too (pm_pipeline_tests/test_symbols.py);
+# "No update" has words only.
 STATUS_TEXT = {
-    "complete": ("Complete", "✓", "done"),
-    "on_track": ("On track", "●", "on"),
-    "at_risk": ("At risk", "▲", "risk"),
-    "off_track": ("Off track", "■", "off"),
-    "not_started": ("Not started", "○", "none"),
-    "cancelled": ("Cancelled", "✕", "none"),
-    None: ("No update", "?", "none"),
+    "complete": ("Complete", "☑", "done"),
+    "on_track": ("On track", "◉", "on"),
+    "at_risk": ("At risk", "⚠", "risk"),
+    "off_track": ("Off track", "⊘", "off"),
+    "not_started": ("Not started", "◌", "none"),
+    "cancelled": ("Cancelled", "⊖", "none"),
+    None: ("No update", "", "none"),
 }
 SCORES = range(1, 6)
 

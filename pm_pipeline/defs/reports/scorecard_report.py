@@ -7,7 +7,7 @@ template only lays them out. The same view feeds the HTML, the PDF and the sprea
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -22,17 +22,19 @@ from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.model import Register
-from pm_pipeline.defs.reports import narrative
-from pm_pipeline.defs.reports.plan_sections import plan_sheets, plan_view
+from pm_pipeline.defs.reports.plan_sections import STATUS_TEXT, plan_sheets, plan_view
 from pm_pipeline.defs.reports.signoff_view import signoff_view
-from pm_pipeline.defs.reports.spc_view import ASSURANCE_TEXT, VARIATION_TEXT, add_spc
+from pm_pipeline.defs.reports.spc_view import add_spc
+from pm_pipeline.defs.scorecard import narrative
 from pm_pipeline.defs.scorecard.build import benchmark_areas_sql
+from pm_pipeline.defs.scorecard.measures import Targets
 from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render import charts, wording
 from pm_pipeline.render.pages import is_sample, publish, sample_label
 from pm_pipeline.render.spreadsheet import Sheet
 from pm_pipeline.render.wording import (
+    DIRECTION_MEANING,
     DIRECTION_TEXT,
     RAG_TEXT,
     direction_label,
@@ -75,7 +77,7 @@ def _history(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pd.DataFrame:
 
 
 def _trend(
-    pi: dict, quarter: Quarter, values: dict, targets: dict, register: Register
+    pi: dict, quarter: Quarter, values: dict, targets: Targets, register: Register
 ) -> charts.Chart:
     from pm_pipeline.defs.scorecard.rules import rag
 
@@ -90,7 +92,8 @@ def _trend(
     points = []
     for q in reversed(periods):
         value = values.get((q.key, pi["pi_id"]))
-        target, amber = targets.get((pi["pi_id"], q.financial_year.label), (None, None))
+        goal = targets.quarter(pi, q.financial_year.label)
+        target, amber = goal.value, goal.amber
         rating = rag(
             value,
             target,
@@ -135,6 +138,18 @@ def _peers(pi: dict, row: dict, peer_series: dict, register: Register) -> charts
     )
 
 
+def _to_date_texts(row: dict, fmt: Callable[[object], str]) -> dict[str, str]:
+    """The year-to-date figure and its target as printed (blank where the measure has none:
+    a stock's, a cumulative's or a rolling PI's year to date is its latest figure)."""
+    ytd, goal = row.get("year_to_date"), row.get("year_to_date_target")
+    how = row.get("year_to_date_how")
+    has = isinstance(how, str) and how
+    return {
+        "year_to_date_text": "" if not has else "—" if is_missing(ytd) else fmt(ytd),
+        "year_to_date_target_text": "" if is_missing(goal) or not has else fmt(goal),
+    }
+
+
 def scorecard_view(
     conn: duckdb.DuckDBPyConnection,
     quarter: Quarter,
@@ -160,13 +175,7 @@ def scorecard_view(
     )
     pis = register.indicators.set_index("pi_id", drop=False)
     values = {(r.period, r.pi_id): r.value for r in history.itertuples() if not is_missing(r.value)}
-    targets = {
-        (r.pi_id, r.financial_year): (
-            r.target,
-            None if is_missing(r.amber_threshold) else r.amber_threshold,
-        )
-        for r in register.targets.itertuples()
-    }
+    targets = Targets(register.targets)
     commentary, commentary_problems = read_commentary(commentary_dir, quarter, set(pis.index))
     first_reported = dict(zip(restated["pi_id"], restated["first_reported_value"], strict=True))
     reasons: dict[str, list[str]] = {}
@@ -184,7 +193,8 @@ def scorecard_view(
             "target_text": "" if is_missing(row["target"]) else fmt(row["target"]),
             "previous_text": fmt(row["previous_value"]),
             "last_year_text": fmt(row["last_year_value"]),
-            "story": narrative.pi_story(row, quarter),
+            **_to_date_texts(row, fmt),
+            "compared": narrative.compared_words(pi["frequency"] == "annual"),
             "commentary": commentary.get(row["pi_id"]),
             "exceptions": reasons.get(row["pi_id"], []),
             "first_reported_text": (
@@ -208,6 +218,8 @@ def scorecard_view(
         }
         entries.append(entry)
     add_spc(entries, conn, quarter, register, config_dir)
+    for entry in entries:  # after the SPC reading: the one sentence words it too
+        entry["story"] = narrative.pi_story(entry, quarter)
 
     return {
         "council_name": register.council.name,
@@ -223,9 +235,13 @@ def scorecard_view(
         ],
         "rag_text": RAG_TEXT,
         "direction_text": DIRECTION_TEXT,
+        "direction_meaning": DIRECTION_MEANING,
+        "variation_symbols": list(narrative.VARIATION_SYMBOLS.values()),
+        "assurance_symbols": list(narrative.ASSURANCE_SYMBOLS.values()),
+        "plan_status_text": STATUS_TEXT,
         "exception_text": EXCEPTION_TEXT,
         "tolerance": register.council.amber_tolerance_pct,
-        "stable_band": register.council.stable_band_pct,
+        "stable_band_text": narrative.stable_band_text(register),
         "signoff": signoff["signoff"],
         "plan": plan_view(conn, quarter, register.council.themes),
     }
@@ -293,6 +309,10 @@ def summary_sentence(view: dict) -> str:
     return " ".join(parts)
 
 
+def _cell(value: object) -> object:
+    return None if is_missing(value) else value
+
+
 def scorecard_sheet(view: dict) -> pd.DataFrame:
     rows = []
     for e in view["entries"]:
@@ -311,6 +331,12 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
                 "Direction vs previous": direction_label(e["direction_vs_previous"]),
                 "Same quarter last year": e["last_year_value"],
                 "Direction vs last year": direction_label(e["direction_vs_last_year"]),
+                "Year to date": _cell(e.get("year_to_date")),
+                "Year-to-date target": _cell(e.get("year_to_date_target")),
+                "Year-to-date RAG": rag_label(e["year_to_date_rag"])
+                if isinstance(e.get("year_to_date_rag"), str)
+                else "",
+                "Year to date worked out as": e.get("year_to_date_how") or "",
                 "Benchmark source": e["benchmark_source"],
                 "Benchmark period": e["benchmark_period"],
                 "Comparator median": e["comparator_median"],
@@ -322,13 +348,14 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
                 "Restated": "Restated" if e["first_reported_text"] else "",
                 "First reported value": e["first_reported_text"] or "",
                 "Exceptions": "; ".join(e["exceptions"]),
-                "Story": e["commentary"]["text"] if e["commentary"] else e["story"],
+                "Story": e["story"],
                 "Owner's note": e["note"],
                 "Checked by manager": (e["check"] or {}).get("checked_by", ""),
                 "Checked on": (e["check"] or {}).get("checked_on", ""),
                 "Manager's check": (e["check"] or {}).get("text", "Not checked by the manager."),
-                "Variation (SPC)": f"{e['variation_symbol']} {e['variation_text']}",
-                "Assurance (SPC)": f"{e['assurance_symbol']} {e['assurance_text']}",
+                "Performance team's commentary": e["commentary"]["text"] if e["commentary"] else "",
+                "Variation (SPC)": f"{e['variation_letter']} {e['variation_text']}".strip(),
+                "Assurance (SPC)": f"{e['assurance_letter']} {e['assurance_text']}".strip(),
                 "Why no SPC reading": e["spc_reason"],
             }
         )
@@ -355,14 +382,20 @@ def write_scorecard_files(folder: Path, view: dict) -> dict[str, Path]:
 
 
 def key_sheet(view: dict) -> pd.DataFrame:
-    rows = [{"Term": label, "Meaning": meaning} for label, meaning, _ in view["rag_text"].values()]
+    """The key as a sheet: each symbol with its words and its one meaning, as in the HTML."""
+    rows = [
+        {"Term": f"{symbol} {label}".strip(), "Meaning": meaning}
+        for label, meaning, symbol in view["rag_text"].values()
+    ]
     rows += [
-        {"Term": label, "Meaning": "Direction of travel"}
-        for label, _ in view["direction_text"].values()
+        {"Term": f"{symbol} {label}".strip(), "Meaning": f"Direction of travel: {meaning}"}
+        for (label, symbol), meaning in zip(
+            view["direction_text"].values(), view["direction_meaning"].values(), strict=True
+        )
     ]
     rows += [{"Term": "Exception", "Meaning": text} for text in view["exception_text"].values()]
     rows += [
-        {"Term": f"{symbol} {label}", "Meaning": meaning}
-        for symbol, label, meaning in [*VARIATION_TEXT.values(), *ASSURANCE_TEXT.values()]
+        {"Term": f"{s.letter} {s.label}".strip(), "Meaning": s.meaning}
+        for s in [*view["variation_symbols"], *view["assurance_symbols"]]
     ]
     return pd.DataFrame(rows)

@@ -1,9 +1,15 @@
 """The SPC part of a report's per-PI view: variation and assurance in words and symbols, and
 the XmR chart, read through the same `pi_reading` the scorecard used (so they agree).
 
-`add_spc` adds to each scorecard entry: `variation` / `assurance` (as stored), their text and
-symbol (`variation_text`, `variation_symbol`, `assurance_text`, `assurance_symbol`), the
-reason when there is no chart (`spc_reason`) and the chart (`xmr`, or None).
+`add_spc` adds to each scorecard entry: `variation` / `assurance` (as stored), their words and
+Making Data Count icons from scorecard/narrative.py (`variation_text`, `variation_icon`,
+`variation_letter`, `variation_meaning`, and the same for assurance: no icon and the words
+"No SPC reading" when there is none), the rules behind a special cause (`spc_rules`), the
+reason when there is no chart (`spc_reason`), the proposed re-base (`spc_rebase_proposal`, as
+stored; `spc_rebase_run` without its question, and `spc_rebase_since`, the quarter it would
+start from), whether a limit is drawn capped at what the figure can be (`spc_capped`), why the
+run rules are not read (`spc_note`: a rolling or year-to-date figure) and the chart (`xmr`, or
+None).
 """
 
 from __future__ import annotations
@@ -18,6 +24,13 @@ from pm_pipeline.core.warehouse import read_table
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.scorecard import spc
+from pm_pipeline.defs.scorecard.narrative import (
+    NOT_JUDGED,
+    SpcSymbol,
+    assurance_symbol,
+    no_reading,
+    variation_symbol,
+)
 from pm_pipeline.defs.scorecard.spc_series import (
     SPC_QUARTERS,
     pi_reading,
@@ -26,37 +39,18 @@ from pm_pipeline.defs.scorecard.spc_series import (
 )
 from pm_pipeline.render.xmr_chart import xmr_chart
 
-# reading -> (symbol, short label, meaning); symbols match the chart's marks
-VARIATION_TEXT = {
-    spc.IMPROVING: ("◆", "Improving (special cause)", "A real change for the better, not noise"),
-    spc.CONCERNING: ("■", "Concerning (special cause)", "A real change for the worse, not noise"),
-    spc.COMMON: ("○", "No significant change", "Within its normal range: ordinary variation"),
-    spc.HIGHER: ("▲", "Special cause (higher)", "A real rise; neither direction is better"),
-    spc.LOWER: ("▼", "Special cause (lower)", "A real fall; neither direction is better"),
-}
-ASSURANCE_TEXT = {
-    spc.PASSING: ("P", "Consistently passing", "The whole normal range is on the right side"),
-    spc.FAILING: ("F", "Consistently failing", "The target is outside the normal range"),
-    spc.HIT_AND_MISS: ("?", "Hit and miss", "The target is inside the normal range"),
-}
-NO_READING = ("–", "No SPC reading", "")
-
-
-def variation_words(value: str | None) -> tuple[str, str, str]:
-    return VARIATION_TEXT.get(value or "", NO_READING)
-
-
-def assurance_words(value: str | None) -> tuple[str, str, str]:
-    return ASSURANCE_TEXT.get(value or "", NO_READING)
+NO_READING = "No SPC reading"
 
 
 def _kind(signal: spc.Signal | None, polarity: str) -> str | None:
+    """The point's Making Data Count icon name (render/xmr_chart.py draws it); None: common."""
     if signal is None:
         return None
+    side = "high" if signal.direction > 0 else "low"
     if polarity == "neutral":
-        return "special"
+        return f"neutral_{side}"
     better = signal.direction > 0 if polarity == "higher_is_better" else signal.direction < 0
-    return "improving" if better else "concerning"
+    return f"{'improvement' if better else 'concern'}_{side}"
 
 
 def add_spc(
@@ -88,33 +82,62 @@ def add_spc(
         assurance = (
             stored_a if isinstance(stored_a, str) else reading.assurance if reading else None
         )
-        v_sym, v_label, v_meaning = variation_words(variation)
-        a_sym, a_label, a_meaning = assurance_words(assurance)
         chart = reading.chart if reading else None
+        latest = chart.signals.get(len(chart.points) - 1) if chart else None
+        stored_p = e.get("spc_rebase_proposal")
+        if isinstance(stored_p, str) or isinstance(stored_a, str):  # the row's, even if none
+            proposal = stored_p if isinstance(stored_p, str) else None
+        else:
+            proposal = str(reading.rebase_proposal) if reading and reading.rebase_proposal else None
+        run = proposal.removesuffix(spc.REBASE_QUESTION) if proposal else None
         e.update(
             variation=variation,
             assurance=assurance,
-            variation_symbol=v_sym,
-            variation_text=v_label,
-            variation_meaning=v_meaning,
-            assurance_symbol=a_sym,
-            assurance_text=a_label,
-            assurance_meaning=a_meaning,
-            spc_reason=_reason(variation, assurance),
-            xmr=_chart(e, pi, chart, target) if chart else None,
+            **_fields("variation", variation_symbol(variation, str(pi["polarity"]))),
+            **{**_fields("assurance", assurance_symbol(assurance)), **_not_judged(assurance)},
+            spc_rules=latest.rules if latest else (),
+            spc_reason=no_reading(variation) or no_reading(assurance, of="assurance"),
+            spc_rebase_proposal=proposal,
+            spc_rebase_run=run,
+            spc_rebase_since=run.rpartition(" since ")[2] if run else None,
+            spc_capped=bool(chart and chart.capped),
+            spc_note=reading.note if reading and chart else None,
+            xmr=_chart(e, pi, chart, target, reading.note if reading else None) if chart else None,
         )
 
 
-def _reason(variation: str | None, assurance: str | None) -> str:
-    """Why there is no reading, as a sentence ("Only 9 quarters of history; SPC needs 15.")."""
-    for value in (variation, assurance):
-        if value and value.startswith(f"{spc.NONE}: "):
-            text = value.removeprefix(f"{spc.NONE}: ")
-            return text[:1].upper() + text[1:] + "."
-    return ""
+def _not_judged(assurance: str | None) -> dict:
+    """A "not judged" assurance (a proposed re-base waits) is a badge in words, with no icon:
+    it is neither pass, fail nor hit and miss."""
+    prefix = f"{spc.NONE}: {NOT_JUDGED}"
+    if not assurance or not assurance.startswith(prefix):
+        return {}
+    since = assurance.removeprefix(prefix)
+    return {
+        "assurance_text": f"Target: not judged (the process changed in {since})",
+        "assurance_meaning": "Its latest figures have left the limits; new limits wait for the "
+        "data team",
+    }
 
 
-def _chart(e: dict, pi: dict, chart: spc.Chart, target: float | None):
+def _fields(kind: str, symbol: SpcSymbol | None) -> dict:
+    """`<kind>_icon` (inline SVG or ""), `_letter`, `_text` and `_meaning` for the templates."""
+    if symbol is None:
+        return {
+            f"{kind}_icon": "",
+            f"{kind}_letter": "",
+            f"{kind}_text": NO_READING,
+            f"{kind}_meaning": "",
+        }
+    return {
+        f"{kind}_icon": symbol.svg(),
+        f"{kind}_letter": symbol.letter,
+        f"{kind}_text": symbol.label,
+        f"{kind}_meaning": symbol.meaning,
+    }
+
+
+def _chart(e: dict, pi: dict, chart: spc.Chart, target: float | None, note: str | None):
     points = [
         (p.label, p.value, _kind(chart.signals.get(i), str(pi["polarity"])))
         for i, p in enumerate(chart.points)
@@ -128,4 +151,6 @@ def _chart(e: dict, pi: dict, chart: spc.Chart, target: float | None):
         target,
         str(pi["unit"]),
         int(pi["decimals"]),
+        bounds=(chart.floor, chart.ceiling),
+        note=note,
     )

@@ -15,10 +15,12 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
+from pm_pipeline.core.checks import check_severity
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.metadata import metadata_table
 from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter, earlier_partitions
 from pm_pipeline.core.warehouse import (
+    Replacement,
     Warehouse,
     partition,
     read_table,
@@ -28,6 +30,8 @@ from pm_pipeline.core.warehouse import (
 )
 from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
+from pm_pipeline.defs.quality.rules import RULES, Issue
+from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.scorecard.build import (
@@ -36,6 +40,8 @@ from pm_pipeline.defs.scorecard.build import (
     benchmark_areas_sql,
     build_scorecard,
 )
+from pm_pipeline.defs.scorecard.reconcile import RULE as RECONCILE
+from pm_pipeline.defs.scorecard.reconcile import reconcile
 from pm_pipeline.defs.scorecard.spc_series import RebaseError, read_rebase
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 
@@ -60,6 +66,16 @@ REBUILD_WHEN_RETURNS_RESTATED = (
 ).with_label("rebuild when the returns it read are restated")
 
 
+# beside the proposed re-bases in the UI: what a proposal means and how to confirm one
+REBASE_HOW = (
+    "A proposed re-base is a shift (7 or more points in a row on one side of the mean) running "
+    "to the latest quarter: the PI's limits no longer describe its process, so its assurance is "
+    "'not judged' in every report until you decide. To re-base, add a row to "
+    "config/spc_rebase.csv (pi_id, from_quarter, reason) saying why the process changed; "
+    "docs/spc.md, 'A proposed re-base'."
+)
+
+
 @dg.multi_asset(
     name="scorecard",
     specs=[
@@ -72,7 +88,9 @@ REBUILD_WHEN_RETURNS_RESTATED = (
                 "The quarter's KPI scorecard (docs/contracts.md, 'kpi_scorecard'): every due PI "
                 "with its RAG against target, direction of travel vs last quarter and last year, "
                 "position among comparators, note and status, and its SPC variation and "
-                "assurance over up to 24 quarters (re-based from config/spc_rebase.csv)."
+                "assurance over up to 24 quarters (re-based from config/spc_rebase.csv), and a "
+                "proposed re-base where a shift runs to the latest quarter (the metadata lists "
+                "them for the data team to confirm or not)."
             ),
         ),
         KPI_EXCEPTIONS.spec(
@@ -86,6 +104,15 @@ REBUILD_WHEN_RETURNS_RESTATED = (
             ),
         ),
     ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            RECONCILE,
+            asset=KPI_SCORECARD.key,
+            additional_deps=[RETURNS_HISTORY, BENCHMARKS.key],
+            description=f"[{RULES[RECONCILE].severity}] {RULES[RECONCILE].description}",
+            partitions_def=QUARTERLY,
+        )
+    ],
     partitions_def=QUARTERLY,
     pool="warehouse",
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -93,11 +120,12 @@ REBUILD_WHEN_RETURNS_RESTATED = (
 )
 def kpi_scorecard(
     context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
-) -> Iterator[dg.MaterializeResult]:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     quarters = [Quarter.from_key(k) for k in context.partition_keys]
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     summary = []
     written = Counter[str]()
+    reconciled: list[Issue] = []
     with warehouse.write() as conn:
         register = read_register(conn)
         try:
@@ -121,12 +149,30 @@ def kpi_scorecard(
             )
             scorecard, exceptions = build_scorecard(inputs, quarter)
             tables = {KPI_SCORECARD: scorecard, KPI_EXCEPTIONS: exceptions}
+            issues = reconcile(
+                register.indicators,
+                {(r.period, r.pi_id): r for r in inputs.returns.itertuples(index=False)},
+                benchmarks,
+                register.council,
+                quarter,
+            )
+            reconciled += issues
             replace_all(
                 conn,
                 [
                     partition(t, frame, quarter.key)
                     for t, frame in tables.items()
                     if t.key in selected
+                ]
+                + [  # its rows beside the returns' (each step replaces only its own rule's)
+                    Replacement(
+                        QUALITY_ISSUES,
+                        pd.DataFrame(
+                            [i.as_row() for i in issues], columns=QUALITY_ISSUES.column_names
+                        ),
+                        "period = ? AND rule = ?",
+                        [quarter.key, RECONCILE],
+                    )
                 ],
             )
             written.update({t.key: len(frame) for t, frame in tables.items()})
@@ -145,9 +191,13 @@ def kpi_scorecard(
                     "special causes (SPC)": sum(
                         "special cause" in str(v) for v in scorecard["variation"]
                     ),
+                    "re-bases proposed (SPC)": int(scorecard["spc_rebase_proposal"].notna().sum()),
                 }
             )
     latest = summary[-1]
+    proposals = scorecard.loc[
+        scorecard["spc_rebase_proposal"].notna(), ["pi_id", "title", "spc_rebase_proposal"]
+    ].rename(columns={"spc_rebase_proposal": "proposed SPC re-base"})
     if "kpi_exceptions" in selected:
         yield dg.MaterializeResult(
             asset_key="kpi_exceptions",
@@ -166,6 +216,30 @@ def kpi_scorecard(
                 "AMBER": latest["AMBER"],
                 "GREEN": latest["GREEN"],
                 "exceptions": latest["exceptions"],
+                "SPC re-bases proposed": len(proposals),
+                "proposed SPC re-bases": metadata_table(proposals),
+                "proposed SPC re-bases: what to do": REBASE_HOW,
                 "by quarter": metadata_table(pd.DataFrame(summary)),
+            },
+        )
+    if dg.AssetCheckKey(dg.AssetKey(KPI_SCORECARD.key), RECONCILE) in (
+        context.selected_asset_check_keys
+    ):
+        yield dg.AssetCheckResult(
+            asset_key=KPI_SCORECARD.key,
+            check_name=RECONCILE,
+            passed=not reconciled,
+            severity=check_severity(RULES[RECONCILE].severity),
+            metadata={
+                "differences": len(reconciled),
+                "to check": metadata_table(
+                    pd.DataFrame(
+                        [
+                            {"quarter": i.period, "PI": i.pi_id, "what to check": i.message}
+                            for i in reconciled
+                        ],
+                        columns=["quarter", "PI", "what to check"],
+                    )
+                ),
             },
         )

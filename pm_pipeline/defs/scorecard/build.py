@@ -13,6 +13,14 @@ from pm_pipeline.core.warehouse import where_in
 from pm_pipeline.defs.register.load import due_pis
 from pm_pipeline.defs.register.model import Council
 from pm_pipeline.defs.scorecard import rules
+from pm_pipeline.defs.scorecard.measures import (
+    TO_DATE_MEASURES,
+    Targets,
+    combine,
+    is_rolling,
+    parts_for,
+    quarters_of,
+)
 from pm_pipeline.defs.scorecard.spc_series import (
     REBASE_COLUMNS,
     SPC_QUARTERS,
@@ -47,8 +55,13 @@ class _Scorer:
         self.council = inputs.council
         self.pis = inputs.indicators.set_index("pi_id")
         self.values = {(r.period, r.pi_id): r for r in inputs.returns.itertuples(index=False)}
-        self.targets = {
-            (r.pi_id, r.financial_year): r for r in inputs.targets.itertuples(index=False)
+        self.targets = Targets(inputs.targets)
+        # what a target lookup reads of each PI, once (a backfill scores every PI many times)
+        self.attrs = {
+            r["pi_id"]: r
+            for r in inputs.indicators.reindex(
+                columns=["pi_id", "measure", "rolling", "frequency"]
+            ).to_dict("records")
         }
 
     def value(self, quarter: Quarter, pi_id: str) -> float | None:
@@ -56,10 +69,38 @@ class _Scorer:
         return None if row is None else _nan_to_none(row.value)
 
     def target(self, quarter: Quarter, pi_id: str) -> tuple[float | None, float | None]:
-        row = self.targets.get((pi_id, quarter.financial_year.label))
-        if row is None:
-            return None, None
-        return _nan_to_none(row.target), _nan_to_none(row.amber_threshold)
+        target = self.targets.quarter(self.attrs[pi_id], quarter.financial_year.label)
+        return target.value, target.amber
+
+    def to_date(self, quarter: Quarter, pi: dict) -> dict[str, Any]:
+        """The year to date for a flow, ratio or average (docs/contracts.md, "kpi_scorecard"),
+        against the target for the same quarters, like with like; blank for other measures,
+        whose year to date is their latest figure."""
+        if pi.get("measure") not in TO_DATE_MEASURES or is_rolling(pi):
+            return {}
+        if pi["frequency"] == "annual":
+            return {}
+        so_far = [q for q in quarter.financial_year.quarters if q <= quarter]
+        figure = combine(
+            pi["measure"], pi["unit"], parts_for(self.values, pi["pi_id"], quarters_of(pi, so_far))
+        )
+        goal = self.targets.to_date(pi, quarter.financial_year.label, len(so_far))
+        decimals = int(pi["decimals"])
+        rag = rules.rag(
+            None if figure.value is None else round(figure.value, decimals),
+            goal.value,
+            pi["polarity"],
+            pi["type"],
+            int(pi["decimals"]),
+            self.council.amber_tolerance_pct,
+            goal.amber,
+        )
+        return {
+            "year_to_date": None if figure.value is None else round(figure.value, decimals),
+            "year_to_date_how": figure.reason or figure.how,
+            "year_to_date_target": goal.value,
+            "year_to_date_rag": rag,
+        }
 
     def before(self, quarter: Quarter, pi_id: str) -> Quarter:
         """The comparable earlier period: last quarter, or last year for annual PIs."""
@@ -85,7 +126,7 @@ class _Scorer:
                 self.value(self.before(quarter, pi_id), pi_id),
                 pi["polarity"],
                 int(pi["decimals"]),
-                self.council.stable_band_pct,
+                rules.band_of(pi, self.council),
             ),
             quartile=None,
             value=value,
@@ -201,11 +242,13 @@ def build_scorecard(inputs: ScorecardInputs, quarter: Quarter) -> tuple[pd.DataF
                 scorer.value(last_year, pi.pi_id),
                 pi.polarity,
                 int(pi.decimals),
-                inputs.council.stable_band_pct,
+                rules.band_of(pi._asdict(), inputs.council),
             ),
             "note": returned.note if returned is not None else None,
             "status": returned.status if returned is not None else "missing",
             "restated": pi.pi_id in restated,
+            "measure": getattr(pi, "measure", None),
+            **scorer.to_date(quarter, pi._asdict()),
         }
         reading = pi_reading(
             pi._asdict(),
@@ -214,7 +257,12 @@ def build_scorecard(inputs: ScorecardInputs, quarter: Quarter) -> tuple[pd.DataF
             now.target,
             rebase,
         )
-        row.update(variation=reading.variation, assurance=reading.assurance)
+        proposal = reading.rebase_proposal
+        row.update(
+            variation=reading.variation,
+            assurance=reading.assurance,
+            spc_rebase_proposal=None if proposal is None else str(proposal),
+        )
         if position is not None:
             row.update({k: _nan_to_none(position[k]) for k in positions.columns})
         rows.append(row)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pm_pipeline.core.values import is_missing, round_at
-from pm_pipeline.defs.register.model import SCORED_TYPES
+from pm_pipeline.defs.register.model import SCORED_TYPES, Council
 
 GREEN, AMBER, RED, NO_TARGET, NO_DATA = "GREEN", "AMBER", "RED", "NO_TARGET", "NO_DATA"
 IMPROVING, WORSENING, STABLE, UP, DOWN, NO_COMPARISON = (
@@ -58,22 +58,64 @@ def rag(
     return GREEN if v <= t else AMBER if v <= a else RED
 
 
+@dataclass(frozen=True)
+class StableBand:
+    """How far a figure may move and still read "Stable" (docs/contracts.md, "Direction of
+    travel"): in percentage points for a percent PI (96.1% to 92.5% is a 3.6-point fall, not a
+    3.7% one), a relative % for everything else."""
+
+    size: float
+    points: bool
+
+    def describe(self) -> str:
+        size = f"{self.size:g}"
+        if self.points:
+            return f"{size} percentage point{'' if size == '1' else 's'}"
+        return f"{size}%"
+
+
+def stable_band(
+    unit: str, override: float | None, council_points: float, council_pct: float
+) -> StableBand:
+    """The band for a PI: its own `stable_band` where the register gives one, else the
+    council's (`stable_band_points` for percent PIs, `stable_band_pct` for the rest)."""
+    points = unit == "percent"
+    if not is_missing(override):
+        return StableBand(float(override), points)
+    return StableBand(council_points if points else council_pct, points)
+
+
+def band_of(pi: Mapping, council: Council) -> StableBand:
+    """The stable band of a register row (`pi["stable_band"]` is optional: blank = council's)."""
+    return stable_band(
+        str(pi["unit"]),
+        pi.get("stable_band"),
+        council.stable_band_points,
+        council.stable_band_pct,
+    )
+
+
 def direction(
     value: float | None,
     before: float | None,
     polarity: str,
     decimals: int,
-    stable_band_pct: float,
+    band: StableBand,
 ) -> str:
-    """Direction of travel: change = (value − before) / |before|, stable within the band."""
+    """Direction of travel: stable while the change is within the band (points or relative)."""
     if is_missing(value) or is_missing(before):
         return NO_COMPARISON
     v, b = round_at(value, decimals), round_at(before, decimals)
-    if b == 0:  # any move from zero is a move (docs/contracts.md, "Direction of travel")
-        change = 0.0 if v == 0 else math.copysign(math.inf, v - b)
+    if band.points:
+        change = v - b
+        within = abs(change) <= band.size + 1e-9
     else:
-        change = (v - b) / abs(b)
-    if abs(change) <= stable_band_pct / 100 + 1e-12:
+        if b == 0:  # any move from zero is a move (docs/contracts.md, "Direction of travel")
+            change = 0.0 if v == 0 else math.copysign(math.inf, v - b)
+        else:
+            change = (v - b) / abs(b)
+        within = abs(change) <= band.size / 100 + 1e-12
+    if within:
         return STABLE
     if polarity == "neutral":
         return UP if change > 0 else DOWN

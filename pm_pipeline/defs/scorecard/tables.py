@@ -33,6 +33,12 @@ KPI_SCORECARD = Table(
         "restated": "BOOLEAN",
         "variation": "VARCHAR",
         "assurance": "VARCHAR",
+        "spc_rebase_proposal": "VARCHAR",  # a shift over the latest points: re-base? (or null)
+        "measure": "VARCHAR",
+        "year_to_date": "DOUBLE",
+        "year_to_date_how": "VARCHAR",
+        "year_to_date_target": "DOUBLE",
+        "year_to_date_rag": "VARCHAR",
     },
 )
 

@@ -130,8 +130,12 @@ def _order(decision: dict) -> tuple:
 def figure_checks(
     returns: pd.DataFrame, decisions: pd.DataFrame, indicators: pd.DataFrame
 ) -> pd.DataFrame:
-    """One row per accepted figure: its manager, check status and the decision behind it."""
+    """One row per accepted figure: its manager, check status and the decision behind it.
+    A figure taken from an official statistic is the publisher's, not a manager's to check."""
     managers = dict(zip(indicators["pi_id"], indicators["manager"], strict=True))
+    if "statistic_use" in indicators:
+        taken = set(indicators.loc[indicators["statistic_use"] == "taken", "pi_id"])
+        returns = returns[~returns["pi_id"].isin(taken)]
     by_pi: dict[str, list[dict]] = {}
     for decision in decisions.to_dict("records"):
         if not is_missing(decision.get("figure_sha256")):

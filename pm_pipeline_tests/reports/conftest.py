@@ -1,0 +1,57 @@
+"""The sample council's demo, run once per test worker for the modules that read its reports
+(accessibility, counts, consistency: all in the `demo` xdist group, so one worker runs it)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
+
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+@dataclass(frozen=True)
+class Demo:
+    data: Path  # the demo's data directory: reports/, the warehouse, the files it read
+    code: int  # demo.main()'s exit code
+    output: str  # what it printed
+
+    @property
+    def reports(self) -> Path:
+        return self.data / "reports"
+
+
+@pytest.fixture(scope="session")
+def sample_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """`make demo` in-process on a copy of the shipped sample. Its PDFs come from the
+    browser-free printer: the tests that look at a PDF print their own with Chromium."""
+    from pm_pipeline import definitions
+    from pm_pipeline.sample import demo
+
+    root = tmp_path_factory.mktemp("sample-demo")
+    data, home = root / "data", root / "dagster_home"
+    ignore = shutil.ignore_patterns(
+        "reports", "warehouse*.duckdb*", "exports", "backups", "gx", "mail"
+    )
+    shutil.copytree(SAMPLE_DATA, data, ignore=ignore)
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    output = io.StringIO()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PM_DATA_DIR", str(data))
+        env.setenv("DAGSTER_HOME", str(home))
+        for name in ("LGINFORM_API_KEY", "LGINFORM_API_SECRET", "LGINFORM_BASE_URL"):
+            env.delenv(name, raising=False)
+        # `definitions.defs` is built when first imported, perhaps for another test's folder
+        env.setattr(
+            definitions, "defs", definitions.build_defs(data, pdf_printer=PlainPdfPrinter())
+        )
+        with contextlib.redirect_stdout(output):
+            code = demo.main()
+    return Demo(data, code, output.getvalue())

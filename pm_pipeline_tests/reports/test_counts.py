@@ -1,0 +1,90 @@
+"""On the sample's built cycle, the counts the reports print name what they count and agree:
+the management report, the outstanding-returns list and the scorecard count the same PI
+returns, plan updates and restated figures; and the State of the District prints one
+population, one employment rate and one claimant rate."""
+
+from __future__ import annotations
+
+import html as html_text
+import re
+from pathlib import Path
+
+import pytest
+
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline_tests.council import query
+from pm_pipeline_tests.reports.conftest import Demo
+
+pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow, pytest.mark.timeout(900)]
+
+LATEST = Quarter(2026, 2)
+
+
+@pytest.fixture(scope="module")
+def demo(sample_demo: Demo) -> Path:
+    """The demo's data directory (the demo runs once per worker: reports/conftest.py)."""
+    assert sample_demo.code == 0, sample_demo.output
+    return sample_demo.data
+
+
+def text(path: Path) -> str:
+    page = re.sub(r"<(style|svg)\b.*?</\1>", " ", path.read_text(), flags=re.S)
+    return " ".join(html_text.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_management_report_and_outstanding_list_count_the_same_things(demo: Path) -> None:
+    folder = demo / "reports" / LATEST.folder
+    management = text(folder / "management_report.html")
+    outstanding = text(folder / "outstanding_returns.html")
+    received = re.search(
+        r"Received: (\d+) of (\d+) PI returns, (\d+) of (\d+) action updates and (\d+) of (\d+) "
+        r"risk updates due for 2026/27 Q2\.",
+        management,
+    )
+    assert received, management
+    got, pis, got_actions, actions, got_risks, risks = map(int, received.groups())
+    assert (got, got_actions, got_risks) == (pis, actions, risks)  # the sample is complete
+    assert (
+        f"All {pis} PI returns, {actions} action updates and {risks} risk updates due for "
+        "2026/27 Q2 have been received." in outstanding
+    )
+    # PI returns owed: the PIs the scorecard scores this quarter, less those taken from an
+    # official statistic (none are due at Q2: PB-04 and PB-05 are annual).
+    scored = query(demo, "SELECT count(*) FROM kpi_scorecard WHERE period = ?", LATEST.key)
+    assert pis == scored[0][0] == 37
+
+
+def test_restated_figures_agree_with_the_scorecard(demo: Path) -> None:
+    folder = demo / "reports" / LATEST.folder
+    management = text(folder / "management_report.html")
+    restated = query(
+        demo,
+        "SELECT pi_id FROM kpi_scorecard WHERE period = ? AND restated ORDER BY pi_id",
+        LATEST.key,
+    )
+    assert restated == [("WR-01",)]
+    assert "1 figure restated since first reported (WR-01; the scorecard shows both values)" in (
+        management
+    )
+    assert re.search(r"Waste and Environment 8 8 8 1 ", management), management
+    assert "Re-submitted" not in management
+    scorecard = text(folder / "kpi_scorecard.html")
+    assert "49.1%" in scorecard and "52.3%" in scorecard  # both values, as the report says
+
+
+def test_state_of_the_district_prints_one_population_and_one_employment_rate(demo: Path) -> None:
+    page = text(demo / "reports" / "2026-27-H1" / "state_of_the_district.html")
+    populations = set(re.findall(r"\b1\d\d,\d\d\d mid-20\d\d\b", page))
+    assert "108,243 mid-2025" in populations
+    # PB-05's latest is the report's own population figure: no other figure for mid-2025.
+    assert {p for p in populations if p.endswith("mid-2025")} == {"108,243 mid-2025"}
+    assert "141,500" not in page
+    rates = set(re.findall(r"(\d\d\.\d)% Jul 2025-Jun 2026", page))
+    assert rates == {"74.6"}
+    assert "79.1%" not in page
+    # ED-04 is checked against the claimant rate: the report prints the published figure once,
+    # and the owner's provisional 3.4% is a warning for the data team, not a second value.
+    assert set(re.findall(r"(\d\.\d)% September 2026", page)) == {"3.3"}
+    assert query(
+        demo, "SELECT pi_id, period, value FROM quality_issues WHERE rule = 'statistic_agrees'"
+    ) == [("ED-04", LATEST.key, "3.4%")]
