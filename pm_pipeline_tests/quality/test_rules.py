@@ -21,7 +21,7 @@ def small_council(root: Path) -> Council:
     return Council(
         root,
         indicators=[
-            pi("KPI-1", "Recycling rate", valid_min="0"),
+            pi("KPI-1", "Recycling rate", valid_min="0", measure="ratio"),
             pi(
                 "CNT-1",
                 "Homes delivered",
@@ -222,18 +222,20 @@ def test_only_a_ratio_pis_return_with_a_value_needs_its_parts():
 
     register = pd.DataFrame(
         {
-            "pi_id": ["R", "ROLL", "F"],
-            "measure": ["ratio", "ratio", "flow"],
-            "rolling": [False, True, False],
+            "pi_id": ["R", "ROLL", "F", "D"],
+            "measure": ["ratio", "ratio", "flow", "ratio"],
+            "rolling": [False, True, False, False],
+            "measure_declared": [True, True, True, False],  # D: a percent PI's default
         }
     )
     rows = pd.DataFrame(
         {
-            "pi_id": ["R", "R", "R", "ROLL", "F"],
-            "value": ["52.0", "52.0", "", "96.4", "120"],
-            "numerator": ["520", "", "", "", ""],
-            "denominator": ["1000", "1000", "", "", ""],
+            "pi_id": ["R", "R", "R", "ROLL", "F", "D"],
+            "value": ["52.0", "52.0", "", "96.4", "120", "48.0"],
+            "numerator": ["520", "", "", "", "", ""],
+            "denominator": ["1000", "1000", "", "", "", ""],
         }
     )
-    # parts given; numerator missing (warned); unavailable (no value); rolling; a flow
-    assert list(_ratio_parts_given(rows, register)) == [True, False, True, True, True]
+    # parts given; numerator missing (warned); unavailable (no value); rolling; a flow; a
+    # ratio only by its unit's default, whose returns need not give parts
+    assert list(_ratio_parts_given(rows, register)) == [True, False, True, True, True, True]

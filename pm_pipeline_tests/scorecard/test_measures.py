@@ -57,6 +57,17 @@ def test_a_ratio_without_its_numerator_cannot_be_worked_out_and_says_why():
     assert combine("ratio", "percent", parts(83.3, nums=[10], dens=[12])).value == 83.3  # Q1
 
 
+def test_a_ratio_whose_returns_give_no_parts_at_all_is_the_labelled_mean_of_its_quarters():
+    # a council whose percentage returns carry no numerators: the best figure there is, named
+    figure = combine("ratio", "percent", parts(83.3, 87.5, 100.0, 100.0))
+    assert figure.value == pytest.approx(92.7)
+    assert figure.how == (
+        "mean of the 4 quarters (the returns give no numerators and denominators)"
+    )
+    gap = combine("ratio", "percent", parts(83.3, None, 100.0, 100.0))  # a quarter unreturned
+    assert gap.value is None and gap.reason == "no figure for Q2: the mean needs every quarter"
+
+
 def test_a_rate_keeps_its_own_scale():
     # missed bins per 100,000 collections: 660 of 1.32m and 700 of 1.4m -> 1,360 / 2.72m
     figure = combine(

@@ -205,7 +205,7 @@ def statistic_row(
         six.value,
         direction,
         (now.period or "", six.period or ""),
-        "over six months",
+        "since the previous release",  # a yearly release's is a year before, not six months
         lambda v: format_figure(figure, v),
     )
     data = series(context, figure)

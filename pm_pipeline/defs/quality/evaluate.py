@@ -88,13 +88,17 @@ def _implied_values(frame: pd.DataFrame) -> pd.Series:
 
 
 def _ratio_parts_given(rows: pd.DataFrame, indicators: pd.DataFrame) -> pd.Series:
-    """False where a ratio PI's return (not a rolling one) has a value but no numerator or
-    no denominator (docs/contracts.md, "Register files": measure)."""
+    """False where a PI the register declares a ratio (not one defaulted from its unit, nor a
+    rolling one) has a return with a value but no numerator or no denominator
+    (docs/contracts.md, "Register files": measure)."""
     measure = indicators.set_index("pi_id").get("measure")
     rolling = indicators.set_index("pi_id").get("rolling")
+    declared = indicators.set_index("pi_id").get("measure_declared")
     if measure is None:  # a register from before measures
         return pd.Series(True, index=rows.index)
     ratio = rows["pi_id"].map(measure).eq("ratio")
+    if declared is not None:
+        ratio &= rows["pi_id"].map(declared.fillna(True).astype(bool)).fillna(True).astype(bool)
     if rolling is not None:
         ratio &= ~rows["pi_id"].map(rolling.fillna(False).astype(bool)).fillna(False).astype(bool)
     numbers = {

@@ -256,6 +256,8 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
         if lo is not None and hi is not None and lo > hi:
             problems.append(f"{where(file, row, 'valid_min')}: {lo} is above valid_max {hi}")
         item["measure"], problem = _measure(file, row, item["unit"], rec)
+        # declared (not the unit's default): a declared ratio's returns must give their parts
+        item["measure_declared"] = bool(rec.get("measure") or rec.get("annual_outturn"))
         if problem:
             problems.append(problem)
         rolling = item["rolling"].casefold()
@@ -285,7 +287,7 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
         raise RegisterError(problems)
     if not out:
         raise RegisterError([f"{file}: has no indicators"])
-    frame = pd.DataFrame(out, columns=list(INDICATOR_COLUMNS))
+    frame = pd.DataFrame(out, columns=[*INDICATOR_COLUMNS, "measure_declared"])
     frame.attrs["legacy_columns"] = [
         c for c in LEGACY_INDICATOR_COLUMNS if any(rec.get(c) for _, rec in records)
     ]

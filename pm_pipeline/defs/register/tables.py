@@ -39,6 +39,7 @@ REGISTER_INDICATORS = Table(
         "oflog_metric": "VARCHAR",
         "measure": "VARCHAR",
         "rolling": "BOOLEAN",
+        "measure_declared": "BOOLEAN",  # in indicators.csv, not the unit's default
         "stable_band": "DOUBLE",
         "statistic": "VARCHAR",
         "statistic_use": "VARCHAR",

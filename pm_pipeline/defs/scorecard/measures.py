@@ -135,6 +135,18 @@ def _ratio(unit: str, parts: Sequence[Part | None], how: str) -> Figure:
         for p in parts
         if p is None or not (_given(p.numerator) and _given(p.denominator))
     ]
+    if len(lacking) == len(parts):
+        # no quarter gave its parts (a council whose returns carry none): the mean of the
+        # quarters, labelled as such, not the year's true rate
+        how = f"mean of the {len(parts)} quarters (the returns give no numerators and denominators)"
+        unreturned = [
+            p.label if p else "a quarter" for p in parts if p is None or not _given(p.value)
+        ]
+        if unreturned:
+            return Figure(
+                None, how, f"no figure for {', '.join(unreturned)}: the mean needs every quarter"
+            )
+        return Figure(sum(_num(p.value) for p in parts if p is not None) / len(parts), how)
     if lacking:
         return Figure(
             None,
