@@ -252,10 +252,12 @@ def kpi_and_service(root: Path) -> Council:
 
 def quick_monitoring(instance_yaml: str) -> str:
     """The product's instance settings, with run monitoring looking every 5 s instead of 30 s
-    (and freeing a dead run's pool slots 5 s after it ended), so a test does not wait out
-    production intervals to see the same recovery."""
+    (and freeing a dead run's pool slots 5 s after it ended) and the run queue looked at every
+    second instead of every 5, so a test does not wait out production intervals to see the
+    same recovery."""
     quick = instance_yaml
     for setting in ("poll_interval_seconds", "free_slots_after_run_end_seconds"):
         assert f"  {setting}: 30\n" in quick, f"dagster.yaml no longer sets {setting}: 30"
         quick = quick.replace(f"  {setting}: 30\n", f"  {setting}: 5\n")
-    return quick
+    assert "run_queue:" not in quick, "dagster.yaml now configures run_queue itself"
+    return quick + "\nrun_queue:\n  dequeue_interval_seconds: 1\n"
