@@ -179,7 +179,6 @@ class SharedStack:
             "LGINFORM_API_SECRET": "s",
             "LGINFORM_BASE_URL": fake.base_url,
             "DAGSTER_PG_URL": self.pg_url,
-            "PM_SENSOR_INTERVAL_SECONDS": "2",  # folder sensors tick every 2 s (30 s shipped)
         }
         try:
             self.running = start_stack(env, data, fake)
