@@ -84,6 +84,28 @@ def _code(cell: object, file: str, row: int, column: str) -> int:
     return int(value)
 
 
+def _observation(
+    sheet: Sheet,
+    cells: list[object],
+    columns: dict[str, int],
+    file: str,
+    excel_row: int,
+    **fields: object,
+) -> dict[str, object]:
+    """One row of district_context from a Nomis row: the area and the value (a missing estimate
+    kept with its status as the note) read the same way for every dataset, plus `fields`
+    (source, dataset, measure, category, unit, period and its dates)."""
+    value = number(cells[columns["obs_value"]], file, excel_row, "OBS_VALUE", blank_ok=True)
+    return {
+        **fields,
+        "area_code": area_code(cells[columns["geography_code"]], file, excel_row, "GEOGRAPHY_CODE"),
+        "area_name": clean_text(cells[columns["geography_name"]]),
+        "value": value,
+        "note": None if value is not None else _status(cells, sheet.header),
+        "source_file": file,
+    }
+
+
 def _aps_period(text: str, file: str, row: int) -> tuple[date, date]:
     """`2025-03` is the 12 months to March 2025."""
     m = re.fullmatch(r"(\d{4})-(\d{2})", text)
@@ -143,26 +165,23 @@ def parse_claimants(sheet: Sheet, file: str) -> pd.DataFrame:
         start = date(year, month, 1)
         end = date(year, month, calendar.monthrange(year, month)[1])
         label = clean_text(cells[date_name]) if date_name is not None else ""
-        value = number(cells[columns["obs_value"]], file, excel_row, "OBS_VALUE", blank_ok=True)
         rows.append(
-            {
-                "source": CLAIMANT_SOURCE,
-                "dataset": CLAIMANTS,
-                "measure": measure,
-                "category": "Total",
-                "area_code": area_code(
-                    cells[columns["geography_code"]], file, excel_row, "GEOGRAPHY_CODE"
-                ),
-                "area_name": clean_text(cells[columns["geography_name"]]),
-                "period": label or f"{end:%B %Y}",
-                "period_start": start,
-                "period_end": end,
-                "available_from": end + CLAIMANT_LAG,
-                "value": value,
-                "unit": unit,
-                "note": None if value is not None else _status(cells, sheet.header),
-                "source_file": file,
-            }
+            _observation(
+                sheet,
+                cells,
+                columns,
+                file,
+                excel_row,
+                source=CLAIMANT_SOURCE,
+                dataset=CLAIMANTS,
+                measure=measure,
+                category="Total",
+                period=label or f"{end:%B %Y}",
+                period_start=start,
+                period_end=end,
+                available_from=end + CLAIMANT_LAG,
+                unit=unit,
+            )
         )
     if not rows:
         raise LayoutError(f"{file}: no rows below the header row")
@@ -193,26 +212,23 @@ def parse_aps(sheet: Sheet, file: str) -> pd.DataFrame:
         period_text = clean_text(cells[columns["date"]])
         start, end = _aps_period(period_text, file, excel_row)
         label = clean_text(cells[date_name]) if date_name is not None else ""
-        value = number(cells[columns["obs_value"]], file, excel_row, "OBS_VALUE", blank_ok=True)
         rows.append(
-            {
-                "source": APS_SOURCE,
-                "dataset": APS,
-                "measure": measure,
-                "category": "Aged 16-64",
-                "area_code": area_code(
-                    cells[columns["geography_code"]], file, excel_row, "GEOGRAPHY_CODE"
-                ),
-                "area_name": clean_text(cells[columns["geography_name"]]),
-                "period": label or f"{start:%b %Y}-{end:%b %Y}",
-                "period_start": start,
-                "period_end": end,
-                "available_from": end + APS_LAG,
-                "value": value,
-                "unit": unit,
-                "note": None if value is not None else _status(cells, sheet.header),
-                "source_file": file,
-            }
+            _observation(
+                sheet,
+                cells,
+                columns,
+                file,
+                excel_row,
+                source=APS_SOURCE,
+                dataset=APS,
+                measure=measure,
+                category="Aged 16-64",
+                period=label or f"{start:%b %Y}-{end:%b %Y}",
+                period_start=start,
+                period_end=end,
+                available_from=end + APS_LAG,
+                unit=unit,
+            )
         )
     if not rows:
         raise LayoutError(
@@ -265,26 +281,23 @@ def parse_business(sheet: Sheet, file: str) -> pd.DataFrame:
             )
         year = int(year_text)
         band = clean_text(cells[columns["band"]])
-        value = number(cells[columns["obs_value"]], file, excel_row, "OBS_VALUE", blank_ok=True)
         rows.append(
-            {
-                "source": BUSINESS_SOURCE,
-                "dataset": BUSINESS,
-                "measure": measure,
-                "category": "Total" if band.casefold() == "total" else band,
-                "area_code": area_code(
-                    cells[columns["geography_code"]], file, excel_row, "GEOGRAPHY_CODE"
-                ),
-                "area_name": clean_text(cells[columns["geography_name"]]),
-                "period": year_text,
-                "period_start": date(year, 3, 1),
-                "period_end": date(year, 3, 31),
-                "available_from": date(year, *BUSINESS_RELEASE),
-                "value": value,
-                "unit": unit,
-                "note": None if value is not None else _status(cells, sheet.header),
-                "source_file": file,
-            }
+            _observation(
+                sheet,
+                cells,
+                columns,
+                file,
+                excel_row,
+                source=BUSINESS_SOURCE,
+                dataset=BUSINESS,
+                measure=measure,
+                category="Total" if band.casefold() == "total" else band,
+                period=year_text,
+                period_start=date(year, 3, 1),
+                period_end=date(year, 3, 31),
+                available_from=date(year, *BUSINESS_RELEASE),
+                unit=unit,
+            )
         )
     frame = pd.DataFrame(rows)
     _check_bands(frame, file)
