@@ -94,8 +94,14 @@ def _label(figure: dict) -> str:
     )
 
 
-def _differs(a: float, b: float, decimals: int) -> bool:
-    return round(a, decimals) != round(b, decimals)
+def _differing(returned: pd.DataFrame, published: float, decimals: int) -> list[dict]:
+    """The returned rows whose figure is not the published one at the PI's decimals."""
+    return [
+        row
+        for row in returned.to_dict("records")
+        if not is_missing(row["value"])
+        and round(row["value"], decimals) != round(published, decimals)
+    ]
 
 
 def apply_statistics(
@@ -142,25 +148,22 @@ def apply_statistics(
                     )
                 )
                 continue
-            for row in returned.to_dict("records"):
-                if not is_missing(row["value"]) and _differs(
-                    row["value"], figure["value"], decimals
-                ):
-                    issues.append(
-                        Issue(
-                            RULE,
-                            pi["pi_id"],
-                            row["source_file"],
-                            row["source_row"],
-                            shown(row["value"]),
-                            f"{pi['pi_id']} {quarter.label}: the return gives {shown(row['value'])} "
-                            f"but the indicator is taken from {statistic.source} "
-                            f"({shown(figure['value'])}, {figure['period']}), so the return is not "
-                            "used — delete the row from the file",
-                            owner=pi["owner"],
-                            period=quarter.key,
-                        )
+            for row in _differing(returned, figure["value"], decimals):
+                issues.append(
+                    Issue(
+                        RULE,
+                        pi["pi_id"],
+                        row["source_file"],
+                        row["source_row"],
+                        shown(row["value"]),
+                        f"{pi['pi_id']} {quarter.label}: the return gives {shown(row['value'])} "
+                        f"but the indicator is taken from {statistic.source} "
+                        f"({shown(figure['value'])}, {figure['period']}), so the return is not "
+                        "used — delete the row from the file",
+                        owner=pi["owner"],
+                        period=quarter.key,
                     )
+                )
             taken_rows.append(
                 {
                     "period": quarter.key,
@@ -181,9 +184,7 @@ def apply_statistics(
             continue
         if figure is None:
             continue
-        for row in returned.to_dict("records"):
-            if is_missing(row["value"]) or not _differs(row["value"], figure["value"], decimals):
-                continue
+        for row in _differing(returned, figure["value"], decimals):
             issues.append(
                 Issue(
                     RULE,
