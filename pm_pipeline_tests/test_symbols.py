@@ -29,7 +29,7 @@ def glyph_pairs() -> list[tuple[str, str, str]]:
     pairs += [(shape, words, "plan status") for words, shape, _ in STATUS_TEXT.values()]
     symbols = [*narrative.VARIATION_SYMBOLS.values(), *narrative.ASSURANCE_SYMBOLS.values()]
     pairs += [
-        (s.letter, narrative.LETTER_MEANING[s.letter], "SPC icon letter")
+        (s.letter, spc_icons.LETTER_MEANING[s.letter], "SPC icon letter")
         for s in symbols
         if s.letter
     ]

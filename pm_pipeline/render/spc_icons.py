@@ -28,6 +28,16 @@ COLOUR_MEANING = {
     "common": "no signal: common cause, or a target it will hit and miss",
 }
 
+# the letters have one meaning each: H above the mean, L below it (the colour says whether
+# that is better, worse or neither), P / F / ? the target against the normal range
+LETTER_MEANING = {
+    "H": "a special cause high: above the average",
+    "L": "a special cause low: below the average",
+    "P": "the target: consistently passing",
+    "F": "the target: consistently failing",
+    "?": "the target: hit and miss",
+}
+
 
 def mdc_icon(name: str, letter: str, colour: str) -> Markup:
     """A Making Data Count icon (`name` as NHSRplotthedots calls it): a ring in the icon's

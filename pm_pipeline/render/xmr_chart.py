@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from pm_pipeline.render.charts import FONT, INK, LINE, MUTED, Chart, _ticks, element_id, open_svg
 from pm_pipeline.render.charts import text_width as width_of
-from pm_pipeline.render.spc_icons import MDC_COLOURS
+from pm_pipeline.render.spc_icons import LETTER_MEANING, MDC_COLOURS
 from pm_pipeline.render.wording import format_value
 
 # a point's kind is its Making Data Count icon name (None: common cause) -> (words, colour)
@@ -32,11 +32,7 @@ KIND_WORDS = {
     "neutral_low": ("special cause, low", "neutral"),
 }
 # the chart's own marks: (glyph in the legend and key, meaning)
-MARKS = {
-    "H": "a special cause high: above the average",
-    "L": "a special cause low: below the average",
-    "•": "common cause",
-}
+MARKS = {"H": LETTER_MEANING["H"], "L": LETTER_MEANING["L"], "•": "common cause"}
 # (start, end exclusive, mean, lower limit, upper limit, re-base reason or None), the limits
 # as calculated (`bounds` clips them for drawing)
 SegmentData = tuple[int, int, float, float, float, str | None]

@@ -50,15 +50,6 @@ class SpcSymbol:
         return mdc_icon(self.icon, self.letter, self.colour)
 
 
-# the letters have one meaning each: H above the mean, L below it (the colour says whether
-# that is better, worse or neither), P / F / ? the target against the normal range
-LETTER_MEANING = {
-    "H": "a special cause high: above the average",
-    "L": "a special cause low: below the average",
-    "P": "the target: consistently passing",
-    "F": "the target: consistently failing",
-    "?": "the target: hit and miss",
-}
 VARIATION_SYMBOLS = {
     (spc.IMPROVING, "H"): SpcSymbol(
         "improvement_high",
