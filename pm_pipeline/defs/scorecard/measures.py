@@ -112,20 +112,24 @@ def combine(
                 None, how, f"no figure for {labels or 'a quarter'}: a total needs every quarter"
             )
         return Figure(sum(_num(p.value) for p in given), how)
-    if measure == "ratio":
+    has_parts = any(p is not None and _given(p.numerator) and _given(p.denominator) for p in parts)
+    if measure == "ratio" and has_parts:
         return _ratio(unit, parts, f"Σnumerators / Σdenominators of the {n} quarters")
-    if measure == "average":
+    # an average; or a ratio none of whose returns gives its parts (a council whose returns
+    # carry none): the mean of the quarters, labelled as such, not the year's true rate
+    if measure in ("average", "ratio"):
+        why = "" if measure == "average" else " (the returns give no numerators and denominators)"
         if not complete:
             return Figure(
                 None,
-                f"mean of the {n} quarters",
+                f"mean of the {n} quarters{why}",
                 f"no figure for {labels or 'a quarter'}: the mean needs every quarter",
             )
         if all(_given(p.denominator) and _num(p.denominator) > 0 for p in given):
             total = sum(_num(p.denominator) for p in given)
             value = sum(_num(p.value) * _num(p.denominator) for p in given) / total
             return Figure(value, f"mean of the {n} quarters weighted by their denominators")
-        return Figure(sum(_num(p.value) for p in given) / n, f"mean of the {n} quarters")
+        return Figure(sum(_num(p.value) for p in given) / n, f"mean of the {n} quarters{why}")
     return Figure(None, "", f"the register gives no measure (unit {unit}): say flow or stock")
 
 
@@ -135,18 +139,6 @@ def _ratio(unit: str, parts: Sequence[Part | None], how: str) -> Figure:
         for p in parts
         if p is None or not (_given(p.numerator) and _given(p.denominator))
     ]
-    if len(lacking) == len(parts):
-        # no quarter gave its parts (a council whose returns carry none): the mean of the
-        # quarters, labelled as such, not the year's true rate
-        how = f"mean of the {len(parts)} quarters (the returns give no numerators and denominators)"
-        unreturned = [
-            p.label if p else "a quarter" for p in parts if p is None or not _given(p.value)
-        ]
-        if unreturned:
-            return Figure(
-                None, how, f"no figure for {', '.join(unreturned)}: the mean needs every quarter"
-            )
-        return Figure(sum(_num(p.value) for p in parts if p is not None) / len(parts), how)
     if lacking:
         return Figure(
             None,
