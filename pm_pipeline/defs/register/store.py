@@ -73,7 +73,7 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
             amber_tolerance_pct=float(c["amber_tolerance_pct"]),
             stable_band_pct=float(c["stable_band_pct"]),
             comparator_group=c["comparator_group"],
-            **_tolerances(c),
+            **_added_settings(c),
         ),
         indicators=read_table(conn, REGISTER_INDICATORS),
         targets=read_table(conn, REGISTER_TARGETS),
@@ -81,7 +81,7 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
     )
 
 
-def _tolerances(row: pd.Series) -> dict[str, float]:
+def _added_settings(row: pd.Series) -> dict[str, float]:
     """The settings council.yaml gained in issue 25 (the reconciliation tolerances and the
     points band); a warehouse written before them has the defaults."""
     defaults = Council("", "", "", ())
