@@ -17,6 +17,7 @@ from pm_pipeline.defs.register.tables import (
     REGISTER_COMPARATORS,
     REGISTER_COUNCIL,
     REGISTER_INDICATORS,
+    REGISTER_PEOPLE,
     REGISTER_TARGETS,
     TABLES,
 )
@@ -58,6 +59,11 @@ def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
             group_name="register",
             description="config/comparators.csv: the comparator group (nearest neighbours).",
         ),
+        REGISTER_PEOPLE.spec(
+            group_name="register",
+            description="config/people.csv (optional): each person's name, job title, service "
+            "and role, and the delegates who may decide a figure for its manager.",
+        ),
     ],
     check_specs=[
         dg.AssetCheckSpec(
@@ -91,6 +97,7 @@ def indicator_register(
         "register_council": 1,
         "register_targets": len(register.targets),
         "register_comparators": len(register.comparators),
+        "register_people": len(register.people),
     }
     for key in sorted(keys & rows.keys()):
         yield dg.MaterializeResult(asset_key=key, metadata=row_count(rows[key]))

@@ -41,6 +41,7 @@ from pm_pipeline.defs.register.model import (
     RegisterProblem,
     read_csv_records,
 )
+from pm_pipeline.defs.register.people import PEOPLE_FILE, read_people
 from pm_pipeline.defs.register.statistics import statistic_problems
 from pm_pipeline.defs.register.targets import kpis_without_targets, read_comparators, read_targets
 
@@ -322,13 +323,18 @@ def load_register(config_dir: Path, years_in_use: list[FinancialYear] | None = N
         comparators = read_comparators(config_dir / "comparators.csv", council)
     except RegisterError as exc:
         problems += exc.problems
+    people = None
     if indicators is not None:
         try:
             targets, policy = read_targets(config_dir / "targets.csv", indicators)
+        except RegisterError as exc:
+            problems += exc.problems
+        try:
+            people = read_people(config_dir / PEOPLE_FILE, indicators)
         except RegisterError as exc:
             problems += exc.problems
     if problems:
         raise RegisterError(problems)
     policy += kpis_without_targets(indicators, targets, years_in_use or [])
     policy += legacy_column_notices(indicators)
-    return Register(council, indicators, targets, comparators, policy)
+    return Register(council, indicators, targets, comparators, policy, people)

@@ -93,6 +93,12 @@ REQUIRED_INDICATOR_COLUMNS = (
 TARGET_COLUMNS = ("pi_id", "financial_year", "target", "amber_threshold", "period")
 
 
+# config/people.csv (optional): who is who, by e-mail (docs/contracts.md, "Register files").
+PEOPLE_COLUMNS = ("email", "name", "job_title", "service", "role", "delegate_for")
+REQUIRED_PEOPLE_COLUMNS = ("email", "name", "role")
+ROLES = ("owner", "manager", "delegate", "performance_team")
+
+
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -148,10 +154,29 @@ class Register:
     targets: pd.DataFrame
     comparators: pd.DataFrame
     problems: list[RegisterProblem] = field(default_factory=list)
+    people: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PEOPLE_COLUMNS))
 
     def canonical_ids(self) -> dict[str, str]:
         """Case-folded id -> the register's spelling, for matching returns."""
         return {pid.casefold(): pid for pid in self.indicators["pi_id"]}
+
+    def deciders(self) -> dict[str, dict[str, str]]:
+        """PI id -> {e-mail: 'manager' | 'delegate'}: who may approve or query its figure
+        (the register's manager, and whoever people.csv names as their delegate)."""
+        delegates: dict[str, list[str]] = {}
+        for person in self.people.to_dict("records"):
+            manager = person["delegate_for"]
+            if person["role"] == "delegate" and isinstance(manager, str) and manager:
+                delegates.setdefault(manager, []).append(person["email"])
+        out: dict[str, dict[str, str]] = {}
+        for pid, manager in zip(self.indicators["pi_id"], self.indicators["manager"], strict=True):
+            if not isinstance(manager, str) or not manager:
+                out[pid] = {}
+                continue
+            manager = manager.casefold()
+            out[pid] = {email: "delegate" for email in delegates.get(manager, [])}
+            out[pid][manager] = "manager"
+        return out
 
 
 def read_csv_records(

@@ -14,6 +14,7 @@ from pm_pipeline.defs.register.tables import (
     REGISTER_COMPARATORS,
     REGISTER_COUNCIL,
     REGISTER_INDICATORS,
+    REGISTER_PEOPLE,
     REGISTER_TARGETS,
     TABLES,
 )
@@ -26,7 +27,7 @@ class RegisterNotBuilt(RuntimeError):
 def write_register(
     conn: duckdb.DuckDBPyConnection, register: Register, tables: Collection[Table] = TABLES
 ) -> None:
-    """Load the register's `tables` (all four unless a step selected fewer)."""
+    """Load the register's `tables` (all of them unless a step selected fewer)."""
     council = register.council
     replacements = [
         Replacement(
@@ -51,6 +52,7 @@ def write_register(
         Replacement(REGISTER_INDICATORS, register.indicators),
         Replacement(REGISTER_TARGETS, register.targets),
         Replacement(REGISTER_COMPARATORS, register.comparators),
+        Replacement(REGISTER_PEOPLE, register.people),
     ]
     replace_all(conn, [r for r in replacements if r.table in tables])
 
@@ -61,7 +63,7 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
         raise RegisterNotBuilt(
             "The council's register is not in the warehouse yet — materialise the register "
             "first (indicator_register, register_council, register_targets, "
-            "register_comparators: the register_job)"
+            "register_comparators, register_people: the register_job)"
         )
     c = council.iloc[0]
     return Register(
@@ -78,6 +80,7 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
         indicators=read_table(conn, REGISTER_INDICATORS),
         targets=read_table(conn, REGISTER_TARGETS),
         comparators=read_table(conn, REGISTER_COMPARATORS),
+        people=read_table(conn, REGISTER_PEOPLE),
     )
 
 

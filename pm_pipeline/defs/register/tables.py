@@ -1,4 +1,5 @@
-"""The council's register in the warehouse: council.yaml, indicators, targets, comparators."""
+"""The council's register in the warehouse: council.yaml, indicators, targets, comparators and
+people."""
 
 from pm_pipeline.core.warehouse import Table
 
@@ -66,7 +67,25 @@ REGISTER_COMPARATORS = Table(
     },
 )
 
-TABLES = (REGISTER_COUNCIL, REGISTER_INDICATORS, REGISTER_TARGETS, REGISTER_COMPARATORS)
+REGISTER_PEOPLE = Table(
+    "register_people",
+    {
+        "email": "VARCHAR",
+        "name": "VARCHAR",
+        "job_title": "VARCHAR",
+        "service": "VARCHAR",
+        "role": "VARCHAR",
+        "delegate_for": "VARCHAR",
+    },
+)
 
-# Every step that reads the register reads all four of its tables: its dependencies.
+TABLES = (
+    REGISTER_COUNCIL,
+    REGISTER_INDICATORS,
+    REGISTER_TARGETS,
+    REGISTER_COMPARATORS,
+    REGISTER_PEOPLE,
+)
+
+# Every step that reads the register reads all its tables: its dependencies.
 REGISTER = [table.key for table in TABLES]
