@@ -29,8 +29,9 @@ def test_signoffs_asset_binds_figures_and_reports_checks(data_dir: Path):
         ["PI ID", "Decision", "Checked by", "Checked at", "Comment"],
         [
             ["KPI-1", "approved", "manager@test.example", "22/07/2025 09:00", ""],
-            ["SVC-1", "query", "deputy@test.example", "22/07/2025 09:30", "Why so low?"],
+            ["SVC-1", "query", "manager@test.example", "22/07/2025 09:30", "Why so low?"],
             ["NOPE-1", "approved", "manager@test.example", "22/07/2025", ""],
+            ["SVC-1", "approved", "deputy@test.example", "22/07/2025 10:00", ""],
         ],
         encoding="utf-8-sig",
     )
@@ -39,19 +40,25 @@ def test_signoffs_asset_binds_figures_and_reports_checks(data_dir: Path):
     result = run_job(data_dir, "returns_job", Q.key, instance=instance)
     checks = check_results(result)
     assert checks["manager_query_open"] is False  # blocking: the run fails
-    assert checks["checked_by_manager"] is False
+    assert checks["checked_by_manager"] is False  # the deputy is nobody's delegate
     assert checks["signoff_known"] is False
     assert checks["signoff_readable"] is True
+    assert checks["decisions_agree"] is True  # the deputy's approval is not counted
     assert checks["manager_checked"] is True  # KPI-1 approved; SVC-1's problem is the query
     rows = query(
         data_dir,
-        "SELECT pi_id, decision, source_file, source_row, version, figure_file, figure_row "
-        "FROM signoffs ORDER BY pi_id",
+        "SELECT pi_id, decision, checked_by, source_file, source_row, version, figure_file, "
+        "figure_row, binding, decided_as, counted FROM signoffs ORDER BY pi_id, checked_at",
     )
+    boss, r = "2025-26-Q1/boss.csv", "2025-26-Q1/r.csv"
+    manager, deputy = "manager@test.example", "deputy@test.example"
     assert rows == [
-        ("KPI-1", "approved", "2025-26-Q1/boss.csv", 2, 1, "2025-26-Q1/r.csv", 2),
-        ("SVC-1", "query", "2025-26-Q1/boss.csv", 3, 1, "2025-26-Q1/r.csv", 3),
+        ("KPI-1", "approved", manager, boss, 2, 1, r, 2, "figure", "manager", True),
+        ("SVC-1", "query", manager, boss, 3, 1, r, 3, "figure", "manager", True),
+        ("SVC-1", "approved", deputy, boss, 5, 1, r, 3, "figure", None, False),
     ]
+    figures = query(data_dir, "SELECT pi_id, value, source_file FROM signoff_figures ORDER BY 1")
+    assert figures == [("KPI-1", 55.0, r), ("SVC-1", 12.0, r)]
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
         view = signoff_view(conn, Q, read_register(conn))
     assert view["checks"]["KPI-1"]["text"] == "Checked by manager@test.example on 22 July 2025."

@@ -44,6 +44,7 @@ from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
 from pm_pipeline.defs.quality.owner_lists import write_owner_lists
 from pm_pipeline.defs.quality.plan_rules import PLAN_RULES
 from pm_pipeline.defs.quality.rules import RETURN_RULES, RULES, Issue
+from pm_pipeline.defs.quality.signoff_rules import SIGNOFF_ROW_RULES
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.register.store import read_register
@@ -170,9 +171,13 @@ def process_quarters(
     return outcomes, evaluation.notes, docs
 
 
-# Rules whose issues other steps write into quality_issues: the plan's updates step, and the
-# scorecard step's outturn_matches_lginform.
-OTHER_STEPS_RULES = (*(r.name for r in PLAN_RULES), RULES["outturn_matches_lginform"].name)
+# Rules whose issues other steps write into quality_issues: the plan's updates step, the
+# scorecard step's outturn_matches_lginform, and the sign-off step's rules on signoff/ rows.
+OTHER_STEPS_RULES = (
+    *(r.name for r in PLAN_RULES),
+    RULES["outturn_matches_lginform"].name,
+    *SIGNOFF_ROW_RULES,
+)
 
 
 def _own_rows(table: Table, frame: pd.DataFrame, period: str) -> Replacement:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 
 from pm_pipeline.core.checks import ERROR, WARN, Rule
 from pm_pipeline.defs.quality.plan_rules import PLAN_RULES
+from pm_pipeline.defs.quality.signoff_rules import SIGNOFF_RULES
 from pm_pipeline.defs.register.rules import REGISTER_RULES
 
 RULES: dict[str, Rule] = {
@@ -117,6 +118,7 @@ RULES: dict[str, Rule] = {
         ),
         *REGISTER_RULES,
         *PLAN_RULES,
+        *SIGNOFF_RULES,
     )
 }
 

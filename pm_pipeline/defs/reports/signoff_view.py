@@ -14,7 +14,14 @@ from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
-from pm_pipeline.defs.signoff.rules import APPROVED, LAPSED, QUERY_OPEN, RESUBMITTED, figure_checks
+from pm_pipeline.defs.signoff.rules import (
+    APPROVED,
+    CONFLICT,
+    LAPSED,
+    QUERY_OPEN,
+    RESUBMITTED,
+    figure_checks,
+)
 from pm_pipeline.defs.signoff.tables import SIGNOFFS
 
 
@@ -25,10 +32,17 @@ def _when(value: object) -> str:
 def check_sentence(row: dict) -> str:
     """'Checked by <manager> on <date>', 'Not checked by the manager', or why not."""
     who, when = row["checked_by"], _when(row["checked_at"])
+    if row.get("decided_as") == "delegate" and row.get("manager"):
+        who = f"{who} (delegate for {row['manager']})"
     on = f" on {when}" if when else ""
     status = row["check_status"]
     if status == APPROVED:
         return f"Checked by {who}{on}."
+    if status == CONFLICT:
+        return (
+            "Not checked by the manager: the decisions on this figure disagree (it was both "
+            "approved and queried)."
+        )
     if status == LAPSED:
         return (
             f"Not checked by the manager: approved by {who}{on}, but the figure has changed "

@@ -3,7 +3,8 @@
 Read with the returns' tolerant reader (`tabular`: encodings, BOM, delimiters, title rows,
 Excel dates) and the returns' cell parsers, so a manager's file is read exactly as an owner's.
 Nothing is lost: every data row is a decision or a `signoff_readable` / `signoff_known` issue
-naming its file and row.
+naming its file and row (a warning: a sign-off file that cannot be read never holds the report
+back). `checked_at` is required: a decision is bound to the figure that stood when it was made.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from pm_pipeline.core.sheets import FileLimits, FileProblem, clean_text
 from pm_pipeline.core.spreadsheets import read_table_bytes
 from pm_pipeline.defs.intake.cells import parse_timestamp
 from pm_pipeline.defs.intake.folder import scan_quarter
-from pm_pipeline.defs.signoff.rules import SignoffIssue
+from pm_pipeline.defs.quality.rules import Issue
 
 SIGNOFF_COLUMNS = ("pi_id", "decision", "checked_by", "checked_at", "comment", "period")
-REQUIRED = ("pi_id", "decision", "checked_by")
+REQUIRED = ("pi_id", "decision", "checked_by", "checked_at")
 DECISIONS = {"approved": "approved", "approve": "approved", "query": "query", "queried": "query"}
 DECISION_COLUMNS = [
     "period",
@@ -44,25 +45,47 @@ class SignoffRead:
     """A quarter's sign-off files: the decisions, the problems, and each file's bytes."""
 
     decisions: pd.DataFrame
-    issues: list[SignoffIssue] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
     rows_in: int = 0
     contents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
 
-def _problem(rule: str, file: str, row: int | None, text: str, pi_id: str | None = None):
-    where = f"{file} row {row}" if row else file
-    return SignoffIssue(rule, pi_id, file, row, f"{where}: {text}")
+def _problem(
+    rule: str,
+    file: str,
+    row: int | None,
+    text: str,
+    pi_id: str | None = None,
+    value: object = None,
+    checked_by: str | None = None,
+) -> Issue:
+    """A reading problem; `owner` is the row's checked_by for now (the step puts it on the
+    PI's manager's list, or the data team's when the name is no decider's)."""
+    where = f"signoff/{file} row {row}" if row else f"signoff/{file}"
+    shown = clean_text(value) or None
+    return Issue(rule, pi_id, file, row, shown, f"{where}: {text}", checked_by or None)
 
 
 def _decision(
     record: dict[str, object], quarter: Quarter, ids: dict[str, str], file: str, row: int
-) -> tuple[dict | None, list[SignoffIssue]]:
+) -> tuple[dict | None, list[Issue]]:
     """One row as a decision, or the problems that stop it being one."""
     raw_id = clean_text(record.get("pi_id"))
     pid = ids.get(raw_id.casefold())
-    problems: list[SignoffIssue] = []
+    checked_by = clean_text(record.get("checked_by")).casefold()
+    problems: list[Issue] = []
     if not raw_id:
-        problems.append(_problem("signoff_readable", file, row, "pi_id is empty — give the PI id"))
+        problems.append(
+            _problem(
+                "signoff_readable",
+                file,
+                row,
+                "pi_id is empty — give the PI id",
+                None,
+                None,
+                checked_by,
+            )
+        )
     elif pid is None:
         problems.append(
             _problem(
@@ -71,6 +94,8 @@ def _decision(
                 row,
                 f"'{raw_id}' is not a PI in the register — correct the pi_id",
                 raw_id,
+                raw_id,
+                checked_by,
             )
         )
     period = clean_text(record.get("period"))
@@ -89,6 +114,8 @@ def _decision(
                     f"{quarter.folder} — move the row to that quarter's sign-off folder or "
                     "correct the period",
                     pid or raw_id,
+                    period,
+                    checked_by,
                 )
             )
     decision = DECISIONS.get(clean_text(record.get("decision")).casefold())
@@ -101,9 +128,10 @@ def _decision(
                 f"decision '{clean_text(record.get('decision'))}' is not approved or query — "
                 "write approved or query",
                 pid or raw_id,
+                record.get("decision"),
+                checked_by,
             )
         )
-    checked_by = clean_text(record.get("checked_by"))
     if not checked_by:
         problems.append(
             _problem("signoff_readable", file, row, "checked_by is empty — give your e-mail", pid)
@@ -112,14 +140,38 @@ def _decision(
         checked_at = parse_timestamp(record.get("checked_at"))
     except ValueError as exc:
         checked_at = None
-        problems.append(_problem("signoff_readable", file, row, f"checked_at {exc}", pid))
+        problems.append(
+            _problem(
+                "signoff_readable",
+                file,
+                row,
+                f"checked_at {exc}",
+                pid,
+                record.get("checked_at"),
+                checked_by,
+            )
+        )
+    else:
+        if checked_at is None:
+            problems.append(
+                _problem(
+                    "signoff_readable",
+                    file,
+                    row,
+                    "checked_at is empty — write when you checked the figure, e.g. "
+                    "22/07/2025 10:30: a decision counts for the figure that stood then",
+                    pid,
+                    None,
+                    checked_by,
+                )
+            )
     if problems:
         return None, problems
     return {
         "period": quarter.key,
         "pi_id": pid,
         "decision": decision,
-        "checked_by": checked_by.casefold(),
+        "checked_by": checked_by,
         "checked_at": checked_at,
         "comment": clean_text(record.get("comment")) or None,
     }, []
@@ -127,7 +179,7 @@ def _decision(
 
 def read_signoff_bytes(
     data: bytes, source_file: str, quarter: Quarter, ids: dict[str, str]
-) -> tuple[list[dict], list[SignoffIssue], int]:
+) -> tuple[list[dict], list[Issue], int]:
     """Decisions, problems and the number of data rows of one file."""
     if Path(source_file).suffix.casefold() not in (".csv", ".xlsx"):
         return (
@@ -167,7 +219,7 @@ def read_signoff_bytes(
             len(sheet.rows),
         )
     rows: list[dict] = []
-    issues: list[SignoffIssue] = []
+    issues: list[Issue] = []
     for excel_row, record in sheet.records():
         decision, problems = _decision(record, quarter, ids, source_file, excel_row)
         issues += problems

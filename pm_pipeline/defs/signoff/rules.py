@@ -1,208 +1,371 @@
-"""The sign-off rules, pure: which decision applies to which figure, and what is outstanding.
+"""The sign-off rules, pure: which figure a decision was made on, whose decision counts, and
+what each figure's check says.
 
-A decision approves (or queries) **the figure as it stood**: when first read it is bound to
-the return then accepted (its file, row and content hash). A later figure, from a changed
-file or a return submitted after the decision was dated, is a different figure: an approval
-of the old one has lapsed, and a query on it has been answered by the resubmission.
+A decision (its pi_id, decision, checked_by and checked_at) is bound **once**, when first read,
+to the figure that stood at its `checked_at`, by the figure's content (value, parts, status,
+note): editing, renaming or adding to the sign-off file never moves it, and the binding is
+kept in the `signoffs` table for as long as the quarter is. Which figure stood when comes from
+`signoff_figures`, each PI's figure as the step saw it change. A decision counts when it is
+still in a file and was made by the PI's manager or a delegate for them (people.csv).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
 
 import pandas as pd
 
-from pm_pipeline.core.checks import ERROR, WARN, Rule
 from pm_pipeline.core.values import is_missing
-
-SIGNOFF_RULES: dict[str, Rule] = {
-    rule.name: rule
-    for rule in (
-        Rule(
-            "signoff_readable",
-            ERROR,
-            "signoffs",
-            "Every sign-off file opens and every row has a pi_id, a decision (approved or "
-            "query), checked_by and a readable checked_at.",
-        ),
-        Rule(
-            "signoff_known",
-            ERROR,
-            "signoffs",
-            "Every sign-off row names a PI in the register and (if it gives a period) the "
-            "quarter of its folder.",
-        ),
-        Rule(
-            "manager_query_open",
-            ERROR,
-            "signoffs",
-            "No figure the manager queried stands unchanged and unapproved: the owner "
-            "resubmits it or the manager approves it.",
-        ),
-        Rule(
-            "manager_checked",
-            WARN,
-            "signoffs",
-            "Every accepted figure is approved by a manager, as it now stands (listed by manager).",
-        ),
-        Rule(
-            "checked_by_manager",
-            WARN,
-            "signoffs",
-            "Each decision is made by the PI's manager in the register.",
-        ),
-    )
-}
+from pm_pipeline.defs.quality.rules import Issue
+from pm_pipeline.defs.signoff.tables import SIGNOFF_FIGURES, SIGNOFFS
 
 # What a figure's check says, in the reports' words
-APPROVED, LAPSED, QUERY_OPEN, RESUBMITTED, UNCHECKED = (
+APPROVED, LAPSED, QUERY_OPEN, RESUBMITTED, UNCHECKED, CONFLICT = (
     "approved",
     "changed since approved",
     "query open",
     "resubmitted after a query",
     "not checked",
+    "decisions disagree",
 )
+
+# What a decision was bound to when first read (signoffs.binding)
+ON_FIGURE = "figure"
+EARLIER = "earlier figure"  # checked before the first figure the warehouse saw was submitted
+NO_FIGURE = "no figure"  # the PI had no accepted figure when it was checked
+TOO_LATE = "dated after it was read"  # checked_at later than the row was first read
+
+# Why a decision does not count (signoffs.not_counted)
+WITHDRAWN = "withdrawn: no longer in any sign-off file"
+NOT_DECIDER = "not the PI's manager or a delegate for them"
+RETURNS_UNREAD = "the quarter's returns have not been read yet"
+
+KEY = ["pi_id", "decision", "checked_by", "checked_at"]  # a decision is its content
+FIGURE_PARTS = ("value", "numerator", "denominator", "status", "note")
 FIGURE = ["figure_file", "figure_row", "figure_sha256", "figure_version"]
-BINDING_KEY = ["source_file", "file_sha256", "source_row"]
 
 
-@dataclass
-class SignoffIssue:
-    """A sign-off problem; `message` names file and row and says what to do."""
-
-    rule: str
-    pi_id: str | None
-    source_file: str | None
-    source_row: int | None
-    message: str
-    manager: str | None = None
-
-    @property
-    def severity(self) -> str:
-        return SIGNOFF_RULES[self.rule].severity
+def figure_hash(figure: Mapping[str, object]) -> str:
+    """The figure's content hash: what a manager approves (value, parts, status, note), so a
+    figure moved to another file or row is the same figure, and a changed one is not."""
+    parts = [
+        None if is_missing(figure.get(c)) else figure[c] for c in ("pi_id", "period", *FIGURE_PARTS)
+    ]
+    text = json.dumps([float(p) if isinstance(p, int | float) else p for p in parts])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def bind(decisions: pd.DataFrame, returns: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
-    """Each decision with the figure it was made on: as bound when first read (`before`, the
-    table's earlier rows), else the return accepted now."""
-    out = decisions.copy()
-    for column in FIGURE:
-        out[column] = None
-    known = {
-        tuple(row[k] for k in BINDING_KEY): row
-        for row in before.to_dict("records")
-        if not is_missing(row.get("figure_sha256"))
-    }
-    current = {row["pi_id"]: row for row in returns.to_dict("records")}
-    for index, row in out.iterrows():
-        old = known.get(tuple(row[k] for k in BINDING_KEY))
-        if old is not None:
-            figure = [old[c] for c in FIGURE]
-        elif row["pi_id"] in current:
-            ret = current[row["pi_id"]]
-            figure = [ret["source_file"], ret["source_row"], ret["file_sha256"], ret["version"]]
-        else:
+def _stamp(value: object) -> pd.Timestamp | None:
+    return None if is_missing(value) else pd.Timestamp(value)
+
+
+def figure_timeline(
+    before: pd.DataFrame, returns: pd.DataFrame, period: str, now: datetime
+) -> pd.DataFrame:
+    """The quarter's `signoff_figures`: what it held, and a new row for each PI whose figure
+    differs from its latest one (or has gone). A new figure stands from when it was first
+    seen, or from its `submitted_at` when that falls after the old figure was last seen: an
+    owner who changes a figure but keeps an old `submitted_at` does not date it back."""
+    rows = before.to_dict("records")
+    latest: dict[str, dict] = {}
+    for row in sorted(rows, key=lambda r: pd.Timestamp(r["first_seen_at"])):
+        latest[row["pi_id"]] = row
+    current = {r["pi_id"]: r for r in returns.to_dict("records")}
+    stamp = pd.Timestamp(now)
+    for pid in sorted(set(current) | set(latest)):
+        figure, last = current.get(pid), latest.get(pid)
+        sha = figure_hash(figure) if figure else None
+        if (
+            last is not None
+            and (last["figure_sha256"] if not is_missing(last["figure_sha256"]) else None) == sha
+        ):
+            last["last_seen_at"] = stamp
             continue
-        out.loc[index, FIGURE] = figure
-    return out
+        submitted = _stamp(figure.get("submitted_at")) if figure else None
+        if last is None:  # the first figure seen: it stood from its submission
+            since = min(submitted, stamp) if submitted is not None else None
+        elif submitted is not None and pd.Timestamp(last["last_seen_at"]) < submitted <= stamp:
+            since = submitted
+        else:
+            since = stamp
+        rows.append(
+            {
+                "period": period,
+                "pi_id": pid,
+                "figure_sha256": sha,
+                "value": figure.get("value") if figure else None,
+                "status": figure.get("status") if figure else None,
+                "current_from": since,
+                "first_seen_at": stamp,
+                "last_seen_at": stamp,
+                "source_file": figure.get("source_file") if figure else None,
+                "source_row": figure.get("source_row") if figure else None,
+                "version": figure.get("version") if figure else None,
+            }
+        )
+    return SIGNOFF_FIGURES.conform(pd.DataFrame(rows, columns=SIGNOFF_FIGURES.column_names))
 
 
-def _about(decision: dict, figure: dict) -> bool:
-    """Whether a decision was made on this figure (same file, row and content, not before it
-    was submitted)."""
+def _figure_at(timeline: list[dict], checked: pd.Timestamp) -> tuple[str, dict | None]:
+    """The binding of a decision checked at `checked`: the figure that stood then."""
+    if not timeline:
+        return NO_FIGURE, None
+    standing = [
+        r
+        for r in timeline
+        if is_missing(r["current_from"]) or pd.Timestamp(r["current_from"]) <= checked
+    ]
+    if not standing:
+        return EARLIER, None
+    figure = standing[-1]
+    if is_missing(figure["figure_sha256"]):
+        return NO_FIGURE, None  # the return had been withdrawn
+    return ON_FIGURE, figure
+
+
+def _key(row: Mapping[str, object]) -> tuple:
+    checked = row["checked_at"]
+    return (row["pi_id"], row["decision"], row["checked_by"], _stamp(checked))
+
+
+def _legacy(row: dict, returns: dict[str, dict]) -> tuple[str, str | None]:
+    """A decision bound before issue 26 (to a return's file, row and file hash): to the
+    figure now standing if that is still the same return, else to an earlier one."""
+    figure = returns.get(row["pi_id"])
+    if figure is None or is_missing(row.get("figure_sha256")):
+        return (EARLIER, None) if figure is not None else (NO_FIGURE, None)
     same = (
-        decision["figure_file"] == figure["source_file"]
-        and decision["figure_sha256"] == figure["file_sha256"]
-        and int(decision["figure_row"]) == int(figure["source_row"])
+        row["figure_file"] == figure["source_file"]
+        and row["figure_sha256"] == figure["file_sha256"]
+        and int(row["figure_row"]) == int(figure["source_row"])
     )
-    checked, submitted = decision.get("checked_at"), figure.get("submitted_at")
-    if same and not is_missing(checked) and not is_missing(submitted):
-        return pd.Timestamp(checked) >= pd.Timestamp(submitted)
-    return same
+    return (ON_FIGURE, figure_hash(figure)) if same else (EARLIER, None)
+
+
+def bind(
+    decisions: pd.DataFrame,
+    before: pd.DataFrame,
+    timeline: pd.DataFrame,
+    returns: pd.DataFrame,
+    deciders: Mapping[str, Mapping[str, str]],
+    now: datetime,
+    returns_read: bool = True,
+) -> pd.DataFrame:
+    """The quarter's `signoffs`: every decision read now or before, each with the figure it
+    was bound to when first read (a new one is bound now, to the figure of its checked_at),
+    who it was decided as, and whether it counts. `decisions` are the rows in the files now."""
+    stamp = pd.Timestamp(now)
+    by_pi: dict[str, list[dict]] = {}
+    for row in timeline.sort_values("first_seen_at").to_dict("records"):
+        by_pi.setdefault(row["pi_id"], []).append(row)
+    current = {r["pi_id"]: r for r in returns.to_dict("records")}
+    known: dict[tuple, dict] = {}
+    legacy: dict[tuple, dict] = {}
+    for row in before.to_dict("records"):
+        if not is_missing(row.get("binding")):
+            known.setdefault(_key(row), row)
+        elif is_missing(row.get("first_read_at")) and not is_missing(row.get("source_file")):
+            legacy.setdefault((row["source_file"], row["file_sha256"], row["source_row"]), row)
+    rows: dict[tuple, dict] = {}
+    for row in decisions.sort_values(["source_file", "source_row"]).to_dict("records"):
+        key = _key(row)
+        if key in rows:
+            continue  # the same decision copied into two places is one decision
+        old = known.get(key)
+        out = {**row, **{c: None for c in FIGURE}, "first_read_at": stamp, "binding": None}
+        if old is not None:
+            out.update({c: old[c] for c in (*FIGURE, "first_read_at", "binding")})
+        elif (
+            found := legacy.get((row["source_file"], row["file_sha256"], row["source_row"]))
+        ) is not None:
+            out["binding"], out["figure_sha256"] = _legacy(found, current)
+            if out["binding"] == ON_FIGURE:
+                out.update({c: found[c] for c in ("figure_file", "figure_row", "figure_version")})
+        elif not returns_read:
+            pass  # bound once the quarter's returns have been read
+        elif pd.Timestamp(row["checked_at"]) > stamp:
+            out["binding"] = TOO_LATE
+        else:
+            out["binding"], figure = _figure_at(
+                by_pi.get(row["pi_id"], []), pd.Timestamp(row["checked_at"])
+            )
+            if figure is not None:
+                out.update(
+                    {
+                        "figure_file": figure["source_file"],
+                        "figure_row": figure["source_row"],
+                        "figure_sha256": figure["figure_sha256"],
+                        "figure_version": figure["version"],
+                    }
+                )
+        rows[key] = out
+    for key, old in known.items():
+        if key not in rows:  # withdrawn: kept, with its binding, in case it comes back
+            rows[key] = {
+                **old,
+                "source_file": None,
+                "source_row": None,
+                "file_sha256": None,
+                "version": None,
+            }
+    out_rows = []
+    for row in rows.values():
+        role = deciders.get(row["pi_id"], {}).get(row["checked_by"])
+        if is_missing(row.get("source_file")):
+            why = WITHDRAWN
+        elif is_missing(row.get("binding")):
+            why = RETURNS_UNREAD
+        elif row["binding"] in (TOO_LATE, NO_FIGURE):
+            why = row["binding"]
+        elif role is None:
+            why = NOT_DECIDER
+        else:
+            why = None
+        out_rows.append({**row, "decided_as": role, "counted": why is None, "not_counted": why})
+    frame = pd.DataFrame(out_rows, columns=SIGNOFFS.column_names)
+    return frame.sort_values(["pi_id", "checked_at", "decision"], kind="stable", ignore_index=True)
+
+
+def _when(value: object) -> str:
+    return "" if is_missing(value) else f"{pd.Timestamp(value):%d/%m/%Y %H:%M}"
+
+
+def _where(file: object, row: object) -> str:
+    return f"signoff/{file} row {row}"
 
 
 def _order(decision: dict) -> tuple:
-    checked = decision.get("checked_at")
-    stamp = pd.Timestamp.min if is_missing(checked) else pd.Timestamp(checked)
-    return (stamp, decision["source_file"], decision["source_row"])
+    return (pd.Timestamp(decision["checked_at"]), decision["source_file"], decision["source_row"])
+
+
+def _standing(on_figure: list[dict]) -> tuple[dict, list[dict]]:
+    """The decision that stands on one figure (the latest), and, when they disagree, every
+    decider's latest decisions: one person's later decision replaces their own earlier one,
+    but not someone else's, and two at the same moment are both standing."""
+    latest: dict[str, list[dict]] = {}
+    for decision in sorted(on_figure, key=_order):
+        mine = latest.get(decision["checked_by"])
+        if mine and pd.Timestamp(mine[0]["checked_at"]) == pd.Timestamp(decision["checked_at"]):
+            mine.append(decision)
+        else:
+            latest[decision["checked_by"]] = [decision]
+    standing = sorted((d for ds in latest.values() for d in ds), key=_order)
+    disagree = len({d["decision"] for d in standing}) > 1
+    return standing[-1], standing if disagree else []
 
 
 def figure_checks(
     returns: pd.DataFrame, decisions: pd.DataFrame, indicators: pd.DataFrame
 ) -> pd.DataFrame:
-    """One row per accepted figure: its manager, check status and the decision behind it.
-    A figure taken from an official statistic is the publisher's, not a manager's to check."""
+    """One row per accepted figure: its manager, check status and the decision behind it,
+    from the decisions that count. A figure taken from an official statistic is the
+    publisher's, not a manager's to check."""
     managers = dict(zip(indicators["pi_id"], indicators["manager"], strict=True))
     if "statistic_use" in indicators:
         taken = set(indicators.loc[indicators["statistic_use"] == "taken", "pi_id"])
         returns = returns[~returns["pi_id"].isin(taken)]
     by_pi: dict[str, list[dict]] = {}
     for decision in decisions.to_dict("records"):
-        if not is_missing(decision.get("figure_sha256")):
+        if decision.get("counted") is True:
             by_pi.setdefault(decision["pi_id"], []).append(decision)
     rows = []
     for figure in returns.to_dict("records"):
         mine = sorted(by_pi.get(figure["pi_id"], []), key=_order)
-        on_this = [d for d in mine if _about(d, figure)]
-        relevant = on_this or mine
-        latest: dict | None = relevant[-1] if relevant else None
-        if latest is None:
-            status = UNCHECKED
-        elif on_this:
-            status = APPROVED if latest["decision"] == "approved" else QUERY_OPEN
-        else:
+        sha = figure_hash(figure)
+        on_this = [d for d in mine if d["binding"] == ON_FIGURE and d["figure_sha256"] == sha]
+        conflict: list[dict] = []
+        if on_this:
+            latest, conflict = _standing(on_this)
+            status = (
+                CONFLICT
+                if conflict
+                else APPROVED
+                if latest["decision"] == "approved"
+                else QUERY_OPEN
+            )
+        elif mine:
+            latest = mine[-1]
             status = LAPSED if latest["decision"] == "approved" else RESUBMITTED
+        else:
+            latest, status = {}, UNCHECKED
         rows.append(
             {
                 "pi_id": figure["pi_id"],
                 "manager": managers.get(figure["pi_id"]) or None,
                 "check_status": status,
-                "checked_by": latest["checked_by"] if latest else None,
-                "checked_at": latest["checked_at"] if latest else None,
-                "comment": latest["comment"] if latest else None,
+                "checked_by": latest.get("checked_by"),
+                "checked_at": latest.get("checked_at"),
+                "comment": latest.get("comment"),
+                "decided_as": latest.get("decided_as"),
+                "conflict": "; ".join(
+                    f"{d['decision']} by {d['checked_by']} at {_when(d['checked_at'])} "
+                    f"({_where(d['source_file'], d['source_row'])})"
+                    for d in conflict
+                )
+                or None,
+                "decision_file": latest.get("source_file"),
+                "decision_row": latest.get("source_row"),
                 "source_file": figure["source_file"],
                 "source_row": figure["source_row"],
             }
         )
     columns = ["pi_id", "manager", "check_status", "checked_by", "checked_at", "comment"]
-    return pd.DataFrame(rows, columns=[*columns, "source_file", "source_row"])
+    extra = ["decided_as", "conflict", "decision_file", "decision_row", "source_file", "source_row"]
+    return pd.DataFrame(rows, columns=[*columns, *extra])
 
 
-def _where(row: dict) -> str:
+def _figure_where(row: dict) -> str:
     return f"{row['source_file']} row {row['source_row']}"
 
 
 def evaluate(
-    checks: pd.DataFrame, decisions: pd.DataFrame, indicators: pd.DataFrame
-) -> list[SignoffIssue]:
-    """The manager_* rules (a Great Expectations validation, `signoff/suite.py`) over a
-    quarter's figure checks and decisions, as issues naming file, row and what to do."""
+    checks: pd.DataFrame, decisions: pd.DataFrame, indicators: pd.DataFrame, period: str
+) -> list[Issue]:
+    """Every sign-off rule but the reader's over a quarter's figure checks and decisions, as
+    issues naming file, row and what to do, each on the list of the PI's manager. The
+    figure and decider rules are a Great Expectations validation (`signoff/suite.py`)."""
     from pm_pipeline.defs.signoff.suite import failing_rows
 
     managers = {
         pid: str(m).casefold() if isinstance(m, str) and m else None
         for pid, m in zip(indicators["pi_id"], indicators["manager"], strict=True)
     }
-    signed = decisions.assign(
-        checked_by=decisions["checked_by"].astype(str).str.casefold(),
-        manager=decisions["pi_id"].map(managers),
-    )
-    failing = failing_rows(checks, signed)
+    issues: list[Issue] = []
+
+    def issue(rule: str, row: dict, file: str | None, line: int | None, value: str, text: str):
+        owner = managers.get(row["pi_id"])
+        issues.append(Issue(rule, row["pi_id"], file, line, value, text, owner, period))
+
+    gone = decisions["not_counted"].isin([WITHDRAWN, RETURNS_UNREAD])
+    present = decisions[~gone].reset_index(drop=True)
+    failing = failing_rows(checks, present)
     figures = checks.to_dict("records")
-    issues: list[SignoffIssue] = []
     for index in failing["manager_query_open"]:
         row = figures[index]
-        issues.append(
-            SignoffIssue(
-                "manager_query_open",
-                row["pi_id"],
-                row["source_file"],
-                row["source_row"],
-                f"{row['pi_id']} ({_where(row)}) was queried by {row['checked_by']}"
-                f"{': ' + row['comment'] if row['comment'] else ''} — the owner corrects "
-                "and resubmits the figure, or the manager approves it in signoff/",
-                row["manager"] or "no manager in the register",
-            )
+        issue(
+            "manager_query_open",
+            row,
+            row["source_file"],
+            row["source_row"],
+            QUERY_OPEN,
+            f"{row['pi_id']} ({_figure_where(row)}) was queried by {row['checked_by']}"
+            f"{': ' + row['comment'] if row['comment'] else ''} — the owner corrects and "
+            "resubmits the figure, or the manager approves it in signoff/",
+        )
+    for index in failing["decisions_agree"]:
+        row = figures[index]
+        issue(
+            "decisions_agree",
+            row,
+            row["decision_file"],
+            row["decision_row"],
+            CONFLICT,
+            f"{row['pi_id']} ({_figure_where(row)}) has decisions on the same figure that "
+            f"disagree: {row['conflict']} — it stays queried until one of them is withdrawn "
+            "(delete its row), or the one who queried it approves it with a later row",
         )
     why = {
         UNCHECKED: "has not been checked",
@@ -212,30 +375,61 @@ def evaluate(
     for index in failing["manager_checked"]:
         row = figures[index]
         manager = row["manager"] or "no manager in the register"
-        issues.append(
-            SignoffIssue(
-                "manager_checked",
-                row["pi_id"],
-                row["source_file"],
-                row["source_row"],
-                f"{row['pi_id']} ({_where(row)}) {why[row['check_status']]} — {manager} "
-                "approves it (or queries it) in the quarter's signoff/ folder",
-                manager,
-            )
+        issue(
+            "manager_checked",
+            row,
+            row["source_file"],
+            row["source_row"],
+            row["check_status"],
+            f"{row['pi_id']} ({_figure_where(row)}) {why[row['check_status']]} — {manager} "
+            "approves it (or queries it) in the quarter's signoff/ folder",
         )
-    rows = signed.to_dict("records")
+    rows = present.to_dict("records")
     for index in failing["checked_by_manager"]:
         row = rows[index]
-        issues.append(
-            SignoffIssue(
-                "checked_by_manager",
-                row["pi_id"],
+        manager = managers.get(row["pi_id"])
+        fix = (
+            f"its manager in the register is {manager}: {manager} records the decision, or "
+            "indicators.csv (manager) or people.csv (a delegate for them) is corrected"
+            if manager
+            else "it has no manager in indicators.csv, so no decision on it counts: add its "
+            "manager there"
+        )
+        issue(
+            "checked_by_manager",
+            row,
+            row["source_file"],
+            row["source_row"],
+            f"{row['decision']} by {row['checked_by']}",
+            f"{_where(row['source_file'], row['source_row'])}: {row['pi_id']} was "
+            f"{row['decision']} by {row['checked_by']}, who is not its manager or a delegate "
+            f"for them, so it is not counted — {fix}",
+        )
+    for row in rows:
+        when = _when(row["checked_at"])
+        value = f"{row['decision']} by {row['checked_by']} at {when}"
+        where = _where(row["source_file"], row["source_row"])
+        if row["binding"] == NO_FIGURE:
+            issue(
+                "signoff_known",
+                row,
                 row["source_file"],
                 row["source_row"],
-                f"{_where(row)}: {row['pi_id']} was {row['decision']} by {row['checked_by']}, "
-                f"but its manager in the register is {row['manager']} — the manager signs it "
-                "off, or the register is corrected",
-                row["manager"],
+                value,
+                f"{where}: {row['pi_id']} had no figure in the quarter's returns when it was "
+                f"{row['decision']} ({when}), so the decision is not counted and will not "
+                "attach to a figure that arrives later — check the figure once it is in and "
+                "add a new row",
             )
-        )
+        elif row["binding"] == TOO_LATE:
+            issue(
+                "signoff_readable",
+                row,
+                row["source_file"],
+                row["source_row"],
+                value,
+                f"{where}: checked_at {when} is later than when this row was first read "
+                f"({_when(row['first_read_at'])}), so it is not counted — write the date and "
+                "time you checked the figure",
+            )
     return issues

@@ -1,12 +1,14 @@
-"""The manager_* sign-off rules as Great Expectations expectations, like the returns' suite.
+"""The figure and decider sign-off rules as Great Expectations expectations, like the returns'
+suite.
 
 As in `quality/suite.py`, pandas derives what GX cannot ask (each figure's check status from
-the decisions bound to it, each decision's register manager) and GX checks the columns:
+the decisions that count, each decision's standing as manager or delegate) and GX checks the
+columns:
 - `manager_query_open`: no figure's `check_status` is "query open";
-- `manager_checked`: every figure's `check_status` is "approved" (or "query open", which is
-  the blocking rule's to report);
-- `checked_by_manager`: each decision's `checked_by` equals the PI's `manager` (ignored where
-  the register names no manager).
+- `decisions_agree`: no figure's `check_status` is "decisions disagree";
+- `manager_checked`: every figure's `check_status` is "approved" (or one the two rules above
+  report);
+- `checked_by_manager`: each decision in the files has a `decided_as` (manager or delegate).
 Each expectation's `meta` names its rule and severity; the failing row indexes come back from
 GX's COMPLETE result and `rules.evaluate` words the messages. Great Expectations is imported
 only inside `failing_rows`.
@@ -16,13 +18,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pm_pipeline.defs.signoff.rules import APPROVED, QUERY_OPEN, SIGNOFF_RULES
+from pm_pipeline.defs.quality.rules import RULES
+from pm_pipeline.defs.signoff.rules import APPROVED, CONFLICT, NO_FIGURE, QUERY_OPEN, TOO_LATE
 
-MANAGER_RULES = ("manager_query_open", "manager_checked", "checked_by_manager")
+MANAGER_RULES = ("manager_query_open", "decisions_agree", "manager_checked", "checked_by_manager")
 
 
 def _meta(rule: str) -> dict[str, str]:
-    return {"rule": rule, "severity": SIGNOFF_RULES[rule].severity}
+    return {"rule": rule, "severity": RULES[rule].severity}
 
 
 def expectations() -> dict[str, list]:
@@ -35,32 +38,33 @@ def expectations() -> dict[str, list]:
             e.ExpectColumnValuesToNotBeInSet(
                 column="check_status", value_set=[QUERY_OPEN], meta=_meta("manager_query_open")
             ),
+            e.ExpectColumnValuesToNotBeInSet(
+                column="check_status", value_set=[CONFLICT], meta=_meta("decisions_agree")
+            ),
             e.ExpectColumnValuesToBeInSet(
                 column="check_status",
-                value_set=[APPROVED, QUERY_OPEN],
+                value_set=[APPROVED, QUERY_OPEN, CONFLICT],
                 meta=_meta("manager_checked"),
             ),
         ],
         "decisions": [
-            e.ExpectColumnPairValuesToBeEqual(
-                column_A="checked_by",
-                column_B="manager",
-                ignore_row_if="either_value_is_missing",
-                meta=_meta("checked_by_manager"),
-            )
+            e.ExpectColumnValuesToNotBeNull(column="decided_as", meta=_meta("checked_by_manager"))
         ],
     }
 
 
 def failing_rows(figures: pd.DataFrame, decisions: pd.DataFrame) -> dict[str, list[int]]:
     """Rule -> positions of the failing rows in `figures` (check_status) or `decisions`
-    (checked_by, manager: both lower-case, manager None where the register has none)."""
+    (decided_as: None where the decision is not the manager's or a delegate's). Decisions
+    refused for another reason (no figure, dated after it was read) are left out: one row,
+    one issue."""
     from pm_pipeline.defs.quality.evaluate import gx_context, validate
 
     found: dict[str, list[int]] = {rule: [] for rule in MANAGER_RULES}
+    refused = decisions["binding"].isin([NO_FIGURE, TOO_LATE])
     tables = {
         "figures": figures[["check_status"]].reset_index(drop=True),
-        "decisions": decisions[["checked_by", "manager"]].reset_index(drop=True),
+        "decisions": decisions[["decided_as"]].where(~refused, "refused").reset_index(drop=True),
     }
     source = gx_context().data_sources.add_or_update_pandas("signoffs")
     for name, specs in expectations().items():
