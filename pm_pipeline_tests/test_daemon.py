@@ -9,14 +9,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 import pytest
+from dagster._core.scheduler.instigation import InstigatorTick, InstigatorType, TickStatus
 
 from pm_pipeline.core.files import REPO_ROOT
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter
 from pm_pipeline.core.warehouse import READER_COPY
 from pm_pipeline_tests.council import (
     Council,
@@ -26,6 +29,7 @@ from pm_pipeline_tests.council import (
     range_run,
     run_job,
     wait_for,
+    write_csv,
 )
 from pm_pipeline_tests.council import query as query_warehouse
 
@@ -55,11 +59,16 @@ def start_daemon(data_dir: Path, tmp_path: Path) -> Iterator[Callable[..., None]
     """Starts `dagster-daemon run` on a workspace of `module`, as `make ui` does."""
     started: list[subprocess.Popen] = []
 
-    def start(module: str = "pm_pipeline.definitions", **env: str) -> None:
+    def start(module: str = "pm_pipeline.definitions", max_runs: int | None = None, **env: str):
+        """`max_runs=0` keeps every requested run queued: a test of ticks alone."""
         home = Path(os.environ["DAGSTER_HOME"])
-        (home / "dagster.yaml").write_text(
-            quick_monitoring((REPO_ROOT / "dagster.yaml").read_text())
-        )
+        settings = quick_monitoring((REPO_ROOT / "dagster.yaml").read_text())
+        if max_runs is not None:
+            assert "    max_concurrent_runs: 4\n" in settings
+            settings = settings.replace(
+                "    max_concurrent_runs: 4\n", f"    max_concurrent_runs: {max_runs}\n"
+            )
+        (home / "dagster.yaml").write_text(settings)
         workspace = tmp_path / "workspace.yaml"
         workspace.write_text(
             f"load_from:\n  - python_module:\n      module_name: {module}\n"
@@ -156,3 +165,54 @@ def test_a_worker_killed_holding_the_pool_does_not_stall_the_queue(
         tags={"dagster/retry_number": "1"}, statuses=[dg.DagsterRunStatus.SUCCESS]
     )
     wait_for("its retry to succeed", lambda: instance.get_run_records(retried), 120)
+
+
+def finished_tick(instance: dg.DagsterInstance, sensor: str, after: float) -> InstigatorTick | None:
+    """The sensor's first tick started after `after` that has finished, if any yet."""
+    ticks = [
+        tick
+        for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
+        if state.instigator_name == sensor
+        for tick in instance.get_ticks(state.instigator_origin_id, state.selector_id, after=after)
+        if tick.status != TickStatus.STARTED
+    ]
+    return min(ticks, key=lambda t: t.timestamp) if ticks else None
+
+
+@pytest.mark.timeout(150)  # it takes about half a minute: the daemon's start, and a few ticks
+def test_a_folder_made_early_for_a_running_quarter_is_left_and_the_sensors_go_on(
+    data_dir, start_daemon
+):
+    """Problem 7: a manager makes next quarter's sign-off folder (and an owner its returns
+    folder) before the quarter has ended. Its partition does not exist yet: each sensor's
+    tick names the folder and leaves it, and the sign-off sensor still re-reads a quarter that
+    has ended when its files change."""
+    Council(data_dir, indicators=[pi("KPI-1", "Recycling rate")], targets=[]).write()
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    now = datetime.now(ZoneInfo(TIMEZONE))
+    ended = Quarter.from_key(QUARTERLY.get_partition_keys(current_time=now)[-1])
+    running = ended.next
+    header = ["pi_id", "decision", "checked_by", "checked_at", "comment"]
+    approve = ["KPI-1", "approved", "manager@test.example", f"{now:%d/%m/%Y}", ""]
+    write_csv(data_dir / "signoff" / ended.folder / "boss.csv", header, [approve])
+    assert run_job(data_dir, "signoff_job", ended.key, instance=instance).success
+    start_daemon(max_runs=0)  # requested runs stay queued: this test is about the ticks
+    made = time.time()
+    write_csv(data_dir / "signoff" / running.folder / "boss.csv", header, [approve])
+    (data_dir / "returns" / running.folder).mkdir(parents=True)
+    for sensor in ("signoff_sensor", "returns_sensor"):
+        tick = wait_for(f"a {sensor} tick", lambda s=sensor: finished_tick(instance, s, made), 90)
+        assert tick.status == TickStatus.SKIPPED, tick.error
+        assert f"{running.folder}/ left until the quarter has ended" in (tick.skip_reason or "")
+
+    write_csv(data_dir / "signoff" / ended.folder / "boss.csv", header, [approve, approve])
+    changed = time.time()
+    tick = wait_for(
+        "the sign-off sensor to request a re-read",
+        lambda: finished_tick(instance, "signoff_sensor", changed),
+        30,
+    )
+    assert tick.status == TickStatus.SUCCESS, tick.error
+    [run_id] = tick.run_ids
+    assert instance.get_run_by_id(run_id).tags["dagster/partition"] == ended.key

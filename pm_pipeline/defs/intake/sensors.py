@@ -4,15 +4,13 @@ every rule re-run) within a minute, once the quarter's files have settled."""
 import json
 import time
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from typing import cast
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from pm_pipeline.core.alerts import sensor_failed
 from pm_pipeline.core.files import SENSOR_SECONDS, CouncilFiles
-from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter
+from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.intake.assets import FILES_READ
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.intake.watch import look, quarters_to_watch
@@ -68,10 +66,13 @@ def _returns_requests(
         return
     cursor = json.loads(context.cursor) if context.cursor else {}
     seen_before: dict[str, dict] = cursor.get("files", {})
-    known = QUARTERLY.get_partition_keys(current_time=datetime.now(ZoneInfo(TIMEZONE)))
-    waiting, requested = [], 0
+    watched = quarters_to_watch(files.returns_dir, list(seen_before))
+    waiting = [watched.note()] if watched.not_yet else []
+    if watched.not_yet:
+        context.log.info(f"returns/: {watched.note()}")
+    requested = 0
     files_now: dict[str, dict] = {}
-    for quarter in quarters_to_watch(files.returns_dir, known, list(seen_before)):
+    for quarter in watched.quarters:
         seen = look(files.returns_dir, quarter, seen_before.get(quarter.folder, {}), time.time())
         files_now[quarter.folder] = seen.files
         if seen.waiting_for:

@@ -1,4 +1,5 @@
-"""What the returns sensor sees: each quarter folder's fingerprint, once its files have settled.
+"""What the returns sensor sees: each quarter folder's fingerprint, once its files have settled;
+and which quarter folders a folder sensor (returns or sign-offs) may read at all.
 
 The fingerprint is of names and content hashes (never modification times), so a deleted,
 renamed or restored file, or one copied in with an old date by Explorer, unzip or OneDrive,
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter
 from pm_pipeline.defs.intake.columns import NOT_READ
 from pm_pipeline.defs.intake.folder import fingerprint, scan_quarter, sha256_of
 
@@ -70,11 +73,33 @@ def look(returns_dir: Path, quarter: Quarter, before: dict[str, Seen], now: floa
     return seen
 
 
-def quarters_to_watch(returns_dir: Path, known: Sequence[str], last: list[str]) -> list[Quarter]:
-    """Quarter folders now present, plus those seen before (a deleted folder is a change),
-    that have ended (their partitions exist)."""
-    folders = {p.name for p in returns_dir.iterdir()} if returns_dir.is_dir() else set()
-    quarters = set()
+@dataclass(frozen=True)
+class QuarterFolders:
+    """The quarter folders a sensor looks at, and those it leaves until their quarter ends."""
+
+    quarters: list[Quarter]
+    not_yet: list[str] = field(default_factory=list)  # folders of quarters still running
+
+    def note(self) -> str:
+        """What a tick says of the folders it left (empty when none)."""
+        if not self.not_yet:
+            return ""
+        names = ", ".join(f"{name}/" for name in self.not_yet)
+        return (
+            f"{names} left until the quarter has ended (it is not a partition yet; it is read "
+            "from the first tick after the quarter's last day)"
+        )
+
+
+def quarters_to_watch(
+    folder_dir: Path, last: Sequence[str] = (), now: datetime | None = None
+) -> QuarterFolders:
+    """Quarter folders now present in `folder_dir` (returns/ or signoff/), plus those seen
+    before (a deleted folder is a change), that have ended (their partitions exist); a
+    folder made early for a quarter still running is named in `not_yet`, never requested."""
+    known = set(QUARTERLY.get_partition_keys(current_time=now or datetime.now(ZoneInfo(TIMEZONE))))
+    folders = {p.name for p in folder_dir.iterdir()} if folder_dir.is_dir() else set()
+    quarters, not_yet = set(), set()
     for name in folders | set(last):
         try:
             quarter = Quarter.from_folder(name)
@@ -82,4 +107,6 @@ def quarters_to_watch(returns_dir: Path, known: Sequence[str], last: list[str]) 
             continue
         if quarter.key in known:
             quarters.add(quarter)
-    return sorted(quarters)
+        elif name in folders:
+            not_yet.add(name)
+    return QuarterFolders(sorted(quarters), sorted(not_yet))
