@@ -87,6 +87,87 @@ _OFFICERS = {
 }
 
 
+# config/people.csv (synthetic names): every owner and manager above, by their e-mail's name,
+# with one delegate (who may approve or query the figures David Hughes manages).
+PEOPLE = (
+    ("amira.khan", "Amira Khan", "Housing options officer", "Housing", "owner", ""),
+    ("liam.oconnor", "Liam O'Connor", "Benefits performance officer", "Benefits", "owner", ""),
+    (
+        "grace.lee",
+        "Grace Lee",
+        "Leisure development officer",
+        "Leisure and Communities",
+        "owner",
+        "",
+    ),
+    ("owen.price", "Owen Price", "Waste services officer", "Waste and Environment", "owner", ""),
+    ("priya.shah", "Priya Shah", "Planning performance officer", "Planning", "owner", ""),
+    (
+        "ben.carter",
+        "Ben Carter",
+        "Economic development officer",
+        "Economic Development",
+        "owner",
+        "",
+    ),
+    ("zoe.turner", "Zoe Turner", "Revenues team leader", "Revenues", "owner", ""),
+    ("nina.roberts", "Nina Roberts", "HR business partner", "Human Resources", "owner", ""),
+    (
+        "chris.young",
+        "Chris Young",
+        "Customer services team leader",
+        "Customer Services",
+        "owner",
+        "",
+    ),
+    ("fatima.ali", "Fatima Ali", "Finance business partner", "Finance", "owner", ""),
+    (
+        "ellie.harris",
+        "Ellie Harris",
+        "Performance and insight officer",
+        "Policy and Performance",
+        "performance_team",
+        "",
+    ),
+    ("david.hughes", "David Hughes", "Head of Housing", "Housing", "manager", ""),
+    ("sarah.patel", "Sarah Patel", "Head of Benefits and Revenues", "Revenues", "manager", ""),
+    (
+        "tom.walker",
+        "Tom Walker",
+        "Head of Leisure and Communities",
+        "Leisure and Communities",
+        "manager",
+        "",
+    ),
+    (
+        "helen.morris",
+        "Helen Morris",
+        "Head of Waste and Environment",
+        "Waste and Environment",
+        "manager",
+        "",
+    ),
+    ("james.wright", "James Wright", "Head of Planning", "Planning", "manager", ""),
+    (
+        "rachel.green",
+        "Rachel Green",
+        "Head of Economic Development",
+        "Economic Development",
+        "manager",
+        "",
+    ),
+    (
+        "mark.evans",
+        "Mark Evans",
+        "Assistant Director, Corporate Services",
+        "Corporate Services",
+        "manager",
+        "",
+    ),
+    ("kate.morgan", "Kate Morgan", "Deputy Head of Housing", "Housing", "delegate", "david.hughes"),
+)
+
+
 def officer(service: str) -> str:
     return f"{_OFFICERS[service][0]}@{DOMAIN}"
 

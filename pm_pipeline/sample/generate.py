@@ -28,7 +28,7 @@ import yaml
 from pm_pipeline.core.files import write_atomic
 from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.defs.intake.columns import RETURN_COLUMNS
-from pm_pipeline.defs.register.model import INDICATOR_COLUMNS
+from pm_pipeline.defs.register.model import INDICATOR_COLUMNS, PEOPLE_COLUMNS
 from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample import reference_areas, spc_story
 from pm_pipeline.sample.catalogue import SamplePI
@@ -397,6 +397,20 @@ def write_register(
     writer.writerow(["area_code", "area_name"])
     writer.writerows(comparators)
     write_atomic(config / "comparators.csv", buffer.getvalue())
+    write_people(config)
+
+
+def write_people(config: Path) -> Path:
+    """config/people.csv: the sample's people (synthetic names), labelled as such above the
+    header (the reader takes a title row above the header)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["SAMPLE DATA: fictional people of a fictional council (synthetic names)"])
+    writer.writerow(PEOPLE_COLUMNS)
+    for user, name, job_title, service, role, delegate_for in cat.PEOPLE:
+        boss = f"{delegate_for}@{cat.DOMAIN}" if delegate_for else ""
+        writer.writerow([f"{user}@{cat.DOMAIN}", name, job_title, service, role, boss])
+    return write_atomic(config / "people.csv", buffer.getvalue())
 
 
 def quarters(first: Quarter = FIRST, last: Quarter = LATEST) -> list[Quarter]:

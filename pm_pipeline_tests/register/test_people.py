@@ -86,3 +86,17 @@ def test_a_people_file_without_its_required_columns_is_named(data_dir):
     config = council(data_dir, people=None)
     write_csv(config / "people.csv", ["email", "name"], [[OWNER, "Olu"]])
     assert "people.csv" in problems(config) and "role" in problems(config)
+
+
+def test_the_sample_council_names_every_owner_and_manager_and_one_delegate(tmp_path):
+    from pm_pipeline.sample import catalogue as cat
+    from pm_pipeline.sample.generate import write_register
+
+    write_register(tmp_path, cat.CATALOGUE)
+    assert (tmp_path / "config" / "people.csv").read_text().startswith("SAMPLE DATA")
+    register = load_register(tmp_path / "config")
+    indicators = register.indicators
+    named = set(register.people["email"])
+    assert set(indicators["owner"]) | set(indicators["manager"].dropna()) <= named
+    [delegate] = register.people[register.people["role"] == "delegate"].to_dict("records")
+    assert delegate["delegate_for"] in set(indicators["manager"])
