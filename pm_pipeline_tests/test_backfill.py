@@ -12,7 +12,9 @@ from pm_pipeline_tests.council import Council, good_row, pi, snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 FIRST, LAST = Quarter(2023, 1), Quarter(2026, 2)
-REGISTER_SELECTION = "indicator_register,register_council,register_targets,register_comparators"
+REGISTER_SELECTION = (
+    "indicator_register,register_council,register_targets,register_comparators,register_people"
+)
 TABLES = ("pi_returns", "quality_issues", "kpi_scorecard", "kpi_exceptions", "restatements")
 
 

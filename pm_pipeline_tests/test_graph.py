@@ -90,7 +90,10 @@ def test_the_documented_selections_run_from_the_command_line(data_dir):
     council(data_dir)
     cli = [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m"]
     for select, key in (
-        ("indicator_register,register_council,register_targets,register_comparators", None),
+        (
+            "indicator_register,register_council,register_targets,register_comparators,register_people",
+            None,
+        ),
         ("pi_returns", "2025-10-01"),
         ("+kpi_scorecard", "2025-04-01"),
     ):
