@@ -62,6 +62,11 @@ def _stamp(value: object) -> pd.Timestamp | None:
     return None if is_missing(value) else pd.Timestamp(value)
 
 
+def _sha(row: Mapping[str, object]) -> str | None:
+    sha = row.get("figure_sha256")
+    return None if is_missing(sha) else str(sha)
+
+
 def figure_timeline(
     before: pd.DataFrame, returns: pd.DataFrame, period: str, now: datetime
 ) -> pd.DataFrame:
@@ -78,10 +83,7 @@ def figure_timeline(
     for pid in sorted(set(current) | set(latest)):
         figure, last = current.get(pid), latest.get(pid)
         sha = figure_hash(figure) if figure else None
-        if (
-            last is not None
-            and (last["figure_sha256"] if not is_missing(last["figure_sha256"]) else None) == sha
-        ):
+        if last is not None and _sha(last) == sha:
             last["last_seen_at"] = stamp
             continue
         submitted = _stamp(figure.get("submitted_at")) if figure else None
@@ -121,21 +123,22 @@ def _figure_at(timeline: list[dict], checked: pd.Timestamp) -> tuple[str, dict |
     if not standing:
         return EARLIER, None
     figure = standing[-1]
-    if is_missing(figure["figure_sha256"]):
+    if _sha(figure) is None:
         return NO_FIGURE, None  # the return had been withdrawn
     return ON_FIGURE, figure
 
 
 def _key(row: Mapping[str, object]) -> tuple:
-    checked = row["checked_at"]
-    return (row["pi_id"], row["decision"], row["checked_by"], _stamp(checked))
+    """A decision's identity: its content, whatever file or row it is in."""
+    return tuple(_stamp(row[c]) if c == "checked_at" else row[c] for c in KEY)
 
 
 def _legacy(row: dict, returns: dict[str, dict]) -> tuple[str, str | None]:
-    """A decision bound before issue 26 (to a return's file, row and file hash): to the
-    figure now standing if that is still the same return, else to an earlier one."""
+    """A decision bound before issue 26 (to a return's file, row and file hash), re-bound
+    once: to the figure now standing if that is still the same return, else to an earlier
+    one, so an approval that had lapsed stays lapsed."""
     figure = returns.get(row["pi_id"])
-    if figure is None or is_missing(row.get("figure_sha256")):
+    if figure is None or _sha(row) is None:
         return (EARLIER, None) if figure is not None else (NO_FIGURE, None)
     same = (
         row["figure_file"] == figure["source_file"]
@@ -167,8 +170,8 @@ def bind(
     for row in before.to_dict("records"):
         if not is_missing(row.get("binding")):
             known.setdefault(_key(row), row)
-        elif is_missing(row.get("first_read_at")) and not is_missing(row.get("source_file")):
-            legacy.setdefault((row["source_file"], row["file_sha256"], row["source_row"]), row)
+        elif is_missing(row.get("first_read_at")):  # bound before issue 26
+            legacy.setdefault(_key(row), row)
     rows: dict[tuple, dict] = {}
     for row in decisions.sort_values(["source_file", "source_row"]).to_dict("records"):
         key = _key(row)
@@ -178,9 +181,7 @@ def bind(
         out = {**row, **{c: None for c in FIGURE}, "first_read_at": stamp, "binding": None}
         if old is not None:
             out.update({c: old[c] for c in (*FIGURE, "first_read_at", "binding")})
-        elif (
-            found := legacy.get((row["source_file"], row["file_sha256"], row["source_row"]))
-        ) is not None:
+        elif (found := legacy.get(key)) is not None:
             out["binding"], out["figure_sha256"] = _legacy(found, current)
             if out["binding"] == ON_FIGURE:
                 out.update({c: found[c] for c in ("figure_file", "figure_row", "figure_version")})
@@ -269,7 +270,8 @@ def figure_checks(
         returns = returns[~returns["pi_id"].isin(taken)]
     by_pi: dict[str, list[dict]] = {}
     for decision in decisions.to_dict("records"):
-        if decision.get("counted") is True:
+        counted = decision.get("counted")
+        if not is_missing(counted) and bool(counted):
             by_pi.setdefault(decision["pi_id"], []).append(decision)
     rows = []
     for figure in returns.to_dict("records"):
