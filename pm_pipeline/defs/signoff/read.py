@@ -74,29 +74,16 @@ def _decision(
     pid = ids.get(raw_id.casefold())
     checked_by = clean_text(record.get("checked_by")).casefold()
     problems: list[Issue] = []
+
+    def problem(rule: str, text: str, cell: str | None = None) -> None:
+        value = record.get(cell) if cell else None
+        problems.append(_problem(rule, file, row, text, pid or raw_id or None, value, checked_by))
+
     if not raw_id:
-        problems.append(
-            _problem(
-                "signoff_readable",
-                file,
-                row,
-                "pi_id is empty — give the PI id",
-                None,
-                None,
-                checked_by,
-            )
-        )
+        problem("signoff_readable", "pi_id is empty — give the PI id")
     elif pid is None:
-        problems.append(
-            _problem(
-                "signoff_known",
-                file,
-                row,
-                f"'{raw_id}' is not a PI in the register — correct the pi_id",
-                raw_id,
-                raw_id,
-                checked_by,
-            )
+        problem(
+            "signoff_known", f"'{raw_id}' is not a PI in the register — correct the pi_id", "pi_id"
         )
     period = clean_text(record.get("period"))
     if period:
@@ -105,65 +92,34 @@ def _decision(
         except ValueError:
             stated = None
         if stated != quarter:
-            problems.append(
-                _problem(
-                    "signoff_known",
-                    file,
-                    row,
-                    f"period '{period}' is not {quarter.label}, the quarter of the folder "
-                    f"{quarter.folder} — move the row to that quarter's sign-off folder or "
-                    "correct the period",
-                    pid or raw_id,
-                    period,
-                    checked_by,
-                )
+            problem(
+                "signoff_known",
+                f"period '{period}' is not {quarter.label}, the quarter of the folder "
+                f"{quarter.folder} — move the row to that quarter's sign-off folder or "
+                "correct the period",
+                "period",
             )
     decision = DECISIONS.get(clean_text(record.get("decision")).casefold())
     if decision is None:
-        problems.append(
-            _problem(
-                "signoff_readable",
-                file,
-                row,
-                f"decision '{clean_text(record.get('decision'))}' is not approved or query — "
-                "write approved or query",
-                pid or raw_id,
-                record.get("decision"),
-                checked_by,
-            )
+        problem(
+            "signoff_readable",
+            f"decision '{clean_text(record.get('decision'))}' is not approved or query — "
+            "write approved or query",
+            "decision",
         )
     if not checked_by:
-        problems.append(
-            _problem("signoff_readable", file, row, "checked_by is empty — give your e-mail", pid)
-        )
+        problem("signoff_readable", "checked_by is empty — give your e-mail")
     try:
         checked_at = parse_timestamp(record.get("checked_at"))
     except ValueError as exc:
         checked_at = None
-        problems.append(
-            _problem(
-                "signoff_readable",
-                file,
-                row,
-                f"checked_at {exc}",
-                pid,
-                record.get("checked_at"),
-                checked_by,
-            )
-        )
+        problem("signoff_readable", f"checked_at {exc}", "checked_at")
     else:
         if checked_at is None:
-            problems.append(
-                _problem(
-                    "signoff_readable",
-                    file,
-                    row,
-                    "checked_at is empty — write when you checked the figure, e.g. "
-                    "22/07/2025 10:30: a decision counts for the figure that stood then",
-                    pid,
-                    None,
-                    checked_by,
-                )
+            problem(
+                "signoff_readable",
+                "checked_at is empty — write when you checked the figure, e.g. 22/07/2025 "
+                "10:30: a decision counts for the figure that stood then",
             )
     if problems:
         return None, problems
