@@ -1,11 +1,15 @@
-"""Reports by audience: Cabinet, services, management, each its share of the scorecard.
+"""Reports by audience: Cabinet, services, management, the Audit and Risk Committee, each its
+share of the scorecard.
 
 Bassetlaw's framework sends each kind of indicator to its own readers: KPIs, contextual and
 place-based indicators to Cabinet and Overview & Scrutiny; service PIs to CMT, service
 managers and scrutiny; management metrics to managers and the leadership team. Each report
 here is the quarter's scorecard view (`scorecard_report.scorecard_view`, built once) cut to
 those PI types and summarised again, so every report agrees with the officers' full
-`kpi_scorecard`. The management report adds the quarter's data-quality picture.
+`kpi_scorecard`. The management report adds the quarter's data-quality picture; the Cabinet
+report is a committee paper (the council's frame, deliverables, risks, the data assurance
+statement) and the governance report gives the Audit and Risk Committee the risks against
+appetite, the quarter's assurance, restatements and sign-off coverage.
 """
 
 from __future__ import annotations
@@ -73,6 +77,15 @@ AUDIENCES = {
         ("service",),
         "the service performance indicators, service by service, with their stories and trends",
     ),
+    "management": Audience(
+        "management_report",
+        "Management report",
+        "the leadership team, managers and their teams",
+        ("management",),
+        "the management metrics, and the quarter's data-quality picture: PI returns received "
+        "and on time, plan updates received, figures restated, and data-quality issues by "
+        "service and rule",
+    ),
     "governance": Audience(
         "governance_report",
         "Governance and assurance report",
@@ -82,15 +95,6 @@ AUDIENCES = {
         "scores, the actions due and overdue reviews), how far the quarter's figures can be "
         "relied on, the figures restated since first published, and the managers' sign-off "
         "by service",
-    ),
-    "management": Audience(
-        "management_report",
-        "Management report",
-        "the leadership team, managers and their teams",
-        ("management",),
-        "the management metrics, and the quarter's data-quality picture: PI returns received "
-        "and on time, plan updates received, figures restated, and data-quality issues by "
-        "service and rule",
     ),
 }
 FULL_SCORECARD = {

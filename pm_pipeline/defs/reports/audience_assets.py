@@ -1,8 +1,9 @@
-"""Report assets by audience: the Cabinet, service and management reports, and the Cabinet PDF.
+"""Report assets by audience: the Cabinet, service, management and governance reports, and the
+Cabinet and governance PDFs.
 
 One multi-asset builds the quarter's scorecard view once and writes the three reports (any
-of them can be selected alone); the Cabinet PDF is its own step, made from the Cabinet HTML,
-as the full scorecard's PDF is. Both declare what they read, like the full scorecard.
+of them can be selected alone); each PDF is its own step, made from its HTML, as the full
+scorecard's PDF is. Both declare what they read, like the full scorecard.
 """
 
 import dagster as dg
