@@ -235,7 +235,8 @@ def run_phase(phase: str, root: Path, first: str) -> dict:
         keys = [
             k
             for k in job.asset_layer.executable_asset_keys
-            if k.to_user_string() not in ("quarterly_report_pdf", "cabinet_report_pdf")
+            if k.to_user_string()
+            not in ("quarterly_report_pdf", "cabinet_report_pdf", "governance_report_pdf")
         ]
         result = everything.execute_in_process(
             instance=instance,

@@ -97,6 +97,8 @@ def test_killed_while_writing_the_report_leaves_no_half_written_file(data_dir, t
     assert sorted(visible) == [
         "cabinet_report.html",
         "cabinet_report.pdf",
+        "governance_report.html",
+        "governance_report.pdf",
         "kpi_scorecard.html",
         "kpi_scorecard.pdf",
         "kpi_scorecard.xlsx",

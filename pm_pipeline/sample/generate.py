@@ -347,6 +347,14 @@ def write_register(
                 "comparator_group": "CIPFA nearest neighbours (sample: East Midlands districts)",
                 "reconcile_points": 0.5,  # outturn vs own LG Inform: percentage points
                 "reconcile_pct": 2,  # ... and for other units, relative %
+                "report_frame": {  # the Cabinet paper's frame; the rest takes the defaults
+                    "committee": "Cabinet",
+                    "portfolio_holder": "Portfolio Holder for Resources and Performance",
+                    "author": "Policy and Performance Team",
+                    "contact": "performance@sample-district.example",
+                    "meeting_dates": {"2026/27 Q1": "2026-09-16", "2026/27 Q2": "2026-11-18"},
+                },
+                "risk_appetite": {"averse": 4, "low": 8, "moderate": 12, "open": 16},
             },
             sort_keys=False,
             allow_unicode=True,

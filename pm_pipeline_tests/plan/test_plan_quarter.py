@@ -113,3 +113,35 @@ def test_a_red_kpi_is_reported_with_its_linked_action_and_risk(data_dir):
     outstanding = (folder / "outstanding_returns.csv").read_text()
     assert "IA-1" not in outstanding and "R-1" not in outstanding  # updated
     assert "fleet@test.example,,R-3,Fleet breakdowns,Place,risk update" in outstanding
+
+
+def test_a_risk_beyond_appetite_without_an_action_is_a_warning_row_and_old_columns_warn(data_dir):
+    """risks.csv as written before issue 27 loads; the register's check names the columns it
+    lacks, and the quarter's R-2 (10, over its low appetite of 8, no action) is a WARN row
+    for its owner, while R-1 (16, over its moderate 12) is answered by IA-1."""
+    council = kpi_and_service(data_dir)
+    council.returns(Q, "returns.csv", [good_row("KPI-1", Q, 40, note="Recycling fell.")])
+    write_plan(data_dir)
+    instance = dg.DagsterInstance.get()
+    registered = run_job(data_dir, "register_job", instance=instance)
+    assert registered.success
+    assert check_results(registered, "risk_register")["risk_register_complete"] is False
+    from pm_pipeline.definitions import build_defs
+
+    job = build_defs(data_dir).resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key=Q.key,
+        asset_selection=[dg.AssetKey("action_updates"), dg.AssetKey("risk_updates")],
+        raise_on_error=False,
+    )
+    assert result.success
+    assert check_results(result)["risk_over_appetite_has_action"] is False
+    rows = query(
+        data_dir,
+        "SELECT severity, pi_id, owner, value FROM quality_issues "
+        "WHERE rule = 'risk_over_appetite_has_action'",
+    )
+    assert rows == [("WARN", "R-2", "owner@test.example", "10")]
+    owner_list = data_dir / "reports" / Q.folder / "quality" / "owner@test.example.html"
+    assert "R-2 (Depot fire) scores 10 in 2025/26 Q2" in owner_list.read_text()

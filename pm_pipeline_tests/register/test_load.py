@@ -269,3 +269,60 @@ def test_the_councils_band_in_points_is_read_and_checked(data_dir):
         "council.yaml, key stable_band_points: 'lots' must be a number of percentage points "
         "from 0 to 100"
     ) in problems(data_dir)
+
+
+FRAME = """report_frame:
+  committee: Executive
+  portfolio_holder: Portfolio Holder for Finance
+  author: Corporate Performance Team
+  contact: performance@council.example
+  meeting_dates:
+    2026/27 Q2: 2026-11-19
+  recommendations:
+    - That {committee} notes the {quarter} report.
+  implications:
+    financial: Within the approved budget.
+risk_appetite:
+  averse: 3
+  Cautious: 9
+"""
+
+
+def test_the_report_frame_and_risk_appetite_are_read_from_council_yaml(data_dir):
+    from pm_pipeline.core.periods import Quarter
+
+    council(data_dir)
+    path = data_dir / "config" / "council.yaml"
+    plain = load_register(data_dir / "config").council
+    frame = plain.report_frame.for_quarter(Quarter(2026, 2))
+    assert frame["committee"] == "Cabinet" and frame["meeting_date"] is None  # the defaults
+    assert frame["recommendations"][0].startswith("That Cabinet notes the council's performance")
+    assert [i["name"] for i in frame["implications"]] == ["Financial", "Legal", "Equalities"]
+    assert dict(plain.risk_appetite)["averse"] == 4 and dict(plain.risk_appetite)["moderate"] == 12
+
+    path.write_text(path.read_text() + FRAME)
+    written = load_register(data_dir / "config").council
+    frame = written.report_frame.for_quarter(Quarter(2026, 2))
+    assert (frame["committee"], frame["author"]) == ("Executive", "Corporate Performance Team")
+    assert frame["meeting_date"].isoformat() == "2026-11-19"
+    assert frame["recommendations"] == ["That Executive notes the 2026/27 Q2 report."]
+    assert frame["implications"][0] == {"name": "Financial", "text": "Within the approved budget."}
+    assert [i["name"] for i in frame["implications"]] == ["Financial", "Legal", "Equalities"]
+    assert dict(written.risk_appetite) == {"averse": 3, "cautious": 9}  # replaces the defaults
+
+
+def test_a_wrong_report_frame_or_appetite_is_named_with_what_to_write(data_dir):
+    council(data_dir)
+    path = data_dir / "config" / "council.yaml"
+    wrong = (
+        FRAME.replace("author:", "writer:")
+        .replace("{quarter}", "{year}")
+        .replace("2026-11-19", "next month")
+        .replace("averse: 3", "averse: 30")
+    )
+    path.write_text(path.read_text() + wrong)
+    said = problems(data_dir)
+    assert "council.yaml, key report_frame.writer: not a key of the frame" in said
+    assert "report_frame.recommendations, item 1: {year} is not a placeholder" in said
+    assert "report_frame.meeting_dates, 2026/27 Q2: 'next month' is not a date" in said
+    assert "key risk_appetite.averse: '30' must be a whole number from 1 to 25" in said

@@ -20,7 +20,7 @@ import pandas as pd
 
 from pm_pipeline.core.checks import check_severity
 from pm_pipeline.core.files import CouncilFiles
-from pm_pipeline.core.metadata import metadata_table
+from pm_pipeline.core.metadata import bullets, metadata_table
 from pm_pipeline.core.periods import QUARTERLY, Quarter, earlier_partitions
 from pm_pipeline.core.warehouse import (
     Replacement,
@@ -30,8 +30,8 @@ from pm_pipeline.core.warehouse import (
     replace_all,
     row_count,
 )
-from pm_pipeline.defs.plan.config import load_plan
-from pm_pipeline.defs.plan.evaluate import evaluate_plan, fill_owners
+from pm_pipeline.defs.plan.config import load_plan, risk_register_notices
+from pm_pipeline.defs.plan.evaluate import evaluate_plan, fill_owners, unanswered_risks
 from pm_pipeline.defs.plan.linking import kpis_without_action
 from pm_pipeline.defs.plan.tables import (
     ACTION_REGISTER,
@@ -53,6 +53,7 @@ PLAN_REGISTER = ["action_register", "risk_register"]
 PLAN_UPDATES = ["action_updates", "risk_updates"]
 UPDATE_RULES = [r for r in PLAN_RULES if r.asset in PLAN_UPDATES]
 RED_KPI_RULE = next(r for r in PLAN_RULES if r.name == "red_kpi_has_action")
+RISK_REGISTER_RULE = next(r for r in PLAN_RULES if r.name == "risk_register_complete")
 FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "message"]
 
 
@@ -74,12 +75,19 @@ FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "message"]
             description="config/risks.csv: the risks, scored likelihood x impact (1-5 each).",
         ),
     ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            RISK_REGISTER_RULE.name,
+            asset=RISK_REGISTER.key,
+            description=f"[{RISK_REGISTER_RULE.severity}] {RISK_REGISTER_RULE.description}",
+        )
+    ],
     pool="warehouse",
     can_subset=True,
 )
 def plan_register(
     context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
-) -> Iterator[dg.MaterializeResult]:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     with warehouse.read() as conn:
         register = read_register(conn)
     try:
@@ -104,6 +112,21 @@ def plan_register(
             metadata={
                 **row_count(len(frames[table])),
                 f"by {by}": metadata_table(counts),
+            },
+        )
+    check = dg.AssetCheckKey(dg.AssetKey(RISK_REGISTER.key), RISK_REGISTER_RULE.name)
+    if check in context.selected_asset_check_keys:
+        notices = risk_register_notices(
+            plan.risks, plan.actions, dict(register.council.risk_appetite)
+        )
+        yield dg.AssetCheckResult(
+            asset_key=RISK_REGISTER.key,
+            check_name=RISK_REGISTER_RULE.name,
+            passed=not notices,
+            severity=check_severity(RISK_REGISTER_RULE.severity),
+            metadata={
+                "problems": len(notices),
+                "to fix": dg.MetadataValue.md(bullets(notices, "Nothing to fix.")),
             },
         )
 
@@ -138,7 +161,7 @@ def _check(rule_name: str, asset: str, issues: list[Issue], severity: str) -> dg
             ),
         ),
         RISK_UPDATES.spec(
-            deps=PLAN_REGISTER,
+            deps=[*PLAN_REGISTER, earlier_partitions(RISK_UPDATES.key, -8, end_offset=-1)],
             group_name="intake",
             kinds={"csv", "xlsx"},
             description=(
@@ -176,6 +199,7 @@ def plan_updates(
             actions = read_table(conn, ACTION_REGISTER)
             risks = read_table(conn, RISK_REGISTER)
             earlier = read_table(conn, ACTION_UPDATES, "period < ?", [quarter.key])
+            earlier_risks = read_table(conn, RISK_UPDATES, "period < ?", [quarter.key])
         read = read_update_files(
             council_files.returns_dir,
             council_files.archive_dir,
@@ -192,6 +216,14 @@ def plan_updates(
             earlier[["period", "action_id", "status"]],
         )
         issues = read.issues + outcome.issues
+        issues += unanswered_risks(
+            quarter,
+            risks,
+            pd.concat([earlier_risks, outcome.risks]),
+            actions,
+            pd.concat([earlier[["period", "action_id", "status"]], outcome.actions]),
+            dict(register.council.risk_appetite),
+        )
         fill_owners(issues, read, actions, risks)
         issue_frame = pd.DataFrame(
             [i.as_row() for i in issues], columns=QUALITY_ISSUES.column_names

@@ -25,6 +25,9 @@ ACTION_COLUMNS = tuple(ACTION_REGISTER.columns)
 RISK_COLUMNS = tuple(RISK_REGISTER.columns)
 REQUIRED_ACTION = ("action_id", "title", "kind", "theme", "owner", "due_date")
 REQUIRED_RISK = ("risk_id", "title", "theme", "owner", "likelihood", "impact")
+# How each risk is managed (issue 27): optional, so a register written before still loads;
+# what it leaves out is named by the WARN check risk_register_complete.
+MANAGEMENT_COLUMNS = ("controls", "target_likelihood", "target_impact", "review_date", "due_action")
 
 
 @dataclass
@@ -58,7 +61,8 @@ def read_risks(path: Path, council: Council) -> pd.DataFrame:
     problems: list[str] = []
     out: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    for row, rec in read_csv_records(path, REQUIRED_RISK):
+    records = read_csv_records(path, REQUIRED_RISK)
+    for row, rec in records:
         item: dict[str, Any] = {c: rec.get(c, "") for c in RISK_COLUMNS}
         rid = item["risk_id"]
         if not rid or not PI_ID.match(rid):
@@ -82,11 +86,28 @@ def read_risks(path: Path, council: Council) -> pd.DataFrame:
                 problems.append(
                     f"{where(file, row, column)}: '{item[column]}' must be a whole number 1 to 5"
                 )
-        item["appetite"] = item["appetite"] or None
+        item["appetite"] = item["appetite"].casefold() or None
+        for column in ("target_likelihood", "target_impact"):
+            try:
+                item[column] = _score(item[column]) if item[column] else None
+            except ValueError:
+                problems.append(
+                    f"{where(file, row, column)}: '{item[column]}' must be a whole number 1 to "
+                    "5, or blank"
+                )
+        try:
+            item["review_date"] = _date(item["review_date"])
+        except ValueError as exc:
+            problems.append(f"{where(file, row, 'review_date')}: {exc}")
+        for column in ("controls", "due_action"):
+            item[column] = item[column] or None
         out.append(item)
     if problems:
         raise RegisterError(problems)
-    return pd.DataFrame(out, columns=list(RISK_COLUMNS))
+    frame = pd.DataFrame(out, columns=list(RISK_COLUMNS))
+    header = {key for _, rec in records for key in rec}
+    frame.attrs["missing_columns"] = [c for c in MANAGEMENT_COLUMNS if c not in header]
+    return frame
 
 
 def read_actions(
@@ -175,4 +196,56 @@ def load_plan(config_dir: Path, council: Council, pi_ids: set[str]) -> Plan:
         problems += exc.problems
     if problems:
         raise RegisterError(problems)
+    known = {a.casefold(): a for a in actions["action_id"]}  # ids in the register's spelling
+    risks["due_action"] = [
+        known.get(a.casefold(), a) if isinstance(a, str) else None for a in risks["due_action"]
+    ]
     return Plan(actions, risks)
+
+
+def risk_register_notices(
+    risks: pd.DataFrame, actions: pd.DataFrame, appetite: dict[str, int]
+) -> list[str]:
+    """What risks.csv leaves out of managing each risk (the WARN check
+    `risk_register_complete`): the issue-27 columns it lacks, a risk without controls, target
+    scores, review date or due action, an appetite council.yaml has no level for, and a due
+    action that is not in actions.csv. None of these stops a run."""
+    file = "risks.csv"
+    missing = risks.attrs.get("missing_columns", [])
+    notices = []
+    if missing:
+        notices.append(
+            f"{file}: no {', '.join(missing)} column — add them so the reports can show each "
+            "risk's controls, target score, next review and the action due on it "
+            '(docs/plan.md, "Managing a risk"); until then the reports show what is there'
+        )
+    known_actions = {a.casefold(): a for a in actions["action_id"]}
+    for risk in risks.to_dict("records"):
+        rid = risk["risk_id"]
+        blank = [
+            c
+            for c in MANAGEMENT_COLUMNS
+            if c not in missing and (risk.get(c) is None or pd.isna(risk.get(c)))
+        ]
+        if blank:
+            them = "it" if len(blank) == 1 else "them"
+            notices.append(f"{file}, {rid}: no {', '.join(blank)} — fill {them} in")
+        level = risk.get("appetite")
+        if not level:
+            notices.append(
+                f"{file}, {rid}: no appetite — give one of {', '.join(appetite)} (council.yaml "
+                "risk_appetite) so the reports can say whether its score is acceptable"
+            )
+        elif level not in appetite:
+            notices.append(
+                f"{file}, {rid}: appetite '{level}' is not a level in council.yaml's "
+                f"risk_appetite ({', '.join(appetite)}) — use one of them, or add '{level}' "
+                "there with the highest score it accepts; until then it is not judged"
+            )
+        due = risk.get("due_action")
+        if isinstance(due, str) and due.casefold() not in known_actions:
+            notices.append(
+                f"{file}, {rid}: due_action '{due}' is not an action in actions.csv — give the "
+                "id of the action that brings the risk to its target"
+            )
+    return notices

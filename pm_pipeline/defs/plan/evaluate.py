@@ -17,6 +17,7 @@ import pandas as pd
 
 from pm_pipeline.core.checks import ERROR
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.plan.linking import risk_scores, risks_without_action
 from pm_pipeline.defs.plan.updates import CLOSED, UpdatesRead
 from pm_pipeline.defs.quality.rules import RULES, Issue
 from pm_pipeline.defs.quality.suite import PLACEHOLDER_NOTE
@@ -48,6 +49,10 @@ MESSAGES: dict[tuple[str, str], str] = {
     "controls are in place",
     ("risk_score_in_range", ""): "{id} in {where} is scored likelihood {likelihood}, impact "
     "{impact} — each score is a whole number from 1 (lowest) to 5 (highest)",
+    ("risk_over_appetite_has_action", ""): "{id} ({title}) scores {score} in {quarter} "
+    "(likelihood {likelihood} x impact {impact}), beyond its {appetite} appetite (at most "
+    "{limit}), and no open action answers it — name the action due on it in risks.csv's "
+    "due_action column, or link an action to {id} in actions.csv's linked_risks",
 }
 
 
@@ -361,3 +366,42 @@ def _missing(owed: pd.Series, quarter: Quarter) -> Issue:
         owner=owed["owner"],
         period=quarter.key,
     )
+
+
+def unanswered_risks(
+    quarter: Quarter,
+    risks: pd.DataFrame,
+    risk_updates: pd.DataFrame,
+    actions: pd.DataFrame,
+    action_updates: pd.DataFrame,
+    appetite: dict[str, int],
+) -> list[Issue]:
+    """`risk_over_appetite_has_action`: each risk whose score by the quarter (its latest
+    accepted update, else risks.csv's) is beyond its appetite and that no open action answers,
+    for its owner (scored as the reports score it: `linking.risk_scores`)."""
+    if risks.empty:
+        return []
+    scores = risk_scores(risks, risk_updates, quarter.key, appetite)
+    missing = risks_without_action(scores, actions, action_updates, quarter.key)
+    return [
+        Issue(
+            "risk_over_appetite_has_action",
+            r["risk_id"],
+            None,
+            None,
+            str(r["current"]),
+            MESSAGES[("risk_over_appetite_has_action", "")].format(
+                id=r["risk_id"],
+                title=r["title"],
+                score=r["current"],
+                quarter=quarter.label,
+                likelihood=r["current_likelihood"],
+                impact=r["current_impact"],
+                appetite=r["appetite"],
+                limit=r["appetite_limit"],
+            ),
+            owner=r["owner"],
+            period=quarter.key,
+        )
+        for r in missing.to_dict("records")
+    ]

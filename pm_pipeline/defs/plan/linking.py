@@ -63,3 +63,47 @@ def kpis_without_action(
     needing = kpis_needing_action(exceptions, scorecard)
     explained = needing["note"].fillna("").str.contains(NO_ACTION_REASON)
     return needing[~needing["pi_id"].isin(linked) & ~explained]
+
+
+def risk_scores(
+    risks: pd.DataFrame, updates: pd.DataFrame, period: str, appetite: dict[str, int]
+) -> pd.DataFrame:
+    """Each risk's inherent score (risks.csv), current score (its latest update by the
+    quarter, else the inherent one), target score (risks.csv's target, if given) and its
+    appetite's highest acceptable score; `over_appetite` when the current score is beyond it
+    (a level council.yaml does not know is not judged)."""
+    latest = latest_updates(updates, period) if len(updates) else pd.DataFrame()
+    frame = risks.copy()
+    frame["inherent"] = frame["likelihood"].astype(int) * frame["impact"].astype(int)
+    have = frame["risk_id"].isin(latest.index)
+    now = {
+        c: frame["risk_id"].map(latest[c]) if len(latest) else None
+        for c in ("likelihood", "impact")
+    }
+    frame["current_likelihood"] = frame["likelihood"].where(~have, now["likelihood"]).astype(int)
+    frame["current_impact"] = frame["impact"].where(~have, now["impact"]).astype(int)
+    frame["current"] = frame["current_likelihood"] * frame["current_impact"]
+    frame["updated"] = have
+    for column in ("target_likelihood", "target_impact"):
+        if column not in frame:  # a frame read before issue 27
+            frame[column] = None
+    target = pd.to_numeric(frame["target_likelihood"]) * pd.to_numeric(frame["target_impact"])
+    frame["target"] = target.astype("Int64")
+    levels = frame["appetite"].fillna("").str.casefold()
+    frame["appetite_limit"] = levels.map(appetite).astype("Int64")
+    frame["over_appetite"] = (frame["current"] > frame["appetite_limit"]).fillna(False).astype(bool)
+    return frame
+
+
+def risks_without_action(
+    scores: pd.DataFrame, actions: pd.DataFrame, updates: pd.DataFrame, period: str
+) -> pd.DataFrame:
+    """The `risk_over_appetite_has_action` failures: risks beyond appetite with no open
+    action — neither their due action nor any action in actions.csv linked to them."""
+    live = open_actions(actions, updates, period)
+    open_ids = {a.casefold() for a in live["action_id"]}
+    linked = {rid for ids in live["linked_risks"] for rid in ids}
+    due = scores.get("due_action", pd.Series(None, index=scores.index))
+    answered = due.map(lambda a: isinstance(a, str) and a.casefold() in open_ids).astype(bool)
+    answered |= scores["risk_id"].isin(linked)
+    return scores[scores["over_appetite"] & ~answered]

@@ -29,6 +29,12 @@ RISK_REGISTER = Table(
         "likelihood": "INTEGER",
         "impact": "INTEGER",
         "appetite": "VARCHAR",
+        # issue 27 (optional in risks.csv): how the risk is managed and where it should end
+        "controls": "VARCHAR",
+        "target_likelihood": "INTEGER",
+        "target_impact": "INTEGER",
+        "review_date": "DATE",
+        "due_action": "VARCHAR",  # the action (actions.csv) due to bring it to its target
     },
 )
 

@@ -78,6 +78,20 @@ PLAN_RULES = [
         "Likelihood and impact are whole numbers from 1 to 5.",
     ),
     Rule(
+        "risk_over_appetite_has_action",
+        WARN,
+        "risk_updates",
+        "Every risk scored beyond the council's appetite (council.yaml risk_appetite) has an "
+        "open action: its due_action in risks.csv, or an action in actions.csv linked to it.",
+    ),
+    Rule(
+        "risk_register_complete",
+        WARN,
+        "risk_register",
+        "risks.csv gives each risk its controls, target likelihood and impact, review date and "
+        "due action, and an appetite council.yaml knows.",
+    ),
+    Rule(
         "red_kpi_has_action",
         WARN,
         "kpi_scorecard",

@@ -20,6 +20,7 @@ import yaml
 from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.core.sheets import odd_characters, where
 from pm_pipeline.core.values import is_gss_code, parse_number
+from pm_pipeline.defs.register.frame import read_appetite, read_frame
 from pm_pipeline.defs.register.model import (
     DEFAULT_DECIMALS,
     DEFAULT_MEASURES,
@@ -108,6 +109,9 @@ def read_council(path: Path) -> Council:
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(f"{file}, key {key}: '{value}' must be {what}")
+    frame, frame_problems = read_frame(raw.get("report_frame"), file)
+    appetite, appetite_problems = read_appetite(raw.get("risk_appetite"), file)
+    problems += frame_problems + appetite_problems
     if problems:
         raise RegisterError(problems)
     return Council(
@@ -121,6 +125,8 @@ def read_council(path: Path) -> Council:
         reconcile_points=numbers["reconcile_points"],
         reconcile_pct=numbers["reconcile_pct"],
         stable_band_points=numbers["stable_band_points"],
+        report_frame=frame,
+        risk_appetite=tuple(appetite.items()),
     )
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from pm_pipeline.core.sheets import FileProblem, clean_text, where
 from pm_pipeline.core.spreadsheets import read_table_file
+from pm_pipeline.defs.register.frame import DEFAULT_APPETITE, ReportFrame
 
 PI_TYPES = ("kpi", "service", "contextual", "place", "management")
 
@@ -145,6 +146,9 @@ class Council:
     reconcile_points: float = 0.5
     reconcile_pct: float = 2.0
     stable_band_points: float = 1.0  # the band for percent PIs, in percentage points
+    # issue 27: the committee paper's frame, and each risk appetite level's highest score
+    report_frame: ReportFrame = field(default_factory=ReportFrame)
+    risk_appetite: tuple[tuple[str, int], ...] = tuple(DEFAULT_APPETITE.items())
 
 
 @dataclass

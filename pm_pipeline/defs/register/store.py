@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 
 import dagster as dg
@@ -9,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from pm_pipeline.core.warehouse import Replacement, Table, read_table, replace_all
+from pm_pipeline.defs.register.frame import ReportFrame, appetite_from_json
 from pm_pipeline.defs.register.model import Council, Register
 from pm_pipeline.defs.register.tables import (
     REGISTER_COMPARATORS,
@@ -45,6 +47,8 @@ def write_register(
                         "comparator_group": council.comparator_group,
                         "reconcile_points": council.reconcile_points,
                         "reconcile_pct": council.reconcile_pct,
+                        "report_frame": council.report_frame.to_json(),
+                        "risk_appetite": json.dumps(dict(council.risk_appetite)),
                     }
                 ]
             ),
@@ -76,6 +80,8 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
             stable_band_pct=float(c["stable_band_pct"]),
             comparator_group=c["comparator_group"],
             **_added_settings(c),
+            report_frame=ReportFrame.from_json(c.get("report_frame")),
+            risk_appetite=tuple(appetite_from_json(c.get("risk_appetite")).items()),
         ),
         indicators=read_table(conn, REGISTER_INDICATORS),
         targets=read_table(conn, REGISTER_TARGETS),

@@ -16,6 +16,8 @@ REGISTER_COUNCIL = Table(
         "reconcile_points": "DOUBLE",
         "reconcile_pct": "DOUBLE",
         "stable_band_points": "DOUBLE",
+        "report_frame": "VARCHAR",  # JSON: the committee paper's frame (issue 27)
+        "risk_appetite": "VARCHAR",  # JSON: appetite level -> highest score accepted
     },
 )
 

@@ -1,15 +1,20 @@
-"""Reports by audience: Cabinet, services, management, each its share of the scorecard.
+"""Reports by audience: Cabinet, services, management, the Audit and Risk Committee, each its
+share of the scorecard.
 
 Bassetlaw's framework sends each kind of indicator to its own readers: KPIs, contextual and
 place-based indicators to Cabinet and Overview & Scrutiny; service PIs to CMT, service
 managers and scrutiny; management metrics to managers and the leadership team. Each report
 here is the quarter's scorecard view (`scorecard_report.scorecard_view`, built once) cut to
 those PI types and summarised again, so every report agrees with the officers' full
-`kpi_scorecard`. The management report adds the quarter's data-quality picture.
+`kpi_scorecard`. The management report adds the quarter's data-quality picture; the Cabinet
+report is a committee paper (the council's frame, deliverables, risks, the data assurance
+statement) and the governance report gives the Audit and Risk Committee the risks against
+appetite, the quarter's assurance, restatements and sign-off coverage.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +35,8 @@ from pm_pipeline.defs.plan.tables import (
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.load import returns_owed
 from pm_pipeline.defs.register.model import Register
+from pm_pipeline.defs.reports.assurance import assurance_view, signoff_by_service
+from pm_pipeline.defs.reports.plan_sections import STATUS_TEXT
 from pm_pipeline.defs.reports.scorecard_report import (
     key_sheet,
     scorecard_sheet,
@@ -59,7 +66,9 @@ AUDIENCES = {
         ("kpi", "contextual", "place"),
         "the council's key performance indicators (KPIs) with the contextual and place-based "
         "indicators that set them in context: a one-page summary, the exceptions with their "
-        "stories, the balanced scorecard by theme, and each indicator in detail as an appendix",
+        "stories, actions and SPC charts, the corporate plan deliverables, the strategic risks, "
+        "the data assurance statement, the balanced scorecard by theme, and each indicator in "
+        "detail as an appendix",
     ),
     "service": Audience(
         "service_report",
@@ -76,6 +85,16 @@ AUDIENCES = {
         "the management metrics, and the quarter's data-quality picture: PI returns received "
         "and on time, plan updates received, figures restated, and data-quality issues by "
         "service and rule",
+    ),
+    "governance": Audience(
+        "governance_report",
+        "Governance and assurance report",
+        "the Audit and Risk Committee",
+        ("kpi", "service", "management", "contextual", "place"),
+        "the strategic risks against the council's risk appetite (inherent, current and target "
+        "scores, the actions due and overdue reviews), how far the quarter's figures can be "
+        "relied on, the figures restated since first published, and the managers' sign-off "
+        "by service",
     ),
 }
 FULL_SCORECARD = {
@@ -217,6 +236,63 @@ def quality_picture(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register:
     }
 
 
+def committee_view(
+    conn: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    register: Register,
+    cut: dict,
+    whole_quarter: bool,
+) -> dict:
+    """What a committee paper adds to its share of the scorecard: the council's report frame
+    for the quarter, the data cut-off, the deliverables in a sentence and the data assurance
+    statement for its figures (`whole_quarter`: every figure, and issues naming no PI)."""
+    shown = [d for items in cut["plan"]["deliverables"].values() for d in items]
+    counts = Counter(d["status"] for d in shown)
+    said = [
+        f"{counts[status]} {STATUS_TEXT[status][0].lower()}"
+        for status in STATUS_TEXT
+        if counts.get(status)
+    ]
+    if shown:
+        listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+        sentence = (
+            f"{len(shown)} corporate plan deliverable{'s' if len(shown) != 1 else ''} "
+            f"reported this quarter: {listed}."
+        )
+    else:
+        sentence = "No corporate plan deliverables to report this quarter."
+    return {
+        "frame": register.council.report_frame.for_quarter(quarter),
+        "cut_off": quarter.entry_window[1],
+        "deliverable_count": len(shown),
+        "deliverable_sentence": sentence,
+        "assurance": assurance_view(conn, quarter, register, cut["entries"], whole_quarter),
+    }
+
+
+def governance_view(cut: dict) -> dict:
+    """The Audit and Risk Committee's report: risks grouped by appetite breach, the failed
+    checks by rule, and the managers' sign-off by service."""
+    risks = cut["plan"]["risks"]
+    return {
+        "risk_groups": [
+            {
+                "id": "beyond",
+                "title": "Risks beyond appetite",
+                "risks": [r for r in risks if r["over_appetite"]],
+            },
+            {
+                "id": "within",
+                "title": "Risks within appetite",
+                "risks": [r for r in risks if not r["over_appetite"]],
+            },
+        ],
+        "unanswered": [r for r in risks if r["no_action"]],
+        "issues_by_rule": cut["assurance"]["by_rule"],
+        "signoff_services": signoff_by_service(cut["entries"]),
+    }
+
+
 def write_audience_reports(
     folder: Path,
     view: dict,
@@ -249,6 +325,10 @@ def write_audience_reports(
             ]
             written[key] = publish(folder, stem, f"{stem}.html.j2", cut, title, sheets)
             continue
+        if key in ("cabinet", "governance"):
+            cut = {**cut, **committee_view(conn, quarter, register, cut, key == "governance")}
+        if key == "governance":
+            cut = {**cut, **governance_view(cut)}
         if key == "management":
             cut = {
                 **cut,

@@ -1,8 +1,9 @@
-"""Report assets by audience: the Cabinet, service and management reports, and the Cabinet PDF.
+"""Report assets by audience: the Cabinet, service, management and governance reports, and the
+Cabinet and governance PDFs.
 
 One multi-asset builds the quarter's scorecard view once and writes the three reports (any
-of them can be selected alone); the Cabinet PDF is its own step, made from the Cabinet HTML,
-as the full scorecard's PDF is. Both declare what they read, like the full scorecard.
+of them can be selected alone); each PDF is its own step, made from its HTML, as the full
+scorecard's PDF is. Both declare what they read, like the full scorecard.
 """
 
 import dagster as dg
@@ -17,11 +18,17 @@ from pm_pipeline.defs.reports.audience import AUDIENCES, write_audience_reports
 from pm_pipeline.defs.reports.scorecard_report import CHART_HISTORY, scorecard_view
 
 DESCRIPTIONS = {
-    "cabinet": "reports/<YYYY-YY-Qn>/cabinet_report.html: KPIs with contextual and place-based "
-    "indicators for Cabinet and Overview & Scrutiny (summary, exceptions with their stories, "
-    "the balanced scorecard by theme, each PI in an appendix).",
+    "cabinet": "reports/<YYYY-YY-Qn>/cabinet_report.html: the Cabinet paper (the council's "
+    "report frame, a one-page summary, exceptions with their actions and SPC charts, corporate "
+    "plan deliverables, the strategic risk summary, the data assurance statement, "
+    "implications, the balanced scorecard, each PI in an appendix) for Cabinet and Overview & "
+    "Scrutiny.",
     "service": "reports/<YYYY-YY-Qn>/service_report.html and .xlsx: service PIs by service, "
     "for CMT, service managers and Overview & Scrutiny.",
+    "governance": "reports/<YYYY-YY-Qn>/governance_report.html: for the Audit and Risk "
+    "Committee: the strategic risks against the council's appetite (inherent, current and "
+    "target scores, actions due, overdue reviews), the quarter's data assurance, restatements "
+    "and the managers' sign-off by service.",
     "management": "reports/<YYYY-YY-Qn>/management_report.html: management metrics and the "
     "quarter's data quality (PI returns received and on time, plan updates received, figures "
     "restated, issues by service and rule), "
@@ -38,12 +45,13 @@ DESCRIPTIONS = {
                 "kpi_exceptions",
                 "restatements",
                 "quality_issues",
+                "signoffs",
                 "benchmarks",
                 earlier_partitions("pi_returns", -(CHART_HISTORY - 1)),
                 "action_register",
                 "risk_register",
                 earlier_partitions("action_updates", -(CHART_HISTORY - 1)),
-                "risk_updates",
+                earlier_partitions("risk_updates", -1),
                 *REGISTER,
             ],
             group_name="reports",
@@ -90,4 +98,13 @@ cabinet_report_pdf = pdf_asset(
     "reports/<YYYY-YY-Qn>/cabinet_report.pdf: the Cabinet report for the Cabinet pack, made "
     "from the same HTML (tagged, real text), 12 A4 pages or fewer for a council of the "
     "sample's size.",
+)
+
+
+governance_report_pdf = pdf_asset(
+    "governance_report_pdf",
+    "governance_report",
+    "governance_report",
+    "reports/<YYYY-YY-Qn>/governance_report.pdf: the Audit and Risk Committee's governance "
+    "and assurance report, made from the same HTML (tagged, real text).",
 )

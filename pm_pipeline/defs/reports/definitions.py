@@ -10,7 +10,11 @@ from pm_pipeline.defs.reports.assets import (
     quarterly_performance_report,
     quarterly_report_pdf,
 )
-from pm_pipeline.defs.reports.audience_assets import audience_reports, cabinet_report_pdf
+from pm_pipeline.defs.reports.audience_assets import (
+    audience_reports,
+    cabinet_report_pdf,
+    governance_report_pdf,
+)
 
 # the stages of the quarterly cycle, by their groups in the UI's asset graph
 QUARTERLY_CYCLE = ("register", "intake", "quality", "benchmarks", "scorecards", "reports")
@@ -20,7 +24,8 @@ quarterly_performance_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(*QUARTERLY_CYCLE, "operations"),
     description="The whole quarterly cycle for one quarter: register, returns and their checks, "
     "benchmarks, scorecard, the full report (HTML, Excel, PDF), the reports by audience "
-    "(Cabinet HTML and PDF, services, management) and the BI exports.",
+    "(Cabinet HTML and PDF, services, management, the Audit and Risk Committee's governance "
+    "report HTML and PDF) and the BI exports.",
 )
 annual_report_job = dg.define_asset_job(
     "annual_report_job",
@@ -66,6 +71,7 @@ defs = dg.Definitions(
         quarterly_report_pdf,
         audience_reports,
         cabinet_report_pdf,
+        governance_report_pdf,
         outstanding_returns,
         annual_performance_report,
     ],

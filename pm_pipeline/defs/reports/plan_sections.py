@@ -19,13 +19,20 @@ import pandas as pd
 from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table
-from pm_pipeline.defs.plan.linking import kpis_without_action, latest_updates, linked_actions
+from pm_pipeline.defs.plan.linking import (
+    kpis_without_action,
+    latest_updates,
+    linked_actions,
+    risk_scores,
+    risks_without_action,
+)
 from pm_pipeline.defs.plan.tables import (
     ACTION_REGISTER,
     ACTION_UPDATES,
     RISK_REGISTER,
     RISK_UPDATES,
 )
+from pm_pipeline.defs.register.model import Council
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.spreadsheet import Sheet
 
@@ -77,16 +84,30 @@ def _action_item(action: dict, latest: pd.DataFrame) -> dict:
     }
 
 
-def _risk_items(risks: pd.DataFrame, updates: pd.DataFrame, quarter: Quarter) -> list[dict]:
-    now = latest_updates(updates, quarter.key)
+def _risk_items(
+    risks: pd.DataFrame,
+    updates: pd.DataFrame,
+    quarter: Quarter,
+    appetite: dict[str, int],
+    actions: pd.DataFrame,
+    action_updates: pd.DataFrame,
+) -> list[dict]:
+    """Each risk as the reports show it: inherent -> current -> target score, its direction
+    since last quarter, its appetite and whether the current score is beyond it, its next
+    review (overdue when before the quarter's end), controls and the action due on it.
+    Scored by `linking.risk_scores`, as the `risk_over_appetite_has_action` check scores it."""
+    if risks.empty:
+        return []
+    scores = risk_scores(risks, updates, quarter.key, appetite)
     before = latest_updates(updates, quarter.previous.key)
+    now = latest_updates(updates, quarter.key)
+    unanswered = set(risks_without_action(scores, actions, action_updates, quarter.key)["risk_id"])
+    latest_actions = latest_updates(action_updates, quarter.key)
+    titles = dict(zip(actions["action_id"], actions["title"], strict=True))
     items = []
-    for risk in risks.to_dict("records"):
+    for risk in scores.to_dict("records"):
         rid = risk["risk_id"]
-        have = rid in now.index
-        likelihood = int(now.loc[rid, "likelihood"]) if have else int(risk["likelihood"])
-        impact = int(now.loc[rid, "impact"]) if have else int(risk["impact"])
-        score = likelihood * impact
+        score = int(risk["current"])
         previous = int(before.loc[rid, "score"]) if rid in before.index else None
         if previous is None:
             direction = "No earlier score"
@@ -96,6 +117,10 @@ def _risk_items(risks: pd.DataFrame, updates: pd.DataFrame, quarter: Quarter) ->
             direction = f"Down from {previous}"
         else:
             direction = "No change"
+        review = risk.get("review_date")
+        due = risk.get("due_action")
+        due = due if isinstance(due, str) else None
+        status = latest_actions.loc[due, "status"] if due in latest_actions.index else None
         items.append(
             {
                 "risk_id": rid,
@@ -103,16 +128,36 @@ def _risk_items(risks: pd.DataFrame, updates: pd.DataFrame, quarter: Quarter) ->
                 "theme": risk["theme"],
                 "owner": risk["owner"],
                 "appetite": risk["appetite"] or "",
-                "likelihood": likelihood,
-                "impact": impact,
+                "appetite_limit": _int(risk["appetite_limit"]),
+                "over_appetite": bool(risk["over_appetite"]),
+                "no_action": rid in unanswered,
+                "likelihood": int(risk["current_likelihood"]),
+                "impact": int(risk["current_impact"]),
                 "score": score,
+                "inherent": int(risk["inherent"]),
+                "inherent_text": f"{risk['inherent']} ({risk['likelihood']} × {risk['impact']})",
+                "target": _int(risk["target"]),
+                "target_text": ""
+                if is_missing(risk["target"])
+                else f"{risk['target']} ({risk['target_likelihood']} × {risk['target_impact']})",
                 "previous": previous,
                 "direction": direction,
-                "note": now.loc[rid, "note"] if have else "",
-                "from_register": not have,
+                "note": now.loc[rid, "note"] if rid in now.index else "",
+                "from_register": not risk["updated"],
+                "controls": risk.get("controls") or "",
+                "review_text": _day(review),
+                "review_overdue": not is_missing(review)
+                and pd.Timestamp(review).date() < quarter.end,
+                "due_action": due,
+                "due_action_title": titles.get(due, "") if due else "",
+                **({f"due_{k}": v for k, v in _status(status).items()} if due else {}),
             }
         )
     return sorted(items, key=lambda r: (-r["score"], r["risk_id"]))
+
+
+def _int(value: object) -> int | None:
+    return None if is_missing(value) else int(value)  # type: ignore[call-overload]
 
 
 def _band(score: int) -> str:
@@ -141,9 +186,10 @@ def _grid(risks: list[dict]) -> list[dict]:
     ]
 
 
-def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, themes: tuple[str, ...]) -> dict:
+def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, council: Council) -> dict:
     """The plan sections of the quarterly report, as plain data (empty for a council with no
     actions or risks)."""
+    themes = council.themes
     actions = read_table(conn, ACTION_REGISTER)
     risks = read_table(conn, RISK_REGISTER)
     updates = read_table(conn, ACTION_UPDATES, "period <= ?", [quarter.key])
@@ -161,7 +207,10 @@ def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, themes: tuple[s
         and not (i["status"] in ("complete", "cancelled") and i["updated"] != quarter.key)
         and (i["updated"] is not None or _started(actions, i["action_id"], quarter))
     ]
-    risk_items = _risk_items(risks, pd.concat([risk_updates, risk_now]), quarter)
+    appetite = dict(council.risk_appetite)
+    risk_items = _risk_items(
+        risks, pd.concat([risk_updates, risk_now]), quarter, appetite, actions, updates
+    )
     risk_by_id = {r["risk_id"]: r for r in risk_items}
     links = {}
     for pid in scorecard["pi_id"]:
@@ -183,6 +232,9 @@ def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, themes: tuple[s
         "no_action": set(missing["pi_id"]) if not actions.empty else set(),
         "risks": risk_items,
         "risk_grid": _grid(risk_items),
+        "risks_over_appetite": [r for r in risk_items if r["over_appetite"]],
+        "reviews_overdue": [r for r in risk_items if r["review_overdue"]],
+        "appetite_levels": [{"level": k, "limit": v} for k, v in appetite.items()],
         "improvement_actions": [i for i in items if i["kind"] == "improvement"],
     }
 
@@ -239,14 +291,22 @@ def plan_sheets(plan: dict) -> list[Sheet]:
             "Impact": r["impact"],
             "Score": r["score"],
             "Since last quarter": r["direction"],
+            "Inherent score": r["inherent"],
+            "Target score": r["target"],
             "Appetite": r["appetite"],
+            "Appetite: highest score": r["appetite_limit"],
+            "Beyond appetite": "Yes" if r["over_appetite"] else "",
+            "Controls": r["controls"],
+            "Due action": r["due_action"] or "",
+            "Next review": r["review_text"],
+            "Review overdue": "Yes" if r["review_overdue"] else "",
             "Note": r["note"],
         }
         for r in plan["risks"]
     ]
     return [
         Sheet("Actions", pd.DataFrame(rows), widths={"Title": 45, "Note": 60}),
-        Sheet("Risks", pd.DataFrame(risks), widths={"Title": 45, "Note": 60}),
+        Sheet("Risks", pd.DataFrame(risks), widths={"Title": 45, "Controls": 50, "Note": 60}),
     ]
 
 

@@ -243,7 +243,7 @@ def scorecard_view(
         "tolerance": register.council.amber_tolerance_pct,
         "stable_band_text": narrative.stable_band_text(register),
         "signoff": signoff["signoff"],
-        "plan": plan_view(conn, quarter, register.council.themes),
+        "plan": plan_view(conn, quarter, register.council),
     }
 
 
