@@ -314,7 +314,7 @@ def evaluate_plan(
                         int(row["source_row"]),
                         None,
                         MESSAGES[(rule, detail)].format(**fields),
-                        owner=owners[kind].get(rid) or row.get("submitted_by"),
+                        owner=owners[kind].get(rid),  # else the file's owner: fill_owners
                         period=quarter.key,
                     )
                 )

@@ -317,7 +317,9 @@ class _Messages:
             int(row["source_row"]),
             row["raw_value"] if isinstance(row["raw_value"], str) else _fmt(row["value"]),
             message,
-            owner=row["owner"] if isinstance(row["owner"], str) else row["submitted_by"],
+            # the register's owner; an unknown PI's is found from its file (never the address
+            # typed in the row: mail goes only to the council's people)
+            owner=row["owner"] if isinstance(row["owner"], str) else None,
             period=row["period"],
         )
 
