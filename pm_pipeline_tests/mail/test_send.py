@@ -1,15 +1,18 @@
 """Delivery: SMTP once and only once, retries, the outbox, and the owners' change rules."""
 
+from dataclasses import replace
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 
-from pm_pipeline.core.mail import Mailer, SentLog, mailer_from_env
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.mail import Delivery, Mailer, SentLog, mailer_from_env
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.mail.messages import Letter
-from pm_pipeline.defs.mail.owners import owner_changes
+from pm_pipeline.defs.mail.owners import deliver, owner_changes
 from pm_pipeline_tests.mail.smtp import Inbox, body, free_port, self_signed, smtp_server
 
 Q = Quarter(2025, 1)
@@ -151,3 +154,27 @@ def test_starttls_and_implicit_tls_both_deliver_to_a_server_the_client_trusts(
         controller.stop()
     assert delivery.sent == ["owner@test.example"], delivery.failed
     assert len(inbox.messages) == 1
+
+
+def test_one_bad_address_stops_no_other_letter_and_is_reported_with_its_source(data_dir: Path):
+    """A register loaded before addresses were checked may still hold one mail cannot go to:
+    that letter is reported (where the address comes from, what to do) and the others go."""
+    files = CouncilFiles(data_dir=str(data_dir))
+    bad = replace(letter("a@[1.2.3.4"), source="the register's owner of KPI-9")
+    delivered: list[Delivery] = []
+    with smtp_server() as (inbox, port):
+        mailer = Mailer(host="127.0.0.1", port=port, starttls=False, retry_seconds=0)
+
+        @dg.asset
+        def letters_out(context: dg.AssetExecutionContext) -> None:
+            batch = [bad, letter("x" * 290 + "@t.example"), letter("b@test.example")]
+            delivered.append(deliver(context, files, mailer, Q, batch))
+
+        assert dg.materialize([letters_out]).success
+    assert [m["To"] for m in inbox.messages] == ["b@test.example"]
+    first, second = map(str, delivered[0].failed)
+    assert "'a@[1.2.3.4' is not an e-mail address" in first
+    assert "(the register's owner of KPI-9)" in first and "correct the address" in first
+    assert "is 300 characters long" in second
+    (alert,) = (data_dir / "reports" / "alerts.log").read_text().splitlines()
+    assert "could not deliver mail for quarter 2025/26 Q1" in alert and "a@[1.2.3.4" in alert
