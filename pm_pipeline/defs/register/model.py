@@ -94,9 +94,6 @@ REQUIRED_INDICATOR_COLUMNS = (
 TARGET_COLUMNS = ("pi_id", "financial_year", "target", "amber_threshold", "period")
 
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
 PI_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 
 
