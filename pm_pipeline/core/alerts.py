@@ -4,6 +4,9 @@ PM_ALERT_TO are set, an e-mail.
 Raising an alert only writes files (the log line, and the alert under mail/alerts/pending/),
 so a sensor's tick never waits on a mail server; operations' `alert_mail_sensor` requests a
 run that sends each pending alert through the one mail client (`core.mail.Mailer`).
+
+PM_ALERT_TO is also the council's performance team as a recipient of owners' mail: the list of
+problems in returns whose PI nobody in the register owns goes there (`data_team`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import getaddresses
 from pathlib import Path
 
 from pm_pipeline.core.files import CouncilFiles, write_atomic
@@ -64,10 +68,9 @@ class Alert:
     def text(self) -> str:
         lines = [self.subject]
         if self.run_id:  # a sensor's failed tick has no run
-            lines += [
-                f"Run: {self.run_url}",
-                f"Failed steps: {', '.join(self.failed_steps) or 'none recorded'}",
-            ]
+            lines.append(f"Run: {self.run_url}")
+        if self.run_id and (self.failed_steps or self.kind == "failed"):
+            lines.append(f"Failed steps: {', '.join(self.failed_steps) or 'none recorded'}")
         if self.failed_checks:
             lines.append(
                 f"Blocking data-quality checks that failed: {', '.join(self.failed_checks)} "
@@ -92,15 +95,26 @@ def append_log(path: Path, alert: Alert, when: datetime | None = None) -> None:
         handle.write(f"{stamp} {alert.text().replace(chr(10), ' | ')}\n")
 
 
+def addresses(setting: str) -> list[str]:
+    """The addresses in a setting such as PM_ALERT_TO: one or more, separated by commas (each
+    gets a message of its own)."""
+    return [address for _, address in getaddresses([setting]) if address]
+
+
+def data_team() -> list[str]:
+    """The data team's addresses (PM_ALERT_TO)."""
+    return addresses(os.environ.get(ALERT_TO_ENV, ""))
+
+
 def pending_dir(files: CouncilFiles) -> Path:
     """Alerts waiting for `alert_mail_job` to send them."""
     return files.root / "mail" / "alerts" / "pending"
 
 
-def read_pending(path: Path) -> tuple[Alert, str]:
+def read_pending(path: Path) -> tuple[Alert, list[str]]:
     """A pending alert and the addresses it goes to."""
     raw = json.loads(path.read_text(encoding="utf-8"))
-    to = raw.pop("to")
+    to = addresses(raw.pop("to"))
     for name in ("failed_steps", "failed_checks"):
         raw[name] = tuple(raw[name])
     return Alert(**raw), to

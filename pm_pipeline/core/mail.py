@@ -1,14 +1,23 @@
-"""Delivering messages: SMTP (STARTTLS or implicit TLS) or, without a server, `.eml` files.
+"""Delivering messages: SMTP over TLS (STARTTLS or implicit TLS) or, without a server, `.eml`
+files.
 
 Settings come only from the environment through `Mailer` (a Dagster resource with `EnvVar`
 fields): PM_SMTP_HOST, PM_SMTP_PORT, PM_SMTP_USER, PM_SMTP_PASSWORD, PM_SMTP_STARTTLS,
-PM_MAIL_FROM. The password is never logged, put in metadata or written anywhere.
+PM_MAIL_FROM. The password is never logged, put in metadata or written anywhere. It is sent only
+inside TLS, to a server whose certificate and name check out (Python's default context: a
+council whose server has a certificate from its own authority trusts that authority through
+OpenSSL's SSL_CERT_FILE); nothing turns the check off, and there is no login without TLS.
 
-Nothing is sent twice: `SentLog` keeps, for each message delivered, its recipient and a hash
-of its content (subject and body, not the Date or Message-ID headers), so a re-run, a retried
-sensor tick or an unchanged list is a no-op. A server that fails is retried a few times; a
-message that still cannot be sent is written to the outbox as well and reported, never raised,
-so the run that triggered it is not failed by the mail server.
+Each message has one recipient, an address the standard library's parser accepts
+(`mail_address`), and the envelope names that address only.
+
+Nothing is sent twice: the sent log (`mail/sent.jsonl`) has a line for each message delivered,
+written to the outbox or failed, with its recipient and a hash of its content (subject and body,
+not the Date or Message-ID headers), so a re-run, a retried sensor tick or an unchanged list is a
+no-op. A batch reads it once and appends to it. A server that fails for a moment is retried a few
+times; a message that still cannot be sent is written to the outbox as well and reported (its
+`Failure` says whether it had failed before, so the data team is alerted once), never raised:
+the next run tries it again.
 """
 
 from __future__ import annotations
@@ -19,14 +28,20 @@ import os
 import smtplib
 import ssl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import getaddresses, make_msgid
 from pathlib import Path
+from typing import IO
 
 import dagster as dg
 
 from pm_pipeline.core.files import write_atomic
+from pm_pipeline.core.sheets import shown
 
 ENV = {
     "host": "PM_SMTP_HOST",
@@ -37,6 +52,62 @@ ENV = {
     "sender": "PM_MAIL_FROM",
 }
 IMPLICIT_TLS_PORT = 465
+MAX_ADDRESS = 254  # characters: the longest address an SMTP path carries (RFC 5321)
+NAME_KEPT = 80  # characters of an address a file name keeps as it is
+LOG_NAME = "sent.jsonl"
+LEGACY_LOG_NAME = "sent.json"  # one JSON object rewritten per message, before issue 26
+
+
+def mail_address(text: str) -> str:
+    """`text` as one address mail can go to, or ValueError saying what is wrong with it.
+
+    The standard library's parser (`email.headerregistry.Address`) decides what an address is;
+    on top of it an address stands alone (no name or list around it), is ASCII, names a domain
+    (not an IP address) and fits in SMTP.
+    """
+    if len(text) > MAX_ADDRESS:
+        raise ValueError(
+            f"is {len(text):,} characters long, more than the {MAX_ADDRESS} an e-mail address "
+            "can have"
+        )
+    try:
+        address = Address(addr_spec=text)
+    except (ValueError, IndexError, AttributeError):  # the parser's own slip on 'a@[1.2.3.4'
+        pairs = getaddresses([text])
+        if sum(bool(a) for _, a in pairs) > 1 or any(name for name, _ in pairs):
+            raise ValueError(
+                "is not one e-mail address — give one address alone, with no name or list around it"
+            ) from None
+        raise ValueError("is not an e-mail address") from None
+    if not text.isascii() or address.domain.startswith("[") or "." not in address.domain:
+        raise ValueError(
+            "is not an e-mail address the council's mail can reach — write it as "
+            "name@council.gov.uk, in plain letters, with the domain's name"
+        )
+    return address.addr_spec
+
+
+def _not_an_address(text: str) -> str | None:
+    """Why a message's To is not one address to send to (None when it is)."""
+    try:
+        mail_address(text)
+    except ValueError as exc:
+        return f"'{shown(text)}' {exc}"
+    return None
+
+
+def address_file_name(address: str, suffix: str) -> str:
+    """A file name for an address: the address itself where it is short and uses only letters,
+    digits and @._- (as most do), else its start and a hash after a `~`, which the first kind
+    never has: a name of bounded length that no two addresses share."""
+    if len(address) <= NAME_KEPT and address[:1].isalnum() and all(map(_plain, address)):
+        return f"{address}{suffix}"
+    start = "".join(c if _plain(c) else "_" for c in address[:40])
+    return f"{start}~{hashlib.sha256(address.encode()).hexdigest()[:16]}{suffix}"
+
+
+def _plain(character: str) -> bool:
+    return character.isascii() and (character.isalnum() or character in "@._-")
 
 
 def content_key(message: EmailMessage) -> str:
@@ -52,19 +123,96 @@ def content_key(message: EmailMessage) -> str:
 
 @dataclass
 class SentLog:
-    """`mail/sent.json` under the data directory: content keys already delivered."""
+    """`mail/sent.jsonl` under the data directory: one JSON line per message delivered, written
+    to the outbox or failed, read once per batch and appended to (never rewritten), so a batch
+    costs what it adds, not what the log already holds."""
 
     path: Path
+    _ends_mid_line: bool = field(default=False, init=False, repr=False)
+
+    @classmethod
+    def of(cls, data_dir: Path) -> SentLog:
+        """The council's one sent log, for every kind of mail."""
+        return cls(data_dir / "mail" / LOG_NAME)
 
     def load(self) -> dict[str, dict]:
+        """Each content key's latest record. A line a crash cut short is skipped (the message it
+        was recording is sent again: nothing is lost)."""
+        self._adopt_legacy()
+        known: dict[str, dict] = {}
         if not self.path.exists():
-            return {}
-        return json.loads(self.path.read_text(encoding="utf-8"))
+            return known
+        with self.path.open(encoding="utf-8") as handle:
+            text = handle.read()
+        self._ends_mid_line = bool(text) and not text.endswith("\n")
+        for line in text.splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict) and "key" in record:
+                known[record["key"]] = record
+        return known
 
-    def add(self, key: str, entry: dict) -> None:
-        known = self.load()
-        known[key] = entry
-        write_atomic(self.path, json.dumps(known, indent=1, sort_keys=True))
+    @contextmanager
+    def appending(self) -> Iterator[_Records]:
+        """Records for this batch, each written (and flushed) as it happens, through one open
+        file: a run killed mid-batch has logged every message it delivered."""
+        records = _Records(self)
+        try:
+            yield records
+        finally:
+            records.close()
+
+    def _adopt_legacy(self) -> None:
+        """A log from before issue 26 (`sent.json`, one object) becomes lines of the new one."""
+        legacy = self.path.with_name(LEGACY_LOG_NAME)
+        if self.path.name != LOG_NAME or not legacy.exists():
+            return
+        entries = json.loads(legacy.read_text(encoding="utf-8"))
+        lines = "".join(json.dumps({"key": k, **v}) + "\n" for k, v in sorted(entries.items()))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(lines)
+        legacy.unlink(missing_ok=True)
+
+
+class _Records:
+    """The open end of a sent log during one batch (opened when the first record comes)."""
+
+    def __init__(self, log: SentLog):
+        self.log = log
+        self.handle: IO[str] | None = None
+
+    def add(self, key: str, to: str, subject: str, **outcome: object) -> None:
+        if self.handle is None:
+            self.log.path.parent.mkdir(parents=True, exist_ok=True)
+            self.handle = self.log.path.open("a", encoding="utf-8")
+            if self.log._ends_mid_line:  # a crash's half line: start on a line of our own
+                self.handle.write("\n")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        record = {"key": key, "to": to, "subject": subject, "at": stamp, **outcome}
+        self.handle.write(json.dumps(record) + "\n")
+        self.handle.flush()
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A message not delivered: to whom (and where the address came from), and why, in the
+    server's words where it gave some; `repeated` when it had failed before as well."""
+
+    to: str
+    error: str
+    source: str = ""
+    repeated: bool = False
+
+    def __str__(self) -> str:
+        where = f" ({self.source})" if self.source else ""
+        return f"{self.to}{where}: {self.error}"
 
 
 @dataclass
@@ -74,14 +222,52 @@ class Delivery:
     sent: list[str] = field(default_factory=list)
     outbox: list[str] = field(default_factory=list)
     skipped: int = 0  # already delivered (same recipient and content)
-    failed: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [f"{len(self.sent)} sent", f"{len(self.outbox)} written to the outbox"]
         parts.append(f"{self.skipped} already delivered")
         if self.failed:
-            parts.append(f"{len(self.failed)} failed ({'; '.join(self.failed)})")
+            parts.append(f"{len(self.failed)} failed ({'; '.join(map(str, self.failed))})")
         return ", ".join(parts)
+
+
+class _Unsent(Exception):
+    """Why one attempt failed, and whether the server itself (connection, TLS, login) did."""
+
+    def __init__(self, error: str, transient: bool, server: bool):
+        super().__init__(error)
+        self.error, self.transient, self.server = error, transient, server
+
+
+def _answer(exc: Exception) -> tuple[str, bool]:
+    """What went wrong, in the server's own words where it gave some, and whether trying again
+    may help (a 4xx answer or a dropped connection; not a 5xx, a certificate, a missing
+    STARTTLS)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+        return f"the server refused the address: {code} {_text(text)}", 400 <= code < 500
+    if isinstance(exc, smtplib.SMTPResponseException):
+        code = exc.smtp_code
+        return f"the server answered {code} {_text(exc.smtp_error)}", 400 <= code < 500
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return (
+            f"{exc} — the server does not offer STARTTLS: ask for it to be turned on, or use "
+            "its implicit-TLS port (PM_SMTP_PORT=465)"
+        ), False
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"the server's certificate was not accepted ({exc.verify_message or exc}) — if "
+            "the council's own certificate authority signed it, point SSL_CERT_FILE at that "
+            "authority's certificate"
+        ), False
+    if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
+        return f"{type(exc).__name__}: {exc}", True
+    return f"{type(exc).__name__}: {exc}", False
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
 
 
 class Mailer(dg.ConfigurableResource):
@@ -97,79 +283,144 @@ class Mailer(dg.ConfigurableResource):
     attempts: int = 3
     retry_seconds: float = 5.0
     timeout_seconds: float = 20.0
-    verify_tls: bool = True  # tests with a self-signed loopback server turn it off
 
     @property
     def configured(self) -> bool:
         return bool(self.host)
 
-    def _send(self, message: EmailMessage) -> None:
+    @property
+    def _implicit(self) -> bool:
         port = self.port or 587
-        context = ssl.create_default_context()
-        if not self.verify_tls:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+        return port == IMPLICIT_TLS_PORT if self.implicit_tls is None else self.implicit_tls
+
+    def refusal(self) -> str | None:
+        """Why nothing can be sent with these settings: a password would cross in clear."""
+        if self.user and self.password and not (self.starttls or self._implicit):
+            return (
+                f"refused to log in to {self.host} without TLS: PM_SMTP_STARTTLS is false and "
+                "a password is set, which would cross the network in clear — set "
+                "PM_SMTP_STARTTLS=true (or PM_SMTP_PORT=465), or unset PM_SMTP_USER and "
+                "PM_SMTP_PASSWORD for a relay that needs no login"
+            )
+        return None
+
+    def _connect(self) -> smtplib.SMTP:
+        """A connection ready to send: TLS set up (the certificate checked), logged in."""
+        context = ssl.create_default_context()  # certificate and host name checked
         smtp: smtplib.SMTP
-        implicit = port == IMPLICIT_TLS_PORT if self.implicit_tls is None else self.implicit_tls
-        if implicit:
+        if self._implicit:
             smtp = smtplib.SMTP_SSL(
-                self.host or "", port, timeout=self.timeout_seconds, context=context
+                self.host or "", self.port or 587, timeout=self.timeout_seconds, context=context
             )
         else:
-            smtp = smtplib.SMTP(self.host or "", port, timeout=self.timeout_seconds)
-        with smtp:
-            if self.starttls and not implicit:
+            smtp = smtplib.SMTP(self.host or "", self.port or 587, timeout=self.timeout_seconds)
+        try:
+            if self.starttls and not self._implicit:
                 smtp.starttls(context=context)
             if self.user and self.password:
                 smtp.login(self.user, self.password)
-            smtp.send_message(message)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
     def deliver(self, messages: list[EmailMessage], outbox: Path, log: SentLog) -> Delivery:
-        """Each message sent (or written to `outbox`) once; failures reported, not raised."""
+        """Each message sent (or written to `outbox`) once; failures reported, not raised. One
+        connection serves the batch; a server that cannot be used (connection, TLS, login)
+        fails the rest of the batch with its answer instead of being asked again for each."""
         result = Delivery()
-        done = log.load()
-        for message in messages:
-            if message["From"] is None:
-                message["From"] = self.sender
-            key = content_key(message)
-            if key in done:
-                result.skipped += 1
-                continue
-            if "Message-ID" not in message:
-                message["Message-ID"] = make_msgid(domain="pm-pipeline")
-            to = str(message["To"])
-            if not self.configured:
-                path = write_eml(outbox, message, key)
-                log.add(key, {"to": to, "subject": str(message["Subject"]), "outbox": str(path)})
-                result.outbox.append(str(path))
-                continue
-            error = self._with_retries(message)
-            if error is None:
-                log.add(key, {"to": to, "subject": str(message["Subject"]), "sent": True})
-                result.sent.append(to)
-            else:  # kept in the outbox so nothing is lost; tried again on the next run
+        known = log.load()
+        server_down = self.refusal() if self.configured else None
+        with log.appending() as records, _Session(self) as session:
+            for message in messages:
+                if message["From"] is None:
+                    message["From"] = self.sender
+                key = content_key(message)
+                before = known.get(key, {})
+                if before.get("sent") or before.get("outbox"):
+                    result.skipped += 1
+                    continue
+                if "Message-ID" not in message:
+                    message["Message-ID"] = make_msgid(domain="pm-pipeline")
+                to, subject = str(message["To"]), str(message["Subject"])
+                error = _not_an_address(to)
+                if error is None and not self.configured:
+                    path = write_eml(outbox, message, key)
+                    records.add(key, to, subject, outbox=str(path))
+                    result.outbox.append(str(path))
+                    continue
+                if error is None:
+                    error = server_down or self._send(session, message, to)
+                    if error is None:
+                        records.add(key, to, subject, sent=True)
+                        result.sent.append(to)
+                        (outbox / eml_name(to, key)).unlink(missing_ok=True)  # a retry's copy
+                        continue
+                    if session.broken:
+                        server_down = error
+                # kept in the outbox so nothing is lost; tried again on the next run
                 write_eml(outbox, message, key)
-                result.failed.append(f"{to}: {error}")
+                records.add(key, to, subject, failed=error)
+                result.failed.append(Failure(to, error, repeated="failed" in before))
         return result
 
-    def _with_retries(self, message: EmailMessage) -> str | None:
-        error = "not tried"
+    def _send(self, session: _Session, message: EmailMessage, to: str) -> str | None:
+        """None once sent; else the last answer, after retrying what may pass on a retry."""
         for attempt in range(max(1, self.attempts)):
             try:
-                self._send(message)
+                session.send(message, to)
                 return None
-            except (smtplib.SMTPException, OSError) as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                if attempt + 1 < self.attempts:
-                    time.sleep(self.retry_seconds * (2**attempt))
-        return error
+            except _Unsent as unsent:
+                if not unsent.transient or attempt + 1 >= self.attempts:
+                    session.broken = unsent.server
+                    return unsent.error
+                time.sleep(self.retry_seconds * (2**attempt))
+        return "not tried"
+
+
+class _Session:
+    """One SMTP connection for a batch, opened when first needed and again after a failure."""
+
+    def __init__(self, mailer: Mailer):
+        self.mailer = mailer
+        self.smtp: smtplib.SMTP | None = None
+        self.broken = False  # the server itself failed: the rest of the batch is not tried
+
+    def send(self, message: EmailMessage, to: str) -> None:
+        server = self.smtp is None
+        try:
+            if self.smtp is None:
+                self.smtp = self.mailer._connect()
+            server = False
+            self.smtp.send_message(message, to_addrs=[to])
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            error, transient = _answer(exc)
+            raise _Unsent(error, transient, server) from None
+
+    def _drop(self) -> None:
+        if self.smtp is not None:
+            with suppress(smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
+
+    def __enter__(self) -> _Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.smtp is not None:
+            with suppress(smtplib.SMTPException, OSError):
+                self.smtp.quit()
+        self._drop()
+
+
+def eml_name(to: str, key: str) -> str:
+    return address_file_name(to, f"_{key[:12]}.eml")
 
 
 def write_eml(outbox: Path, message: EmailMessage, key: str) -> Path:
     """The message as an .eml file (opens in Outlook or Thunderbird), named by recipient."""
-    recipient = str(message["To"]).replace("@", "_at_")
-    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in recipient)
-    return write_atomic(outbox / f"{safe}_{key[:12]}.eml", message.as_bytes())
+    return write_atomic(outbox / eml_name(str(message["To"]), key), message.as_bytes())
 
 
 def mailer_from_env(environ: dict[str, str] | None = None, **settings: object) -> Mailer:

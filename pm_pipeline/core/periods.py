@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 from dateutil.easter import easter
 
+from pm_pipeline.core.sheets import shown
+
 TIMEZONE = "Europe/London"
 
 
@@ -96,7 +98,7 @@ class FinancialYear:
         """`2025/26` (also `2025-26`, `2025/2026`) -> FinancialYear(2025)."""
         m = re.fullmatch(r"\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*", text or "")
         if not m:
-            raise ValueError(f"'{text}' is not a financial year like 2025/26")
+            raise ValueError(f"'{shown(str(text))}' is not a financial year like 2025/26")
         start, end = int(m.group(1)), int(m.group(2))
         if end != (start + 1) % 100 and end != start + 1:
             raise ValueError(f"'{text}' is not a financial year: the years must be consecutive")
@@ -223,7 +225,8 @@ def parse_period_label(text: str) -> Quarter:
             fy = FinancialYear.from_label(f"{m.group('y1')}/{m.group('y2')}")
             return Quarter(fy.start_year, int(m.group("q")))
     raise ValueError(
-        f"'{text}' is not a quarter; write it like 2025/26 Q1 (also 2025-26 Q1 or Q1 2025/26)"
+        f"'{shown(str(text))}' is not a quarter; write it like 2025/26 Q1 (also 2025-26 Q1 or "
+        "Q1 2025/26)"
     )
 
 

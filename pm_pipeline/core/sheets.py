@@ -98,6 +98,14 @@ def _env_number(variable: str, default: float) -> float:
     return number
 
 
+SHOWN_LIMIT = 200  # characters of a cell that a message quotes
+
+
+def shown(text: str, limit: int = SHOWN_LIMIT) -> str:
+    """A cell's text as a message quotes it: a pasted essay is cut short, not copied whole."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def clean_text(value: object) -> str:
     """A cell as text: non-breaking and other odd spaces collapsed, zero-width ones removed,
     ends trimmed."""

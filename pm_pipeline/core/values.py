@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pm_pipeline.core.sheets import EXCEL_ERRORS, clean_text
+from pm_pipeline.core.sheets import EXCEL_ERRORS, clean_text, shown
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs
@@ -57,7 +57,7 @@ _NUMBER = re.compile(
 
 def _finite(value: float, cell: object) -> float:
     if not math.isfinite(value):
-        raise ValueError(f"'{cell}' is not a finite number — type the actual figure")
+        raise ValueError(f"'{shown(str(cell))}' is not a finite number — type the actual figure")
     return value + 0.0  # turns -0.0 into 0.0
 
 
@@ -78,9 +78,9 @@ def parse_number(cell: object, *, symbols: bool = True) -> float | None:
     if isinstance(cell, int | float):
         return _finite(float(cell), cell)
     if isinstance(cell, datetime | date | time | timedelta):
-        shown = f"{cell:%d/%m/%Y}" if isinstance(cell, date) else str(cell)
+        typed = f"{cell:%d/%m/%Y}" if isinstance(cell, date) else str(cell)
         raise ValueError(
-            f"is a date or time ({shown}), not a number — Excel turned what was typed into a "
+            f"is a date or time ({typed}), not a number — Excel turned what was typed into a "
             "date; format the cell as Number and type the figure again"
         )
     text = clean_text(cell).replace("\u2212", "-")
@@ -102,7 +102,7 @@ def parse_number(cell: object, *, symbols: bool = True) -> float | None:
             else ""
         )
         example = "85 or 1,234.5" if symbols else "85 or 12.5 (no %, £ or brackets)"
-        raise ValueError(f"'{text}' is not a number{hint} — type a number such as {example}")
+        raise ValueError(f"'{shown(text)}' is not a number{hint} — type a number such as {example}")
     value = float(m.group("num").replace(",", "") + (m.group("exp") or ""))
     if negative or "-" in m.group("sign") + m.group("sign2"):
         value = -value

@@ -153,3 +153,33 @@ def test_every_problem_on_a_row_is_listed_and_the_row_counted_once(data_dir: Pat
         assert any(f"row 2, column {column}:" in m for m in on_row_2), (column, on_row_2)
     assert "The return in 2025-26-Q1/many.csv row 2, column pi_id: is empty" in on_row_2[0]
     assert_rows_accounted(result, {"many.csv": data_rows(2, 2)})
+
+
+ESSAY = 1_000_000  # characters: a pasted document (a 15 MB cell behaves the same)
+
+
+@pytest.mark.parametrize(
+    ("column", "cell"),
+    [
+        ("value", "x" * ESSAY),
+        ("numerator", "9" * (ESSAY - 1) + "x"),
+        ("period", "Q" * ESSAY),
+        ("status", "s" * ESSAY),
+        ("submitted_at", "d" * ESSAY),
+        ("pi_id", "HS-0Ι" + "x" * (ESSAY - 5)),  # a Greek capital iota: a look-alike, named
+    ],
+    ids=lambda cell: cell if len(cell) < 20 else "essay",
+)
+def test_a_huge_cell_is_cut_short_where_its_message_quotes_it(
+    data_dir: Path, column: str, cell: str
+):
+    """Each message that quotes a cell quotes its first 200 characters and says how long it
+    is, as the `value` column does: an owner's list and e-mail stay readable (issue 26)."""
+    cells = {"pi_id": cell} if column == "pi_id" else {column: cell}
+    pi_id = cells.pop("pi_id", "HS-01")
+    write_rows(data_dir, "essay.csv", [row(pi_id, **cells), row("HS-02", "12")])
+    result = read(data_dir)
+    message = says(result, "essay.csv", 2, column)
+    assert len(message) < 1_000, f"the message is {len(message):,} characters long"
+    assert f"… ({ESSAY:,} characters)" in message
+    assert_rows_accounted(result, {"essay.csv": data_rows(2, 2)})

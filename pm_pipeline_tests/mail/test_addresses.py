@@ -26,3 +26,25 @@ def test_well_formed_addresses_load(data_dir):
     register = load_register(data_dir / "config")
     assert register.indicators.at[0, "owner"] == "a.b@test.example"
     assert register.indicators.at[0, "manager"] == "manager@test.example"
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("a@[1.2.3.4", "is not an e-mail address"),
+        ("a@[1.2.3.4]", "is not an e-mail address"),
+        ("one@test.example,two@test.example", "is not one e-mail address"),
+        ("Amira Khan <amira@test.example>", "is not one e-mail address"),
+        ("x" * 290 + "@t.example", "is 300 characters long"),
+    ],
+    ids=["unclosed-literal", "ip-literal", "two-addresses", "display-name", "300-characters"],
+)
+def test_an_address_mail_could_not_go_to_is_a_register_error(data_dir, address: str, why: str):
+    """The register is where recipients come from, so it holds one deliverable address per
+    owner and manager (checked by the standard library's address parser)."""
+    Council(data_dir, indicators=[pi("KPI-1", "Recycling", owner=address)]).write()
+    with pytest.raises(RegisterError) as caught:
+        load_register(data_dir / "config")
+    message = str(caught.value)
+    assert "row 2, column owner:" in message and why in message
+    assert len(message) < 800

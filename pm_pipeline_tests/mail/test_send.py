@@ -1,20 +1,19 @@
 """Delivery: SMTP once and only once, retries, the outbox, and the owners' change rules."""
 
-import shutil
-import socket
-import ssl
-import subprocess
+from dataclasses import replace
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 
-from pm_pipeline.core.mail import Mailer, SentLog, mailer_from_env
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.mail import Delivery, Mailer, SentLog, mailer_from_env
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.mail.messages import Letter
-from pm_pipeline.defs.mail.owners import owner_changes
-from pm_pipeline_tests.mail.smtp import Inbox, body, smtp_server
+from pm_pipeline.defs.mail.owners import deliver, owner_changes
+from pm_pipeline_tests.mail.smtp import Inbox, body, free_port, self_signed, smtp_server
 
 Q = Quarter(2025, 1)
 
@@ -45,9 +44,10 @@ def test_a_server_that_keeps_refusing_is_recorded_not_raised_and_kept_in_the_out
         log = SentLog(tmp_path / "sent.json")
         delivery = mailer.deliver([letter().message()], tmp_path / "outbox", log)
     assert not inbox.messages and len(delivery.failed) == 1
-    assert "451" in delivery.failed[0] and "s3cret" not in delivery.summary()
+    assert "451 Try again later" in str(delivery.failed[0])
+    assert "s3cret" not in delivery.summary()
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
-    assert log.load() == {}  # not recorded as sent: the next run tries again
+    assert not any(r.get("sent") for r in log.load().values())  # the next run tries again
 
 
 def test_without_a_server_messages_become_eml_files(tmp_path: Path):
@@ -94,51 +94,50 @@ def issues(*rows: tuple[str, str, int, str]) -> pd.DataFrame:
     )
 
 
+def letters_of(letters: dict[str, list[Letter]]) -> list[Letter]:
+    return [letter for sent in letters.values() for letter in sent]
+
+
 def test_owner_changes_list_then_all_clear_then_nothing():
     bad = issues(("a@test.example", "KPI-1", 2, "KPI-1 ... correct the value"))
-    letters, told = owner_changes(Q, {}, bad)
+    found, told = owner_changes(Q, {}, bad)
+    letters = letters_of(found)
     assert [(x.to, x.subject) for x in letters] == [
         ("a@test.example", "Your 2025/26 Q1 returns: 1 to fix, 0 to look at")
     ]
     assert "2025-26-Q1/r.csv" in letters[0].text() and "Row: 2" in letters[0].text()
-    assert owner_changes(Q, told, bad)[0] == []  # unchanged: nothing
+    assert owner_changes(Q, told, bad)[0] == {}  # unchanged: nothing
     cleared, told2 = owner_changes(Q, told, issues())
-    assert [x.subject for x in cleared] == ["Your 2025/26 Q1 returns: all clear"]
-    assert owner_changes(Q, told2, issues())[0] == []  # still clear: nothing
+    assert [x.subject for x in letters_of(cleared)] == ["Your 2025/26 Q1 returns: all clear"]
+    assert owner_changes(Q, told2, issues())[0] == {}  # still clear: nothing
     # breaking it the same way again is news again (a new update number, so not deduplicated)
-    again, _ = owner_changes(Q, told2, bad)
+    again = letters_of(owner_changes(Q, told2, bad)[0])
     assert again and again[0].text() != letters[0].text()
 
 
-@pytest.fixture
-def tls_context(tmp_path: Path) -> ssl.SSLContext:
-    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is needed to make a test certificate")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
-            *("-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    return context
+def test_problems_nobody_owns_go_to_the_performance_team_or_nowhere():
+    unowned = issues((None, "ZZ-1", 2, "ZZ-1 ... is not a PI in the register"))
+    assert owner_changes(Q, {}, unowned)[0] == {}  # no team configured: nobody
+    found, _ = owner_changes(Q, {}, unowned, ["p1@test.example", "p2@test.example"])
+    letters = letters_of(found)
+    assert [x.to for x in letters] == ["p1@test.example", "p2@test.example"]
+    assert "nobody in the register owns" in letters[0].subject
 
 
 @pytest.mark.parametrize("mode", ["starttls", "implicit"])
-def test_starttls_and_implicit_tls_both_deliver(tmp_path: Path, tls_context, mode: str):
+def test_starttls_and_implicit_tls_both_deliver_to_a_server_the_client_trusts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+):
+    """Certificates are always verified: a council whose server has a certificate from its own
+    authority points SSL_CERT_FILE at that authority (here, the test's own certificate)."""
+    cert, context = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     options = (
-        {"tls_context": tls_context, "require_starttls": True}
+        {"tls_context": context, "require_starttls": True}
         if mode == "starttls"
-        else {"ssl_context": tls_context}
+        else {"ssl_context": context}
     )
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
@@ -148,7 +147,6 @@ def test_starttls_and_implicit_tls_both_deliver(tmp_path: Path, tls_context, mod
             port=port,
             starttls=mode == "starttls",
             implicit_tls=mode == "implicit",
-            verify_tls=False,
             retry_seconds=0,
         )
         delivery = mailer.deliver([letter().message()], tmp_path / "o", SentLog(tmp_path / "s"))
@@ -156,3 +154,27 @@ def test_starttls_and_implicit_tls_both_deliver(tmp_path: Path, tls_context, mod
         controller.stop()
     assert delivery.sent == ["owner@test.example"], delivery.failed
     assert len(inbox.messages) == 1
+
+
+def test_one_bad_address_stops_no_other_letter_and_is_reported_with_its_source(data_dir: Path):
+    """A register loaded before addresses were checked may still hold one mail cannot go to:
+    that letter is reported (where the address comes from, what to do) and the others go."""
+    files = CouncilFiles(data_dir=str(data_dir))
+    bad = replace(letter("a@[1.2.3.4"), source="the register's owner of KPI-9")
+    delivered: list[Delivery] = []
+    with smtp_server() as (inbox, port):
+        mailer = Mailer(host="127.0.0.1", port=port, starttls=False, retry_seconds=0)
+
+        @dg.asset
+        def letters_out(context: dg.AssetExecutionContext) -> None:
+            batch = [bad, letter("x" * 290 + "@t.example"), letter("b@test.example")]
+            delivered.append(deliver(context, files, mailer, Q, batch))
+
+        assert dg.materialize([letters_out]).success
+    assert [m["To"] for m in inbox.messages] == ["b@test.example"]
+    first, second = map(str, delivered[0].failed)
+    assert "'a@[1.2.3.4' is not an e-mail address" in first
+    assert "(the register's owner of KPI-9)" in first and "correct the address" in first
+    assert "is 300 characters long" in second
+    (alert,) = (data_dir / "reports" / "alerts.log").read_text().splitlines()
+    assert "could not deliver mail for quarter 2025/26 Q1" in alert and "a@[1.2.3.4" in alert

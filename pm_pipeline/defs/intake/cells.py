@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from pm_pipeline.core.sheets import clean_text
+from pm_pipeline.core.sheets import clean_text, shown
 
 STATUSES = ("final", "provisional", "unavailable")
 _ISO = re.compile(
@@ -27,7 +27,7 @@ def parse_status(cell: object) -> str:
         return "final"
     if text not in STATUSES:
         raise ValueError(
-            f"'{clean_text(cell)}' is not a status — use final, provisional or unavailable"
+            f"'{shown(clean_text(cell))}' is not a status — use final, provisional or unavailable"
         )
     return text
 
@@ -70,5 +70,5 @@ def parse_timestamp(cell: object) -> datetime | None:
             d, mo, y, hh, mm, ss = m.groups()
             return datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
     except ValueError as exc:
-        raise ValueError(f"'{text}' is not a real date ({exc})") from exc
-    raise ValueError(f"'{text}' is not a date — write it as 14/07/2025 or 2025-07-14")
+        raise ValueError(f"'{shown(text)}' is not a real date ({exc})") from exc
+    raise ValueError(f"'{shown(text)}' is not a date — write it as 14/07/2025 or 2025-07-14")

@@ -42,7 +42,6 @@ CANDIDATE_COLUMNS = [
     "file_sha256",
     "raw_value",
 ]
-SHOWN_VALUE_LIMIT = 200
 Parsed = tuple[object, str | None]
 HEADER_GAP = re.compile(r"[\s_]+")
 NO_SUCH_QUARTER = re.compile(r"(?i)\bQ\s*(?:0|[5-9]|\d{2,})\b")

@@ -17,6 +17,7 @@ from pm_pipeline.core.sheets import (
     ascii_lookalike,
     clean_text,
     odd_characters,
+    shown,
 )
 from pm_pipeline.core.values import parse_number
 from pm_pipeline.defs.intake.cells import parse_status, parse_timestamp
@@ -25,7 +26,6 @@ from pm_pipeline.defs.intake.columns import (
     NO_SUCH_QUARTER,
     REQUIRED_COLUMNS,
     RETURN_COLUMNS,
-    SHOWN_VALUE_LIMIT,
     TEXT_COLUMNS,
     FileRead,
     Parsed,
@@ -37,13 +37,6 @@ def _describe_id(raw: str) -> str:
     """Name characters a look-alike or invisible could hide, e.g. a Cyrillic 'Н' in 'HS-03'."""
     odd = odd_characters(raw)
     return f" — it contains {odd}; retype the id" if odd else ""
-
-
-def _shown(text: str, limit: int = SHOWN_VALUE_LIMIT) -> str | None:
-    """A cell's text as an issue's `value`: a pasted essay is cut short, not copied whole."""
-    if not text:
-        return None
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _memo(parse: Callable[[object], object]) -> Callable[[object], Parsed]:
@@ -72,7 +65,7 @@ def _period_key(cell: object) -> str | None:
     text = clean_text(cell)
     if NO_SUCH_QUARTER.search(text):
         raise ValueError(
-            f"'{text}' is not a quarter: there are four, Q1 (April-June) to Q4 (January-March) "
+            f"'{shown(text)}' is not a quarter: there are four, Q1 (April-June) to Q4 (January-March) "
             "— write it like 2025/26 Q1"
         )
     return parse_period_label(text).key
@@ -110,7 +103,10 @@ def _id_problem(raw_id: str, canonical_ids: dict[str, str]) -> tuple[str | None,
     if " " in raw_id:
         what.append("has a space in it, which no PI id has")
     fix = f"retype the id as {meant}" if meant else "retype the id as your list of PIs spells it"
-    return meant, f"'{raw_id}' {' and '.join(what)}, so it matches no PI in the register — {fix}"
+    return (
+        meant,
+        f"'{shown(raw_id)}' {' and '.join(what)}, so it matches no PI in the register — {fix}",
+    )
 
 
 def _layout_problems(sheet: Sheet, excel_row: int) -> list[tuple[str | None, str]]:
@@ -194,14 +190,14 @@ def _row_issue(
     value: object = None,
 ) -> None:
     where = f"{source_file} row {row}"
-    subject = pid or "The return"
+    subject = shown(pid) if pid else "The return"
     out.issues.append(
         Issue(
             "row_readable",
             pid or None,
             source_file,
             row,
-            _shown(clean_text(value)),
+            shown(clean_text(value)) or None,
             f"{subject} in {where}, column {column}: {text}"
             if column
             else f"{subject} in {where} {text}",

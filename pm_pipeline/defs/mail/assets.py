@@ -7,6 +7,9 @@ the intake's run (a blocking check failing there skips everything downstream, wh
 when an owner most needs their list): `owner_mail_sensor` requests a run of its own after each
 read.
 
+Every message goes to the register's owners and managers (or, for problems nobody in the register
+owns, the performance team: PM_ALERT_TO), never to an address typed in a file. A message the
+server will not take is an error in the run and, the first time, an alert to the data team.
 """
 
 from typing import Any
@@ -17,6 +20,7 @@ import pandas as pd
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.mail import Delivery, Mailer
 from pm_pipeline.core.periods import QUARTERLY, Quarter
+from pm_pipeline.core.sheets import shown
 from pm_pipeline.core.warehouse import OWNERS, Warehouse, read_table
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.mail.messages import manager_reminder_letter, owner_reminder_letter
@@ -65,7 +69,7 @@ def owner_issue_mail(
     quarter = Quarter.from_key(context.partition_key)
     with warehouse.read() as conn:
         issues = read_table(conn, QUALITY_ISSUES, "period = ?", [quarter.key])
-    delivery = mail_owners(council_files, mailer, quarter, issues)
+    delivery = mail_owners(context, council_files, mailer, quarter, issues)
     summary = f"{quarter.label}: {delivery.summary()}"
     context.log.info(summary)
     folder = outbox(council_files, quarter)
@@ -99,7 +103,7 @@ def owner_reminder_mail(
         for owner, rows in table.groupby("owner", sort=True)
     ]
     folder = outbox(council_files, quarter)
-    delivery = deliver(council_files, mailer, quarter, letters)
+    delivery = deliver(context, council_files, mailer, quarter, letters)
     context.log.info(f"{quarter.label} owner reminders: {delivery.summary()}")
     return dg.MaterializeResult(
         metadata={
@@ -119,7 +123,7 @@ def manager_lists(checks: pd.DataFrame) -> dict[str, tuple[list[dict], list[dict
         entry = {**row, "why": row["check_status"]}
         if row["check_status"] == QUERY_OPEN:
             entry["why"] = f"queried by {row['checked_by']}" + (
-                f": {row['comment']}" if row["comment"] else ""
+                f": {shown(row['comment'])}" if row["comment"] else ""
             )
             queries.append(entry)
         else:
@@ -153,7 +157,7 @@ def manager_reminder_mail(
         for manager, (awaiting, queries) in sorted(lists.items())
     ]
     folder = outbox(council_files, quarter)
-    delivery = deliver(council_files, mailer, quarter, letters)
+    delivery = deliver(context, council_files, mailer, quarter, letters)
     context.log.info(f"{quarter.label} manager reminders: {delivery.summary()}")
     return dg.MaterializeResult(
         metadata={

@@ -1,8 +1,10 @@
 """The messages owners and managers get: plain text plus accessible HTML, one per person.
 
-Headers are set through `email.message.EmailMessage`, which refuses a line break in a header,
-so no text from a returns file can add a header; file text only ever appears in the bodies,
-and the HTML body is rendered by Jinja with autoescape on.
+Each goes to an address from the register (or the performance team's, PM_ALERT_TO), never to
+one typed in a file. Headers are set through `email.message.EmailMessage`, which refuses a line
+break in a header, so no text from a returns file can add a header; file text only ever appears
+in the bodies (a cell quoted at most 200 characters long), and the HTML body is rendered by
+Jinja with autoescape on.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Letter:
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
     closing: str = ""
+    source: str = ""  # where the address comes from, named when it cannot be written to
 
     def text(self) -> str:
         lines = [self.heading, "", self.intro, ""]
@@ -59,7 +62,21 @@ def _cell(value: object) -> str:
     return "" if value is None or value != value else str(value)  # NaN is not itself
 
 
-def issue_letter(owner: str, quarter: Quarter, issues: list[dict], update: int) -> Letter:
+def _ids(rows: list[dict], role: str) -> str:
+    """Where a recipient's address comes from: the register's rows of the ids in the letter."""
+    ids = sorted({r["pi_id"] for r in rows if isinstance(r.get("pi_id"), str)})
+    more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
+    return f"the register's {role} of {', '.join(ids[:3])}{more}" if ids else ""
+
+
+TEAM = "the performance team (PM_ALERT_TO)"
+
+
+def issue_letter(
+    owner: str, quarter: Quarter, issues: list[dict], update: int, team: bool = False
+) -> Letter:
+    """An owner's list; with `team`, the list of problems in files that return no PI in the
+    register, for the performance team (no owner could be told of them)."""
     errors = sum(i["severity"] == "ERROR" for i in issues)
     warnings = len(issues) - errors
     rows = tuple(
@@ -72,6 +89,20 @@ def issue_letter(owner: str, quarter: Quarter, issues: list[dict], update: int) 
         )
         for i in issues
     )
+    if team:
+        return Letter(
+            owner,
+            f"{quarter.label} returns nobody in the register owns: {errors} to fix, {warnings} "
+            "to look at",
+            f"{quarter.label}: problems no owner could be told about",
+            f"These {errors} error(s) and {warnings} warning(s) (list update {update}) are in "
+            f"files in returns/{quarter.folder}/ that return no PI in the register, so no "
+            "owner could be told (an address typed in a file is never written to). Ask whoever "
+            "saved each file to fix it, or add its PIs to the register.",
+            ISSUE_COLUMNS,
+            rows,
+            source=TEAM,
+        )
     return Letter(
         owner,
         f"Your {quarter.label} returns: {errors} to fix, {warnings} to look at",
@@ -83,6 +114,7 @@ def issue_letter(owner: str, quarter: Quarter, issues: list[dict], update: int) 
         rows,
         "Fix each error in your file and save it in the same folder, with the same name. The "
         "checks run again within a minute and you will get a new list, or an all-clear.",
+        source=_ids(issues, "owner"),
     )
 
 
@@ -108,6 +140,7 @@ def owner_reminder_letter(owner: str, quarter: Quarter, rows: list[dict]) -> Let
         ("PI", "Indicator", "Service"),
         tuple((r["pi_id"], r["title"], r["service"]) for r in rows),
         "Save your file in the quarter's folder; the checks run within a minute.",
+        source=_ids(rows, "owner"),
     )
 
 
@@ -132,4 +165,5 @@ def manager_reminder_letter(
         rows,
         "An open query blocks the quarter's report until the owner resubmits the figure or you "
         "approve it.",
+        source=_ids(awaiting + queries, "manager"),
     )

@@ -1,24 +1,31 @@
 """Owners' e-mail after a quarter is read: one message to each owner whose list changed.
 
 `owner_changes` is pure: given what each owner was last told about a quarter and the issues
-now, it says who gets a new list, who gets an all-clear, and who gets nothing (unchanged). The
-state (`mail/owner_lists.json`: per quarter and owner, the list's hash and an update number) is
-saved only after delivery, and the sent log stops a repeat, so a retried tick sends nothing new.
+now, it says who gets a new list, who gets an all-clear, and who gets nothing (unchanged). An
+issue's owner is the register's (quality_issues' `owner`); problems nobody in the register owns
+go to the performance team (PM_ALERT_TO) as one list. The state (`mail/owner_lists.json`: per
+quarter and owner, the list's hash and an update number) is saved only after delivery, and the
+sent log stops a repeat, so a retried tick sends nothing new and a list that could not be
+delivered is sent by the next run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 
+from pm_pipeline.core.alerts import Alert, alert_team, data_team
 from pm_pipeline.core.files import CouncilFiles, write_atomic
-from pm_pipeline.core.mail import Delivery, Mailer, SentLog
+from pm_pipeline.core.mail import Delivery, Failure, Mailer, SentLog, mail_address
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.sheets import shown
 from pm_pipeline.defs.mail.messages import Letter, all_clear_letter, issue_letter
+from pm_pipeline.defs.quality.owner_lists import UNASSIGNED
 
 FIELDS = ["rule", "severity", "pi_id", "source_file", "source_row", "value", "message"]
 
@@ -32,14 +39,46 @@ def outbox(files: CouncilFiles, quarter: Quarter) -> Path:
 
 
 def deliver(
-    files: CouncilFiles, mailer: Mailer, quarter: Quarter, letters: list[Letter]
+    context: dg.AssetExecutionContext,
+    files: CouncilFiles,
+    mailer: Mailer,
+    quarter: Quarter,
+    letters: list[Letter],
 ) -> Delivery:
-    """The quarter's letters sent (or written to its outbox), each once: the one sent log."""
-    return mailer.deliver(
-        [letter.message() for letter in letters],
-        outbox(files, quarter),
-        SentLog(mail_dir(files) / "sent.json"),
-    )
+    """The quarter's letters sent (or written to its outbox), each once. Each is built in its
+    own guard, so one bad address stops no other letter; a letter not delivered is an error in
+    the run, and the first time it fails the data team is alerted, with the server's answer."""
+    messages, unbuilt = [], []
+    for letter in letters:
+        try:
+            mail_address(letter.to)
+            messages.append(letter.message())
+        except ValueError as exc:
+            why = f"not sent: '{shown(letter.to)}' {exc} — correct the address in the register"
+            unbuilt.append(Failure(letter.to, why, letter.source))
+    delivery = mailer.deliver(messages, outbox(files, quarter), SentLog.of(files.root))
+    sources = {letter.to: letter.source for letter in letters}
+    delivery.failed = [replace(f, source=sources.get(f.to, "")) for f in delivery.failed]
+    delivery.failed += unbuilt
+    for failure in delivery.failed:
+        context.log.error(f"Not delivered: {failure}")
+    new = [f for f in delivery.failed if not f.repeated]
+    if new:
+        alert_team(
+            files,
+            Alert(
+                context.job_name,
+                context.run_id,
+                quarter.key,
+                (),
+                (),
+                f"{len(new)} message(s) not delivered: {'; '.join(map(str, new))}. Each is kept "
+                f"in reports/{quarter.folder}/outbox/ and tried again by the next run (the next "
+                "read of the quarter, or re-execute this run once the mail server is put right)",
+                kind="could not deliver mail",
+            ),
+        )
+    return delivery
 
 
 @dataclass(frozen=True)
@@ -56,17 +95,20 @@ def _digest(rows: list[dict]) -> str:
 
 
 def owner_changes(
-    quarter: Quarter, told: dict[str, Told], issues: pd.DataFrame
-) -> tuple[list[Letter], dict[str, Told]]:
-    """Letters for owners whose list changed since they were last told, and the new state."""
+    quarter: Quarter, told: dict[str, Told], issues: pd.DataFrame, team: list[str] | None = None
+) -> tuple[dict[str, list[Letter]], dict[str, Told]]:
+    """Letters, by owner, for owners whose list changed since they were last told, and the new
+    state. Problems with no owner are the performance team's (`team`, one letter to each of
+    its addresses) under UNASSIGNED; with no team, nobody is written to about them."""
     now: dict[str, list[dict]] = {}
     ordered = issues.sort_values(
         ["source_file", "source_row", "pi_id", "rule"], na_position="first"
     )
     for row in ordered.to_dict("records"):
-        if isinstance(row.get("owner"), str) and row["owner"]:
-            now.setdefault(row["owner"], []).append(row)
-    letters: list[Letter] = []
+        owner = row.get("owner") if isinstance(row.get("owner"), str) else None
+        if owner or team:
+            now.setdefault(owner or UNASSIGNED, []).append(row)
+    letters: dict[str, list[Letter]] = {}
     state = dict(told)
     for owner in sorted(set(now) | set(told)):
         rows = now.get(owner, [])
@@ -75,11 +117,13 @@ def owner_changes(
         if digest == before.digest:
             continue  # unchanged: nothing to say
         update = before.update + 1
-        letters.append(
-            issue_letter(owner, quarter, rows, update)
+        to = (team or []) if owner == UNASSIGNED else [owner]
+        letters[owner] = [
+            issue_letter(address, quarter, rows, update, team=owner == UNASSIGNED)
             if rows
-            else all_clear_letter(owner, quarter, update)
-        )
+            else all_clear_letter(address, quarter, update)
+            for address in to
+        ]
         state[owner] = Told(digest, update)
     return letters, state
 
@@ -92,17 +136,26 @@ def _load(path: Path) -> dict[str, dict[str, Told]]:
 
 
 def mail_owners(
-    files: CouncilFiles, mailer: Mailer, quarter: Quarter, issues: pd.DataFrame
+    context: dg.AssetExecutionContext,
+    files: CouncilFiles,
+    mailer: Mailer,
+    quarter: Quarter,
+    issues: pd.DataFrame,
 ) -> Delivery:
     """Send (or write to the outbox) each changed owner's list for one quarter."""
     state_path = mail_dir(files) / "owner_lists.json"
     state = _load(state_path)
-    letters, told = owner_changes(quarter, state.get(quarter.key, {}), issues)
-    delivery = deliver(files, mailer, quarter, letters)
-    undelivered = {f.split(":")[0] for f in delivery.failed}
-    for owner in undelivered:  # told nothing: try again next time
-        if owner in state.get(quarter.key, {}):
-            told[owner] = state[quarter.key][owner]
+    before = state.get(quarter.key, {})
+    letters, told = owner_changes(quarter, before, issues, data_team())
+    delivery = deliver(
+        context, files, mailer, quarter, [letter for sent in letters.values() for letter in sent]
+    )
+    undelivered = {f.to for f in delivery.failed}
+    for owner, sent in letters.items():  # told nothing: tried again next time
+        if not any(letter.to in undelivered for letter in sent):
+            continue
+        if owner in before:
+            told[owner] = before[owner]
         else:
             told.pop(owner, None)
     state[quarter.key] = told

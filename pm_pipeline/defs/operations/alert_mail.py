@@ -1,6 +1,7 @@
 """The data team's alert e-mails, sent in a run's step: `alert_mail_sensor` requests one run
 per pending alert (core.alerts writes them), and `alert_mail_job` sends it through the one
-mail client, so a slow or failing mail server never holds up a sensor's tick."""
+mail client, so a slow or failing mail server never holds up a sensor's tick. An alert the
+server refused waits in mail/alerts/failed/: re-executing its run tries it again."""
 
 import shutil
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ import dagster as dg
 
 from pm_pipeline.core.alerts import pending_dir, read_pending
 from pm_pipeline.core.files import SENSOR_SECONDS, CouncilFiles
-from pm_pipeline.core.mail import Mailer, SentLog
+from pm_pipeline.core.mail import Mailer, SentLog, mail_address
 
 
 class AlertFile(dg.Config):
@@ -20,25 +21,35 @@ class AlertFile(dg.Config):
 def send_alert(
     context: dg.OpExecutionContext, config: AlertFile, council_files: CouncilFiles, mailer: Mailer
 ) -> None:
-    pending = pending_dir(council_files) / config.file
-    if not pending.exists():
+    alerts = council_files.root / "mail" / "alerts"
+    found = [
+        p for p in (pending_dir(council_files), alerts / "failed") if (p / config.file).exists()
+    ]
+    if not found:
         context.log.info(f"{config.file}: already sent")
         return
-    alert, to = read_pending(pending)
-    mail = council_files.root / "mail"
+    waiting = found[0] / config.file
+    alert, to = read_pending(waiting)
+    messages = []
+    for address in to:
+        try:
+            messages.append(alert.message(mail_address(address)))
+        except ValueError as exc:
+            raise dg.Failure(f"PM_ALERT_TO: '{address}' {exc} — correct the setting") from None
     delivery = mailer.deliver(
-        [alert.message(to)],
+        messages,
         council_files.reports_dir / "alerts_outbox",
-        SentLog(mail / "sent.json"),
+        SentLog.of(council_files.root),
     )
-    done = mail / "alerts" / ("failed" if delivery.failed else "sent")
+    done = alerts / ("failed" if delivery.failed else "sent")
     done.mkdir(parents=True, exist_ok=True)
-    shutil.move(pending, done / config.file)
+    shutil.move(waiting, done / config.file)
     context.log.info(f"{alert.subject}: {delivery.summary()}")
     if delivery.failed:
         raise dg.Failure(
-            f"The alert e-mail could not be sent ({'; '.join(delivery.failed)}); it is in "
-            "reports/alerts.log and reports/alerts_outbox/."
+            f"The alert e-mail could not be sent ({'; '.join(map(str, delivery.failed))}); it "
+            "is in reports/alerts.log and reports/alerts_outbox/, and re-executing this run "
+            "tries it again."
         )
 
 

@@ -15,10 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from pm_pipeline.core.sheets import where
+from pm_pipeline.core.mail import mail_address
+from pm_pipeline.core.sheets import shown, where
 from pm_pipeline.defs.intake.cells import parse_timestamp
 from pm_pipeline.defs.plan.tables import ACTION_REGISTER, RISK_REGISTER
-from pm_pipeline.defs.register.model import EMAIL, PI_ID, Council, RegisterError, read_csv_records
+from pm_pipeline.defs.register.model import PI_ID, Council, RegisterError, read_csv_records
 
 KINDS = ("deliverable", "improvement", "service_plan")
 ACTION_COLUMNS = tuple(ACTION_REGISTER.columns)
@@ -77,8 +78,10 @@ def read_risks(path: Path, council: Council) -> pd.DataFrame:
                 f"{where(file, row, 'theme')}: '{item['theme']}' is not a theme in council.yaml "
                 f"({', '.join(council.themes)})"
             )
-        if not EMAIL.match(item["owner"]):
-            problems.append(f"{where(file, row, 'owner')}: '{item['owner']}' is not an e-mail")
+        try:
+            mail_address(item["owner"])
+        except ValueError as exc:
+            problems.append(f"{where(file, row, 'owner')}: '{shown(item['owner'])}' {exc}")
         for column in ("likelihood", "impact"):
             try:
                 item[column] = _score(item[column])
@@ -143,10 +146,11 @@ def read_actions(
                 f"({', '.join(council.themes)})"
             )
         for column in ("owner", "manager"):
-            if (item[column] or column == "owner") and not EMAIL.match(item[column]):
-                problems.append(
-                    f"{where(file, row, column)}: '{item[column]}' is not an e-mail address"
-                )
+            if item[column] or column == "owner":
+                try:
+                    mail_address(item[column])
+                except ValueError as exc:
+                    problems.append(f"{where(file, row, column)}: '{shown(item[column])}' {exc}")
         due_text = item["due_date"]
         for column in ("start_date", "due_date"):
             try:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from pm_pipeline.core.checks import ERROR
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.sheets import shown
 from pm_pipeline.defs.plan.linking import risk_scores, risks_without_action
 from pm_pipeline.defs.plan.updates import CLOSED, UpdatesRead
 from pm_pipeline.defs.quality.rules import RULES, Issue
@@ -296,7 +297,7 @@ def evaluate_plan(
                 rid = row[f"{kind}_id"]
                 where = f"{row['source_file']} row {int(row['source_row'])}"
                 fields = {
-                    "id": rid,
+                    "id": shown(str(rid)),
                     "where": where,
                     "quarter": quarter.label,
                     "status": str(row.get("status", "")).replace("_", " "),
@@ -313,7 +314,7 @@ def evaluate_plan(
                         int(row["source_row"]),
                         None,
                         MESSAGES[(rule, detail)].format(**fields),
-                        owner=owners[kind].get(rid) or row.get("submitted_by"),
+                        owner=owners[kind].get(rid),  # else the file's owner: fill_owners
                         period=quarter.key,
                     )
                 )

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from pm_pipeline.core.periods import Quarter
-from pm_pipeline.core.sheets import FileLimits, FileProblem, Sheet, clean_text
+from pm_pipeline.core.sheets import FileLimits, FileProblem, Sheet, clean_text, shown
 from pm_pipeline.core.spreadsheets import read_table_bytes
 from pm_pipeline.core.values import parse_number
 from pm_pipeline.defs.intake.archive import archive
@@ -74,7 +74,7 @@ def parse_action_status(cell: object) -> str:
         near = text.replace("-", "_")
         hint = f" (did you mean {near}?)" if near in STATUSES else ""
         raise ValueError(
-            f"'{clean_text(cell)}' is not a status{hint} — use one of {', '.join(STATUSES)}"
+            f"'{shown(clean_text(cell))}' is not a status{hint} — use one of {', '.join(STATUSES)}"
         )
     return text
 
@@ -109,7 +109,7 @@ class UpdatesRead:
 
 
 def _issue(kind: UpdateKind, source_file: str, row: int | None, value: object, text: str) -> Issue:
-    return Issue(kind.rule, None, source_file, row, clean_text(value)[:200] or None, text)
+    return Issue(kind.rule, None, source_file, row, shown(clean_text(value)) or None, text)
 
 
 def read_update_sheet(
@@ -136,7 +136,7 @@ def read_update_sheet(
     for excel_row, record in sheet.records():
         raw_id = clean_text(record.get(kind.id_column))
         row: dict = {kind.id_column: ids.get(raw_id.casefold(), raw_id)}
-        who = raw_id or f"The {kind.id_column.split('_')[0]} update"
+        who = shown(raw_id) if raw_id else f"The {kind.id_column.split('_')[0]} update"
         problems: list[tuple[str, object, str]] = []
         if not raw_id:
             problems.append((kind.id_column, None, "is empty — give the id from the register"))

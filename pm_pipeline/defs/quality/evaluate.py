@@ -25,6 +25,7 @@ import pandas as pd
 
 from pm_pipeline.core.checks import ERROR
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.sheets import shown
 from pm_pipeline.defs.quality.rules import RETURN_RULES, RULES, Issue
 from pm_pipeline.defs.quality.suite import (
     COLUMNS,
@@ -311,19 +312,21 @@ class _Messages:
     def _issue(self, rule: str, row: Mapping[str, Any], message: str) -> Issue:
         return Issue(
             rule,
-            row["pi_id"],
+            shown(row["pi_id"]),  # an unknown id may be a pasted essay
             row["source_file"],
             int(row["source_row"]),
             row["raw_value"] if isinstance(row["raw_value"], str) else _fmt(row["value"]),
             message,
-            owner=row["owner"] if isinstance(row["owner"], str) else row["submitted_by"],
+            # the register's owner; an unknown PI's is found from its file (never the address
+            # typed in the row: mail goes only to the council's people)
+            owner=row["owner"] if isinstance(row["owner"], str) else None,
             period=row["period"],
         )
 
     def issue(self, rule: str, detail: str, row: Mapping[str, Any]) -> Issue:
         quarter = Quarter.from_key(row["period"])
         fields: dict[str, object] = {
-            "pi_id": row["pi_id"],
+            "pi_id": shown(row["pi_id"]),
             "where": f"{row['source_file']} row {int(row['source_row'])}",
             "value": _fmt(row["value"]),
             "quarter": quarter.label,

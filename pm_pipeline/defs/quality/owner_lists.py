@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
+from pm_pipeline.core.mail import address_file_name
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.render.pages import is_sample, write_html
 from pm_pipeline.render.spreadsheet import write_csv
 
-UNASSIGNED = "performance-team"
-
-
-def owner_file_name(owner: str | None) -> str:
-    safe = re.sub(r"[^A-Za-z0-9@._-]+", "_", owner or UNASSIGNED)
-    return f"{safe}.html"
+UNASSIGNED = "performance-team"  # the list of problems nobody in the register owns
 
 
 def write_owner_lists(
@@ -35,7 +30,7 @@ def write_owner_lists(
             for severity, title in (("ERROR", "Errors to fix"), ("WARN", "Warnings to check"))
         ]
         path = write_html(
-            folder / owner_file_name(owner),
+            folder / address_file_name(owner, ".html"),  # bounded, whatever the address
             "quality_owner.html.j2",
             council_name=register.council.name,
             sample=is_sample(register.council.name),

@@ -17,14 +17,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from pm_pipeline.core.mail import mail_address
 from pm_pipeline.core.periods import FinancialYear, Quarter
-from pm_pipeline.core.sheets import odd_characters, where
+from pm_pipeline.core.sheets import odd_characters, shown, where
 from pm_pipeline.core.values import is_gss_code, parse_number
 from pm_pipeline.defs.register.frame import read_appetite, read_frame
 from pm_pipeline.defs.register.model import (
     DEFAULT_DECIMALS,
     DEFAULT_MEASURES,
-    EMAIL,
     FREQUENCIES,
     INDICATOR_COLUMNS,
     LEGACY_INDICATOR_COLUMNS,
@@ -233,11 +233,12 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
         for column in ("title", "service"):
             if not item[column]:
                 problems.append(f"{where(file, row, column)}: empty — fill it in")
-        for column in ("owner", "manager"):
-            if (item[column] or column == "owner") and not EMAIL.match(item[column]):
-                problems.append(
-                    f"{where(file, row, column)}: '{item[column]}' is not an e-mail address"
-                )
+        for column in ("owner", "manager"):  # where mail goes: one address each
+            if item[column] or column == "owner":
+                try:
+                    mail_address(item[column])
+                except ValueError as exc:
+                    problems.append(f"{where(file, row, column)}: '{shown(item[column])}' {exc}")
         try:
             item["decimals"] = (
                 int(item["decimals"]) if item["decimals"] else DEFAULT_DECIMALS.get(item["unit"], 1)

@@ -100,9 +100,6 @@ REQUIRED_PEOPLE_COLUMNS = ("email", "name", "role")
 ROLES = ("owner", "manager", "delegate", "performance_team")
 
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
 PI_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pm_pipeline.core.sheets import where
+from pm_pipeline.core.mail import mail_address
+from pm_pipeline.core.sheets import shown, where
 from pm_pipeline.defs.register.model import (
-    EMAIL,
     PEOPLE_COLUMNS,
     REQUIRED_PEOPLE_COLUMNS,
     ROLES,
@@ -35,12 +35,14 @@ def read_people(path: Path, indicators: pd.DataFrame) -> pd.DataFrame:
     for row, rec in read_csv_records(path, REQUIRED_PEOPLE_COLUMNS):
         person = {c: rec.get(c, "") for c in PEOPLE_COLUMNS}
         email = person["email"].casefold()
-        if not EMAIL.match(email):
+        try:
+            mail_address(email)
+        except ValueError as exc:
             problems.append(
-                f"{where(file, row, 'email')}: '{person['email']}' is not an e-mail address "
-                "— write the person's work e-mail, as in indicators.csv"
+                f"{where(file, row, 'email')}: '{shown(person['email'])}' {exc} — write the "
+                "person's work e-mail, as in indicators.csv"
             )
-        elif email in seen:
+        if email in seen:
             problems.append(
                 f"{where(file, row, 'email')}: '{person['email']}' duplicates row {seen[email]} "
                 "— each person appears once"
