@@ -48,6 +48,9 @@ INSTANCE_FILE = "dagster.yaml"  # package data beside this module: the stack's i
 LAUNCHER = "pm_pipeline.stack.launcher"
 EXIT_CONFIG = 2  # a setting is missing or unusable: nothing was started
 EXIT_GAVE_UP = 3  # a service kept dying: everything was stopped
+# The services' umask, as systemd's UMask= in deploy/systemd: what they write (run logs, the
+# warehouse, reports) is closed to other accounts, and personal data is 0640 in any case.
+SERVICE_UMASK = 0o027
 
 
 def say(message: str) -> None:
@@ -335,6 +338,7 @@ class Service:
     def start(self, env: Mapping[str, str]) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
+            os.fchmod(out.fileno(), 0o640)  # what a run logs may name people
             self.log_start = out.tell()
             self.process = subprocess.Popen(
                 self.argv,
@@ -343,6 +347,7 @@ class Service:
                 stdout=out,
                 stderr=subprocess.STDOUT,  # to the file: no pipe left for anyone to drain
                 start_new_session=True,
+                umask=SERVICE_UMASK,
             )
         self.started_at = time.monotonic()
 
@@ -519,6 +524,7 @@ class Stack:
         self.root.chmod(0o711)  # the postgres user passes through to its own private directory
         logs = self.root / "logs"
         logs.mkdir(exist_ok=True)
+        logs.chmod(0o750)
         if not self.pg_url:
             try:
                 self.postgres = LocalPostgres(self.root / "postgres", free_port())
