@@ -64,7 +64,7 @@ class SentLog:
     def add(self, key: str, entry: dict) -> None:
         known = self.load()
         known[key] = entry
-        write_atomic(self.path, json.dumps(known, indent=1, sort_keys=True))
+        write_atomic(self.path, json.dumps(known, indent=1, sort_keys=True), private=True)
 
 
 @dataclass
@@ -169,7 +169,7 @@ def write_eml(outbox: Path, message: EmailMessage, key: str) -> Path:
     """The message as an .eml file (opens in Outlook or Thunderbird), named by recipient."""
     recipient = str(message["To"]).replace("@", "_at_")
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in recipient)
-    return write_atomic(outbox / f"{safe}_{key[:12]}.eml", message.as_bytes())
+    return write_atomic(outbox / f"{safe}_{key[:12]}.eml", message.as_bytes(), private=True)
 
 
 def mailer_from_env(environ: dict[str, str] | None = None, **settings: object) -> Mailer:

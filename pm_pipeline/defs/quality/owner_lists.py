@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pm_pipeline.core.files import make_private, private_folder
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.render.pages import is_sample, write_html
@@ -23,8 +24,9 @@ def owner_file_name(owner: str | None) -> str:
 def write_owner_lists(
     folder: Path, quarter: Quarter, issues: pd.DataFrame, register: Register
 ) -> Path:
-    """Write `issues.csv` and one HTML list per owner; lists of owners with nothing left go."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write `issues.csv` and one HTML list per owner; lists of owners with nothing left go.
+    They name owners and quote their notes: the folder is closed to other accounts."""
+    private_folder(folder)
     csv_path = write_csv(folder / "issues.csv", issues)
     written = {csv_path.name}
     owners = issues["owner"].fillna(UNASSIGNED)
@@ -50,4 +52,5 @@ def write_owner_lists(
     for stale in folder.glob("*.html"):
         if stale.name not in written:
             stale.unlink()
+    make_private(folder)
     return csv_path
