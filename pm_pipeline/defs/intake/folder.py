@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.intake.columns import NOT_READ
@@ -109,7 +109,7 @@ class NotRead(Exception):
 
 def _refused(name: str, part: str, where: int, exc: OSError) -> NotRead:
     """Why `part` (a step of the entry's path, looked at in the folder `where`) cannot be
-    opened: a link, gone, or otherwise unopenable."""
+    opened: a link, gone, not an ordinary file, or closed to this account."""
     try:
         mode: int | None = os.lstat(part, dir_fd=where).st_mode
     except OSError:
@@ -118,11 +118,13 @@ def _refused(name: str, part: str, where: int, exc: OSError) -> NotRead:
         return NotRead(LINK_MESSAGE.format(name=name))
     if mode is None or exc.errno == errno.ENOTDIR:
         return NotRead(GONE_MESSAGE.format(name=name))
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a socket or a device
+        return NotRead(SPECIAL_MESSAGE.format(name=name))
     return NotRead(UNOPENED_MESSAGE.format(name=name, reason=exc.strerror))
 
 
 @contextmanager
-def _opened(root: Path, entry: Entry) -> Iterator[BinaryIO]:
+def _opened(root: Path, entry: Entry) -> Iterator[io.BufferedReader]:
     """The entry's file, opened through `root` one step at a time without following a link,
     and checked through the descriptor to be an ordinary file (`NotRead` if not)."""
     *folders, name = entry.path.relative_to(root).parts
@@ -165,14 +167,11 @@ def sha256_of(root: Path, entry: Entry) -> str:
     """The content hash of an entry the scan found to be an ordinary file, read in blocks
     through one checked descriptor (as `read_entries` reads it); NOT_READ when it is no
     longer an ordinary file, so the sensors see the change and the run reports it."""
-    digest = hashlib.sha256()
     try:
         with _opened(root, entry) as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     except NotRead:
         return NOT_READ
-    return digest.hexdigest()
 
 
 def fingerprint(contents: Iterable[tuple[str, str]]) -> str:

@@ -47,11 +47,8 @@ CONTENTS = "backup_manifest.csv"  # every file of the backup: path, bytes, sha25
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _manifest(files: list[Path], root: Path) -> str:
