@@ -108,19 +108,24 @@ def postgres_server() -> Iterator[LocalPostgres]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy `postgresql+psycopg2://` URL as psycopg2 itself takes it."""
+    return url.replace("postgresql+psycopg2://", "postgresql://", 1)
+
+
 @contextmanager
 def new_database(server: LocalPostgres) -> Iterator[str]:
     """A fresh, empty database on `server` (its SQLAlchemy URL), dropped afterwards."""
     import psycopg2
 
     name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = f"dbname=dagster user=dagster host=127.0.0.1 port={server.port}"
+    admin = libpq_url(server.url())
     with closing(psycopg2.connect(admin)) as conn:
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"postgresql+psycopg2://dagster@127.0.0.1:{server.port}/{name}"
+        yield server.url(name)
     finally:
         with closing(psycopg2.connect(admin)) as conn:
             conn.autocommit = True

@@ -2,8 +2,9 @@
 
 No Docker engine or Kubernetes cluster is available to the tests: the compose file, the
 Dockerfile and the Helm values are parsed and checked for what a council relies on (one data
-volume every run mounts, PostgreSQL, the UI on loopback only, the gRPC code location), and
-the instance files are validated against Dagster's own schema.
+volume every run mounts, PostgreSQL, the UI on loopback only, the gRPC code location, no
+Docker socket, the code server on an internal network), and the instance files are validated
+against Dagster's own schema.
 """
 
 import re
@@ -70,6 +71,14 @@ def test_systemd_units_pass_systemd_analyze_verify(tmp_path):
     )
 
 
+def test_systemd_units_close_what_the_services_write_to_other_accounts():
+    """UMask=0027: the warehouse, exports, backups and run logs the services write are 0640 in
+    0750 folders (issue 26, problem 11)."""
+    for unit in SERVICES:
+        service = unit.read_text().split("[Service]", 1)[1].split("[Install]", 1)[0]
+        assert re.search(r"^UMask=0027$", service, re.M), unit.name
+
+
 def test_systemd_instance_is_the_one_make_stack_runs_and_dagster_accepts_it(monkeypatch):
     monkeypatch.setenv("DAGSTER_PG_URL", "postgresql+psycopg2://dagster@127.0.0.1:5432/dagster")
     text = (DEPLOY / "systemd" / "dagster.yaml").read_text()
@@ -91,20 +100,15 @@ def test_compose_runs_the_three_services_on_postgres_with_one_data_volume(monkey
         assert env["DAGSTER_PG_URL"].startswith("postgresql+psycopg2://dagster:${POSTGRES_PASSWORD")
         assert "@postgres:5432/dagster" in env["DAGSTER_PG_URL"]
         assert services[name]["restart"] == "always"
-    code = services["code-server"]
-    assert "pm_pipeline_data:/data" in code["volumes"]
-    assert code["environment"]["DAGSTER_CURRENT_IMAGE"] == code["image"]
-    assert "/var/run/docker.sock:/var/run/docker.sock" in services["daemon"]["volumes"]
     assert compose["volumes"]["pm_pipeline_data"]["name"] == "pm_pipeline_data"
 
-    # every run container joins the same network and mounts the same warehouse volume
+    # runs are processes of the code server (Dagster's default launcher), in its container,
+    # which alone mounts the data volume: every run sees the same warehouse
     instance = load(DEPLOY / "docker" / "dagster.yaml")
     assert instance_errors(instance) == []
-    launcher = instance["run_launcher"]
-    assert (launcher["module"], launcher["class"]) == ("dagster_docker", "DockerRunLauncher")
-    assert launcher["config"]["network"] == compose["networks"]["pm_pipeline"]["name"]
-    assert launcher["config"]["container_kwargs"]["volumes"] == ["pm_pipeline_data:/data"]
-    assert set(launcher["config"]["env_vars"]) <= set(code["environment"])
+    assert "run_launcher" not in instance
+    mounts = {name: s.get("volumes", []) for name, s in services.items()}
+    assert [n for n, m in mounts.items() if "pm_pipeline_data:/data" in m] == ["code-server"]
     repo_instance = load(REPO / "dagster.yaml")
     for key in ("concurrency", "run_monitoring", "run_retries"):
         assert instance[key] == repo_instance[key], key  # the same pool, monitoring and retries
@@ -123,6 +127,37 @@ def test_compose_runs_the_three_services_on_postgres_with_one_data_volume(monkey
     assert "'.[docker]'" in dockerfile and "docker" in load_pyproject()["optional-dependencies"]
     # the PDFs are printed by Chromium, a system package the image must carry
     assert re.search(r"apt-get install[^\n]*\bchromium\b", dockerfile)
+
+
+def test_compose_has_no_docker_socket_and_the_code_server_only_on_an_internal_network():
+    """No container is root on the host through the Docker socket, and the gRPC code server
+    (which runs any job for whoever reaches it) listens only on an internal network
+    (issue 26, problem 11)."""
+    compose = load(DEPLOY / "docker" / "compose.yaml")
+    services, networks = compose["services"], compose["networks"]
+    assert "docker.sock" not in (DEPLOY / "docker" / "compose.yaml").read_text()
+    assert all(s.get("user") not in ("root", "0") for s in services.values())
+    assert all(not s.get("privileged") for s in services.values())
+
+    code = services["code-server"]
+    host = code["command"][code["command"].index("-h") + 1]
+    listening = [n for n, c in code["networks"].items() if c and c.get("ipv4_address") == host]
+    assert host != "0.0.0.0" and listening == ["backend"]
+    assert networks["backend"]["internal"] is True
+    subnet = networks["backend"]["ipam"]["config"][0]["subnet"]
+    assert default(host).startswith(default(subnet).rsplit(".", 1)[0] + ".")
+    # PostgreSQL and the daemon have no way out and nothing published
+    for name in ("postgres", "daemon"):
+        assert services[name]["networks"] == ["backend"] and "ports" not in services[name]
+    workspace = load(DEPLOY / "docker" / "workspace.yaml")["load_from"][0]["grpc_server"]
+    shared = set(services["webserver"]["networks"]) & set(code["networks"])
+    assert workspace["host"] == "code-server" and shared == {"backend"}
+
+
+def default(value: str) -> str:
+    """A compose value's default: `${NAME:-default}` -> `default`."""
+    found = re.fullmatch(r"\$\{\w+:-([^}]*)\}", value)
+    return found.group(1) if found else value
 
 
 def load_pyproject() -> dict:

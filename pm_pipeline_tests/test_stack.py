@@ -24,7 +24,7 @@ import psycopg2
 import pytest
 
 from pm_pipeline.stack.services import LocalPostgres, free_port, instance_template
-from pm_pipeline_tests.conftest import new_database
+from pm_pipeline_tests.conftest import libpq_url, new_database
 from pm_pipeline_tests.council import query, quick_monitoring, run_job, wait_for
 from pm_pipeline_tests.fake_lginform import FakeLGInform, dataset_from_cache, hang
 
@@ -47,6 +47,7 @@ class Running:
     root: Path
     data: Path
     fake: FakeLGInform
+    pg_url: str
 
     @property
     def state(self) -> dict:
@@ -123,7 +124,7 @@ def start_stack(env: dict[str, str], data: Path, fake: FakeLGInform) -> Running:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    running = Running(process, root, data, fake)
+    running = Running(process, root, data, fake, env["DAGSTER_PG_URL"])
     try:
         wait_for(
             "the stack", lambda: (root / "state.json").exists() or process.poll() is not None, 240
@@ -220,8 +221,8 @@ def stack(shared_stack: SharedStack) -> Running:
 
 
 def in_postgres(running: Running, run_id: str) -> str | None:
-    url = running.state["pg_url"].replace("postgresql+psycopg2://", "postgresql://")
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    """The run's status in the stack's PostgreSQL (state.json hides the URL's password)."""
+    with psycopg2.connect(libpq_url(running.pg_url)) as conn, conn.cursor() as cur:
         cur.execute("SELECT status FROM runs WHERE run_id = %s", (run_id,))
         row = cur.fetchone()
     return row[0] if row else None
@@ -331,7 +332,10 @@ def test_ctrl_c_stops_every_service_and_a_given_postgres_url_is_used(shared_stac
     """Last in the module: Ctrl-C on the shared stack, started on a given database URL."""
     running = shared_stack.get()
     state = running.state
-    assert state["pg_url"] == shared_stack.pg_url and not (running.root / "postgres").exists()
+    # the given database, its password never written down; no PostgreSQL of the stack's own
+    password = shared_stack.pg_url.split("//dagster:", 1)[1].split("@", 1)[0]
+    assert state["pg_url"] == shared_stack.pg_url.replace(password, "***")
+    assert not (running.root / "postgres").exists()
     assert "Dagster UI: http://127.0.0.1:" in (running.root / "stack.out").read_text()
     assert len(state["pids"]) == 3
     assert shared_stack.stop() == (0, [])  # exited cleanly, nothing left running

@@ -141,6 +141,27 @@ def test_a_killed_service_is_reported_by_its_signal(tmp_path):
     assert "restarting in 60 s" in said[0] and "| serving" in said[0]
 
 
+def test_a_service_writes_with_umask_0027_and_its_log_is_closed_to_other_accounts(tmp_path):
+    """What the services write (run logs, the instance, reports) is closed to other accounts,
+    as systemd's UMask=0027 closes it; the caller's own umask is left alone."""
+    folder = tmp_path / "service"
+    folder.mkdir()
+    writer = child(
+        folder,
+        "writer",
+        "import os; open('made.txt', 'w').close(); os.mkdir('made'); print('ready', flush=True)",
+    )
+    before = os.umask(0o022)
+    try:
+        writer.start(os.environ)
+        assert writer.process is not None and writer.process.wait(timeout=30) == 0
+        assert os.umask(0o022) == 0o022  # the stack's own process is not changed
+    finally:
+        os.umask(before)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}
+    assert modes == {"made.txt": 0o640, "made": 0o750, "writer.log": 0o640}
+
+
 def test_ctrl_c_is_not_held_up_by_a_restart_delay(tmp_path):
     dead = child(tmp_path, "dead", "raise SystemExit(1)")
     said: list[str] = []

@@ -128,7 +128,9 @@ def alert_team(files: CouncilFiles, alert: Alert, mail: bool = True) -> None:
     to = os.environ.get(ALERT_TO_ENV, "").strip()
     if mail and to and os.environ.get("PM_SMTP_HOST"):
         name = f"{stamp:%Y%m%dT%H%M%S%f}-{alert.job}-{alert.run_id[:8] or 'tick'}.json"
-        write_atomic(pending_dir(files) / name, json.dumps({**asdict(alert), "to": to}))
+        write_atomic(
+            pending_dir(files) / name, json.dumps({**asdict(alert), "to": to}), private=True
+        )
 
 
 def sensor_failed(files: CouncilFiles, name: str, exc: Exception) -> None:

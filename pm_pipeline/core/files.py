@@ -2,12 +2,18 @@
 
 `CouncilFiles` says where each kind of file lives; `write_atomic` writes a temporary file
 beside the target and renames it, so a reader (or a crash) never sees half a file.
+
+Files that hold personal data (staff addresses, owners' notes, managers' comments: the
+exports, backups, outbox and sent log, archived returns, owners' lists, the warehouse) are
+`private`: folders 0750 and files 0640, as under `umask 0027` whatever the process's umask,
+so another account on the machine cannot list or read them (README, "Personal data").
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -105,15 +111,54 @@ def _umask() -> int:
 _UMASK = _umask()
 
 
-def write_atomic(path: Path, data: bytes | str) -> Path:
-    """Replace `path` with `data` so a reader (or a crash) never sees half a file."""
+PRIVATE = 0o027  # what personal data is closed to: other accounts, and the group's writing
+PRIVATE_FILE = 0o666 & ~(_UMASK | PRIVATE)  # 0640 (0600 under a stricter umask)
+
+
+def private_folder(path: Path, top: Path | None = None) -> Path:
+    """`path` made if need be (with its parents) and closed to other accounts (0750); with
+    `top`, every folder from `top` down to `path` too."""
+    path.mkdir(parents=True, exist_ok=True)
+    below = [] if top is None else [top / p for p in reversed(path.relative_to(top).parents)]
+    for folder in [*below, path]:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if not mode & PRIVATE:
+            continue
+        try:
+            folder.chmod(mode & ~PRIVATE)
+        except PermissionError as exc:
+            raise PermissionError(
+                f"{folder} holds personal data but is open to other accounts (mode {mode:o}), "
+                "and this account cannot close it — as its owner run: chmod o-rwx,g-w "
+                f"'{folder}', or give it to the account the services run as"
+            ) from exc
+    return path
+
+
+def make_private(root: Path) -> None:
+    """`root` and everything under it closed to other accounts (folders 0750, files 0640):
+    for what another library wrote (DuckDB's Parquet, the renderers) into a folder that was
+    made private first, so nothing was open to others meanwhile."""
+    for path in [root, *root.rglob("*")]:
+        mode = path.lstat().st_mode
+        if not stat.S_ISLNK(mode) and stat.S_IMODE(mode) & PRIVATE:
+            path.chmod(stat.S_IMODE(mode) & ~PRIVATE)
+
+
+def write_atomic(path: Path, data: bytes | str, private: bool = False) -> Path:
+    """Replace `path` with `data` so a reader (or a crash) never sees half a file; `private`
+    for personal data (its folder 0750, the file 0640)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if private:
+        private_folder(path.parent)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         stale.unlink(missing_ok=True)  # left by a writer that was killed mid-write
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # as open() would have made it, not mkstemp's 0600
+        # as open() would have made it, not mkstemp's 0600; personal data closed to others
+        os.fchmod(fd, PRIVATE_FILE if private else 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()

@@ -40,7 +40,7 @@ from typing import IO
 
 import dagster as dg
 
-from pm_pipeline.core.files import write_atomic
+from pm_pipeline.core.files import private_folder, write_atomic
 from pm_pipeline.core.sheets import shown
 
 ENV = {
@@ -177,6 +177,15 @@ class SentLog:
         legacy.unlink(missing_ok=True)
 
 
+def _append_private(path: Path) -> IO[str]:
+    """`path` opened for appending, closed to other accounts (0640 in a 0750 folder): the log
+    holds staff addresses."""
+    private_folder(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    os.fchmod(fd, 0o640)
+    return os.fdopen(fd, "a", encoding="utf-8")
+
+
 class _Records:
     """The open end of a sent log during one batch (opened when the first record comes)."""
 
@@ -186,8 +195,7 @@ class _Records:
 
     def add(self, key: str, to: str, subject: str, **outcome: object) -> None:
         if self.handle is None:
-            self.log.path.parent.mkdir(parents=True, exist_ok=True)
-            self.handle = self.log.path.open("a", encoding="utf-8")
+            self.handle = _append_private(self.log.path)
             if self.log._ends_mid_line:  # a crash's half line: start on a line of our own
                 self.handle.write("\n")
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
@@ -420,7 +428,9 @@ def eml_name(to: str, key: str) -> str:
 
 def write_eml(outbox: Path, message: EmailMessage, key: str) -> Path:
     """The message as an .eml file (opens in Outlook or Thunderbird), named by recipient."""
-    return write_atomic(outbox / eml_name(str(message["To"]), key), message.as_bytes())
+    return write_atomic(
+        outbox / eml_name(str(message["To"]), key), message.as_bytes(), private=True
+    )
 
 
 def mailer_from_env(environ: dict[str, str] | None = None, **settings: object) -> Mailer:

@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
-from pm_pipeline.core.files import CouncilFiles, default_data_dir
+from pm_pipeline.core.files import CouncilFiles, default_data_dir, make_private
 
 OWNERS = ["team:performance"]  # the council's performance team looks after every asset
 
@@ -158,6 +158,11 @@ def read_table(
         return table.empty()
 
 
+def quoted(path: Path) -> str:
+    """A path as an SQL string literal (a data directory may have a quote in its name)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def row_count(rows: int) -> dict[str, dg.MetadataValue]:
     return {"dagster/row_count": dg.MetadataValue.int(int(rows))}
 
@@ -190,7 +195,8 @@ class Warehouse(DuckDBResource):
     DuckDB lets one process write a file, and a reader in another process (an analyst's
     notebook, Power BI) blocks that writer. So after each write the file is copied, whole, to
     `warehouse_readonly.duckdb` for such readers, and a write that still meets a lock waits
-    with backoff, then fails naming the process that holds it.
+    with backoff, then fails naming the process that holds it. Both files hold personal data
+    and are kept 0640 (the service's group reads them, no other account).
     """
 
     lock_wait_seconds: float = 120.0
@@ -235,6 +241,7 @@ class Warehouse(DuckDBResource):
         """A read-write connection; on success the readers' copy is refreshed."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._connect(read_only=False)
+        make_private(self.path)
         try:
             yield conn
             conn.execute("CHECKPOINT")
@@ -260,6 +267,7 @@ class Warehouse(DuckDBResource):
             return
         tmp = self.reader_copy.with_name(f".{READER_COPY}.{os.getpid()}.tmp")
         shutil.copyfile(self.path, tmp)
+        make_private(tmp)
         os.replace(tmp, self.reader_copy)
 
 

@@ -25,6 +25,7 @@ import glob
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -47,6 +48,9 @@ INSTANCE_FILE = "dagster.yaml"  # package data beside this module: the stack's i
 LAUNCHER = "pm_pipeline.stack.launcher"
 EXIT_CONFIG = 2  # a setting is missing or unusable: nothing was started
 EXIT_GAVE_UP = 3  # a service kept dying: everything was stopped
+# The services' umask, as systemd's UMask= in deploy/systemd: what they write (run logs, the
+# warehouse, reports) is closed to other accounts, and personal data is 0640 in any case.
+SERVICE_UMASK = 0o027
 
 
 def say(message: str) -> None:
@@ -181,13 +185,26 @@ def http_ok(url: str) -> bool:
 class LocalPostgres:
     """A PostgreSQL server in `root` on a loopback port, from Debian's binaries.
 
+    Every login needs the password, over TCP and over the socket alike (scram-sha-256): it is
+    generated when the server is first made and kept in `root/password` (0600, the server's
+    owner), and the socket is in `root` itself (0700), so no other account on the machine can
+    log in as `dagster`, a superuser. A password rather than peer authentication, because the
+    services log in over TCP from a `DAGSTER_PG_URL` as any other PostgreSQL would need, and
+    as root they are not the OS user the server runs as.
     PostgreSQL refuses to run as root, so as root it runs as the `postgres` system user.
-    Trust authentication is safe only because it listens on 127.0.0.1 and a private socket dir.
     """
+
+    USER = "dagster"
+    HBA = (
+        "# written by pm_pipeline.stack: every login needs the password\n"
+        "local all all scram-sha-256\n"
+        "host all all 127.0.0.1/32 scram-sha-256\n"
+    )
 
     def __init__(self, root: Path, port: int):
         self.root, self.port = root, port
         self.data = root / "cluster"
+        self.password_file = root / "password"
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version)
         initdb = found[-1] if found else shutil.which("initdb")
         if not initdb:
@@ -195,26 +212,70 @@ class LocalPostgres:
         self.bindir = Path(initdb).parent
 
     @property
-    def url(self) -> str:
-        return f"postgresql+psycopg2://dagster@127.0.0.1:{self.port}/dagster"
+    def password(self) -> str:
+        return self.password_file.read_text().strip()
 
-    def _run(self, tool: str, *args: str) -> subprocess.CompletedProcess:
+    def url(self, database: str = "dagster") -> str:
+        """The SQLAlchemy URL of `database` (for DAGSTER_PG_URL), with the password."""
+        return f"postgresql+psycopg2://{self.USER}:{self.password}@127.0.0.1:{self.port}/{database}"
+
+    def _run(
+        self, tool: str, *args: str, stdin: str | None = None, login: bool = False
+    ) -> subprocess.CompletedProcess:
+        """A PostgreSQL tool as the server's user; with `login`, given the password (in its
+        environment, never on a command line)."""
         cmd = [str(self.bindir / tool), *args]
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(cmd, capture_output=True, text=True)
+        env = {**os.environ, **({"PGPASSWORD": self.password} if login else {})}
+        return subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env)
+
+    def _own(self, path: Path) -> None:
+        """As root, hand `path` to the postgres user the server runs as."""
+        if os.geteuid() == 0:
+            shutil.chown(path, "postgres", "postgres")
+
+    def _secure(self) -> bool:
+        """The private directory and the password file; True when the password is new."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o700)  # the socket is here: no other account can reach it
+        self._own(self.root)
+        if self.password_file.exists():
+            return False
+        fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+        self._own(self.password_file)
+        return True
 
     def start(self) -> LocalPostgres:
-        self.root.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.root, "postgres", "postgres")
+        new_password = self._secure()
         if not (self.data / "PG_VERSION").exists():
             made = self._run(
-                "initdb", "-D", str(self.data), "-U", "dagster", "--auth=trust", "-E", "UTF8"
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                self.USER,
+                "--auth=scram-sha-256",
+                f"--pwfile={self.password_file}",
+                "-E",
+                "UTF8",
             )
             if made.returncode:
                 raise RuntimeError(f"initdb failed: {made.stderr}")
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root}"
+        elif new_password:  # a server made before passwords (trust): give it this one
+            set_it = f"ALTER ROLE {self.USER} PASSWORD '{self.password}';\n"
+            changed = self._run(
+                "postgres", "--single", "-D", str(self.data), "postgres", stdin=set_it
+            )
+            if changed.returncode:
+                raise RuntimeError(f"setting the password failed: {changed.stderr}")
+        (self.data / "pg_hba.conf").write_text(self.HBA)  # also replaces an older `trust` one
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
+            "-c password_encryption=scram-sha-256"
+        )
         started = self._run(
             "pg_ctl",
             "-D",
@@ -228,7 +289,17 @@ class LocalPostgres:
         )
         if started.returncode:
             raise RuntimeError(f"PostgreSQL did not start: {started.stderr}{started.stdout}")
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "dagster", "dagster")
+        self._run(
+            "createdb",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self.USER,
+            "dagster",
+            login=True,
+        )
         return self
 
     def stop(self) -> None:
@@ -267,6 +338,7 @@ class Service:
     def start(self, env: Mapping[str, str]) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
+            os.fchmod(out.fileno(), 0o640)  # what a run logs may name people
             self.log_start = out.tell()
             self.process = subprocess.Popen(
                 self.argv,
@@ -275,6 +347,7 @@ class Service:
                 stdout=out,
                 stderr=subprocess.STDOUT,  # to the file: no pipe left for anyone to drain
                 start_new_session=True,
+                umask=SERVICE_UMASK,
             )
         self.started_at = time.monotonic()
 
@@ -448,9 +521,10 @@ class Stack:
     def start(self) -> None:
         prepare_instance(self.home)  # before anything starts: a bad instance file stops here
         self.root.mkdir(parents=True, exist_ok=True)
-        self.root.chmod(0o755)  # the postgres user must reach the server's directory
+        self.root.chmod(0o711)  # the postgres user passes through to its own private directory
         logs = self.root / "logs"
         logs.mkdir(exist_ok=True)
+        logs.chmod(0o750)
         if not self.pg_url:
             try:
                 self.postgres = LocalPostgres(self.root / "postgres", free_port())
@@ -460,7 +534,7 @@ class Stack:
                 self.postgres.start()
             except RuntimeError as failed:  # initdb's or pg_ctl's own words
                 raise GaveUp(f"PostgreSQL under {self.postgres.root}: {failed}") from failed
-            self.pg_url = self.postgres.url
+            self.pg_url = self.postgres.url()
         grpc_port = free_port()
         workspace = self.root / "workspace.yaml"
         workspace.write_text(

@@ -2,14 +2,18 @@
 
 import csv
 import os
+import stat
 from datetime import date
+from email.message import EmailMessage
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.mail import SentLog, write_eml
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.warehouse import Warehouse
 from pm_pipeline.defs.operations import backup
 from pm_pipeline_tests.council import Council, good_row, pi, query, run_job, snapshot
 
@@ -95,3 +99,131 @@ def test_backup_restores_every_table_and_keeps_the_last_n(ran_quarter, tmp_path)
     with pytest.raises(SystemExit, match="No backup for 1999-01-01"):
         backup.main(["restore", "1999-01-01", "--data-dir", str(data_dir)])
     assert os.listdir(backups / today / "warehouse")  # the Parquet snapshot itself
+
+
+DAY = date(2026, 1, 2)
+
+
+def backed_up(data_dir: Path) -> Path:
+    """A backup of the warehouse as the warehouse_backup job makes it, under backups/<DAY>/."""
+    files = CouncilFiles(data_dir=str(data_dir))
+    with Warehouse(database=str(files.warehouse_path)).read() as conn:
+        return backup.snapshot(conn, files, DAY, keep=14)
+
+
+def test_restore_takes_only_the_date_of_a_backup_under_backups(ran_quarter):
+    """`make restore DATE=../../x` would have imported whatever SQL sat in that folder."""
+    data_dir = ran_quarter
+    backed_up(data_dir)
+    before = snapshot(data_dir, tables(data_dir))
+    elsewhere = data_dir / "elsewhere" / "warehouse"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "schema.sql").write_text("CREATE TABLE planted AS SELECT 1 AS x;\n")
+    (elsewhere / "load.sql").write_text("")
+    for day in ("../elsewhere", "../../elsewhere", "2026-1-2", "2026-02-30", "latest"):
+        with pytest.raises(SystemExit, match=r"is not a backup's date: give the date of one"):
+            backup.main(["restore", day, "--data-dir", str(data_dir)])
+    with pytest.raises(SystemExit, match=r"No backup for 2026-01-03 .*\(the latest: 2026-01-02\)"):
+        backup.main(["restore", "2026-01-03", "--data-dir", str(data_dir)])
+    assert snapshot(data_dir, tables(data_dir)) == before and "planted" not in tables(data_dir)
+
+
+def add_line(path: Path, line: str) -> None:
+    path.write_text(path.read_text() + line)
+
+
+@pytest.mark.parametrize(
+    ("craft", "refusal"),
+    [
+        (
+            lambda b: add_line(b / "warehouse" / "load.sql", "CREATE TABLE planted AS SELECT 1;\n"),
+            "warehouse/load.sql differs from the file the backup wrote",
+        ),
+        (
+            lambda b: (b / "warehouse" / "extra.sql").write_text("CREATE TABLE planted (x INT);"),
+            "warehouse/extra.sql is not in backup_manifest.csv",
+        ),
+        (
+            lambda b: (b / "warehouse" / "kpi_scorecard.parquet").write_bytes(b"PAR1 not it"),
+            "warehouse/kpi_scorecard.parquet differs from the file the backup wrote",
+        ),
+        (
+            lambda b: (b / "backup_manifest.csv").unlink(),
+            "has no backup_manifest.csv",
+        ),
+    ],
+    ids=["edited-sql", "added-file", "changed-parquet", "no-manifest"],
+)
+def test_a_crafted_backup_is_refused_and_the_warehouse_kept(ran_quarter, craft, refusal):
+    data_dir = ran_quarter
+    folder = backed_up(data_dir)
+    before = snapshot(data_dir, tables(data_dir))
+    craft(folder)
+    with pytest.raises(SystemExit, match=r"Restore another date|restore a later backup") as refused:
+        backup.main(["restore", DAY.isoformat(), "--data-dir", str(data_dir)])
+    assert refusal in str(refused.value)
+    assert snapshot(data_dir, tables(data_dir)) == before  # untouched, nothing kept aside
+    assert not [p for p in data_dir.iterdir() if "restor" in p.name]
+
+
+def test_restore_rebuilds_the_tables_from_parquet_and_never_runs_the_backups_sql(ran_quarter):
+    """Even SQL whose hash is in the manifest (someone rewrote both) is never run: each table
+    is made from the product's definition and filled from its Parquet file."""
+    data_dir = ran_quarter
+    folder = backed_up(data_dir)
+    before = snapshot(data_dir, tables(data_dir))
+    planted = data_dir / "planted.csv"
+    for script in ("schema.sql", "load.sql"):
+        add_line(folder / "warehouse" / script, f"COPY (SELECT 42) TO '{planted}';\n")
+    written = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != backup.CONTENTS)
+    (folder / backup.CONTENTS).write_text(backup._manifest(written, folder))
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as conn:
+        conn.execute("DELETE FROM kpi_scorecard")
+    backup.main(["restore", DAY.isoformat(), "--data-dir", str(data_dir)])
+    assert snapshot(data_dir, tables(data_dir)) == before
+    assert not planted.exists()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def closed_to_others(root: Path) -> list[str]:
+    """What under `root` (itself included) is not a 0750 folder or a 0640 file."""
+    return [
+        f"{p.relative_to(root.parent)} {mode(p):o}"
+        for p in [root, *root.rglob("*")]
+        if mode(p) != (0o750 if p.is_dir() else 0o640)
+    ]
+
+
+def test_outputs_holding_personal_data_are_closed_to_other_accounts(ran_quarter):
+    """Exports, backups, archived returns, owners' lists, the outbox, the sent log and the
+    warehouse are 0640 in 0750 folders whatever the umask; the published reports are not."""
+    data_dir = ran_quarter
+    backed_up(data_dir)
+    files = CouncilFiles(data_dir=str(data_dir))
+    outbox = files.reports_dir / Q.folder / "outbox"
+    message = EmailMessage()
+    message["To"], message["Subject"] = "owner@test.example", "What to fix"
+    message.set_content("KPI-1: the note is missing")
+    write_eml(outbox, message, "k" * 64)
+    with SentLog.of(data_dir).appending() as log:
+        log.add("k" * 64, "owner@test.example", "What to fix", sent=True)
+
+    for folder in (
+        data_dir / "exports",
+        data_dir / "backups",
+        files.archive_dir,
+        files.reports_dir / Q.folder / "quality",
+        outbox,
+        data_dir / "mail",
+    ):
+        assert folder.is_dir() and closed_to_others(folder) == [], folder
+    for warehouse in ("warehouse.duckdb", "warehouse_readonly.duckdb"):
+        assert mode(data_dir / warehouse) == 0o640, warehouse
+    # the reports for their audiences keep the modes the umask gives
+    umask = os.umask(0)
+    os.umask(umask)
+    published = [p for p in (files.reports_dir / Q.folder).glob("*.html")]
+    assert published and {mode(p) for p in published} == {0o666 & ~umask}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pm_pipeline.core.files import write_atomic
+from pm_pipeline.core.files import private_folder, write_atomic
 
 _VERSION = re.compile(r"^v(\d{3,})_(\d{8}T\d{6}Z)_([0-9a-f]{64})")
 
@@ -49,8 +49,7 @@ def archive(
             return version
     seen = (seen_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     number = (known[-1].version + 1) if known else 1
-    folder = archive_dir / source_file
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(archive_dir / source_file, archive_dir)  # owners' notes, comments
     target = folder / f"v{number:03d}_{seen:%Y%m%dT%H%M%SZ}_{sha256}{Path(source_file).suffix}"
-    write_atomic(target, data)
+    write_atomic(target, data, private=True)
     return ArchivedVersion(source_file, number, seen, sha256, target)

@@ -5,18 +5,27 @@ symlink, a synced "placeholder"), a device or a pipe is listed with the reason i
 so the owner is told instead of the pipeline following it out of the data folder or blocking
 on it. A name that is not valid UTF-8 (old Windows tools write Latin-1 names) is shown with
 its odd bytes escaped, `finance_\\xe9t\\xe9.csv`, so it can be logged, stored and reported.
+
+The check holds when a file is read, not only when it is listed: each file is opened once,
+without following a link at any step below the folder, checked through that descriptor to be
+an ordinary file, and hashed and parsed from that one read. A file swapped for a link (or a
+pipe) between the listing and the read is reported like any other link, never followed.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import os
 import stat
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.intake.columns import NOT_READ
 
 LINK_MESSAGE = (
     "{name} is a shortcut (a link to somewhere else), not a file, and was not read — copy the "
@@ -25,6 +34,18 @@ LINK_MESSAGE = (
 SPECIAL_MESSAGE = (
     "{name} is not an ordinary file and was not read — save the return as .xlsx or .csv"
 )
+GONE_MESSAGE = (
+    "{name} was moved or deleted while it was being read, so it was not read — put it back "
+    "in the folder if it is still wanted (the folder is read again within a minute)"
+)
+UNOPENED_MESSAGE = (
+    "{name} could not be opened ({reason}), so it was not read — save it again in the folder; "
+    "if this message stays, ask the data team to check the folder's permissions"
+)
+# every step below the folder is opened without following a link; a pipe swapped in for a
+# file does not block the open (O_NONBLOCK), and is then refused by its fstat
+_STEP = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def shown_name(text: str) -> str:
@@ -50,6 +71,7 @@ class Entry:
     source_file: str
     path: Path
     problem: str | None = None
+    data: bytes = b""  # the file's bytes, when `read_entries` listed it (scan_quarter reads none)
 
 
 def scan_quarter(returns_dir: Path, quarter: Quarter) -> list[Entry]:
@@ -80,13 +102,76 @@ def scan_quarter(returns_dir: Path, quarter: Quarter) -> list[Entry]:
     return found
 
 
-def sha256_of(path: Path) -> str:
-    """The content hash of an ordinary file, read in blocks (a big file is not held twice)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+class NotRead(Exception):
+    """An entry the scan listed as an ordinary file that is not one when opened; the message
+    names it and says what to do."""
+
+
+def _refused(name: str, part: str, where: int, exc: OSError) -> NotRead:
+    """Why `part` (a step of the entry's path, looked at in the folder `where`) cannot be
+    opened: a link, gone, not an ordinary file, or closed to this account."""
+    try:
+        mode: int | None = os.lstat(part, dir_fd=where).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISLNK(mode):  # a link where the scan saw a folder or a file
+        return NotRead(LINK_MESSAGE.format(name=name))
+    if mode is None or exc.errno == errno.ENOTDIR:
+        return NotRead(GONE_MESSAGE.format(name=name))
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a socket or a device
+        return NotRead(SPECIAL_MESSAGE.format(name=name))
+    return NotRead(UNOPENED_MESSAGE.format(name=name, reason=exc.strerror))
+
+
+@contextmanager
+def _opened(root: Path, entry: Entry) -> Iterator[io.BufferedReader]:
+    """The entry's file, opened through `root` one step at a time without following a link,
+    and checked through the descriptor to be an ordinary file (`NotRead` if not)."""
+    *folders, name = entry.path.relative_to(root).parts
+    where = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for part, flags in [*((f, _STEP) for f in folders), (name, _FILE)]:
+            try:
+                fd = os.open(part, flags, dir_fd=where)
+            except OSError as exc:
+                raise _refused(entry.source_file, part, where, exc) from exc
+            if flags == _STEP:
+                os.close(where)
+                where = fd
+    finally:
+        os.close(where)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRead(SPECIAL_MESSAGE.format(name=entry.source_file))
+        yield handle
+
+
+def read_entries(root: Path, quarter: Quarter) -> Iterator[Entry]:
+    """`scan_quarter`'s entries, each ordinary file's bytes in `data` from one read of the file
+    the scan checked; one that is no longer an ordinary file when opened (swapped for a link,
+    a pipe or a folder since, or deleted) comes with its `problem` instead, unread."""
+    for entry in scan_quarter(root, quarter):
+        if entry.problem:
+            yield entry
+            continue
+        try:
+            with _opened(root, entry) as handle:
+                data = handle.read()
+        except NotRead as exc:
+            yield replace(entry, problem=str(exc))
+            continue
+        yield replace(entry, data=data)
+
+
+def sha256_of(root: Path, entry: Entry) -> str:
+    """The content hash of an entry the scan found to be an ordinary file, read in blocks
+    through one checked descriptor (as `read_entries` reads it); NOT_READ when it is no
+    longer an ordinary file, so the sensors see the change and the run reports it."""
+    try:
+        with _opened(root, entry) as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except NotRead:
+        return NOT_READ
 
 
 def fingerprint(contents: Iterable[tuple[str, str]]) -> str:

@@ -31,7 +31,7 @@ from pm_pipeline.defs.intake.columns import (
     FileRead,
     ReturnFile,
 )
-from pm_pipeline.defs.intake.folder import fingerprint, scan_quarter
+from pm_pipeline.defs.intake.folder import fingerprint, read_entries
 from pm_pipeline.defs.intake.rows import sheet_rows
 from pm_pipeline.defs.quality.rules import Issue
 
@@ -154,12 +154,12 @@ def read_quarter(
     returns_dir: Path, quarter: Quarter, canonical_ids: dict[str, str]
 ) -> tuple[QuarterRead, dict[str, bytes]]:
     """Every file of the quarter read; also returns each file's bytes for archiving. A link
-    or anything but an ordinary file is reported and never opened."""
+    or anything but an ordinary file, when listed or when opened, is reported and never read."""
     rows: list[dict] = []
     issues: list[Issue] = []
     files: list[ReturnFile] = []
     contents: dict[str, bytes] = {}
-    for entry in scan_quarter(returns_dir, quarter):
+    for entry in read_entries(returns_dir, quarter):
         if entry.problem:
             issues.append(
                 Issue("file_readable", None, entry.source_file, None, None, entry.problem)
@@ -167,7 +167,7 @@ def read_quarter(
             issues[-1].period = quarter.key
             files.append(ReturnFile(entry.source_file, NOT_READ, readable=False))
             continue
-        data = entry.path.read_bytes()
+        data = entry.data
         sha = hashlib.sha256(data).hexdigest()
         contents[entry.source_file] = data
         read = read_return_bytes(data, entry.source_file, canonical_ids, sha)

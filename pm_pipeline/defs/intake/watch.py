@@ -53,14 +53,14 @@ def look(returns_dir: Path, quarter: Quarter, before: dict[str, Seen], now: floa
         if entry.problem:
             seen.files[entry.source_file] = [0, 0, 0, NOT_READ]
             continue
-        stat = entry.path.stat()
+        stat = entry.path.lstat()
         signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
         newest = max(newest, stat.st_mtime, stat.st_ctime)
         previous = before.get(entry.source_file)
         if previous is not None and previous[:3] == signature:
             seen.files[entry.source_file] = previous
             continue
-        seen.files[entry.source_file] = [*signature, sha256_of(entry.path)]
+        seen.files[entry.source_file] = [*signature, sha256_of(returns_dir, entry)]
         seen.waiting_for = f"{entry.source_file} changed since the last look"
     if seen.waiting_for is None and now - newest < SETTLE_SECONDS:
         seen.waiting_for = "a file was saved moments ago"

@@ -166,5 +166,6 @@ def mail_owners(
             indent=1,
             sort_keys=True,
         ),
+        private=True,
     )
     return delivery

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from pm_pipeline.core.alerts import pending_dir, read_pending
-from pm_pipeline.core.files import SENSOR_SECONDS, CouncilFiles
+from pm_pipeline.core.files import SENSOR_SECONDS, CouncilFiles, private_folder
 from pm_pipeline.core.mail import Mailer, SentLog, mail_address
 
 
@@ -41,8 +41,7 @@ def send_alert(
         council_files.reports_dir / "alerts_outbox",
         SentLog.of(council_files.root),
     )
-    done = alerts / ("failed" if delivery.failed else "sent")
-    done.mkdir(parents=True, exist_ok=True)
+    done = private_folder(alerts / ("failed" if delivery.failed else "sent"), council_files.root)
     shutil.move(waiting, done / config.file)
     context.log.info(f"{alert.subject}: {delivery.summary()}")
     if delivery.failed:

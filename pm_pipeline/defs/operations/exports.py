@@ -13,12 +13,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pm_pipeline.core.files import CouncilFiles, write_atomic
-from pm_pipeline.core.warehouse import OWNERS, Table, Warehouse
+from pm_pipeline.core.files import CouncilFiles, make_private, private_folder, write_atomic
+from pm_pipeline.core.warehouse import OWNERS, Table, Warehouse, quoted
 from pm_pipeline.defs.benchmarks import tables as benchmarks
 from pm_pipeline.defs.district import tables as district
 from pm_pipeline.defs.intake import tables as intake
-from pm_pipeline.defs.operations.backup import quoted
 from pm_pipeline.defs.plan import tables as plan
 from pm_pipeline.defs.quality import tables as quality
 from pm_pipeline.defs.register import tables as register
@@ -79,8 +78,10 @@ def data_dictionary(counts: dict[str, int], columns: dict[str, list[tuple[str, s
 
 
 def export_warehouse(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, int]:
-    """Write every table to `out_dir` as Parquet and CSV plus README.txt; rows per table."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write every table to `out_dir` as Parquet and CSV plus README.txt; rows per table.
+    The tables hold personal data: the folder is closed to other accounts before anything is
+    written in it, and every file in it is 0640."""
+    private_folder(out_dir)
     counts, columns = {}, {}
     for table in warehouse_tables(conn):
         columns[table] = [(r[0], r[1]) for r in conn.execute(f'DESCRIBE "{table}"').fetchall()]
@@ -93,6 +94,7 @@ def export_warehouse(conn: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str
         write_csv(out_dir / f"{table}.csv", frame)
         counts[table] = len(frame)
     write_atomic(out_dir / "README.txt", data_dictionary(counts, columns))
+    make_private(out_dir)
     return counts
 
 

@@ -25,7 +25,7 @@ from pm_pipeline.core.values import parse_number
 from pm_pipeline.defs.intake.archive import archive
 from pm_pipeline.defs.intake.cells import parse_timestamp
 from pm_pipeline.defs.intake.columns import HEADER_NAMES
-from pm_pipeline.defs.intake.folder import scan_quarter
+from pm_pipeline.defs.intake.folder import read_entries
 from pm_pipeline.defs.intake.read import update_kind
 from pm_pipeline.defs.quality.rules import Issue
 
@@ -177,10 +177,10 @@ def read_update_files(
     as a version (the reminder list only looks)."""
     out = UpdatesRead()
     ids = {"action_id": action_ids, "risk_id": risk_ids}
-    for entry in scan_quarter(returns_dir, quarter):
+    for entry in read_entries(returns_dir, quarter):
         if entry.problem or entry.path.suffix.casefold() not in (".csv", ".xlsx"):
             continue  # the returns intake reports it (file_readable)
-        data = entry.path.read_bytes()
+        data = entry.data
         try:
             sheets = read_table_bytes(data, entry.source_file, HEADER_NAMES, FileLimits.from_env())
         except FileProblem:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pm_pipeline.core.files import make_private, private_folder
 from pm_pipeline.core.mail import address_file_name
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.defs.register.model import Register
@@ -18,8 +19,9 @@ UNASSIGNED = "performance-team"  # the list of problems nobody in the register o
 def write_owner_lists(
     folder: Path, quarter: Quarter, issues: pd.DataFrame, register: Register
 ) -> Path:
-    """Write `issues.csv` and one HTML list per owner; lists of owners with nothing left go."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write `issues.csv` and one HTML list per owner; lists of owners with nothing left go.
+    They name owners and quote their notes: the folder is closed to other accounts."""
+    private_folder(folder)
     csv_path = write_csv(folder / "issues.csv", issues)
     written = {csv_path.name}
     owners = issues["owner"].fillna(UNASSIGNED)
@@ -45,4 +47,5 @@ def write_owner_lists(
     for stale in folder.glob("*.html"):
         if stale.name not in written:
             stale.unlink()
+    make_private(folder)
     return csv_path

@@ -20,7 +20,7 @@ from pm_pipeline.core.periods import Quarter, parse_period_label
 from pm_pipeline.core.sheets import FileLimits, FileProblem, clean_text
 from pm_pipeline.core.spreadsheets import read_table_bytes
 from pm_pipeline.defs.intake.cells import parse_timestamp
-from pm_pipeline.defs.intake.folder import scan_quarter
+from pm_pipeline.defs.intake.folder import read_entries
 from pm_pipeline.defs.quality.rules import Issue
 
 SIGNOFF_COLUMNS = ("pi_id", "decision", "checked_by", "checked_at", "comment", "period")
@@ -185,14 +185,14 @@ def read_signoff_bytes(
 
 
 def read_signoffs(signoff_dir: Path, quarter: Quarter, ids: dict[str, str]) -> SignoffRead:
-    """Every file in `signoff/<quarter>/` read (links and devices reported, never opened)."""
+    """Every file in `signoff/<quarter>/` read (links and devices reported, never read)."""
     out = SignoffRead(pd.DataFrame(columns=DECISION_COLUMNS))
     rows: list[dict] = []
-    for entry in scan_quarter(signoff_dir, quarter):
+    for entry in read_entries(signoff_dir, quarter):
         if entry.problem:
             out.issues.append(_problem("signoff_readable", entry.source_file, None, entry.problem))
             continue
-        data = entry.path.read_bytes()
+        data = entry.data
         sha = hashlib.sha256(data).hexdigest()
         out.contents[entry.source_file] = (data, sha)
         found, issues, count = read_signoff_bytes(data, entry.source_file, quarter, ids)

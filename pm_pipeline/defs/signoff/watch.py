@@ -29,8 +29,9 @@ signoff_job = dg.define_asset_job(
 
 
 def folder_fingerprint(files: CouncilFiles, quarter: Quarter) -> str:
-    entries = scan_quarter(files.root / SIGNOFF_DIR, quarter)
-    return fingerprint((e.source_file, sha256_of(e.path)) for e in entries if not e.problem)
+    root = files.root / SIGNOFF_DIR
+    entries = scan_quarter(root, quarter)
+    return fingerprint((e.source_file, sha256_of(root, e)) for e in entries if not e.problem)
 
 
 def last_read(instance: dg.DagsterInstance, quarter: Quarter) -> str | None:
