@@ -160,10 +160,9 @@ def test_a_signoff_swapped_for_a_link_is_reported_and_never_read(data_dir, outsi
     signoffs = data_dir / "signoff" / Q.folder
     signoffs.mkdir(parents=True)
     swapped = signoffs / "manager.csv"
-    swapped.write_text("pi_id,decision,checked_by\nKPI-1,query,boss@test.example\n")
-    (signoffs / "other.csv").write_text(
-        "pi_id,decision,checked_by\nSVC-1,approved,boss@x.example\n"
-    )
+    header = "pi_id,decision,checked_by,checked_at\n"
+    swapped.write_text(f"{header}KPI-1,query,boss@test.example,22/07/2025\n")
+    (signoffs / "other.csv").write_text(f"{header}SVC-1,approved,boss@x.example,22/07/2025\n")
     swap_after_scan(monkeypatch, link(swapped, outside / "signoff.csv"))
 
     read = read_signoffs(data_dir / "signoff", Q, IDS)
