@@ -29,6 +29,7 @@ def environment() -> jinja2.Environment:
         direction_label=wording.direction_label,
         direction_symbol=wording.direction_symbol,
         ordinal=wording.ordinal,
+        plural=wording.plural,
         uk_date=lambda d: f"{d:%-d %B %Y}" if d else "",
     )
     return env

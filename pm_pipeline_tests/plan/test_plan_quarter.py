@@ -1,8 +1,11 @@
-"""One quarter end to end: a RED KPI reported with its improvement action and risk."""
+"""One quarter end to end: a RED KPI reported with its improvement action and risk, and a
+typo in the plan's links that the plan's own check names while the KPI reports publish."""
 
+from html import unescape
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from openpyxl import load_workbook
 
 from pm_pipeline.core.periods import Quarter
@@ -99,6 +102,7 @@ def test_a_red_kpi_is_reported_with_its_linked_action_and_risk(data_dir):
     owner_list = (folder / "quality" / "owner@test.example.html").read_text()
     assert "CP-9" in owner_list and "R-2" in owner_list  # one list for the owner
     html = (folder / "kpi_scorecard.html").read_text()
+    assert "left out of this report" not in html  # every link names a PI and a risk we have
     exceptions = html[html.index('id="exceptions"') : html.index('id="scorecard"')]
     assert "Improvement action IA-1:" in exceptions and "Recycling recovery plan" in exceptions
     assert "40% complete" in exceptions and "On track" in exceptions
@@ -145,3 +149,51 @@ def test_a_risk_beyond_appetite_without_an_action_is_a_warning_row_and_old_colum
     assert rows == [("WARN", "R-2", "owner@test.example", "10")]
     owner_list = data_dir / "reports" / Q.folder / "quality" / "owner@test.example.html"
     assert "R-2 (Depot fire) scores 10 in 2025/26 Q2" in owner_list.read_text()
+
+
+@pytest.mark.slow  # the whole quarterly job
+@pytest.mark.timeout(300)
+def test_a_link_to_an_unknown_pi_or_risk_is_the_plans_error_and_the_kpi_reports_publish(
+    data_dir,
+):
+    council = kpi_and_service(data_dir)
+    council.returns(
+        Q,
+        "returns.csv",
+        [good_row("KPI-1", Q, 40, note="Recycling fell."), good_row("SVC-1", Q, 12)],
+    )
+    write_plan(data_dir)
+    actions = data_dir / "config" / "actions.csv"  # IA-1 is on row 2: two typos in its links
+    actions.write_text(actions.read_text().replace(",KPI-1,R-1", ",KPI-1;KPI-9,R-1;R-7"))
+    result = run_job(data_dir, "quarterly_performance_job", Q.key)
+    assert result.success  # the plan's mistake stops nothing
+    assert check_results(result, "action_register") == {"plan_links_known": False}
+    assert query(
+        data_dir, "SELECT linked_pis, linked_risks FROM action_register WHERE action_id = 'IA-1'"
+    ) == [(["KPI-1"], ["R-1"])]  # the good links are kept
+    issues = query(
+        data_dir,
+        "SELECT severity, pi_id, owner, source_file, source_row, value, message "
+        "FROM quality_issues WHERE rule = 'plan_links_known' AND period = ? ORDER BY value",
+        Q.key,
+    )
+    assert [i[:6] for i in issues] == [
+        ("ERROR", "IA-1", "owner@test.example", "config/actions.csv", 2, "KPI-9"),
+        ("ERROR", "IA-1", "owner@test.example", "config/actions.csv", 2, "R-7"),
+    ]
+    assert issues[0][6].startswith(
+        "config/actions.csv, row 2, column linked_pis: IA-1 links to 'KPI-9', which is not a PI"
+    )
+    assert issues[1][6].startswith("config/actions.csv, row 2, column linked_risks:")
+    folder = data_dir / "reports" / Q.folder
+    owner_list = (folder / "quality" / "owner@test.example.html").read_text()
+    assert "KPI-9" in owner_list and "config/actions.csv, row 2, column linked_pis" in owner_list
+    for report in ("kpi_scorecard", "cabinet_report", "management_report"):
+        html = unescape((folder / f"{report}.html").read_text())
+        assert "Links left out of this report:" in html, report
+        assert "'KPI-9' is not a PI (config/actions.csv, row 2, column linked_pis)" in html
+        assert "'R-7' is not a risk (config/actions.csv, row 2, column linked_risks)" in html
+    for published in ("kpi_scorecard.pdf", "cabinet_report.pdf", "kpi_scorecard.xlsx"):
+        assert (folder / published).exists(), published
+    scorecard = (folder / "kpi_scorecard.html").read_text()
+    assert "Improvement action IA-1:" in scorecard  # still answering KPI-1, through its good link

@@ -230,7 +230,7 @@ def test_red_kpi_has_action_counts_open_linked_improvement_actions_or_a_reason()
 
 
 def test_the_plan_files_are_validated_naming_file_row_and_column(tmp_path: Path):
-    from pm_pipeline.defs.plan.config import load_plan
+    from pm_pipeline.defs.plan.config import dropped_links, load_plan
     from pm_pipeline.defs.register.model import Council, RegisterError
 
     council = Council("Test", "E07000999", "E12000004", ("People", "Place"))
@@ -248,12 +248,10 @@ def test_the_plan_files_are_validated_naming_file_row_and_column(tmp_path: Path)
     )
     with pytest.raises(RegisterError) as caught:
         load_plan(tmp_path, council, {"HS-02"})
-    assert caught.value.problems == [
+    assert caught.value.problems == [  # a link to an unknown PI is not one: it is dropped
         "risks.csv, row 3, column likelihood: '6' must be a whole number 1 to 5",
         "actions.csv, row 3, column kind: 'project' is not one of deliverable, improvement, "
         "service_plan",
-        "actions.csv, row 3, column linked_pis: 'XX-9' is not a PI in the register — separate "
-        "ids with ';'",
     ]
     (tmp_path / "risks.csv").write_text(
         "risk_id,title,theme,owner,likelihood,impact,appetite\n"
@@ -263,9 +261,13 @@ def test_the_plan_files_are_validated_naming_file_row_and_column(tmp_path: Path)
         "action_id,title,kind,theme,service,owner,manager,start_date,due_date,linked_pis,"
         "linked_risks\n"
         "IA-01,Voids,Improvement,People,Housing,a@council.example,,01/07/2025,31/03/2026,"
-        "hs-02,CR-01\n"
+        "hs-02;XX-9,CR-01;CR-9\n"
     )
     plan = load_plan(tmp_path, council, {"HS-02"})
     action = plan.actions.iloc[0]
     assert action["kind"] == "improvement" and action["linked_pis"] == ["HS-02"]
     assert action["due_date"] == date(2026, 3, 31) and plan.risks.iloc[0]["likelihood"] == 4
+    assert [(d.row, d.column, d.linked_id) for d in dropped_links(plan.actions)] == [
+        (2, "linked_pis", "XX-9"),
+        (2, "linked_risks", "CR-9"),
+    ]

@@ -30,8 +30,14 @@ from pm_pipeline.core.warehouse import (
     replace_all,
     row_count,
 )
-from pm_pipeline.defs.plan.config import load_plan, risk_register_notices
-from pm_pipeline.defs.plan.evaluate import evaluate_plan, fill_owners, unanswered_risks
+from pm_pipeline.defs.plan.config import dropped_links, load_plan, risk_register_notices
+from pm_pipeline.defs.plan.evaluate import (
+    LINK_RULE,
+    evaluate_plan,
+    fill_owners,
+    link_issues,
+    unanswered_risks,
+)
 from pm_pipeline.defs.plan.linking import kpis_without_action
 from pm_pipeline.defs.plan.tables import (
     ACTION_REGISTER,
@@ -52,6 +58,7 @@ from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 PLAN_REGISTER = ["action_register", "risk_register"]
 PLAN_UPDATES = ["action_updates", "risk_updates"]
 UPDATE_RULES = [r for r in PLAN_RULES if r.asset in PLAN_UPDATES]
+LINKS_RULE = next(r for r in PLAN_RULES if r.name == LINK_RULE)
 RED_KPI_RULE = next(r for r in PLAN_RULES if r.name == "red_kpi_has_action")
 RISK_REGISTER_RULE = next(r for r in PLAN_RULES if r.name == "risk_register_complete")
 FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "message"]
@@ -80,6 +87,11 @@ FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "message"]
             RISK_REGISTER_RULE.name,
             asset=RISK_REGISTER.key,
             description=f"[{RISK_REGISTER_RULE.severity}] {RISK_REGISTER_RULE.description}",
+        ),
+        dg.AssetCheckSpec(
+            LINKS_RULE.name,
+            asset=LINKS_RULE.asset,
+            description=f"[{LINKS_RULE.severity}] {LINKS_RULE.description}",
         )
     ],
     pool="warehouse",
@@ -88,6 +100,8 @@ FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "message"]
 def plan_register(
     context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """A structural error in the plan files stops the step; a link to a PI or risk the
+    register does not have is dropped, named by `plan_links_known` (which does not block)."""
     with warehouse.read() as conn:
         register = read_register(conn)
     try:
@@ -128,6 +142,30 @@ def plan_register(
                 "problems": len(notices),
                 "to fix": dg.MetadataValue.md(bullets(notices, "Nothing to fix.")),
             },
+        )
+    if dg.AssetCheckKey(dg.AssetKey(ACTION_REGISTER.key), LINKS_RULE.name) in (
+        context.selected_asset_check_keys
+    ):
+        dropped = dropped_links(plan.actions)
+        table = pd.DataFrame(
+            [
+                {
+                    "id": d.action_id,
+                    "row": d.row,
+                    "column": d.column,
+                    "value": d.linked_id,
+                    "what to fix": d.message,
+                }
+                for d in dropped
+            ],
+            columns=["id", "row", "column", "value", "what to fix"],
+        )
+        yield dg.AssetCheckResult(
+            asset_key=ACTION_REGISTER.key,
+            check_name=LINKS_RULE.name,
+            passed=not dropped,
+            severity=check_severity(LINKS_RULE.severity),
+            metadata={"dropped links": len(dropped), "failures": metadata_table(table)},
         )
 
 
@@ -188,7 +226,7 @@ def plan_updates(
     context: dg.AssetExecutionContext, council_files: CouncilFiles, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     selected = {key.to_user_string() for key in context.selected_asset_keys}
-    plan_rule_names = [r.name for r in UPDATE_RULES]
+    plan_rule_names = [r.name for r in UPDATE_RULES] + [LINK_RULE]  # this step's rows
     marks = ", ".join("?" for _ in plan_rule_names)
     all_issues: list[Issue] = []
     counts = {"action_updates": 0, "risk_updates": 0}
@@ -224,6 +262,7 @@ def plan_updates(
             pd.concat([earlier[["period", "action_id", "status"]], outcome.actions]),
             dict(register.council.risk_appetite),
         )
+        issues += link_issues(actions, quarter)
         fill_owners(issues, read, actions, risks)
         issue_frame = pd.DataFrame(
             [i.as_row() for i in issues], columns=QUALITY_ISSUES.column_names

@@ -1,8 +1,11 @@
 """`config/actions.csv` and `config/risks.csv`: read and validated like the indicator register.
 
 Both files are optional (a council may report PIs only): an absent file is an empty register.
-A file that is there but wrong (unknown kind, theme or PI, a duplicate id, a date or score that
-cannot be read) raises `RegisterError` naming file, row and column for every problem.
+A file that is there but wrong (unknown kind or theme, a duplicate id, a date or score that
+cannot be read) raises `RegisterError` naming file, row and column for every problem. A link to
+a PI or risk that does not exist is the plan's own mistake, not a reason to stop the KPI
+reports: the link is dropped and kept in the action's `dropped_pis` / `dropped_risks`, with its
+`source_row`, for the `plan_links_known` check and the reports to name.
 """
 
 from __future__ import annotations
@@ -29,6 +32,60 @@ REQUIRED_RISK = ("risk_id", "title", "theme", "owner", "likelihood", "impact")
 # How each risk is managed (issue 27): optional, so a register written before still loads;
 # what it leaves out is named by the WARN check risk_register_complete.
 MANAGEMENT_COLUMNS = ("controls", "target_likelihood", "target_impact", "review_date", "due_action")
+
+
+ACTIONS_FILE = "config/actions.csv"  # as quality_issues names it (from the data directory)
+LINK_KINDS = {  # the linking column -> where its dropped ids are kept, what the ids name
+    "linked_pis": ("dropped_pis", "PI", "config/indicators.csv"),
+    "linked_risks": ("dropped_risks", "risk", "config/risks.csv"),
+}
+
+
+@dataclass(frozen=True)
+class DroppedLink:
+    """A link in actions.csv to an id the register does not have, left out of the reports."""
+
+    action_id: str
+    title: str
+    owner: str | None
+    row: int | None
+    column: str  # linked_pis or linked_risks
+    linked_id: str  # as written
+
+    @property
+    def what(self) -> str:
+        return LINK_KINDS[self.column][1]
+
+    @property
+    def message(self) -> str:
+        _, what, register = LINK_KINDS[self.column]
+        return (
+            f"{where(ACTIONS_FILE, self.row, self.column)}: {self.action_id} links to "
+            f"'{self.linked_id}', which is not a {what} in {register}, so the reports leave "
+            f"that link out — correct the id or remove it (ids are separated by ';')"
+        )
+
+
+def dropped_links(actions: pd.DataFrame) -> list[DroppedLink]:
+    """Every link `read_actions` dropped, in file order (none from a warehouse written before
+    the register kept them)."""
+    found = []
+    for action in actions.to_dict("records"):
+        row = action.get("source_row")
+        for column, (kept, _, _) in LINK_KINDS.items():
+            ids = action.get(kept)
+            for linked_id in [] if ids is None or isinstance(ids, float) else list(ids):
+                found.append(
+                    DroppedLink(
+                        action["action_id"],
+                        action["title"],
+                        action.get("owner"),
+                        None if row is None or pd.isna(row) else int(row),
+                        column,
+                        str(linked_id),
+                    )
+                )
+    return found
 
 
 @dataclass
@@ -160,17 +217,12 @@ def read_actions(
                 item[column] = None
         if not due_text:
             problems.append(f"{where(file, row, 'due_date')}: empty — every action has a due date")
-        for column, known, what in (("linked_pis", pis, "PI"), ("linked_risks", risks, "risk")):
-            ids = []
-            for raw in _ids(item[column]):
-                if raw.casefold() not in known:
-                    problems.append(
-                        f"{where(file, row, column)}: '{raw}' is not a {what} in the register "
-                        f"— separate ids with ';'"
-                    )
-                else:
-                    ids.append(known[raw.casefold()])
-            item[column] = ids
+        for column, known in (("linked_pis", pis), ("linked_risks", risks)):
+            dropped = LINK_KINDS[column][0]
+            given = _ids(item[column])
+            item[column] = [known[i.casefold()] for i in given if i.casefold() in known]
+            item[dropped] = [i for i in given if i.casefold() not in known]
+        item["source_row"] = row
         item["service"] = item["service"] or None
         item["manager"] = item["manager"] or None
         out.append(item)

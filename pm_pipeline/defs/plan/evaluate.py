@@ -18,12 +18,14 @@ import pandas as pd
 from pm_pipeline.core.checks import ERROR
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.sheets import shown
+from pm_pipeline.defs.plan.config import ACTIONS_FILE, dropped_links
 from pm_pipeline.defs.plan.linking import risk_scores, risks_without_action
 from pm_pipeline.defs.plan.updates import CLOSED, UpdatesRead
 from pm_pipeline.defs.quality.rules import RULES, Issue
 from pm_pipeline.defs.quality.suite import PLACEHOLDER_NOTE
 
 OWED = "updates owed"
+LINK_RULE = "plan_links_known"
 MESSAGES: dict[tuple[str, str], str] = {
     ("action_id_known", ""): "{id} in {where} is not an action in config/actions.csv — check "
     "the id against your list of actions, or ask the performance team to add it",
@@ -405,4 +407,22 @@ def unanswered_risks(
             period=quarter.key,
         )
         for r in missing.to_dict("records")
+    ]
+
+
+def link_issues(actions: pd.DataFrame, quarter: Quarter) -> list[Issue]:
+    """The quarter's `plan_links_known` rows: each link in actions.csv to an id the register
+    does not have, for the action's owner (the quarter's reports say the link was left out)."""
+    return [
+        Issue(
+            LINK_RULE,
+            link.action_id,
+            ACTIONS_FILE,
+            link.row,
+            link.linked_id,
+            link.message,
+            owner=link.owner,
+            period=quarter.key,
+        )
+        for link in dropped_links(actions)
     ]

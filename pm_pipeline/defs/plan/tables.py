@@ -16,6 +16,11 @@ ACTION_REGISTER = Table(
         "due_date": "DATE",
         "linked_pis": "VARCHAR[]",
         "linked_risks": "VARCHAR[]",
+        # the row in actions.csv, and the ids it links to that the register does not have
+        # (left out of linked_pis / linked_risks: the plan_links_known check names them)
+        "source_row": "INTEGER",
+        "dropped_pis": "VARCHAR[]",
+        "dropped_risks": "VARCHAR[]",
     },
 )
 

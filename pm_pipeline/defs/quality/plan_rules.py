@@ -11,6 +11,14 @@ from pm_pipeline.core.checks import ERROR, WARN, Rule
 
 PLAN_RULES = [
     Rule(
+        "plan_links_known",
+        ERROR,
+        "action_register",
+        "Every PI and risk an action in config/actions.csv links to is in the register; a link "
+        "that is not is left out of the reports, which say so, and the KPI reports still "
+        "publish.",
+    ),
+    Rule(
         "action_update_readable",
         ERROR,
         "action_updates",

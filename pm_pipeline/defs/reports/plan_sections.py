@@ -6,7 +6,9 @@ improvement actions and risks (score and direction since last quarter), the KPIs
 action but have none (the `red_kpi_has_action` rule, counted the same way), and the risk
 summary (a 5x5 grid as a real table, and a list). `plan_sheets` gives the XLSX sheets and
 `annual_plan_view` the annual report's count of deliverables completed, slipped and carried
-over. The templates are the `_plan_*.html.j2` partials.
+over. Each names the links config/actions.csv makes to ids the register does not have
+(`dropped`): the reports publish without them and say so. The templates are the `_plan_*.html.j2`
+partials.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import duckdb
 import pandas as pd
 
 from pm_pipeline.core.periods import FinancialYear, Quarter
+from pm_pipeline.core.sheets import where
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table
+from pm_pipeline.defs.plan.config import ACTIONS_FILE, dropped_links
 from pm_pipeline.defs.plan.linking import (
     kpis_without_action,
     latest_updates,
@@ -186,6 +190,20 @@ def _grid(risks: list[dict]) -> list[dict]:
     ]
 
 
+def _dropped(actions: pd.DataFrame) -> list[dict]:
+    """The links left out, as the `_plan_dropped` partial names them."""
+    return [
+        {
+            "action_id": d.action_id,
+            "title": d.title,
+            "linked_id": d.linked_id,
+            "what": d.what,
+            "where": where(ACTIONS_FILE, d.row, d.column),
+        }
+        for d in dropped_links(actions)
+    ]
+
+
 def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, council: Council) -> dict:
     """The plan sections of the quarterly report, as plain data (empty for a council with no
     actions or risks)."""
@@ -236,6 +254,7 @@ def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, council: Counci
         "reviews_overdue": [r for r in risk_items if r["review_overdue"]],
         "appetite_levels": [{"level": k, "limit": v} for k, v in appetite.items()],
         "improvement_actions": [i for i in items if i["kind"] == "improvement"],
+        "dropped": _dropped(actions),
     }
 
 
@@ -312,8 +331,8 @@ def plan_sheets(plan: dict) -> list[Sheet]:
 
 def annual_plan_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear) -> dict:
     """Deliverables due in the year: completed (on time or late), slipped, carried over."""
-    actions = read_table(conn, ACTION_REGISTER)
-    actions = actions[actions["kind"] != "improvement"]
+    everything = read_table(conn, ACTION_REGISTER)
+    actions = everything[everything["kind"] != "improvement"]
     last = year.quarters[-1]
     updates = read_table(conn, ACTION_UPDATES, "period <= ?", [last.key])
     latest = latest_updates(updates, last.key)
@@ -333,7 +352,12 @@ def annual_plan_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear) -> di
             (slipped if late else completed).append({**item, "done_in": when.label})
         else:
             carried.append({**item, "done_in": None})
-    return {"completed": completed, "slipped": slipped, "carried": carried}
+    return {
+        "completed": completed,
+        "slipped": slipped,
+        "carried": carried,
+        "dropped": _dropped(everything),
+    }
 
 
 def _as_date(value: object) -> date:
