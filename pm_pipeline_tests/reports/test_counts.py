@@ -1,12 +1,14 @@
 """On the sample's built cycle, the counts the reports print name what they count and agree:
 the management report, the outstanding-returns list and the scorecard count the same PI
-returns, plan updates and restated figures; and the State of the District prints one
-population, one employment rate and one claimant rate."""
+returns, plan updates and restated figures; the State of the District prints one population,
+one employment rate and one claimant rate; every count agrees with its noun ("1 indicator");
+and the service report holds each service's indicators in that service's section."""
 
 from __future__ import annotations
 
 import html as html_text
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,84 @@ def test_state_of_the_district_prints_one_population_and_one_employment_rate(dem
     assert query(
         demo, "SELECT pi_id, period, value FROM quality_issues WHERE rule = 'statistic_agrees'"
     ) == [("ED-04", LATEST.key, "3.4%")]
+
+
+# the nouns the reports count; "1 <noun>s" anywhere is a plural gone wrong
+COUNTED = (
+    "indicator", "council", "quarter", "period", "figure", "issue", "error", "warning",
+    "deliverable", "return", "update", "link", "id", "day", "hour", "file", "action", "risk",
+)  # fmt: skip
+
+
+def test_every_count_agrees_with_its_noun(demo: Path) -> None:
+    wrong = re.compile(rf"(?<![\d.,])1 (?:PI |action |risk )?(?:{'|'.join(COUNTED)})s\b")
+    pages = sorted((demo / "reports").glob("**/*.html"))
+    assert len(pages) > 8
+    found = {p.name: wrong.findall(text(p)) for p in pages}
+    assert {name: hits for name, hits in found.items() if hits} == {}
+    service = text(demo / "reports" / LATEST.folder / "service_report.html")
+    assert "Benefits: 1 indicator, 2026/27 Q2" in service  # HB-02 alone
+    assert "Waste and Environment: 4 indicators, 2026/27 Q2" in service
+
+
+class Sections(HTMLParser):
+    """Each PI's section and the group section (a service) it sits in, with its heading."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[dict[str, str | None]] = []
+        self.pi_group: dict[str, str | None] = {}
+        self.headings: dict[str, str] = {}
+        self._heading: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "section":
+            if found.get("class") == "pi":
+                groups = [s for s in self.open if s.get("class") == "group"]
+                self.pi_group[str(found["id"]).removeprefix("pi-")] = (
+                    groups[-1]["aria-labelledby"] if groups else None
+                )
+            self.open.append(found)
+        if tag == "h3" and found.get("id"):
+            self._heading = found["id"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self.open.pop()
+        if tag == "h3":
+            self._heading = None
+
+    def handle_data(self, data: str) -> None:
+        if self._heading:
+            self.headings[self._heading] = self.headings.get(self._heading, "") + data
+
+
+def test_the_service_report_holds_each_services_indicators_in_its_section(demo: Path) -> None:
+    page = (demo / "reports" / LATEST.folder / "service_report.html").read_text()
+    sections = Sections()
+    sections.feed(page)
+    services = dict(
+        query(
+            demo,
+            "SELECT s.pi_id, r.service FROM kpi_scorecard s JOIN register_indicators r "
+            "USING (pi_id) WHERE s.period = ? AND s.type = 'service'",
+            LATEST.key,
+        )
+    )
+    assert set(sections.pi_group) == set(services)  # every service indicator, in detail
+    placed = {
+        pid: sections.headings.get(group or "", "").strip()
+        for pid, group in sections.pi_group.items()
+    }
+    assert placed == services  # each inside the section headed with its own service
+    assert placed["HE-01"] == "Housing"  # the "HE" indicator is Housing's too
+    # the exceptions name each indicator's service, as the sections are headed
+    exceptions = text_of(page, 'id="exceptions"', 'id="by-service"')
+    assert "HE-01 Disabled facilities grants completed (Housing)" in exceptions
+    assert "(People)" not in exceptions
+
+
+def text_of(page: str, start: str, end: str) -> str:
+    part = page[page.index(start) : page.index(end)]
+    return " ".join(html_text.unescape(re.sub(r"<[^>]+>", " ", part)).split())

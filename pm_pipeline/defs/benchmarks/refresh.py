@@ -27,6 +27,7 @@ from pm_pipeline.defs.benchmarks.lginform_answers import (
 )
 from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.register.model import Register
+from pm_pipeline.render.wording import plural
 
 SOURCE = "lginform"
 COLUMNS = BENCHMARKS.column_names
@@ -205,8 +206,8 @@ def outcome_rows(outcomes: list[MetricOutcome]) -> pd.DataFrame:
 
 def _age(days: float) -> str:
     if days < 1:
-        return f"{days * 24:.0f} hours"
-    return f"{days:.0f} day" + ("" if round(days) == 1 else "s")
+        return plural(round(days * 24), "hour")
+    return plural(round(days), "day")
 
 
 def polarity_note(outcome: MetricOutcome) -> str | None:

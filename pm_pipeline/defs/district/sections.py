@@ -23,6 +23,7 @@ from pm_pipeline.defs.district.inputs import (
 )
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.render import charts
+from pm_pipeline.render.wording import plural
 
 
 def _dataset_words(dataset: str) -> str:
@@ -43,7 +44,7 @@ def source_lines(results: Sequence[Comparison], context: pd.DataFrame) -> list[s
     lines = []
     for (source, dataset), (periods, files) in grouped.items():
         when = [f"Census Day, 21 March {p}" if dataset.startswith("TS") else p for p in periods]
-        label = "File" if len(files) == 1 else "Files"
+        label = plural(len(files), "File", number=False)
         line = (
             f"{source}, {_dataset_words(dataset)}: {', '.join(when)}. "
             f"{label}: {', '.join(sorted(files))}."

@@ -12,7 +12,7 @@ from pm_pipeline.core.values import is_missing
 from pm_pipeline.defs.district.catalogue import DATASET_NAMES
 from pm_pipeline.defs.district.figures import Comparison, format_figure, format_plain, rank_words
 from pm_pipeline.defs.district.inputs import MOVES
-from pm_pipeline.render.wording import QUARTILE_WORDS
+from pm_pipeline.render.wording import QUARTILE_WORDS, plural
 
 
 def _join(items: Sequence[str]) -> str:
@@ -122,7 +122,7 @@ def summary_sentences(
 def _periods_words(periods: Sequence[str]) -> str:
     if len(periods) <= 4:
         return ", ".join(periods)
-    return f"{periods[0]} to {periods[-1]} ({len(periods)} periods)"
+    return f"{periods[0]} to {periods[-1]} ({plural(len(periods), 'period')})"
 
 
 def sources_view(context: pd.DataFrame) -> list[dict]:

@@ -34,7 +34,7 @@ from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.pages import is_sample, publish, sample_label
 from pm_pipeline.render.spreadsheet import Sheet
-from pm_pipeline.render.wording import direction_label, format_value, rag_label
+from pm_pipeline.render.wording import direction_label, format_value, plural, rag_label
 
 
 def _rounded(value: float | None, pi: dict) -> float | None:
@@ -144,11 +144,13 @@ def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: 
 def summary_sentence(view: dict) -> str:
     rag, dot = view["rag_counts"], view["direction_counts"]
     scored = rag["GREEN"] + rag["AMBER"] + rag["RED"]
+    exceptions = len(view["exception_rows"])
     return (
-        f"In {view['year'].label}, {rag['GREEN']} of the {scored} indicators with a target met "
-        f"it, {rag['AMBER']} came close and {rag['RED']} missed it. Against the year before, "
-        f"{dot['IMPROVING']} improved, {dot['WORSENING']} got worse and {dot['STABLE']} held "
-        f"steady; {len(view['exception_rows'])} indicators were exceptions during the year."
+        f"In {view['year'].label}, {rag['GREEN']} of the {plural(scored, 'indicator')} with a "
+        f"target met it, {rag['AMBER']} came close and {rag['RED']} missed it. Against the year "
+        f"before, {dot['IMPROVING']} improved, {dot['WORSENING']} got worse and {dot['STABLE']} "
+        f"held steady; {plural(exceptions, 'indicator')} "
+        f"{plural(exceptions, 'was an exception', 'were exceptions', False)} during the year."
     )
 
 

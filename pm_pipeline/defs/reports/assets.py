@@ -183,7 +183,7 @@ def outstanding_returns(
     table = pd.concat([pis, plan], ignore_index=True) if len(plan) else pis
     pis_owed = len(returns_owed(register.indicators, quarter))
     owed = [
-        Owed("PI returns", pis_owed, pis_owed - len(pis)),
+        Owed("PI return", pis_owed, pis_owed - len(pis)),
         *plan_owed(
             actions,
             risks,

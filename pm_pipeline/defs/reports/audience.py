@@ -47,6 +47,7 @@ from pm_pipeline.defs.scorecard.reconcile import RULE as RECONCILE
 from pm_pipeline.defs.scorecard.reconcile import year_checked
 from pm_pipeline.render.pages import publish, sample_label, write_html
 from pm_pipeline.render.spreadsheet import Sheet
+from pm_pipeline.render.wording import plural
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ def audience_view(view: dict, key: str, theme_names: Sequence[str]) -> dict:
     cut = {**view, **summarise(entries, theme_names)}
     cut["themes"] = [t for t in cut["themes"] if t["entries"]]
     services = sorted({e["service"] for e in entries})
+    by_service = {"group_by": "service"} if key == "service" else {}  # exceptions name it
     return {
         **cut,
         "summary": summary_sentence(cut),
@@ -130,6 +132,7 @@ def audience_view(view: dict, key: str, theme_names: Sequence[str]) -> dict:
             {"name": s, "entries": [e for e in cut["entries"] if e["service"] == s]}
             for s in services
         ],
+        **by_service,
     }
 
 
@@ -139,9 +142,13 @@ class Owed:
     The management report and the outstanding-returns list count with the same `Owed`s, so
     they agree (docs/contracts.md, "What the reports count")."""
 
-    what: str  # "PI returns", "action updates", "risk updates"
+    noun: str  # one of them: "PI return", "action update", "risk update"
     due: int
     received: int
+
+    @property
+    def what(self) -> str:
+        return f"{self.noun}s"
 
     @property
     def outstanding(self) -> int:
@@ -161,8 +168,8 @@ def plan_owed(
     given = pd.DataFrame({"action_id": sorted(action_ids)}, dtype=object)
     owed = actions_owed(actions, given, quarter, earlier)
     return [
-        Owed("action updates", len(owed), int(owed["returned"].sum())),
-        Owed("risk updates", len(risks), len(set(risks["risk_id"]) & risk_ids)),
+        Owed("action update", len(owed), int(owed["returned"].sum())),
+        Owed("risk update", len(risks), len(set(risks["risk_id"]) & risk_ids)),
     ]
 
 
@@ -171,7 +178,7 @@ def owed_sentence(owed: Sequence[Owed], counted: str | None = "received") -> str
     received or outstanding), or "37 PI returns, 6 action updates and 5 risk updates"."""
     shown = [o for o in owed if o.due] or list(owed[:1])  # a council without a plan owes none
     parts = [
-        f"{getattr(o, counted)} of {o.due} {o.what}" if counted else f"{o.due} {o.what}"
+        f"{getattr(o, counted)} of {plural(o.due, o.noun)}" if counted else plural(o.due, o.noun)
         for o in shown
     ]
     return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
@@ -219,7 +226,7 @@ def quality_picture(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register:
         quarter,
         read_table(conn, ACTION_UPDATES, "period < ?", [quarter.key]),
     )
-    owed_all = [Owed("PI returns", total["due"], total["received"]), *plan]
+    owed_all = [Owed("PI return", total["due"], total["received"]), *plan]
     return {
         "returns_by_service": rows,
         "returns_total": total,

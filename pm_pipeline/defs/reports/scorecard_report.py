@@ -39,6 +39,7 @@ from pm_pipeline.render.wording import (
     RAG_TEXT,
     direction_label,
     format_value,
+    plural,
     rag_label,
 )
 
@@ -292,9 +293,9 @@ def summary_sentence(view: dict) -> str:
     scored = counts["GREEN"] + counts["AMBER"] + counts["RED"]
     directions = dict(view["direction_rows"])
     parts = [
-        f"Of {scored} indicators measured against a target this quarter, {counts['GREEN']} "
-        f"{'is' if counts['GREEN'] == 1 else 'are'} green, {counts['AMBER']} amber and "
-        f"{counts['RED']} red."
+        f"Of {plural(scored, 'indicator')} measured against a target this quarter, "
+        f"{counts['GREEN']} {plural(counts['GREEN'], 'is', 'are', False)} green, "
+        f"{counts['AMBER']} amber and {counts['RED']} red."
     ]
     improving, worsening = directions.get("IMPROVING", 0), directions.get("WORSENING", 0)
     parts.append(
@@ -304,7 +305,8 @@ def summary_sentence(view: dict) -> str:
     if view["exception_entries"]:
         n = len(view["exception_entries"])
         parts.append(
-            f"{n} indicator{'s need' if n != 1 else ' needs'} attention first (exceptions below)."
+            f"{plural(n, 'indicator')} {plural(n, 'needs', 'need', False)} attention first "
+            "(exceptions below)."
         )
     return " ".join(parts)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pm_pipeline.core.values import is_missing
+from pm_pipeline.render.wording import plural
 
 RATE_SCALES = (1, 100, 1_000, 10_000, 100_000)  # per 1, per cent, per 1,000 ...
 # Measures whose year to date differs from the latest figure (a scorecard column for these).
@@ -106,7 +107,7 @@ def combine(
             return Figure(None, how, f"no figure for {name}")
         return Figure(_num(latest.value), how)
     if measure == "flow":
-        how = f"sum of the {n} quarters"
+        how = f"sum of the {plural(n, 'quarter')}"
         if not complete:
             return Figure(
                 None, how, f"no figure for {labels or 'a quarter'}: a total needs every quarter"
@@ -114,7 +115,7 @@ def combine(
         return Figure(sum(_num(p.value) for p in given), how)
     has_parts = any(p is not None and _given(p.numerator) and _given(p.denominator) for p in parts)
     if measure == "ratio" and has_parts:
-        return _ratio(unit, parts, f"Σnumerators / Σdenominators of the {n} quarters")
+        return _ratio(unit, parts, f"Σnumerators / Σdenominators of the {plural(n, 'quarter')}")
     # an average; or a ratio none of whose returns gives its parts (a council whose returns
     # carry none): the mean of the quarters, labelled as such, not the year's true rate
     if measure in ("average", "ratio"):
@@ -122,14 +123,16 @@ def combine(
         if not complete:
             return Figure(
                 None,
-                f"mean of the {n} quarters{why}",
+                f"mean of the {plural(n, 'quarter')}{why}",
                 f"no figure for {labels or 'a quarter'}: the mean needs every quarter",
             )
         if all(_given(p.denominator) and _num(p.denominator) > 0 for p in given):
             total = sum(_num(p.denominator) for p in given)
             value = sum(_num(p.value) * _num(p.denominator) for p in given) / total
-            return Figure(value, f"mean of the {n} quarters weighted by their denominators")
-        return Figure(sum(_num(p.value) for p in given) / n, f"mean of the {n} quarters{why}")
+            how = f"mean of the {plural(n, 'quarter')} weighted by their denominators"
+            return Figure(value, how)
+        how = f"mean of the {plural(n, 'quarter')}{why}"
+        return Figure(sum(_num(p.value) for p in given) / n, how)
     return Figure(None, "", f"the register gives no measure (unit {unit}): say flow or stock")
 
 

@@ -49,6 +49,8 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pm_pipeline.render.wording import plural
+
 LIMIT_FACTOR = 2.66  # 3 sigma for individuals: 3 / d2, d2 = 1.128 for a moving range of two
 NEAR_FACTOR = 2 * LIMIT_FACTOR / 3  # two-thirds of the way to a limit (2 sigma)
 SHIFT_RUN = 7
@@ -301,9 +303,8 @@ def assurance_of(chart: Chart, polarity: str, target: float | None) -> str:
 def too_few(count: int, since: str | None, annual: bool) -> str:
     """Why a PI has no chart, in words a reader follows."""
     unit = "year" if annual else "quarter"
-    plural = unit if count == 1 else f"{unit}s"
     where = f" since its limits were re-based in {since}" if since else " of history"
-    return f"{NONE}: only {count} {plural}{where}; SPC needs {MIN_POINTS}"
+    return f"{NONE}: only {plural(count, unit)}{where}; SPC needs {MIN_POINTS}"
 
 
 def read(
