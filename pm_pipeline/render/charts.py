@@ -4,9 +4,11 @@ Written as plain SVG rather than through a plotting library: the charts are a fe
 shapes, they must carry `<title>`/`<desc>` and RAG shapes for screen readers and print, and
 they render identically in the browser and in Chromium's PDF without a 40 MB dependency.
 
-Text is 13px in the chart's own coordinates and the page scales a chart to its column (CSS
-`width: 100%`): charts are drawn only as wide as they need, so that text stays at 10px or
-more on a phone and about 13-15px on a desktop.
+Text is 13px in the chart's own coordinates. A chart is shown at the size it is drawn, or
+smaller where its column is narrower (a phone), never stretched; it prints at its drawn size,
+where 13px is 9.75pt. So charts are drawn only as wide as they need: a PI's trend
+(`TREND_WIDTH`) and its SPC chart (`xmr_chart.WIDTH`) print side by side on A4, and axis labels
+that would run into each other are left out (`AxisLabels`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ INK, MUTED, LINE, ACCENT = "#0b0c0c", "#484949", "#b1b4b6", "#1d3b5e"
 RAG_FILL = {"GREEN": "#00703c", "AMBER": "#b58800", "RED": "#b10e1e"}
 PEER_FILL = "#8eaacc"
 FONT = 13
+PRINT_WIDTH = 688  # A4 less report.css's 14mm margins (182mm), in CSS pixels
+TREND_WIDTH = 290  # a PI's trend: beside its SPC chart within PRINT_WIDTH
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,22 @@ def element_id(text: str) -> str:
 def text_width(text: str, size: float = FONT, bold: bool = False) -> float:
     """A generous estimate of the width of `text` in Arial: enough to lay labels out clear."""
     return len(text) * size * (0.63 if bold else 0.58)
+
+
+class AxisLabels:
+    """Labels along an axis that never run into each other: one is drawn only where it clears
+    the last one drawn by `gap`."""
+
+    def __init__(self, gap: float = 6) -> None:
+        self.gap = gap
+        self.end = -math.inf
+
+    def fits(self, x: float, text: str) -> bool:
+        half = text_width(text) / 2
+        if x - half < self.end + self.gap:
+            return False
+        self.end = x + half
+        return True
 
 
 def open_svg(sid: str, width: float, height: float, title: str, alt: str) -> str:
@@ -98,7 +118,7 @@ def trend_chart(
     decimals: int,
 ) -> Chart:
     """Values by period (label, value, rag, target) as a line with RAG-shaped markers."""
-    width, height, top, bottom, inset = 400, 200, 12, 40, 12
+    width, height, top, bottom, inset = TREND_WIDTH, 200, 12, 40, 12
     values = [v for _, v, _, _ in points if not is_missing(v)]
     targets = [t for *_, t in points if not is_missing(t)]
     fmt = lambda v: format_value(v, unit, decimals)  # noqa: E731
@@ -159,15 +179,17 @@ def trend_chart(
     first_q1 = next(
         (i for i, (label, *_) in enumerate(points) if label.endswith(" Q1")), len(points)
     )
+    quarters, years = AxisLabels(), AxisLabels()
     for i, (label, v, rag, _) in enumerate(points):
         x, _ = xy(i, low)
         year, _, quarter = label.rpartition(" ")  # "2025/26 Q1"; annual labels are just "2025/26"
-        parts.append(
-            f'<text x="{x:.1f}" y="{height - 22}" text-anchor="middle" font-size="{FONT}" '
-            f'fill="{MUTED}">{escape(quarter)}</text>'
-        )
+        if quarters.fits(x, quarter):
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - 22}" text-anchor="middle" font-size="{FONT}" '
+                f'fill="{MUTED}">{escape(quarter)}</text>'
+            )
         clear = first_q1 * step > text_width(year) + 6
-        if year and (quarter == "Q1" or (i == 0 and clear)):
+        if year and (quarter == "Q1" or (i == 0 and clear)) and years.fits(x, year):
             parts.append(
                 f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" font-size="{FONT}" '
                 f'fill="{MUTED}">{escape(year)}</text>'

@@ -17,10 +17,22 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from pm_pipeline.render.charts import FONT, INK, LINE, MUTED, Chart, _ticks, element_id, open_svg
+from pm_pipeline.render.charts import (
+    FONT,
+    INK,
+    LINE,
+    MUTED,
+    PRINT_WIDTH,
+    TREND_WIDTH,
+    AxisLabels,
+    Chart,
+    _ticks,
+    element_id,
+    open_svg,
+)
 from pm_pipeline.render.charts import text_width as width_of
 from pm_pipeline.render.spc_icons import LETTER_MEANING, MDC_COLOURS
-from pm_pipeline.render.wording import format_value
+from pm_pipeline.render.wording import format_value, plural
 
 # a point's kind is its Making Data Count icon name (None: common cause) -> (words, colour)
 KIND_WORDS = {
@@ -33,6 +45,9 @@ KIND_WORDS = {
 }
 # the chart's own marks: (glyph in the legend and key, meaning)
 MARKS = {"H": LETTER_MEANING["H"], "L": LETTER_MEANING["L"], "•": "common cause"}
+LETTER_FONT = 12  # a special cause's H or L: printed at its drawn size, 9pt
+WIDTH = PRINT_WIDTH - TREND_WIDTH - 14  # beside the trend chart on A4, 3.5mm apart
+LEGEND = "H/L: special cause high/low (blue better, orange worse)"
 # (start, end exclusive, mean, lower limit, upper limit, re-base reason or None), the limits
 # as calculated (`bounds` clips them for drawing)
 SegmentData = tuple[int, int, float, float, float, str | None]
@@ -74,9 +89,9 @@ def _mark(x: float, y: float, kind: str | None, text: str) -> str:
         colour = MDC_COLOURS[KIND_WORDS[kind][1]]
         letter = "H" if kind.endswith("_high") else "L"
         return (
-            f'<g {common}><circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="#fff" stroke="{colour}" '
-            f'stroke-width="2.5"/><text x="{x:.1f}" y="{y + 3.5:.1f}" text-anchor="middle" '
-            f'font-size="10" font-weight="bold" fill="{INK}">{letter}</text></g>'
+            f'<g {common}><circle cx="{x:.1f}" cy="{y:.1f}" r="7.5" fill="#fff" stroke="{colour}" '
+            f'stroke-width="2.5"/><text x="{x:.1f}" y="{y + 4.5:.1f}" text-anchor="middle" '
+            f'font-size="{LETTER_FONT}" font-weight="bold" fill="{INK}">{letter}</text></g>'
         )
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{MDC_COLOURS["common"]}" {common}/>'
 
@@ -93,7 +108,7 @@ def describe(
     """The chart in words: limits (and any capped), any re-base, the special causes, the note,
     then every figure."""
     first, last = points[0][0], points[-1][0]
-    parts = [f"{title}: SPC (XmR) chart of {len(points)} figures, {first} to {last}."]
+    parts = [f"{title}: SPC (XmR) chart of {plural(len(points), 'figure')}, {first} to {last}."]
     for start, _, mean, lower, upper, reason in segments:
         lead = (
             f"Re-based from {points[start][0]} ({reason}): mean"
@@ -139,10 +154,11 @@ def xmr_chart(
     fmt = lambda v: format_value(v, unit, decimals)  # noqa: E731
     alt = describe(title, points, segments, target, fmt, bounds, note)
     sid = element_id(chart_id)
-    width, top, bottom, inset = 480, 22, 40, 8
+    width, top, bottom, inset = WIDTH, 22, 40, 8
+    legend_lines = _wrap(LEGEND, width - 10)
     note_lines = _wrap(_sentence(note), width - 10) if note else []
-    base = 230  # the chart's foot, above the note's lines
-    height = base + len(note_lines) * (FONT + 3)
+    base = 230  # the chart's foot, above the legend's second line and the note's lines
+    height = base + (len(legend_lines) - 1 + len(note_lines)) * (FONT + 3)
     drawn = [
         (start, end, mean, *shown(lo, hi, bounds)[:2], why)
         for start, end, mean, lo, hi, why in segments
@@ -221,22 +237,25 @@ def xmr_chart(
         f"{'M' if i == 0 else 'L'}{x_at(i):.1f},{y_at(v):.1f}" for i, (_, v, _) in enumerate(points)
     )
     parts.append(f'<path d="{d}" fill="none" stroke="{INK}" stroke-width="1.2"/>')
+    years = AxisLabels()
     for i, (label, value, kind) in enumerate(points):
         year, _, quarter = label.rpartition(" ")
-        if quarter == "Q1" or (i == 0 and not year):
+        if (quarter == "Q1" or (i == 0 and not year)) and years.fits(x_at(i), year or quarter):
             parts.append(
                 f'<text x="{x_at(i):.1f}" y="{base - 22}" text-anchor="middle" '
                 f'font-size="{FONT}" fill="{MUTED}">{escape(year or quarter)}</text>'
             )
         parts.append(_mark(x_at(i), y_at(value), kind, fmt(value)))
     legend_y = base - 5
-    parts.append(
-        f'<text x="{left:.1f}" y="{legend_y}" font-size="{FONT}" fill="{MUTED}">'
-        "H/L: special cause high/low (blue better, orange worse)</text>"
-    )
+    for n, line in enumerate(legend_lines):
+        parts.append(
+            f'<text x="5" y="{legend_y + n * (FONT + 3)}" font-size="{FONT}" fill="{MUTED}">'
+            f"{escape(line)}</text>"
+        )
+    below = legend_y + (len(legend_lines) - 1) * (FONT + 3)
     for n, line in enumerate(note_lines, start=1):
         parts.append(
-            f'<text class="note" x="5" y="{legend_y + n * (FONT + 3)}" font-size="{FONT}" '
+            f'<text class="note" x="5" y="{below + n * (FONT + 3)}" font-size="{FONT}" '
             f'fill="{INK}">{escape(line)}</text>'
         )
     parts.append("</svg>")

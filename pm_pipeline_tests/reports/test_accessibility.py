@@ -330,6 +330,14 @@ def test_a_phone_never_scrolls_sideways_and_wide_tables_scroll_in_named_regions(
                     assert region["tabindex"] == "0" and region["name"], (a.name, region)
 
 
+def test_at_1280px_every_table_fits_its_page(audits):
+    """A desktop reader sees every table whole: the widest (the annual report's outturns by
+    theme, thirteen columns) fits a 1280px screen rather than scrolling in its region."""
+    for a in audits:
+        cut_off = [r["caption"] for r in a.layout["desktop"]["regions"] if r["overflows"]]
+        assert cut_off == [], a.name
+
+
 def test_full_page_screenshots_are_saved_for_a_person_to_look_at(audits):
     for a in audits:
         assert len(a.screenshots) == len(WIDTHS)

@@ -33,7 +33,7 @@ def profile_chart(
     top, bar_h, gap = 30, 9, 8
     pairs = [" / ".join(f"{v[row]:.1f}%" for _, v in series) for row in range(len(categories))]
     left = max((text_width(c) for c in categories), default=0) + 10
-    right = max((text_width(p, FONT - 1) for p in pairs), default=0) + 10
+    right = max((text_width(p) for p in pairs), default=0) + 10
     width = left + 240 + right
     row_h = bar_h * len(series) + gap
     height = top + row_h * len(categories) + 6
@@ -69,7 +69,7 @@ def profile_chart(
             )
         last = max(values[row] for _, values in series)
         parts.append(
-            f'<text x="{left + last * scale + 4:.1f}" y="{middle:.1f}" font-size="{FONT - 1}" '
+            f'<text x="{left + last * scale + 4:.1f}" y="{middle:.1f}" font-size="{FONT}" '
             f'fill="{MUTED}">{escape(pair)}</text>'
         )
     parts.append("</svg>")
