@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pm_pipeline.core.periods import Quarter
-from pm_pipeline.defs.plan.config import load_plan, risk_register_notices
+from pm_pipeline.defs.plan.config import dropped_links, load_plan, risk_register_notices
 from pm_pipeline.defs.plan.evaluate import unanswered_risks
 from pm_pipeline.defs.register.frame import DEFAULT_APPETITE
 from pm_pipeline.defs.register.model import Council, RegisterError
@@ -102,7 +102,7 @@ def test_a_risks_csv_without_the_new_columns_still_loads_and_the_warning_says_wh
     loaded = plan.risks.iloc[0]
     assert (loaded["risk_id"], loaded["likelihood"], loaded["impact"]) == ("CR-01", 4, 4)
     assert loaded["controls"] is None and loaded["review_date"] is None
-    (notice,) = risk_register_notices(plan.risks, plan.actions, DEFAULT_APPETITE)
+    (notice,) = risk_register_notices(plan.risks, DEFAULT_APPETITE)
     assert notice.startswith(
         "risks.csv: no controls, target_likelihood, target_impact, review_date, due_action "
         "column — add them"
@@ -121,15 +121,21 @@ def test_the_new_columns_are_read_checked_and_what_is_left_out_is_named(tmp_path
     assert first["appetite"] == "low" and first["controls"] == "Prevention team"
     assert (first["target_likelihood"], first["target_impact"]) == (2, 4)
     assert first["review_date"] == date(2026, 12, 31) and first["due_action"] == "IA-01"
-    assert risk_register_notices(plan.risks, plan.actions, DEFAULT_APPETITE) == [
+    assert risk_register_notices(plan.risks, DEFAULT_APPETITE) == [
         "risks.csv, CR-05: no controls, target_likelihood, target_impact, review_date — fill "
         "them in",
         "risks.csv, CR-05: appetite 'tolerate' is not a level in council.yaml's risk_appetite "
         f"({', '.join(DEFAULT_APPETITE)}) — use one of them, or add 'tolerate' there with the "
         "highest score it accepts; until then it is not judged",
-        "risks.csv, CR-05: due_action 'IA-99' is not an action in actions.csv — give the id of "
-        "the action that brings the risk to its target",
     ]
+    # a due action that is not in actions.csv is the plan's error (plan_links_known): dropped
+    (second,) = plan.risks.iloc[1:].to_dict("records")
+    assert pd.isna(second["due_action"]) and second["dropped_due_action"] == "IA-99"
+    (link,) = dropped_links(plan.actions, plan.risks)
+    assert link.message.startswith(
+        "config/risks.csv, row 3, column due_action: CR-05 links to 'IA-99', which is not an "
+        "action in config/actions.csv, so the reports leave that link out"
+    )
     (tmp_path / "risks.csv").write_text(
         f"{NEW_HEADER}\nCR-01,Demand,People,r@council.example,4,4,low,,7,4,someday,\n"
     )

@@ -267,7 +267,7 @@ def test_the_plan_files_are_validated_naming_file_row_and_column(tmp_path: Path)
     action = plan.actions.iloc[0]
     assert action["kind"] == "improvement" and action["linked_pis"] == ["HS-02"]
     assert action["due_date"] == date(2026, 3, 31) and plan.risks.iloc[0]["likelihood"] == 4
-    assert [(d.row, d.column, d.linked_id) for d in dropped_links(plan.actions)] == [
+    assert [(d.row, d.column, d.linked_id) for d in dropped_links(plan.actions, plan.risks)] == [
         (2, "linked_pis", "XX-9"),
         (2, "linked_risks", "CR-9"),
     ]

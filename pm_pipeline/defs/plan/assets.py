@@ -92,7 +92,7 @@ FIX_COLUMNS = ["pi_id", "owner", "source_file", "source_row", "message"]
             LINKS_RULE.name,
             asset=LINKS_RULE.asset,
             description=f"[{LINKS_RULE.severity}] {LINKS_RULE.description}",
-        )
+        ),
     ],
     pool="warehouse",
     can_subset=True,
@@ -130,9 +130,7 @@ def plan_register(
         )
     check = dg.AssetCheckKey(dg.AssetKey(RISK_REGISTER.key), RISK_REGISTER_RULE.name)
     if check in context.selected_asset_check_keys:
-        notices = risk_register_notices(
-            plan.risks, plan.actions, dict(register.council.risk_appetite)
-        )
+        notices = risk_register_notices(plan.risks, dict(register.council.risk_appetite))
         yield dg.AssetCheckResult(
             asset_key=RISK_REGISTER.key,
             check_name=RISK_REGISTER_RULE.name,
@@ -146,11 +144,12 @@ def plan_register(
     if dg.AssetCheckKey(dg.AssetKey(ACTION_REGISTER.key), LINKS_RULE.name) in (
         context.selected_asset_check_keys
     ):
-        dropped = dropped_links(plan.actions)
+        dropped = dropped_links(plan.actions, plan.risks)
         table = pd.DataFrame(
             [
                 {
-                    "id": d.action_id,
+                    "id": d.item_id,
+                    "file": d.file,
                     "row": d.row,
                     "column": d.column,
                     "value": d.linked_id,
@@ -158,7 +157,7 @@ def plan_register(
                 }
                 for d in dropped
             ],
-            columns=["id", "row", "column", "value", "what to fix"],
+            columns=["id", "file", "row", "column", "value", "what to fix"],
         )
         yield dg.AssetCheckResult(
             asset_key=ACTION_REGISTER.key,
@@ -262,7 +261,7 @@ def plan_updates(
             pd.concat([earlier[["period", "action_id", "status"]], outcome.actions]),
             dict(register.council.risk_appetite),
         )
-        issues += link_issues(actions, quarter)
+        issues += link_issues(actions, risks, quarter)
         fill_owners(issues, read, actions, risks)
         issue_frame = pd.DataFrame(
             [i.as_row() for i in issues], columns=QUALITY_ISSUES.column_names

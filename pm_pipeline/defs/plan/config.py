@@ -4,8 +4,9 @@ Both files are optional (a council may report PIs only): an absent file is an em
 A file that is there but wrong (unknown kind or theme, a duplicate id, a date or score that
 cannot be read) raises `RegisterError` naming file, row and column for every problem. A link to
 a PI or risk that does not exist is the plan's own mistake, not a reason to stop the KPI
-reports: the link is dropped and kept in the action's `dropped_pis` / `dropped_risks`, with its
-`source_row`, for the `plan_links_known` check and the reports to name.
+reports: the link is dropped and kept (an action's `dropped_pis` / `dropped_risks`, a risk's
+`dropped_due_action`), with its `source_row`, for the `plan_links_known` check and the reports
+to name. The same goes for a risk's `due_action` naming an action that is not in actions.csv.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from pm_pipeline.core.mail import mail_address
 from pm_pipeline.core.sheets import shown, where
+from pm_pipeline.core.values import is_missing
 from pm_pipeline.defs.intake.cells import parse_timestamp
 from pm_pipeline.defs.plan.tables import ACTION_REGISTER, RISK_REGISTER
 from pm_pipeline.defs.register.model import PI_ID, Council, RegisterError, read_csv_records
@@ -34,57 +36,68 @@ REQUIRED_RISK = ("risk_id", "title", "theme", "owner", "likelihood", "impact")
 MANAGEMENT_COLUMNS = ("controls", "target_likelihood", "target_impact", "review_date", "due_action")
 
 
-ACTIONS_FILE = "config/actions.csv"  # as quality_issues names it (from the data directory)
-LINK_KINDS = {  # the linking column -> where its dropped ids are kept, what the ids name
-    "linked_pis": ("dropped_pis", "PI", "config/indicators.csv"),
-    "linked_risks": ("dropped_risks", "risk", "config/risks.csv"),
+# a linking column -> (the file it is in, as quality_issues names it; where its dropped ids are
+# kept; what the ids name; the file that lists them)
+LINK_KINDS = {
+    "linked_pis": ("config/actions.csv", "dropped_pis", "PI", "config/indicators.csv"),
+    "linked_risks": ("config/actions.csv", "dropped_risks", "risk", "config/risks.csv"),
+    "due_action": ("config/risks.csv", "dropped_due_action", "action", "config/actions.csv"),
 }
 
 
 @dataclass(frozen=True)
 class DroppedLink:
-    """A link in actions.csv to an id the register does not have, left out of the reports."""
+    """A link in the plan's files to an id the register does not have, left out of the
+    reports: from an action (`linked_pis`, `linked_risks`) or a risk (`due_action`)."""
 
-    action_id: str
+    item_id: str  # the action or risk that names it
     title: str
     owner: str | None
     row: int | None
-    column: str  # linked_pis or linked_risks
+    column: str  # a key of LINK_KINDS
     linked_id: str  # as written
 
     @property
+    def file(self) -> str:
+        return LINK_KINDS[self.column][0]
+
+    @property
     def what(self) -> str:
-        return LINK_KINDS[self.column][1]
+        return LINK_KINDS[self.column][2]
 
     @property
     def message(self) -> str:
-        _, what, register = LINK_KINDS[self.column]
+        file, _, what, register = LINK_KINDS[self.column]
+        several = " (ids are separated by ';')" if self.column.startswith("linked_") else ""
         return (
-            f"{where(ACTIONS_FILE, self.row, self.column)}: {self.action_id} links to "
-            f"'{self.linked_id}', which is not a {what} in {register}, so the reports leave "
-            f"that link out — correct the id or remove it (ids are separated by ';')"
+            f"{where(file, self.row, self.column)}: {self.item_id} links to '{self.linked_id}', "
+            f"which is not a{'n' if what[0] in 'aeiou' else ''} {what} in {register}, so the "
+            f"reports leave that link out — correct the id or remove it{several}"
         )
 
 
-def dropped_links(actions: pd.DataFrame) -> list[DroppedLink]:
-    """Every link `read_actions` dropped, in file order (none from a warehouse written before
-    the register kept them)."""
+def dropped_links(actions: pd.DataFrame, risks: pd.DataFrame) -> list[DroppedLink]:
+    """Every link the plan's files make to an id the register does not have, actions' first,
+    in file order (none from a warehouse written before the register kept them)."""
     found = []
-    for action in actions.to_dict("records"):
-        row = action.get("source_row")
-        for column, (kept, _, _) in LINK_KINDS.items():
-            ids = action.get(kept)
-            for linked_id in [] if ids is None or isinstance(ids, float) else list(ids):
-                found.append(
-                    DroppedLink(
-                        action["action_id"],
-                        action["title"],
-                        action.get("owner"),
-                        None if row is None or pd.isna(row) else int(row),
-                        column,
-                        str(linked_id),
+    for items, id_column in ((actions, "action_id"), (risks, "risk_id")):
+        for item in items.to_dict("records"):
+            row = item.get("source_row")
+            for column, (_, kept, _, _) in LINK_KINDS.items():
+                ids = item.get(kept)
+                if isinstance(ids, str):
+                    ids = [ids]
+                for linked_id in [] if ids is None or isinstance(ids, float) else list(ids):
+                    found.append(
+                        DroppedLink(
+                            item[id_column],
+                            item["title"],
+                            item.get("owner"),
+                            None if row is None or pd.isna(row) else int(row),
+                            column,
+                            str(linked_id),
+                        )
                     )
-                )
     return found
 
 
@@ -161,6 +174,7 @@ def read_risks(path: Path, council: Council) -> pd.DataFrame:
             problems.append(f"{where(file, row, 'review_date')}: {exc}")
         for column in ("controls", "due_action"):
             item[column] = item[column] or None
+        item["source_row"] = row
         out.append(item)
     if problems:
         raise RegisterError(problems)
@@ -218,7 +232,7 @@ def read_actions(
         if not due_text:
             problems.append(f"{where(file, row, 'due_date')}: empty — every action has a due date")
         for column, known in (("linked_pis", pis), ("linked_risks", risks)):
-            dropped = LINK_KINDS[column][0]
+            dropped = LINK_KINDS[column][1]
             given = _ids(item[column])
             item[column] = [known[i.casefold()] for i in given if i.casefold() in known]
             item[dropped] = [i for i in given if i.casefold() not in known]
@@ -253,19 +267,18 @@ def load_plan(config_dir: Path, council: Council, pi_ids: set[str]) -> Plan:
     if problems:
         raise RegisterError(problems)
     known = {a.casefold(): a for a in actions["action_id"]}  # ids in the register's spelling
-    risks["due_action"] = [
-        known.get(a.casefold(), a) if isinstance(a, str) else None for a in risks["due_action"]
-    ]
+    due = [a if isinstance(a, str) else None for a in risks["due_action"]]
+    risks["due_action"] = [known.get(a.casefold()) if a else None for a in due]
+    risks["dropped_due_action"] = [a if a and a.casefold() not in known else None for a in due]
     return Plan(actions, risks)
 
 
-def risk_register_notices(
-    risks: pd.DataFrame, actions: pd.DataFrame, appetite: dict[str, int]
-) -> list[str]:
+def risk_register_notices(risks: pd.DataFrame, appetite: dict[str, int]) -> list[str]:
     """What risks.csv leaves out of managing each risk (the WARN check
     `risk_register_complete`): the issue-27 columns it lacks, a risk without controls, target
-    scores, review date or due action, an appetite council.yaml has no level for, and a due
-    action that is not in actions.csv. None of these stops a run."""
+    scores, review date or due action, and an appetite council.yaml has no level for. None of
+    these stops a run (a due action that is not in actions.csv is a `plan_links_known` error:
+    `dropped_links`)."""
     file = "risks.csv"
     missing = risks.attrs.get("missing_columns", [])
     notices = []
@@ -275,13 +288,14 @@ def risk_register_notices(
             "risk's controls, target score, next review and the action due on it "
             '(docs/plan.md, "Managing a risk"); until then the reports show what is there'
         )
-    known_actions = {a.casefold(): a for a in actions["action_id"]}
     for risk in risks.to_dict("records"):
         rid = risk["risk_id"]
+        due = risk.get("due_action")  # one named but not in actions.csv is not blank
+        given = {**risk, "due_action": risk.get("dropped_due_action") if is_missing(due) else due}
         blank = [
             c
             for c in MANAGEMENT_COLUMNS
-            if c not in missing and (risk.get(c) is None or pd.isna(risk.get(c)))
+            if c not in missing and (given.get(c) is None or pd.isna(given.get(c)))
         ]
         if blank:
             them = "it" if len(blank) == 1 else "them"
@@ -297,11 +311,5 @@ def risk_register_notices(
                 f"{file}, {rid}: appetite '{level}' is not a level in council.yaml's "
                 f"risk_appetite ({', '.join(appetite)}) — use one of them, or add '{level}' "
                 "there with the highest score it accepts; until then it is not judged"
-            )
-        due = risk.get("due_action")
-        if isinstance(due, str) and due.casefold() not in known_actions:
-            notices.append(
-                f"{file}, {rid}: due_action '{due}' is not an action in actions.csv — give the "
-                "id of the action that brings the risk to its target"
             )
     return notices

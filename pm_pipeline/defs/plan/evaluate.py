@@ -18,7 +18,7 @@ import pandas as pd
 from pm_pipeline.core.checks import ERROR
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.sheets import shown
-from pm_pipeline.defs.plan.config import ACTIONS_FILE, dropped_links
+from pm_pipeline.defs.plan.config import dropped_links
 from pm_pipeline.defs.plan.linking import risk_scores, risks_without_action
 from pm_pipeline.defs.plan.updates import CLOSED, UpdatesRead
 from pm_pipeline.defs.quality.rules import RULES, Issue
@@ -410,19 +410,20 @@ def unanswered_risks(
     ]
 
 
-def link_issues(actions: pd.DataFrame, quarter: Quarter) -> list[Issue]:
-    """The quarter's `plan_links_known` rows: each link in actions.csv to an id the register
-    does not have, for the action's owner (the quarter's reports say the link was left out)."""
+def link_issues(actions: pd.DataFrame, risks: pd.DataFrame, quarter: Quarter) -> list[Issue]:
+    """The quarter's `plan_links_known` rows: each link in the plan's files to an id the
+    register does not have, for the owner of the action or risk that makes it (the quarter's
+    reports say the link was left out)."""
     return [
         Issue(
             LINK_RULE,
-            link.action_id,
-            ACTIONS_FILE,
+            link.item_id,
+            link.file,
             link.row,
             link.linked_id,
             link.message,
             owner=link.owner,
             period=quarter.key,
         )
-        for link in dropped_links(actions)
+        for link in dropped_links(actions, risks)
     ]

@@ -40,6 +40,10 @@ RISK_REGISTER = Table(
         "target_impact": "INTEGER",
         "review_date": "DATE",
         "due_action": "VARCHAR",  # the action (actions.csv) due to bring it to its target
+        # the row in risks.csv, and a due_action the register does not have (left out of
+        # due_action: the plan_links_known check names it)
+        "source_row": "INTEGER",
+        "dropped_due_action": "VARCHAR",
     },
 )
 

@@ -22,7 +22,7 @@ from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.core.sheets import where
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table
-from pm_pipeline.defs.plan.config import ACTIONS_FILE, dropped_links
+from pm_pipeline.defs.plan.config import dropped_links
 from pm_pipeline.defs.plan.linking import (
     kpis_without_action,
     latest_updates,
@@ -190,17 +190,17 @@ def _grid(risks: list[dict]) -> list[dict]:
     ]
 
 
-def _dropped(actions: pd.DataFrame) -> list[dict]:
+def _dropped(actions: pd.DataFrame, risks: pd.DataFrame) -> list[dict]:
     """The links left out, as the `_plan_dropped` partial names them."""
     return [
         {
-            "action_id": d.action_id,
+            "item_id": d.item_id,
             "title": d.title,
             "linked_id": d.linked_id,
             "what": d.what,
-            "where": where(ACTIONS_FILE, d.row, d.column),
+            "where": where(d.file, d.row, d.column),
         }
-        for d in dropped_links(actions)
+        for d in dropped_links(actions, risks)
     ]
 
 
@@ -254,7 +254,7 @@ def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, council: Counci
         "reviews_overdue": [r for r in risk_items if r["review_overdue"]],
         "appetite_levels": [{"level": k, "limit": v} for k, v in appetite.items()],
         "improvement_actions": [i for i in items if i["kind"] == "improvement"],
-        "dropped": _dropped(actions),
+        "dropped": _dropped(actions, risks),
     }
 
 
@@ -356,7 +356,7 @@ def annual_plan_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear) -> di
         "completed": completed,
         "slipped": slipped,
         "carried": carried,
-        "dropped": _dropped(everything),
+        "dropped": _dropped(everything, read_table(conn, RISK_REGISTER)),
     }
 
 
