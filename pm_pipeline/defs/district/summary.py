@@ -80,7 +80,7 @@ def pi_summary(themes: list[dict]) -> list[str]:
     }
     parts = [f"{n} {word}" for word, n in counts.items() if n]
     n_all = len(rows)
-    kind = "place-based and contextual indicator" + ("s" if n_all != 1 else "")
+    kind = plural(n_all, "place-based and contextual indicator", number=False)
     if not moved:
         return [
             f"None of the council's {n_all} {kind} can be compared with six months earlier yet."

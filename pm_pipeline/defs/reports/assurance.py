@@ -20,12 +20,9 @@ from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.load import returns_owed
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.signoff.rules import APPROVED, QUERY_OPEN
+from pm_pipeline.render.wording import plural
 
 LATE = "submitted_on_time"
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def assurance_view(
@@ -111,22 +108,22 @@ def _sentence(c: dict) -> str:
     if not c["figures"]:
         return "No figures were returned this quarter, so none could be checked."
     parts = [
-        f"Of the {_plural(c['figures'], 'figure', 'figures')} returned, {c['checked']} "
-        f"({c['share']}) {'was' if c['checked'] == 1 else 'were'} checked by their manager "
+        f"Of the {plural(c['figures'], 'figure', 'figures')} returned, {c['checked']} "
+        f"({c['share']}) {plural(c['checked'], 'was', 'were', False)} checked by their manager "
         "before publication"
         + (
-            f" and {c['queried']} {'is' if c['queried'] == 1 else 'are'} under query"
+            f" and {c['queried']} {plural(c['queried'], 'is', 'are', False)} under query"
             if c["queried"]
             else ""
         )
         + ".",
-        f"Of {_plural(c['owed'], 'return', 'returns')} due, "
-        f"{'none was' if not c['late'] else _plural(c['late'], 'was', 'were')} late and "
-        f"{'none is' if not c['missing'] else _plural(c['missing'], 'is', 'are')} missing.",
-        f"{'No figure has' if not c['restated'] else _plural(c['restated'], 'figure has', 'figures have')} "
+        f"Of {plural(c['owed'], 'return', 'returns')} due, "
+        f"{'none was' if not c['late'] else plural(c['late'], 'was', 'were')} late and "
+        f"{'none is' if not c['missing'] else plural(c['missing'], 'is', 'are')} missing.",
+        f"{'No figure has' if not c['restated'] else plural(c['restated'], 'figure has', 'figures have')} "
         "been restated since it was first published.",
-        f"The data-quality checks found {_plural(c['errors'], 'error', 'errors')} (an error keeps "
-        f"a figure out until it is put right) and {_plural(c['warnings'], 'warning', 'warnings')}.",
+        f"The data-quality checks found {plural(c['errors'], 'error', 'errors')} (an error keeps "
+        f"a figure out until it is put right) and {plural(c['warnings'], 'warning', 'warnings')}.",
     ]
     return " ".join(parts)
 

@@ -263,8 +263,7 @@ def committee_view(
     if shown:
         listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
         sentence = (
-            f"{len(shown)} corporate plan deliverable{'s' if len(shown) != 1 else ''} "
-            f"reported this quarter: {listed}."
+            f"{plural(len(shown), 'corporate plan deliverable')} reported this quarter: {listed}."
         )
     else:
         sentence = "No corporate plan deliverables to report this quarter."
