@@ -12,6 +12,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pm_pipeline.core.words import plural
+
 EXCEL_ERRORS = frozenset(
     {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"}
 )
@@ -200,7 +202,8 @@ def check_header(header: list[str], name: str, header_row: int, data_rows: int) 
     if repeated:
         raise FileProblem(
             f"{name} has more than one column headed {', '.join(repeated)} in row "
-            f"{header_row}, so none of its {data_rows} row(s) were read — delete or rename the "
+            f"{header_row}, so none of its {plural(data_rows, 'row')} "
+            f"{plural(data_rows, 'was', 'were', False)} read — delete or rename the "
             "extra column so each heading appears once",
             row=header_row,
             column=repeated[0],

@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from pm_pipeline.core.files import write_atomic
+from pm_pipeline.core.words import plural
 from pm_pipeline.render import wording
 from pm_pipeline.render.spreadsheet import Sheet, write_xlsx
 
@@ -29,7 +30,7 @@ def environment() -> jinja2.Environment:
         direction_label=wording.direction_label,
         direction_symbol=wording.direction_symbol,
         ordinal=wording.ordinal,
-        plural=wording.plural,
+        plural=plural,
         uk_date=lambda d: f"{d:%-d %B %Y}" if d else "",
     )
     return env

@@ -81,14 +81,6 @@ def direction_symbol(direction: str) -> str:
     return DIRECTION_TEXT.get(direction, ("", ""))[1]
 
 
-def plural(count: int, singular: str, plural: str | None = None, number: bool = True) -> str:
-    """A count with its noun agreeing, as every report prints one: "1 indicator", "2
-    indicators", "0 indicators" (`plural` for the irregular: "1 risk is", "3 risks are" from
-    `plural(n, "is", "are", number=False)`, which gives the word alone)."""
-    word = singular if count == 1 else plural or f"{singular}s"
-    return f"{count:,} {word}" if number else word
-
-
 def ordinal(n: int) -> str:
     n = int(n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")

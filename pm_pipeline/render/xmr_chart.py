@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from pm_pipeline.core.words import plural
 from pm_pipeline.render.charts import (
     FONT,
     INK,
@@ -32,7 +33,7 @@ from pm_pipeline.render.charts import (
 )
 from pm_pipeline.render.charts import text_width as width_of
 from pm_pipeline.render.spc_icons import LETTER_MEANING, MDC_COLOURS
-from pm_pipeline.render.wording import format_value, plural
+from pm_pipeline.render.wording import format_value
 
 # a point's kind is its Making Data Count icon name (None: common cause) -> (words, colour)
 KIND_WORDS = {

@@ -154,7 +154,7 @@ def test_a_missing_required_column_reports_every_row(data_dir: Path):
     write_rows(data_dir, "nonote.csv", [row()[:6] + row()[7:]] * 3, header=header)
     result = read(data_dir)
     message = says(result, "nonote.csv", 1)
-    assert "has no note column(s) in its header (row 1), so none of its 3 row(s)" in message
+    assert "has no note column(s) in its header (row 1), so none of its 3 rows" in message
     assert_rows_accounted(result, {"nonote.csv": data_rows(2, 3)})
 
 
@@ -170,7 +170,7 @@ def test_duplicate_columns_are_refused_with_the_row_count(data_dir, header, repe
     write_rows(data_dir, "dupes.csv", [[*row(), "90"], [*row("HS-02"), "91"]], header=header)
     result = read(data_dir)
     message = says(result, "dupes.csv", 1)
-    assert f"more than one column headed {repeated} in row 1, so none of its 2 row(s)" in message
+    assert f"more than one column headed {repeated} in row 1, so none of its 2 rows" in message
     assert_rows_accounted(result, {"dupes.csv": data_rows(2, 2)})
 
 

@@ -41,7 +41,7 @@ def test_returns_on_two_sheets_and_a_lookup_list(data_dir: Path):
     result = read(data_dir)
     assert list(result.candidates["pi_id"]) == ["HS-01", "HS-02"]  # the lookup list is no return
     message = says(result, "sheets.xlsx")
-    assert "only sheet 'Returns' was read and the 3 row(s) on sheet 'Late ones' were not" in message
+    assert "only sheet 'Returns' was read and the 3 rows on sheet 'Late ones' were not" in message
     assert_rows_accounted(result, {"sheets.xlsx": [2, 3, 2, 3, 4]})
 
 

@@ -74,7 +74,7 @@ def test_no_credentials_uses_the_cache_and_says_how_old(register, cache_dir):
     assert {o.status for o in outcomes} == {CACHED}
     assert all("no credentials" in o.reason for o in outcomes)
     text = summary(outcomes, NOW, "webservices.esd.org.uk")
-    assert "8 metric(s) from the cache" in text and "53 days ago" in text
+    assert "8 metrics from the cache" in text and "53 days ago" in text
     assert "no credentials" in text and "SAMPLE VALUES" in text
     table = outcome_table(outcomes, NOW)
     assert set(table["from"]) == {"cache"} and set(table["age"]) == {"53 days"}

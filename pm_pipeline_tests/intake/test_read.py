@@ -189,7 +189,7 @@ def test_missing_column_unsupported_and_empty_files_are_reported_not_lost(data_d
     messages = {i.source_file: i.message for i in result.issues}
     assert set(messages) == {"2025-26-Q1/nonote.csv", "2025-26-Q1/old.xls", "2025-26-Q1/empty.csv"}
     assert (
-        "has no note column(s) in its header (row 1), so none of its 2 row(s)"
+        "has no note column(s) in its header (row 1), so none of its 2 rows"
         in messages["2025-26-Q1/nonote.csv"]
     )
     assert "only .csv and .xlsx files are" in messages["2025-26-Q1/old.xls"]

@@ -28,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.benchmarks.lginform_answers import (
     RAW,
     LGInformBadResponse,
@@ -271,8 +272,8 @@ class LGInformClient:
             )
         if failure is not None:
             raise LGInformUnavailable(
-                f"LG Inform gave no good answer for {subject} after {attempts} attempt(s): "
-                f"{failure}",
+                f"LG Inform gave no good answer for {subject} after "
+                f"{plural(attempts, 'attempt')}: {failure}",
                 subject,
                 network=True,
             )
@@ -282,7 +283,7 @@ class LGInformClient:
         if status != 429 and status < 500:
             raise self._refused(response, subject) from None
         raise LGInformUnavailable(
-            f"LG Inform gave no good answer for {subject} after {attempts} attempt(s): "
+            f"LG Inform gave no good answer for {subject} after {plural(attempts, 'attempt')}: "
             f"HTTP {status}{self._redact(_error_detail(response))}",
             subject,
             network=False,

@@ -31,6 +31,7 @@ from pm_pipeline.core.periods import FinancialYear
 from pm_pipeline.core.sheets import FileProblem, Sheet, clean_text, where
 from pm_pipeline.core.spreadsheets import read_table_bytes
 from pm_pipeline.core.values import parse_number
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.benchmarks.areas import area_code_problem
 from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.register.model import POLARITIES, UNITS
@@ -66,7 +67,7 @@ class OflogError(Exception):
         shown = problems[:MAX_PROBLEMS_SHOWN]
         more = len(problems) - len(shown)
         super().__init__(
-            f"The Oflog files under benchmarks/oflog/ have {len(problems)} problem(s):\n"
+            f"The Oflog files under benchmarks/oflog/ have {plural(len(problems), 'problem')}:\n"
             + "\n".join(f"- {p}" for p in shown)
             + (f"\n- …and {more} more" if more else "")
         )

@@ -17,6 +17,7 @@ from typing import cast
 import pandas as pd
 
 from pm_pipeline.core.values import ENGLAND
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.benchmarks.cache import CachedMetric, CacheProblem, read_cache, write_cache
 from pm_pipeline.defs.benchmarks.lginform import LGInformSource, fetch_metric
 from pm_pipeline.defs.benchmarks.lginform_answers import (
@@ -27,7 +28,6 @@ from pm_pipeline.defs.benchmarks.lginform_answers import (
 )
 from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.register.model import Register
-from pm_pipeline.render.wording import plural
 
 SOURCE = "lginform"
 COLUMNS = BENCHMARKS.column_names
@@ -251,13 +251,13 @@ def summary(outcomes: list[MetricOutcome], now: datetime, host: str) -> str:
     missing = [o for o in outcomes if o.status == MISSING]
     parts = []
     if fetched:
-        parts.append(f"{len(fetched)} metric(s) fetched from {host} this run.")
+        parts.append(f"{plural(len(fetched), 'metric')} fetched from {host} this run.")
     if cached:
         copies = [o.cached for o in cached if o.cached is not None]  # every CACHED outcome has one
         oldest = min(copies, key=lambda c: c.fetched_at)
         reasons = sorted({o.reason for o in cached if o.reason})
         parts.append(
-            f"{len(cached)} metric(s) from the cache ({', '.join(o.wanted.metric_id for o in cached)}); "
+            f"{plural(len(cached), 'metric')} from the cache ({', '.join(o.wanted.metric_id for o in cached)}); "
             f"oldest copy fetched {oldest.fetched_at:%Y-%m-%d %H:%M} UTC, "
             f"{_age(oldest.age_days(now))} ago. Why: {' / '.join(reasons)}."
         )
@@ -265,7 +265,7 @@ def summary(outcomes: list[MetricOutcome], now: datetime, host: str) -> str:
         parts += notes
     if missing:
         parts.append(
-            f"{len(missing)} metric(s) with no figures at all: "
+            f"{plural(len(missing), 'metric')} with no figures at all: "
             + "; ".join(f"{o.wanted.metric_id} ({o.reason})" for o in missing)
             + "."
         )

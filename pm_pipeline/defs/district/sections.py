@@ -11,6 +11,7 @@ import pandas as pd
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.values import ENGLAND
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.district.catalogue import BY_KEY, FIGURES, SECTIONS
 from pm_pipeline.defs.district.charts import profile_chart
 from pm_pipeline.defs.district.figures import Comparison, series
@@ -23,7 +24,6 @@ from pm_pipeline.defs.district.inputs import (
 )
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.render import charts
-from pm_pipeline.render.wording import plural
 
 
 def _dataset_words(dataset: str) -> str:

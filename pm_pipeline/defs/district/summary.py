@@ -9,10 +9,11 @@ from typing import cast
 import pandas as pd
 
 from pm_pipeline.core.values import is_missing
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.district.catalogue import DATASET_NAMES
 from pm_pipeline.defs.district.figures import Comparison, format_figure, format_plain, rank_words
 from pm_pipeline.defs.district.inputs import MOVES
-from pm_pipeline.render.wording import QUARTILE_WORDS, plural
+from pm_pipeline.render.wording import QUARTILE_WORDS
 
 
 def _join(items: Sequence[str]) -> str:

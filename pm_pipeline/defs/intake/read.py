@@ -19,6 +19,7 @@ import pandas as pd
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.sheets import FileLimits, FileProblem, Sheet
 from pm_pipeline.core.spreadsheets import read_table_bytes
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.intake.columns import (
     CANDIDATE_COLUMNS,
     HEADER_GAP,
@@ -116,8 +117,9 @@ def _read_sheets(
                 None,
                 None,
                 f"{source_file} has returns on more than one sheet; only sheet "
-                f"'{first.name}' was read and the {len(extra.rows)} row(s) on sheet "
-                f"'{extra.name}' were not — move them onto one sheet",
+                f"'{first.name}' was read and the {plural(len(extra.rows), 'row')} on sheet "
+                f"'{extra.name}' {plural(len(extra.rows), 'was', 'were', False)} not — move "
+                f"{plural(len(extra.rows), 'it', 'them', False)} onto one sheet",
             )
         )
     if out.data_rows == 0 and not out.issues:

@@ -20,6 +20,7 @@ from pm_pipeline.core.sheets import (
     shown,
 )
 from pm_pipeline.core.values import parse_number
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.intake.cells import parse_status, parse_timestamp
 from pm_pipeline.defs.intake.columns import (
     HEADER_GAP,
@@ -31,6 +32,12 @@ from pm_pipeline.defs.intake.columns import (
     Parsed,
 )
 from pm_pipeline.defs.quality.rules import Issue
+
+
+def _rows_read(sheet: Sheet) -> str:
+    """ "3 rows were" / "1 row was": how many rows of a sheet a header problem left unread."""
+    n = len(sheet.rows)
+    return f"{plural(n, 'row')} {plural(n, 'was', 'were', False)}"
 
 
 def _describe_id(raw: str) -> str:
@@ -215,14 +222,14 @@ def _header_problem(sheet: Sheet, source_file: str, as_read: list[str]) -> str |
             reads = f"; that row reads '{shown}'"
         return (
             f"{source_file} has no {', '.join(missing)} column(s) in its header (row "
-            f"{sheet.header_row}{reads}), so none of its {len(sheet.rows)} row(s) were read — "
+            f"{sheet.header_row}{reads}), so none of its {_rows_read(sheet)} read — "
             f"add the column(s) (headings: {', '.join(RETURN_COLUMNS)}) and save the file"
         )
     twice = sorted(c for c in RETURN_COLUMNS if sheet.header.count(c) > 1)
     if twice:
         return (
             f"{source_file} has more than one column headed {', '.join(twice)} in row "
-            f"{sheet.header_row}, so none of its {len(sheet.rows)} row(s) were read — delete or "
+            f"{sheet.header_row}, so none of its {_rows_read(sheet)} read — delete or "
             "rename the extra column so each heading appears once"
         )
     return None

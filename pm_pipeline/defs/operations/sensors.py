@@ -8,6 +8,7 @@ import dagster as dg
 
 from pm_pipeline.core.alerts import Alert, alert_team
 from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.operations.alert_mail import alert_mail_job
 from pm_pipeline.defs.operations.failures import (
     failed_parts,
@@ -84,7 +85,9 @@ def queue_alert_sensor(
         )
     queued = {r.dagster_run.run_id for r in stuck}
     context.update_cursor(json.dumps(sorted(alerted & queued)))
-    return dg.SkipReason(f"{len(stuck)} run(s) queued too long; holders: {holders or 'none'}")
+    return dg.SkipReason(
+        f"{plural(len(stuck), 'run')} queued too long; holders: {holders or 'none'}"
+    )
 
 
 def pool_holders(instance: dg.DagsterInstance) -> str:

@@ -22,6 +22,7 @@ from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.sheets import FileLimits, FileProblem, Sheet, clean_text, shown
 from pm_pipeline.core.spreadsheets import read_table_bytes
 from pm_pipeline.core.values import parse_number
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.intake.archive import archive
 from pm_pipeline.defs.intake.cells import parse_timestamp
 from pm_pipeline.defs.intake.columns import HEADER_NAMES
@@ -127,7 +128,8 @@ def read_update_sheet(
                 sheet.header_row,
                 None,
                 f"{source_file} has no {', '.join(missing)} column(s) in its header (row "
-                f"{sheet.header_row}), so none of its {len(sheet.rows)} row(s) were read — add "
+                f"{sheet.header_row}), so none of its {plural(len(sheet.rows), 'row')} "
+                f"{plural(len(sheet.rows), 'was', 'were', False)} read — add "
                 f"the column(s) (headings: {', '.join(kind.columns)}) and save the file",
             )
         )

@@ -11,6 +11,7 @@ import pandas as pd
 
 from pm_pipeline.core.sheets import FileProblem, clean_text, where
 from pm_pipeline.core.spreadsheets import read_table_file
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.register.frame import DEFAULT_APPETITE, ReportFrame
 
 PI_TYPES = ("kpi", "service", "contextual", "place", "management")
@@ -112,7 +113,7 @@ class RegisterError(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__(
-            f"The register has {len(problems)} problem(s):\n"
+            f"The register has {plural(len(problems), 'problem')}:\n"
             + "\n".join(f"- {p}" for p in problems)
         )
 

@@ -19,6 +19,7 @@ import pandas as pd
 from pm_pipeline.core.periods import FinancialYear
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table, where_in
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.reports.plan_sections import annual_plan_view
@@ -34,7 +35,7 @@ from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.pages import is_sample, publish, sample_label
 from pm_pipeline.render.spreadsheet import Sheet
-from pm_pipeline.render.wording import direction_label, format_value, plural, rag_label
+from pm_pipeline.render.wording import direction_label, format_value, rag_label
 
 
 def _rounded(value: float | None, pi: dict) -> float | None:

@@ -15,12 +15,12 @@ import pandas as pd
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.warehouse import read_table
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.load import returns_owed
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.signoff.rules import APPROVED, QUERY_OPEN
-from pm_pipeline.render.wording import plural
 
 LATE = "submitted_on_time"
 

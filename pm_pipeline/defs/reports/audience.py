@@ -24,6 +24,7 @@ import pandas as pd
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.warehouse import read_table
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
 from pm_pipeline.defs.plan.evaluate import actions_owed
 from pm_pipeline.defs.plan.tables import (
@@ -47,7 +48,6 @@ from pm_pipeline.defs.scorecard.reconcile import RULE as RECONCILE
 from pm_pipeline.defs.scorecard.reconcile import year_checked
 from pm_pipeline.render.pages import publish, sample_label, write_html
 from pm_pipeline.render.spreadsheet import Sheet
-from pm_pipeline.render.wording import plural
 
 
 @dataclass(frozen=True)

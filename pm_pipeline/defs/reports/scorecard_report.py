@@ -18,6 +18,7 @@ from pm_pipeline.core.sheets import FileProblem, clean_text
 from pm_pipeline.core.spreadsheets import read_table_file
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table, where_in
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
@@ -39,7 +40,6 @@ from pm_pipeline.render.wording import (
     RAG_TEXT,
     direction_label,
     format_value,
-    plural,
     rag_label,
 )
 

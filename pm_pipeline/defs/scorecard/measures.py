@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pm_pipeline.core.values import is_missing
-from pm_pipeline.render.wording import plural
+from pm_pipeline.core.words import plural
 
 RATE_SCALES = (1, 100, 1_000, 10_000, 100_000)  # per 1, per cent, per 1,000 ...
 # Measures whose year to date differs from the latest figure (a scorecard column for these).

@@ -49,7 +49,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pm_pipeline.render.wording import plural
+from pm_pipeline.core.words import plural
 
 LIMIT_FACTOR = 2.66  # 3 sigma for individuals: 3 / d2, d2 = 1.128 for a moving range of two
 NEAR_FACTOR = 2 * LIMIT_FACTOR / 3  # two-thirds of the way to a limit (2 sigma)
