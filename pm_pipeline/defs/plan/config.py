@@ -22,6 +22,7 @@ import pandas as pd
 from pm_pipeline.core.mail import mail_address
 from pm_pipeline.core.sheets import shown, where
 from pm_pipeline.core.values import is_missing
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.intake.cells import parse_timestamp
 from pm_pipeline.defs.plan.tables import ACTION_REGISTER, RISK_REGISTER
 from pm_pipeline.defs.register.model import PI_ID, Council, RegisterError, read_csv_records
@@ -298,7 +299,7 @@ def risk_register_notices(risks: pd.DataFrame, appetite: dict[str, int]) -> list
             if c not in missing and (given.get(c) is None or pd.isna(given.get(c)))
         ]
         if blank:
-            them = "it" if len(blank) == 1 else "them"
+            them = plural(len(blank), "it", "them", number=False)
             notices.append(f"{file}, {rid}: no {', '.join(blank)} — fill {them} in")
         level = risk.get("appetite")
         if not level:
