@@ -238,16 +238,19 @@ class Warehouse(DuckDBResource):
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection; on success the readers' copy is refreshed."""
+        """A read-write connection; on success the readers' copy is refreshed, copied while
+        this connection still holds DuckDB's lock on the file: not every writer is in the
+        `warehouse` pool (the benchmark fetches are not), and a copy taken after the close
+        could catch the next writer half-way (a torn copy analysts cannot open)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._connect(read_only=False)
         make_private(self.path)
         try:
             yield conn
             conn.execute("CHECKPOINT")
+            self.publish_reader_copy()
         finally:
             conn.close()
-        self.publish_reader_copy()
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -262,7 +265,8 @@ class Warehouse(DuckDBResource):
             conn.close()
 
     def publish_reader_copy(self) -> None:
-        """Copy the checkpointed file beside itself and rename it into place (atomic)."""
+        """Copy the checkpointed file beside itself and rename it into place (atomic); called
+        by `write()` under its lock."""
         if not self.path.exists():
             return
         tmp = self.reader_copy.with_name(f".{READER_COPY}.{os.getpid()}.tmp")
