@@ -100,3 +100,12 @@ def full_page_screenshot(page: Page, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=path, full_page=True)
     return path
+
+
+def describe(violations: list[dict]) -> str:
+    """axe's violations in one line each: rule, impact, help and the first five elements."""
+    return "; ".join(
+        f"{v['id']} ({v.get('impact')}): {v.get('help')} at "
+        + ", ".join(" ".join(n["target"]) for n in v.get("nodes", [])[:5])
+        for v in violations
+    )

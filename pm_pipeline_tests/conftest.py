@@ -2,8 +2,11 @@
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -11,6 +14,7 @@ from pathlib import Path
 import pytest
 from dagster._core.storage.defs_state.base import set_defs_state_storage
 
+from pm_pipeline.core.files import REPO_ROOT
 from pm_pipeline.stack.services import LocalPostgres, free_port
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -138,3 +142,35 @@ def postgres(postgres_server: LocalPostgres) -> Iterator[str]:
     """A fresh, empty database of this test's own on the session's PostgreSQL: its URL."""
     with new_database(postgres_server) as url:
         yield url
+
+
+PIP_WHEEL = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pm_pipeline as pip installs it: the wheel built from this checkout, unpacked (a pure
+    Python wheel is its installed files), with no source tree beside it."""
+    build = tmp_path_factory.mktemp("build")
+    source = build / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO_ROOT / name, source / name)
+    shutil.copytree(
+        REPO_ROOT / "pm_pipeline",
+        source / "pm_pipeline",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    built = subprocess.run(
+        [*PIP_WHEEL, "-w", str(build), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    wheels = list(build.glob("pm_pipeline-*.whl"))
+    if built.returncode or not wheels:
+        pytest.skip(f"the wheel could not be built here: {built.stderr[-1000:]}")
+    site = tmp_path_factory.mktemp("site-packages")
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        wheel.extractall(site)
+    return site

@@ -7,13 +7,11 @@ test_stack.py runs the real services on PostgreSQL; these take seconds.
 import itertools
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -38,7 +36,6 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 # offline: the venv's setuptools builds it (no build isolation, so no download)
-PIP_WHEEL = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
 
 
 def child(tmp_path: Path, name: str, code: str) -> Service:
@@ -214,33 +211,6 @@ def test_settings_come_from_the_environment_and_a_checkout_has_defaults(tmp_path
     defaults = Settings.resolve({}, tmp_path / "stack")
     assert defaults.data_dir == REPO / "data"
     assert defaults.dagster_home == tmp_path / "stack" / "dagster_home"
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """pm_pipeline as pip installs it: the wheel built from this checkout, unpacked (a pure
-    Python wheel is its installed files), with no source tree beside it."""
-    build = tmp_path_factory.mktemp("build")
-    source = build / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
-    shutil.copytree(
-        REPO / "pm_pipeline", source / "pm_pipeline", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    built = subprocess.run(
-        [*PIP_WHEEL, "-w", str(build), str(source)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    wheels = list(build.glob("pm_pipeline-*.whl"))
-    if built.returncode or not wheels:
-        pytest.skip(f"the wheel could not be built here: {built.stderr[-1000:]}")
-    site = tmp_path_factory.mktemp("site-packages")
-    with zipfile.ZipFile(wheels[0]) as wheel:
-        wheel.extractall(site)
-    return site
 
 
 def run_installed(site: Path, cwd: Path, env: dict[str, str], *args: str):

@@ -18,6 +18,7 @@ from pm_pipeline.defs.register.load import load_register
 from pm_pipeline_tests.browser import (
     axe_violations,
     chrome,
+    describe,
     full_page_screenshot,
     set_width,
 )
@@ -31,8 +32,6 @@ from pm_pipeline_tests.quality.test_rules import (
     run_quarter,
     small_council,
 )
-from pm_pipeline_tests.reports.test_accessibility import describe
-from pm_pipeline_tests.test_stack_supervisor import installed  # noqa: F401 (the wheel, unpacked)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]  # Chromium and a run each
 
@@ -175,7 +174,7 @@ def test_data_docs_say_failed_when_an_error_rule_fails(data_dir: Path, tmp_path:
     assert any(r.startswith("Failed value_in_range (ERROR)") for r in expectations)
 
 
-def test_the_installed_package_ships_every_file_the_pages_load(installed: Path):  # noqa: F811
+def test_the_installed_package_ships_every_file_the_pages_load(installed: Path):
     assert {p for p in CDN_COPIES.values() if not (ASSETS / "vendor" / p).is_file()} == set()
     checkout = ASSETS.parents[3]  # the folder pm_pipeline is in
     shipped = installed / ASSETS.relative_to(checkout)

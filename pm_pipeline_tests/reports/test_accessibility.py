@@ -28,6 +28,7 @@ from pm_pipeline_tests.browser import (
     accessible_names,
     axe_violations,
     chrome,
+    describe,
     full_page_screenshot,
     require_browser,
     run,
@@ -230,14 +231,6 @@ def audits(request, sample_reports, browser, screens) -> list[Audit]:
     folder = sample_reports[0]
     names = [re.sub(r"[^\w.-]+", "_", str(p.relative_to(folder).with_suffix(""))) for p in paths]
     return [audit(browser, path, name, screens) for path, name in zip(paths, names, strict=True)]
-
-
-def describe(violations: list[dict]) -> str:
-    return "; ".join(
-        f"{v['id']} ({v.get('impact')}): {v.get('help')} at "
-        + ", ".join(" ".join(n["target"]) for n in v.get("nodes", [])[:5])
-        for v in violations
-    )
 
 
 def test_axe_finds_no_wcag_a_or_aa_violations_at_desktop_or_phone_width(audits):
