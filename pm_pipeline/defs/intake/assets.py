@@ -45,7 +45,7 @@ from pm_pipeline.defs.quality.owner_lists import write_owner_lists
 from pm_pipeline.defs.quality.plan_rules import PLAN_RULES
 from pm_pipeline.defs.quality.rules import RETURN_RULES, RULES, Issue
 from pm_pipeline.defs.quality.signoff_rules import SIGNOFF_ROW_RULES
-from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
+from pm_pipeline.defs.quality.tables import QUALITY_ISSUES, issues_frame
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.register.tables import REGISTER
@@ -257,10 +257,7 @@ def returns_intake(
     outcomes, notes, docs = process_quarters(
         quarters, register, council_files, history, as_of, statistics
     )
-    issue_frames = [
-        pd.DataFrame([i.as_row() for i in o.issues], columns=QUALITY_ISSUES.column_names)
-        for o in outcomes
-    ]
+    issue_frames = [issues_frame(o.issues) for o in outcomes]
     with warehouse.write() as conn:  # one transaction (and one readers' copy) for the run
         replace_all(
             conn,

@@ -49,7 +49,7 @@ from pm_pipeline.defs.plan.updates import read_update_files
 from pm_pipeline.defs.quality.owner_lists import write_owner_lists
 from pm_pipeline.defs.quality.plan_rules import PLAN_RULES
 from pm_pipeline.defs.quality.rules import Issue
-from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
+from pm_pipeline.defs.quality.tables import QUALITY_ISSUES, step_issues
 from pm_pipeline.defs.register.model import RegisterError
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.register.tables import REGISTER
@@ -226,7 +226,6 @@ def plan_updates(
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     plan_rule_names = [r.name for r in UPDATE_RULES] + [LINK_RULE]  # this step's rows
-    marks = ", ".join("?" for _ in plan_rule_names)
     all_issues: list[Issue] = []
     counts = {"action_updates": 0, "risk_updates": 0}
     for key in context.partition_keys:
@@ -263,22 +262,12 @@ def plan_updates(
         )
         issues += link_issues(actions, risks, quarter)
         fill_owners(issues, read, actions, risks)
-        issue_frame = pd.DataFrame(
-            [i.as_row() for i in issues], columns=QUALITY_ISSUES.column_names
-        )
         tables = {ACTION_UPDATES: outcome.actions, RISK_UPDATES: outcome.risks}
         with warehouse.write() as conn:
             replace_all(
                 conn,
                 [partition(t, f, quarter.key) for t, f in tables.items() if t.key in selected]
-                + [
-                    Replacement(
-                        QUALITY_ISSUES,
-                        issue_frame,
-                        f"period = ? AND rule IN ({marks})",
-                        [quarter.key, *plan_rule_names],
-                    )
-                ],
+                + [step_issues(quarter.key, plan_rule_names, issues)],
             )
             quarter_issues = read_table(conn, QUALITY_ISSUES, "period = ?", [quarter.key])
         write_owner_lists(

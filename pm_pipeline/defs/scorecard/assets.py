@@ -20,7 +20,6 @@ from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.metadata import metadata_table
 from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter, earlier_partitions
 from pm_pipeline.core.warehouse import (
-    Replacement,
     Warehouse,
     partition,
     read_table,
@@ -31,7 +30,7 @@ from pm_pipeline.core.warehouse import (
 from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
 from pm_pipeline.defs.quality.rules import RULES, Issue
-from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
+from pm_pipeline.defs.quality.tables import step_issues
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.scorecard.build import (
@@ -164,16 +163,7 @@ def kpi_scorecard(
                     for t, frame in tables.items()
                     if t.key in selected
                 ]
-                + [  # its rows beside the returns' (each step replaces only its own rule's)
-                    Replacement(
-                        QUALITY_ISSUES,
-                        pd.DataFrame(
-                            [i.as_row() for i in issues], columns=QUALITY_ISSUES.column_names
-                        ),
-                        "period = ? AND rule = ?",
-                        [quarter.key, RECONCILE],
-                    )
-                ],
+                + [step_issues(quarter.key, [RECONCILE], issues)],
             )
             written.update({t.key: len(frame) for t, frame in tables.items()})
             rag = Counter(scorecard["rag"])

@@ -24,13 +24,11 @@ from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.metadata import metadata_table
 from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter
 from pm_pipeline.core.warehouse import (
-    Replacement,
     Warehouse,
     partition,
     read_table,
     replace_all,
     row_count,
-    where_in,
 )
 from pm_pipeline.defs.intake.archive import archive
 from pm_pipeline.defs.intake.assets import FILES_READ
@@ -43,7 +41,7 @@ from pm_pipeline.defs.quality.signoff_rules import (
     SIGNOFF_ROW_RULES,
     SIGNOFF_RULES,
 )
-from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
+from pm_pipeline.defs.quality.tables import QUALITY_ISSUES, step_issues
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.register.tables import REGISTER
@@ -234,20 +232,12 @@ def signoff_step(
             returns_read(context.instance, quarter),
         )
         tables = {SIGNOFFS: outcome.decisions, SIGNOFF_FIGURES: outcome.figures}
-        row_issues = [i.as_row() for i in outcome.issues if i.rule in SIGNOFF_ROW_RULES]
-        rules, names = where_in("rule", SIGNOFF_ROW_RULES)
+        row_issues = [i for i in outcome.issues if i.rule in SIGNOFF_ROW_RULES]
         with warehouse.write() as conn:
             replace_all(
                 conn,
                 [partition(t, f, quarter.key) for t, f in tables.items() if t.key in selected]
-                + [
-                    Replacement(  # its rows beside the returns' (each step replaces its own)
-                        QUALITY_ISSUES,
-                        pd.DataFrame(row_issues, columns=QUALITY_ISSUES.column_names),
-                        f"period = ? AND {rules}",
-                        [quarter.key, *names],
-                    )
-                ],
+                + [step_issues(quarter.key, SIGNOFF_ROW_RULES, row_issues)],
             )
             quarter_issues = read_table(conn, QUALITY_ISSUES, "period = ?", [quarter.key])
         write_owner_lists(
