@@ -74,23 +74,32 @@ def test_no_login_without_tls_the_message_is_kept_and_the_error_says_what_to_do(
     assert len(list(outbox.glob("*.eml"))) == 1
 
 
+def pending_alert(
+    files: CouncilFiles, port: int, monkeypatch: pytest.MonkeyPatch, **settings: str
+) -> dict:
+    """A failure alert raised for the data team with the SMTP settings (and `settings`) in the
+    environment: the run config that sends it through `alert_mail_job`."""
+    for name, value in {
+        "PM_SMTP_HOST": "127.0.0.1",
+        "PM_SMTP_PORT": str(port),
+        "PM_SMTP_USER": USER,
+        "PM_SMTP_PASSWORD": PASSWORD,
+        "PM_ALERT_TO": TEAM,
+        **settings,
+    }.items():
+        monkeypatch.setenv(name, value)
+    alert_team(files, Alert("returns_job", "run-1", Q.key, ("returns_intake",), (), "boom"))
+    (pending,) = pending_dir(files).glob("*.json")
+    return {"ops": {"send_alert": {"config": {"file": pending.name}}}}
+
+
 def test_the_data_teams_alert_goes_only_to_a_trusted_server_and_is_tried_again(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     cert, context = self_signed(tmp_path)
     files = CouncilFiles(data_dir=str(data_dir))
     with smtp_server(starttls=context, login=True) as (inbox, port):
-        for name, value in {
-            "PM_SMTP_HOST": "127.0.0.1",
-            "PM_SMTP_PORT": str(port),
-            "PM_SMTP_USER": USER,
-            "PM_SMTP_PASSWORD": PASSWORD,
-            "PM_ALERT_TO": TEAM,
-        }.items():
-            monkeypatch.setenv(name, value)
-        alert_team(files, Alert("returns_job", "run-1", Q.key, ("returns_intake",), (), "boom"))
-        (pending,) = pending_dir(files).glob("*.json")
-        config = {"ops": {"send_alert": {"config": {"file": pending.name}}}}
+        config = pending_alert(files, port, monkeypatch)
         refused = run_job(data_dir, "alert_mail_job", run_config=config)
         assert not refused.success
         assert not inbox.logins and not inbox.messages
@@ -110,18 +119,7 @@ def test_the_alert_mailer_refuses_to_log_in_in_clear(
 ):
     files = CouncilFiles(data_dir=str(data_dir))
     with smtp_server(login=True) as (inbox, port):
-        for name, value in {
-            "PM_SMTP_HOST": "127.0.0.1",
-            "PM_SMTP_PORT": str(port),
-            "PM_SMTP_STARTTLS": "false",
-            "PM_SMTP_USER": USER,
-            "PM_SMTP_PASSWORD": PASSWORD,
-            "PM_ALERT_TO": TEAM,
-        }.items():
-            monkeypatch.setenv(name, value)
-        alert_team(files, Alert("returns_job", "run-1", Q.key, ("returns_intake",), (), "boom"))
-        (pending,) = pending_dir(files).glob("*.json")
-        config = {"ops": {"send_alert": {"config": {"file": pending.name}}}}
+        config = pending_alert(files, port, monkeypatch, PM_SMTP_STARTTLS="false")
         refused = run_job(data_dir, "alert_mail_job", run_config=config)
     assert not refused.success and not inbox.logins and not inbox.messages
     failure = refused.failure_data_for_node("send_alert")
