@@ -5,12 +5,16 @@ import pytest
 
 from pm_pipeline.core.periods import (
     HALF_YEARLY,
+    MONTHLY,
     QUARTERLY,
     FinancialYear,
     Half,
+    Month,
     Quarter,
     first_working_day_after,
+    is_working_day,
     parse_period_label,
+    working_day_of_month,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -123,3 +127,46 @@ def test_first_working_day_after_a_quarter_skips_weekends_and_bank_holidays(
     quarter_end, first_working
 ):
     assert first_working_day_after(quarter_end) == first_working
+
+
+# gov.uk/bank-holidays, England and Wales
+BANK_HOLIDAYS = {
+    2026: ["01-01", "04-03", "04-06", "05-04", "05-25", "08-31", "12-25", "12-28"],
+    2027: ["01-01", "03-26", "03-29", "05-03", "05-31", "08-30", "12-27", "12-28"],
+    2022: ["01-03", "04-15", "04-18", "05-02", "05-30", "08-29", "12-26", "12-27"],
+}
+
+
+@pytest.mark.parametrize("year", BANK_HOLIDAYS)
+def test_every_regular_bank_holiday_is_not_a_working_day(year):
+    holidays = {date.fromisoformat(f"{year}-{d}") for d in BANK_HOLIDAYS[year]}
+    weekdays = [
+        date.fromordinal(n)
+        for n in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1)
+    ]
+    off = {d for d in weekdays if d.weekday() < 5 and not is_working_day(d)}
+    assert off == holidays
+
+
+def test_the_twelfth_working_day_skips_weekends_and_bank_holidays():
+    assert working_day_of_month(2026, 6, 12) == date(2026, 6, 16)
+    assert working_day_of_month(2026, 5, 12) == date(2026, 5, 19)  # 4 and 25 May off
+    assert working_day_of_month(2026, 9, 1) == date(2026, 9, 1)  # after the 31 August holiday
+    assert working_day_of_month(2027, 1, 1) == date(2027, 1, 4)
+
+
+def test_months_key_label_folder_quarter_and_period_text():
+    july = Month.parse("July 2026")
+    assert (
+        july == Month.parse("2026-07") == Month.parse(" jul  2026 ") == Month.from_key("2026-07-01")
+    )
+    assert (july.key, july.label, july.folder) == ("2026-07-01", "July 2026", "2026-07")
+    assert july.quarter == Quarter(2026, 2) and Month(2027, 3).quarter == Quarter(2026, 4)
+    assert (Month(2026, 1).previous, Month(2026, 12).next) == (Month(2025, 12), Month(2027, 1))
+    assert Month.from_folder("2026-07") == july
+    assert MONTHLY.get_partition_keys()[:2] == ["2021-04-01", "2021-05-01"]
+    for bad in ("2026/27 Q2", "Julember 2026", "2026-13"):
+        with pytest.raises(ValueError, match="write it like July 2026"):
+            Month.parse(bad)
+    with pytest.raises(ValueError):
+        Month.from_folder("2026-7")

@@ -287,6 +287,85 @@ class Half:
         return quarter.half
 
 
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month, keyed like the quarters by its first day (`2026-07-01`); a monthly
+    PI's figures roll up to the quarter and financial year that contain it."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12:
+            raise ValueError(f"month must be 1-12, not {self.month}")
+
+    @property
+    def start(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def end(self) -> date:
+        return _month_start(self.year, self.month + 1) - timedelta(days=1)
+
+    @property
+    def key(self) -> str:
+        return self.start.strftime(KEY_FORMAT)
+
+    @property
+    def label(self) -> str:
+        """`July 2026`, as a return writes it."""
+        return self.start.strftime("%B %Y")
+
+    @property
+    def folder(self) -> str:
+        """`2026-07`: the month's returns/, finance/ and reports/ folder."""
+        return self.start.strftime("%Y-%m")
+
+    @property
+    def quarter(self) -> Quarter:
+        return Quarter.containing(self.start)
+
+    @property
+    def previous(self) -> Month:
+        return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
+
+    @property
+    def next(self) -> Month:
+        return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
+
+    @classmethod
+    def containing(cls, day: date) -> Month:
+        return cls(day.year, day.month)
+
+    @classmethod
+    def from_key(cls, key: str) -> Month:
+        try:
+            day = datetime.strptime(str(key), KEY_FORMAT).date()
+        except ValueError as exc:
+            raise ValueError(f"'{key}' is not a month key like 2026-07-01") from exc
+        if day.day != 1:
+            raise ValueError(f"'{key}' is not the first day of a month")
+        return cls(day.year, day.month)
+
+    @classmethod
+    def from_folder(cls, folder: str) -> Month:
+        m = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", folder)
+        if not m:
+            raise ValueError(f"'{folder}' is not a month folder like 2026-07")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """A monthly return's `period`: `July 2026`, `Jul 2026` or `2026-07` (any case)."""
+        cleaned = re.sub(r"\s+", " ", str(text or "")).strip()
+        for fmt in ("%B %Y", "%b %Y", "%Y-%m"):
+            try:
+                return cls.containing(datetime.strptime(cleaned, fmt).date())
+            except ValueError:
+                continue
+        raise ValueError(f"'{shown(str(text))}' is not a month; write it like July 2026 or 2026-07")
+
+
 def _time_windows(cron: str) -> dg.TimeWindowPartitionsDefinition:
     return dg.TimeWindowPartitionsDefinition(
         cron_schedule=cron, start=first_period_start(), fmt=KEY_FORMAT, timezone=TIMEZONE
@@ -306,27 +385,56 @@ def earlier_partitions(asset: str, offset: int, end_offset: int = 0) -> dg.Asset
 
 QUARTERLY = _time_windows("0 0 1 1,4,7,10 *")
 HALF_YEARLY = _time_windows("0 0 1 4,10 *")
+MONTHLY = _time_windows("0 0 1 * *")  # starts with the quarters (PM_FIRST_QUARTER)
 FINANCIAL_YEARLY = _time_windows("0 0 1 4 *")
 
 
 def is_working_day(day: date) -> bool:
-    """Monday-Friday and not an England and Wales bank holiday that can fall near quarter ends."""
+    """Monday-Friday and not an England and Wales bank holiday."""
     if day.weekday() >= 5:
         return False
     return day not in _bank_holidays(day.year)
 
 
-def _bank_holidays(year: int) -> set[date]:
-    """The bank holidays that can fall in the first week after a quarter ends.
+def _substitute(day: date, taken: frozenset[date] = frozenset()) -> date:
+    """A bank holiday on a weekend (or on another's substitute day) moves to the next weekday."""
+    while day.weekday() >= 5 or day in taken:
+        day += timedelta(days=1)
+    return day
 
-    New Year's Day (or its substitute Monday), Good Friday and Easter Monday; the others
-    (May, August, Christmas) never fall in the first week of January, April, July or October.
-    """
-    new_year = date(year, 1, 1)
-    while new_year.weekday() >= 5:
-        new_year += timedelta(days=1)
+
+def _last_monday(year: int, month: int) -> date:
+    day = _month_start(year, month + 1) - timedelta(days=1)
+    return day - timedelta(days=day.weekday())
+
+
+def _bank_holidays(year: int) -> set[date]:
+    """England and Wales's regular bank holidays (gov.uk/bank-holidays): New Year's Day, Good
+    Friday, Easter Monday, the early May (first Monday), spring (last Monday of May) and summer
+    (last Monday of August) holidays, Christmas and Boxing Day, weekend ones on the next
+    weekday. One-off holidays a proclamation adds (a coronation, a state funeral) are not
+    known in advance: a council sets its schedules' day for those months by hand."""
     easter_sunday = easter(year)
-    return {new_year, easter_sunday - timedelta(days=2), easter_sunday + timedelta(days=1)}
+    may = date(year, 5, 1)
+    christmas = _substitute(date(year, 12, 25))
+    return {
+        _substitute(date(year, 1, 1)),
+        easter_sunday - timedelta(days=2),
+        easter_sunday + timedelta(days=1),
+        may + timedelta(days=(7 - may.weekday()) % 7),
+        _last_monday(year, 5),
+        _last_monday(year, 8),
+        christmas,
+        _substitute(date(year, 12, 26), frozenset({christmas})),
+    }
+
+
+def working_day_of_month(year: int, month: int, n: int) -> date:
+    """The `n`th working day of a month (1 = the first)."""
+    day = _month_start(year, month) - timedelta(days=1)
+    for _ in range(n):
+        day = first_working_day_after(day)
+    return day
 
 
 def first_working_day_after(day: date) -> date:
