@@ -17,12 +17,15 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import psycopg2
 import pytest
 
+from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter
 from pm_pipeline.stack.services import LocalPostgres, free_port, instance_template
 from pm_pipeline_tests.conftest import libpq_url, new_database
 from pm_pipeline_tests.council import query, quick_monitoring, run_job, wait_for
@@ -39,6 +42,9 @@ LAUNCH = """mutation($params: ExecutionParams!) { launchPipelineExecution(execut
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
 RUNS = """{ runsOrError { ... on Runs { results { runId jobName status
   tags { key value } } } } }"""
+TICKS = """query($sensor: SensorSelector!) { sensorOrError(sensorSelector: $sensor) {
+  ... on Sensor { sensorState { ticks(limit: 50) { status skipReason timestamp } } } } }"""
+OLD = time.mktime((2020, 1, 1, 0, 0, 0, 0, 0, -1))  # an old modification time (unzip, copy)
 
 
 @dataclass
@@ -93,6 +99,25 @@ class Running:
 
     def run(self, run_id: str) -> dict:
         return next(r for r in self.runs() if r["runId"] == run_id)
+
+    def sensor_runs(self, sensor: str, partition: str, job: str) -> list[dict]:
+        """The runs `sensor` requested for `partition`, newest first."""
+        return [
+            r
+            for r in self.runs()
+            if r["jobName"] == job
+            and r["tags"].get("dagster/sensor_name") == sensor
+            and r["tags"].get("dagster/partition") == partition
+        ]
+
+    def ticks(self, sensor: str) -> list[dict]:
+        """The sensor's ticks as its page in the UI lists them, newest first."""
+        selector = {
+            "repositoryLocationName": "pm_pipeline",
+            "repositoryName": "__repository__",
+            "sensorName": sensor,
+        }
+        return self.graphql(TICKS, {"sensor": selector})["sensorOrError"]["sensorState"]["ticks"]
 
 
 def sample_quarter(data: Path) -> None:
@@ -239,13 +264,26 @@ def warehouse_rows(data: Path, sql: str) -> list[tuple]:
     raise AssertionError("the warehouse stayed locked for a minute")
 
 
-@pytest.mark.timeout(1500)  # the stack's start, a quarterly run, a killed refresh, a sensor's run
-def test_quarterly_run_a_killed_code_server_and_a_dropped_return(stack, tmp_path):
+@pytest.mark.timeout(1500)  # the stack's start, a quarterly run, a killed refresh, sensors' runs
+def test_quarterly_run_a_killed_code_server_and_the_sensors_at_work(stack, tmp_path):
     """Through GraphQL as the UI launches: the quarterly run, in PostgreSQL, gives the same tables
     as `make demo`'s in-process run; a refresh whose code server is killed mid-step is marked
-    failed and retried; a return dropped meanwhile is read by the daemon's returns sensor."""
+    failed and retried. Meanwhile the daemon's sensors at work (ticks every 10 s here, 30 s
+    shipped): a return dropped in the wrong quarter's folder is read and reported; fixed, with
+    an old modification time, it is re-read, its issues clear, and the later quarter's scorecard
+    is rebuilt by itself with the new previous quarter; folders made early for the running
+    quarter are left, tick after tick, saying so, while a sign-off saved for the ended quarter is
+    still read."""
     same_inputs = tmp_path / "in_process"
     shutil.copytree(stack.data, same_inputs)
+    now = datetime.now(ZoneInfo(TIMEZONE))
+    ended = Quarter.from_key(QUARTERLY.get_partition_keys(current_time=now)[-1])
+    running = ended.next  # a manager's and an owner's folders made before the quarter ends
+    header = "pi_id,decision,checked_by,checked_at,comment\n"
+    early = stack.data / "signoff" / running.folder / "boss.csv"
+    early.parent.mkdir(parents=True)
+    early.write_text(header + f"FI-01,approved,manager@test.example,{now:%d/%m/%Y},\n")
+    (stack.data / "returns" / running.folder).mkdir(parents=True)
     started = time.monotonic()
     run_id = stack.launch("quarterly_performance_job", PARTITION)
     wait_for(
@@ -267,12 +305,17 @@ def test_quarterly_run_a_killed_code_server_and_a_dropped_return(stack, tmp_path
         sql: warehouse_rows(stack.data, sql)
         for sql in (f"SELECT * FROM {table} ORDER BY ALL" for table in compared)
     }
+    previous = (
+        f"SELECT previous_value FROM kpi_scorecard WHERE period = '{PARTITION}' AND pi_id = 'FI-01'"
+    )
+    assert warehouse_rows(stack.data, previous) == [(None,)]  # no 2026/27 Q1 returns yet
 
     # a return dropped in a closed quarter's folder, for the stack's daemon to notice (its second
     # returns-sensor tick after the drop, when the file has settled) while this test goes on
+    finance = (stack.data / "returns" / "2026-27-Q2" / "finance.csv").read_text()
     dropped = stack.data / "returns" / "2026-27-Q1" / "late_return.csv"
     dropped.parent.mkdir()
-    shutil.copy(stack.data / "returns" / "2026-27-Q2" / "finance.csv", dropped)
+    dropped.write_text(finance)
 
     # mid-run, while the worker waits on LG Inform, the code server and its workers die (a
     # refresh of the LG Inform benchmarks from the asset graph: its retry is that run again)
@@ -307,24 +350,49 @@ def test_quarterly_run_a_killed_code_server_and_a_dropped_return(stack, tmp_path
     wait_for("the retry to succeed", lambda: stack.run(retry)["status"] == "SUCCESS")
     assert in_postgres(stack, retry) == "SUCCESS"
 
-    run = wait_for(
+    ended_states = ("SUCCESS", "FAILURE", "CANCELED")
+    q1 = "2026-04-01"
+    [run] = wait_for(
         "the returns sensor's run for 2026/27 Q1, the dropped file's quarter",
-        lambda: [
-            r
-            for r in stack.runs()
-            if r["jobName"] == "returns_job" and r["tags"].get("dagster/partition") == "2026-04-01"
-        ],
+        lambda: stack.sensor_runs("returns_sensor", q1, "returns_job"),
         150,
-    )[0]
-    assert run["tags"]["dagster/sensor_name"] == "returns_sensor"
-    ended = ("SUCCESS", "FAILURE", "CANCELED")
-    wait_for("the sensor's run to end", lambda: stack.run(run["runId"])["status"] in ended)
-    # the file (a Q2 return dropped in the Q1 folder) is read, and its rows are reported
-    issues = warehouse_rows(
-        stack.data,
-        "SELECT DISTINCT rule FROM quality_issues WHERE source_file = '2026-27-Q1/late_return.csv'",
     )
-    assert ("period_matches_folder",) in issues
+    wait_for("the sensor's run to end", lambda: stack.run(run["runId"])["status"] in ended_states)
+    # the file (a Q2 return dropped in the Q1 folder) is read, and its rows are reported
+    late = (
+        "SELECT DISTINCT rule FROM quality_issues WHERE source_file = '2026-27-Q1/late_return.csv'"
+    )
+    assert ("period_matches_folder",) in warehouse_rows(stack.data, late)
+
+    # the owner fixes it as a Q1 return, and the file keeps an old date (copied from elsewhere)
+    dropped.write_text(finance.replace("Q2 2026/27", "Q1 2026/27").replace("/10/2026", "/07/2026"))
+    os.utime(dropped, (OLD, OLD))
+    reread = wait_for(
+        "the sensor's second run for 2026/27 Q1 (the changed file, whatever its date)",
+        lambda: stack.sensor_runs("returns_sensor", q1, "returns_job")[:-1],
+        150,
+    )
+    wait_for("that run to end", lambda: stack.run(reread[0]["runId"])["status"] in ended_states)
+    assert warehouse_rows(stack.data, late) == []  # its issues cleared
+    wait_for(
+        "2026/27 Q2's scorecard to be rebuilt with the restated Q1 as its previous quarter",
+        lambda: warehouse_rows(stack.data, previous) == [(94.8,)],
+        180,
+    )
+
+    # the folders made early: each sensor's ticks name them and leave them (the UI's tick list)
+    for sensor in ("signoff_sensor", "returns_sensor"):
+        note = f"{running.folder}/ left until the quarter has ended"
+        skipped = [t for t in stack.ticks(sensor) if note in (t["skipReason"] or "")]
+        assert skipped and all(t["status"] == "SKIPPED" for t in skipped), sensor
+    # ... while a decision saved for the ended quarter is read
+    (stack.data / "signoff" / ended.folder).mkdir(parents=True, exist_ok=True)
+    (stack.data / "signoff" / ended.folder / "boss.csv").write_text(early.read_text())
+    wait_for(
+        "the sign-off sensor's run for the ended quarter",
+        lambda: stack.sensor_runs("signoff_sensor", ended.key, "signoff_job"),
+        90,
+    )
 
 
 @pytest.mark.timeout(600)
