@@ -17,6 +17,9 @@ from pm_pipeline.core.warehouse import Warehouse
 from pm_pipeline.defs.operations import backup
 from pm_pipeline_tests.council import Council, good_row, pi, query, run_job, snapshot
 
+# the tests share a state built once per worker (built_state): one worker builds it once
+pytestmark = pytest.mark.xdist_group("backup-one-quarter")
+
 Q = Quarter(2025, 1)
 
 

@@ -10,6 +10,9 @@ from openpyxl import load_workbook
 from pm_pipeline.core.periods import FinancialYear, Quarter, range_tags
 from pm_pipeline_tests.council import Council, good_row, pi, query, run_job, write_csv
 
+# the tests share a state built once per worker (built_state): one worker builds it once
+pytestmark = pytest.mark.xdist_group("reports-eight-quarters")
+
 YEAR = FinancialYear(2025)
 QUARTERS = FinancialYear(2024).quarters + YEAR.quarters
 VALUES = {  # KPI-1 a ratio (Σnum / Σden), CNT-1 a flow (the total), STK-1 a stock (Q4)
