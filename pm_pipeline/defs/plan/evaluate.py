@@ -282,14 +282,22 @@ def evaluate_plan(
         "action": dict(zip(actions["action_id"], actions["owner"], strict=True)),
         "risk": dict(zip(risks["risk_id"], risks["owner"], strict=True)),
     }
-    from pm_pipeline.defs.quality.evaluate import gx_context
+    checked = [
+        (kind, data, expectations)
+        for kind, data, expectations in (
+            ("action", frame, action_expectations),
+            ("risk", rframe, risk_expectations),
+        )
+        if not (data.empty and owed.empty)
+    ]
+    source = None
+    if checked:  # a council with no plan, or a quarter with nothing owed, never starts GX
+        from pm_pipeline.defs.quality.evaluate import gx_context
 
-    source = gx_context().data_sources.add_or_update_pandas("plan")  # one context per quarter
-    for kind, data, specs in (
-        ("action", frame, action_expectations()),
-        ("risk", rframe, risk_expectations()),
-    ):
+        source = gx_context().data_sources.add_or_update_pandas("plan")  # one per quarter
+    for kind, data, expectations in checked:
         tables = {"": data, OWED: owed}
+        specs = expectations()
         for (rule, detail, table), indexes in _failing(tables, specs, kind, source).items():
             if table:
                 issues += [_missing(owed.loc[i], quarter) for i in sorted(set(indexes))]
