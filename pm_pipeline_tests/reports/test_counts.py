@@ -2,7 +2,8 @@
 the management report, the outstanding-returns list and the scorecard count the same PI
 returns, plan updates and restated figures; the State of the District prints one population,
 one employment rate and one claimant rate; every count agrees with its noun ("1 indicator");
-and the service report holds each service's indicators in that service's section."""
+the service report holds each service's indicators in that service's section; people are shown
+by name, not address."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from pm_pipeline.core.periods import Quarter
@@ -171,3 +173,51 @@ def test_the_service_report_holds_each_services_indicators_in_its_section(demo: 
 def text_of(page: str, start: str, end: str) -> str:
     part = page[page.index(start) : page.index(end)]
     return " ".join(html_text.unescape(re.sub(r"<[^>]+>", " ", part)).split())
+
+
+ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+CONTACT = "performance@sample-district.example"  # the committee papers' contact: a mailbox
+
+
+def shown_text(path: Path) -> str:
+    """What a reader of a report, list or sheet sees: a page's words (not a mailto link's
+    target), a spreadsheet's cells, a CSV's text."""
+    if path.suffix == ".html":
+        return text(path)
+    if path.suffix == ".xlsx":
+        book = openpyxl.load_workbook(path, read_only=True)
+        cells = (
+            c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row
+        )
+        return " ".join(str(c) for c in cells if c is not None)
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_people_are_shown_by_name_not_address(demo: Path) -> None:
+    """Every report, list and sheet names an owner or manager as people.csv does; the only
+    address on show is the contact the committee papers give to write to."""
+    reports = demo / "reports"
+    shown = {
+        str(p.relative_to(reports)): set(ADDRESS.findall(shown_text(p))) - {CONTACT}
+        for p in sorted(reports.rglob("*"))
+        if p.suffix in (".html", ".csv", ".xlsx", ".txt", ".log")
+    }
+    assert len(shown) > 50
+    assert {name: hits for name, hits in shown.items() if hits} == {}
+    folder = reports / LATEST.folder
+    scorecard = text(folder / "kpi_scorecard.html")
+    assert "Owner Amira Khan, Housing options officer Manager's check" in scorecard
+    assert (
+        "Checked by Kate Morgan, Deputy Head of Housing (delegate for David Hughes, Head of "
+        "Housing) on 22 October 2026." in scorecard
+    )
+    listed = text(folder / "quality" / "priya.shah@sample-district.example.html")
+    assert listed.startswith("Data quality issues for Priya Shah, Planning performance officer")
+    sheet = openpyxl.load_workbook(folder / "kpi_scorecard.xlsx", read_only=True)
+    rows = list(sheet["Scorecard"].iter_rows(values_only=True))
+    header = next(r for r in rows if r and r[0] == "PI")
+    owners = {r[0]: r[header.index("Owner")] for r in rows[rows.index(header) + 1 :] if r[0]}
+    assert owners["HS-01"] == "Amira Khan, Housing options officer"
+    risks = list(sheet["Risks"].iter_rows(values_only=True))
+    assert ("CR-01", "Amira Khan, Housing options officer") in {(r[0], r[3]) for r in risks}
+
