@@ -3,12 +3,15 @@ the management report, the outstanding-returns list and the scorecard count the 
 returns, plan updates and restated figures; the State of the District prints one population,
 one employment rate and one claimant rate; every count agrees with its noun ("1 indicator");
 the service report holds each service's indicators in that service's section; people are shown
-by name, not address."""
+by name, not address; and the managers' e-mail shows each figure and how to decide it."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import html as html_text
 import re
+from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,7 +19,9 @@ import openpyxl
 import pytest
 
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.render.wording import format_value, rag_label
 from pm_pipeline_tests.council import query
+from pm_pipeline_tests.mail.smtp import body
 from pm_pipeline_tests.reports.conftest import Demo
 
 pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow, pytest.mark.timeout(900)]
@@ -221,3 +226,56 @@ def test_people_are_shown_by_name_not_address(demo: Path) -> None:
     risks = list(sheet["Risks"].iter_rows(values_only=True))
     assert ("CR-01", "Amira Khan, Housing options officer") in {(r[0], r[3]) for r in risks}
 
+
+def emails(demo: Path) -> dict[str, EmailMessage]:
+    outbox = demo / "reports" / LATEST.folder / "outbox"
+    parsed = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in outbox.glob("*.eml")
+    ]
+    return {str(m["To"]): m for m in parsed}  # type: ignore[misc]
+
+
+def test_the_managers_email_shows_each_figure_and_how_to_decide_it(demo: Path) -> None:
+    sent = emails(demo)
+    assert len(sent) == 5  # three owners' lists, two managers' reminders
+    for message in sent.values():
+        assert message["From"] == f"Sample District Council performance team <{CONTACT}>"
+        assert message["Reply-To"] == CONTACT and message["Date"]
+        words = message["Subject"] + body(message)
+        assert "(s)" not in words and "(ies)" not in words and "list update" not in words
+        greeting = re.search(r"^Dear (.+),$", body(message), re.M)
+        assert greeting and "@" not in greeting[1]
+    manager = sent["james.wright@sample-district.example"]
+    assert manager["Subject"] == "2026/27 Q2: 1 figure to check, 0 open queries"
+    said = body(manager)
+    (row,) = query(
+        demo,
+        "SELECT s.title, s.value, s.target, s.rag, r.note FROM kpi_scorecard s JOIN pi_returns r "
+        "USING (period, pi_id) WHERE s.period = ? AND s.pi_id = 'PL-02'",
+        LATEST.key,
+    )
+    title, value, target, rag, note = row
+    for line in (
+        "Dear James Wright,",
+        "- PL-02",
+        f"  Indicator: {title}",
+        f"  Figure: {format_value(value, 'percent')}",
+        f"  Target: {format_value(target, 'percent')}",
+        f"  RAG: {rag_label(rag)}",
+        "  Owner: Priya Shah, Planning performance officer",
+        f"  Owner's note: {note}",
+        "  Returned in: 2026-27-Q2/planning.csv row 3",
+        "  Report: https://intranet.sample-district.example/performance/reports/2026-27-Q2/"
+        "kpi_scorecard.html#pi-PL-02",
+        "    pi_id,decision,checked_by,checked_at,comment",
+        # PL-02 came in on 28 October at 16:05, after the reminder's morning
+        "    PL-02,approved,james.wright@sample-district.example,28/10/2026 16:05,",
+    ):
+        assert f"\n{line}\n" in said, line
+    assert "change approved to query and say what is wrong in the comment" in said
+    html = body(manager, "html")
+    assert (
+        '<a href="https://intranet.sample-district.example/performance/reports/2026-27-Q2/' in html
+    )
+    assert "PL-02,approved,james.wright@sample-district.example,28/10/2026 16:05," in html
