@@ -1,9 +1,10 @@
 """Delivering messages: SMTP over TLS (STARTTLS or implicit TLS) or, without a server, `.eml`
 files.
 
-Settings come only from the environment through `Mailer` (a Dagster resource with `EnvVar`
-fields): PM_SMTP_HOST, PM_SMTP_PORT, PM_SMTP_USER, PM_SMTP_PASSWORD, PM_SMTP_STARTTLS,
-PM_MAIL_FROM. The password is never logged, put in metadata or written anywhere. It is sent only
+Settings come from the environment through `Mailer` (a Dagster resource with `EnvVar`
+fields): PM_SMTP_HOST, PM_SMTP_PORT, PM_SMTP_USER, PM_SMTP_PASSWORD, PM_SMTP_STARTTLS, and
+PM_MAIL_FROM and PM_MAIL_REPLY_TO, which win over the From and Reply-To a message already has
+(council.yaml's `mail`). Every message leaves with a Date, a From and a Reply-To. The password is never logged, put in metadata or written anywhere. It is sent only
 inside TLS, to a server whose certificate and name check out (Python's default context: a
 council whose server has a certificate from its own authority trusts that authority through
 OpenSSL's SSL_CERT_FILE); nothing turns the check off, and there is no login without TLS.
@@ -34,13 +35,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import getaddresses, make_msgid
+from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from pm_pipeline.core.files import private_folder, write_atomic
+from pm_pipeline.core.periods import TIMEZONE
 from pm_pipeline.core.sheets import shown
 
 ENV = {
@@ -50,7 +53,9 @@ ENV = {
     "password": "PM_SMTP_PASSWORD",
     "starttls": "PM_SMTP_STARTTLS",
     "sender": "PM_MAIL_FROM",
+    "reply_to": "PM_MAIL_REPLY_TO",
 }
+DEFAULT_SENDER = "pm-pipeline@localhost"  # neither PM_MAIL_FROM nor council.yaml names one
 IMPLICIT_TLS_PORT = 465
 MAX_ADDRESS = 254  # characters: the longest address an SMTP path carries (RFC 5321)
 NAME_KEPT = 80  # characters of an address a file name keeps as it is
@@ -85,6 +90,21 @@ def mail_address(text: str) -> str:
             "name@council.gov.uk, in plain letters, with the domain's name"
         )
     return address.addr_spec
+
+
+def sender_address(text: str) -> str:
+    """`text` as a From or Reply-To: one address (`mail_address`), with or without a name
+    before it ("Performance team <performance@council.gov.uk>"); else ValueError."""
+    pairs = getaddresses([text])
+    if len(pairs) > 1:
+        raise ValueError("is more than one address — give the one replies and bounces go to")
+    if not pairs or not pairs[0][1]:
+        raise ValueError(
+            "is not an e-mail address — write it as name@council.gov.uk, or as "
+            "Performance team <name@council.gov.uk>"
+        )
+    name, address = pairs[0]
+    return str(Address(display_name=name, addr_spec=mail_address(address)))
 
 
 def _not_an_address(text: str) -> str | None:
@@ -287,7 +307,8 @@ class Mailer(dg.ConfigurableResource):
     password: str | None = None
     starttls: bool = True
     implicit_tls: bool | None = None  # TLS from the first byte; None: on port 465
-    sender: str = "pm-pipeline@localhost"
+    sender: str | None = None  # PM_MAIL_FROM: wins over a message's own From
+    reply_to: str | None = None  # PM_MAIL_REPLY_TO: wins over a message's own Reply-To
     attempts: int = 3
     retry_seconds: float = 5.0
     timeout_seconds: float = 20.0
@@ -341,8 +362,7 @@ class Mailer(dg.ConfigurableResource):
         server_down = self.refusal() if self.configured else None
         with log.appending() as records, _Session(self) as session:
             for message in messages:
-                if message["From"] is None:
-                    message["From"] = self.sender
+                self.stamp(message)
                 key = content_key(message)
                 before = known.get(key, {})
                 if before.get("sent") or before.get("outbox"):
@@ -371,6 +391,26 @@ class Mailer(dg.ConfigurableResource):
                 records.add(key, to, subject, failed=error)
                 result.failed.append(Failure(to, error, repeated="failed" in before))
         return result
+
+    def stamp(self, message: EmailMessage) -> None:
+        """Date, From and Reply-To, each once: PM_MAIL_FROM / PM_MAIL_REPLY_TO where set, else
+        what the message says (council.yaml's `mail`), else the default sender and, for
+        replies, the sender. None of them is in the content key (a re-run is still a no-op)."""
+        for header, setting in (("From", self.sender), ("Reply-To", self.reply_to)):
+            if setting:
+                try:
+                    address = sender_address(setting)
+                except ValueError as exc:
+                    variable = ENV["sender" if header == "From" else "reply_to"]
+                    raise ValueError(f"{variable}: '{shown(setting)}' {exc}") from None
+                del message[header]
+                message[header] = address
+        if message["From"] is None:
+            message["From"] = DEFAULT_SENDER
+        if message["Reply-To"] is None:
+            message["Reply-To"] = str(message["From"])
+        if message["Date"] is None:
+            message["Date"] = format_datetime(datetime.now(ZoneInfo(TIMEZONE)))
 
     def _send(self, session: _Session, message: EmailMessage, to: str) -> str | None:
         """None once sent; else the last answer, after retrying what may pass on a retry."""

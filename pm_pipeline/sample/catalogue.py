@@ -17,6 +17,7 @@ AREA_CODE = "E07000999"  # not a real district: the sample council is fictional
 REGION_CODE = "E12000004"  # East Midlands
 THEMES = ("People", "Place", "Prosperity", "Fit-for-purpose organisation")
 DOMAIN = "sample-district.example"
+MAIL_BOX = f"performance@{DOMAIN}"  # the performance team's mailbox: contact, From, Reply-To
 
 # Real East Midlands districts, standing in for a CIPFA nearest-neighbour group.
 COMPARATORS = (

@@ -12,12 +12,12 @@ from pm_pipeline.core.periods import Quarter
 from pm_pipeline.definitions import build_defs
 from pm_pipeline.defs.mail.schedules import manager_reminder_schedule, reminder_schedule
 from pm_pipeline.sample.demo import owner_mail
-from pm_pipeline_tests.council import Council, good_row, pi, run_job
+from pm_pipeline_tests.council import Council, good_row, pi, query, run_job, write_csv
 from pm_pipeline_tests.mail.smtp import body, smtp_server
 
 LONDON = ZoneInfo("Europe/London")
 Q = Quarter(2025, 1)
-A, B = "a@test.example", "b@test.example"
+A, B, MANAGER = "a@test.example", "b@test.example", "manager@test.example"
 
 
 def tick(data_dir: Path, instance: dg.DagsterInstance, cursor: str | None):
@@ -48,6 +48,11 @@ def test_owners_get_one_list_one_all_clear_and_reminders_at_their_ticks(
         ],
         targets=[("KPI-1", "2025/26", 50, "")],
     ).write()
+    write_csv(  # the manager by name; the owners are not in people.csv: greeted by address
+        data_dir / "config" / "people.csv",
+        ["email", "name", "job_title", "service", "role", "delegate_for"],
+        [[MANAGER, "Mona Marsh", "Head of service", "Test service", "manager", ""]],
+    )
     council = Council(data_dir)
     instance = dg.DagsterInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
@@ -92,9 +97,22 @@ def test_owners_get_one_list_one_all_clear_and_reminders_at_their_ticks(
         assert request.partition_key == Q.key
         assert run_job(data_dir, "manager_reminder_job", Q.key, instance=instance).success
         (to_manager,) = inbox.messages[4:]
-        assert to_manager["To"] == "manager@test.example"
-        assert "2 figure(s) to check" in to_manager["Subject"]
-        assert "KPI-1" in body(to_manager) and "SVC-1" in body(to_manager)
+        assert to_manager["To"] == MANAGER
+        assert to_manager["Subject"] == "2025/26 Q1: 2 figures to check, 0 open queries"
+        said = body(to_manager).replace("\r\n", "\n")
+        assert "Dear Mona Marsh," in said and "Dear a@test.example," in body(inbox.messages[0])
+        assert "- KPI-1\n  Indicator: Recycling\n  Figure: 54.2%\n  Target: 50.0%\n" in said
+        assert "RAG: Green\n  Owner: a@test.example\n" in said and "- SVC-1\n" in said
+        # the ready lines, saved as they are, approve exactly the figures the e-mail showed
+        lines = [line.strip() for line in said.splitlines() if line.startswith("    ")]
+        assert lines[0] == "pi_id,decision,checked_by,checked_at,comment" and len(lines) == 3
+        (data_dir / "signoff" / Q.folder).mkdir(parents=True)
+        (data_dir / "signoff" / Q.folder / "decisions.csv").write_text("\n".join(lines) + "\n")
+        assert run_job(data_dir, "signoff_job", Q.key, instance=instance).success
+        counted = query(data_dir, "SELECT pi_id, binding, counted FROM signoffs ORDER BY pi_id")
+        assert counted == [("KPI-1", "figure", True), ("SVC-1", "figure", True)]
+        assert run_job(data_dir, "manager_reminder_job", Q.key, instance=instance).success
+        assert len(inbox.messages) == 5  # nothing left to check: no reminder
 
         # once two later quarters are held, re-reading an old quarter mails nobody: loading
         # years of history never sends years of lists
@@ -109,4 +127,4 @@ def test_owners_get_one_list_one_all_clear_and_reminders_at_their_ticks(
         sent_before = len(inbox.messages)
         cursor, said = tick(data_dir, instance, cursor)
         assert len(inbox.messages) == sent_before
-        assert "not mailed: 1 earlier quarter(s) (2025/26 Q1 to 2025/26 Q1)" in said
+        assert "not mailed: 1 earlier quarter (2025/26 Q1 to 2025/26 Q1)" in said

@@ -326,3 +326,50 @@ def test_a_wrong_report_frame_or_appetite_is_named_with_what_to_write(data_dir):
     assert "report_frame.recommendations, item 1: {year} is not a placeholder" in said
     assert "report_frame.meeting_dates, 2026/27 Q2: 'next month' is not a date" in said
     assert "key risk_appetite.averse: '30' must be a whole number from 1 to 25" in said
+
+
+MAIL = """mail:
+  from: Performance team <performance@council.example>
+  reply_to: performance@council.example
+  reports_url: https://intranet.council.example/performance/reports/
+"""
+
+
+def test_the_mail_settings_are_read_from_council_yaml_and_kept_in_the_warehouse(data_dir):
+    import duckdb
+
+    from pm_pipeline.defs.register.model import MailSettings
+    from pm_pipeline.defs.register.store import read_register, write_register
+
+    council(data_dir)
+    assert load_register(data_dir / "config").council.mail == MailSettings()  # all optional
+    path = data_dir / "config" / "council.yaml"
+    path.write_text(path.read_text() + MAIL)
+    register = load_register(data_dir / "config")
+    expected = MailSettings(
+        "Performance team <performance@council.example>",
+        "performance@council.example",
+        "https://intranet.council.example/performance/reports",
+    )
+    assert register.council.mail == expected
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as conn:
+        write_register(conn, register)
+        assert read_register(conn).council.mail == expected
+
+
+def test_wrong_mail_settings_are_named_with_what_to_write(data_dir):
+    council(data_dir)
+    path = data_dir / "config" / "council.yaml"
+    wrong = (
+        MAIL.replace("Performance team <performance@council.example>", "a@x.example, b@y.example")
+        .replace("reply_to: performance@council.example", "reply_to: the team")
+        .replace("https://intranet", "intranet")
+    )
+    path.write_text(path.read_text() + wrong + "  bcc: boss@council.example\n")
+    said = problems(data_dir)
+    assert (
+        "council.yaml, key mail.from: 'a@x.example, b@y.example' is more than one address" in said
+    )
+    assert "key mail.reply_to: 'the team' is not an e-mail address" in said
+    assert "key mail.reports_url: 'intranet.council.example/performance/reports/' is not a " in said
+    assert "key mail.bcc: not a mail setting — use from, reply_to, reports_url" in said

@@ -100,3 +100,21 @@ def test_the_sample_council_names_every_owner_and_manager_and_one_delegate(tmp_p
     assert set(indicators["owner"]) | set(indicators["manager"].dropna()) <= named
     [delegate] = register.people[register.people["role"] == "delegate"].to_dict("records")
     assert delegate["delegate_for"] in set(indicators["manager"])
+
+
+def test_every_output_names_a_person_by_name_and_job_title_or_else_by_address(data_dir):
+    """`Register.names`, the one way a report, list, sheet or e-mail shows a person: people.csv's
+    name and job title, found whatever the address's case; an address people.csv does not list
+    (it is optional) as it is; a blank cell as nothing."""
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as conn:
+        write_register(conn, load_register(council(data_dir)))
+        names = read_register(conn).names
+    assert names.named(OWNER) == "Olu Owens, Performance officer"
+    assert names.named("MANAGER@test.example") == "Mina Marsh, Head of service"
+    assert names.named("data@test.example") == "Dana Ray"  # no job title: the name alone
+    assert names.name(OWNER) == "Olu Owens"  # to greet them by
+    assert names.named("stranger@test.example") == "stranger@test.example"
+    assert names.name("stranger@test.example") == "stranger@test.example"
+    assert names.named(None) == names.named(float("nan")) == ""
+    unlisted = load_register(council(data_dir / "without", people=None)).names
+    assert unlisted.named(OWNER) == OWNER

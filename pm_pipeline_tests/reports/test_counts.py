@@ -2,19 +2,26 @@
 the management report, the outstanding-returns list and the scorecard count the same PI
 returns, plan updates and restated figures; the State of the District prints one population,
 one employment rate and one claimant rate; every count agrees with its noun ("1 indicator");
-and the service report holds each service's indicators in that service's section."""
+the service report holds each service's indicators in that service's section; people are shown
+by name, not address; and the managers' e-mail shows each figure and how to decide it."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import html as html_text
 import re
+from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.render.wording import format_value, rag_label
 from pm_pipeline_tests.council import query
+from pm_pipeline_tests.mail.smtp import body
 from pm_pipeline_tests.reports.conftest import Demo
 
 pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow, pytest.mark.timeout(900)]
@@ -171,3 +178,104 @@ def test_the_service_report_holds_each_services_indicators_in_its_section(demo: 
 def text_of(page: str, start: str, end: str) -> str:
     part = page[page.index(start) : page.index(end)]
     return " ".join(html_text.unescape(re.sub(r"<[^>]+>", " ", part)).split())
+
+
+ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+CONTACT = "performance@sample-district.example"  # the committee papers' contact: a mailbox
+
+
+def shown_text(path: Path) -> str:
+    """What a reader of a report, list or sheet sees: a page's words (not a mailto link's
+    target), a spreadsheet's cells, a CSV's text."""
+    if path.suffix == ".html":
+        return text(path)
+    if path.suffix == ".xlsx":
+        book = openpyxl.load_workbook(path, read_only=True)
+        cells = (
+            c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row
+        )
+        return " ".join(str(c) for c in cells if c is not None)
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_people_are_shown_by_name_not_address(demo: Path) -> None:
+    """Every report, list and sheet names an owner or manager as people.csv does; the only
+    address on show is the contact the committee papers give to write to."""
+    reports = demo / "reports"
+    shown = {
+        str(p.relative_to(reports)): set(ADDRESS.findall(shown_text(p))) - {CONTACT}
+        for p in sorted(reports.rglob("*"))
+        if p.suffix in (".html", ".csv", ".xlsx", ".txt", ".log")
+    }
+    assert len(shown) > 50
+    assert {name: hits for name, hits in shown.items() if hits} == {}
+    folder = reports / LATEST.folder
+    scorecard = text(folder / "kpi_scorecard.html")
+    assert "Owner Amira Khan, Housing options officer Manager's check" in scorecard
+    assert (
+        "Checked by Kate Morgan, Deputy Head of Housing (delegate for David Hughes, Head of "
+        "Housing) on 22 October 2026." in scorecard
+    )
+    listed = text(folder / "quality" / "priya.shah@sample-district.example.html")
+    assert listed.startswith("Data quality issues for Priya Shah, Planning performance officer")
+    sheet = openpyxl.load_workbook(folder / "kpi_scorecard.xlsx", read_only=True)
+    rows = list(sheet["Scorecard"].iter_rows(values_only=True))
+    header = next(r for r in rows if r and r[0] == "PI")
+    owners = {r[0]: r[header.index("Owner")] for r in rows[rows.index(header) + 1 :] if r[0]}
+    assert owners["HS-01"] == "Amira Khan, Housing options officer"
+    risks = list(sheet["Risks"].iter_rows(values_only=True))
+    assert ("CR-01", "Amira Khan, Housing options officer") in {(r[0], r[3]) for r in risks}
+
+
+def emails(demo: Path) -> dict[str, EmailMessage]:
+    outbox = demo / "reports" / LATEST.folder / "outbox"
+    parsed = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in outbox.glob("*.eml")
+    ]
+    return {str(m["To"]): m for m in parsed}  # type: ignore[misc]
+
+
+def test_the_managers_email_shows_each_figure_and_how_to_decide_it(demo: Path) -> None:
+    sent = emails(demo)
+    assert len(sent) == 5  # three owners' lists, two managers' reminders
+    for message in sent.values():
+        assert message["From"] == f"Sample District Council performance team <{CONTACT}>"
+        assert message["Reply-To"] == CONTACT and message["Date"]
+        words = message["Subject"] + body(message)
+        assert "(s)" not in words and "(ies)" not in words and "list update" not in words
+        greeting = re.search(r"^Dear (.+),$", body(message), re.M)
+        assert greeting and "@" not in greeting[1]
+    manager = sent["james.wright@sample-district.example"]
+    assert manager["Subject"] == "2026/27 Q2: 1 figure to check, 0 open queries"
+    said = body(manager)
+    (row,) = query(
+        demo,
+        "SELECT s.title, s.value, s.target, s.rag, r.note FROM kpi_scorecard s JOIN pi_returns r "
+        "USING (period, pi_id) WHERE s.period = ? AND s.pi_id = 'PL-02'",
+        LATEST.key,
+    )
+    title, value, target, rag, note = row
+    for line in (
+        "Dear James Wright,",
+        "- PL-02",
+        f"  Indicator: {title}",
+        f"  Figure: {format_value(value, 'percent')}",
+        f"  Target: {format_value(target, 'percent')}",
+        f"  RAG: {rag_label(rag)}",
+        "  Owner: Priya Shah, Planning performance officer",
+        f"  Owner's note: {note}",
+        "  Returned in: 2026-27-Q2/planning.csv row 3",
+        "  Report: https://intranet.sample-district.example/performance/reports/2026-27-Q2/"
+        "kpi_scorecard.html#pi-PL-02",
+        "    pi_id,decision,checked_by,checked_at,comment",
+        # PL-02 came in on 28 October at 16:05, after the reminder's morning
+        "    PL-02,approved,james.wright@sample-district.example,28/10/2026 16:05,",
+    ):
+        assert f"\n{line}\n" in said, line
+    assert "change approved to query and say what is wrong in the comment" in said
+    html = body(manager, "html")
+    assert (
+        '<a href="https://intranet.sample-district.example/performance/reports/2026-27-Q2/' in html
+    )
+    assert "PL-02,approved,james.wright@sample-district.example,28/10/2026 16:05," in html

@@ -11,6 +11,7 @@ from datetime import datetime
 import pandas as pd
 
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.defs.register.model import PEOPLE_COLUMNS, People
 from pm_pipeline.defs.signoff.read import read_signoff_bytes
 from pm_pipeline.defs.signoff.rules import (
     APPROVED,
@@ -243,7 +244,7 @@ def test_a_decision_bound_before_issue_26_keeps_its_lapse():
     assert checks.to_dict() == {"KPI-1": LAPSED, "SVC-1": APPROVED}
 
 
-def test_report_partials_say_who_checked_and_escape_file_text():
+def test_report_partials_say_who_checked_by_name_and_escape_file_text():
     from pm_pipeline.defs.reports.signoff_view import check_sentence
     from pm_pipeline.render.pages import render_html
 
@@ -252,14 +253,30 @@ def test_report_partials_say_who_checked_and_escape_file_text():
         "checked_by": BOSS,
         "checked_at": datetime(2025, 7, 22, 9),
     }
-    assert check_sentence(row) == "Checked by boss@test.example on 22 July 2025."
+    people = People(
+        pd.DataFrame(
+            [
+                {"email": BOSS, "name": "Bea Oss", "job_title": "Head of Housing"},
+                {"email": DEPUTY, "name": "Dee Puty", "job_title": None},
+            ]
+        )
+    )
+    assert check_sentence(row, people) == "Checked by Bea Oss, Head of Housing on 22 July 2025."
     delegate = {**row, "checked_by": DEPUTY, "decided_as": "delegate", "manager": BOSS}
-    assert check_sentence(delegate) == (
+    assert check_sentence(delegate, people) == (
+        "Checked by Dee Puty (delegate for Bea Oss, Head of Housing) on 22 July 2025."
+    )
+    # people.csv is optional: someone it does not list is shown by their address
+    nobody = People(pd.DataFrame(columns=PEOPLE_COLUMNS))
+    assert check_sentence(delegate, nobody) == (
         "Checked by deputy@test.example (delegate for boss@test.example) on 22 July 2025."
     )
-    assert check_sentence({**row, "check_status": UNCHECKED}) == "Not checked by the manager."
-    assert "changed since it was approved" in check_sentence({**row, "check_status": LAPSED})
-    assert "disagree" in check_sentence({**row, "check_status": CONFLICT})
+    assert check_sentence({**row, "check_status": UNCHECKED}, people) == (
+        "Not checked by the manager."
+    )
+    lapsed = check_sentence({**row, "check_status": LAPSED}, people)
+    assert "approved by Bea Oss, Head of Housing" in lapsed and "changed since" in lapsed
+    assert "disagree" in check_sentence({**row, "check_status": CONFLICT}, people)
     html = render_html("_manager_check.html.j2", e={"check": {"text": "<b>Checked</b>"}})
     assert "&lt;b&gt;Checked&lt;/b&gt;" in html
     summary = render_html("_signoff_summary.html.j2", signoff={"sentence": "3 of 4 figures"})

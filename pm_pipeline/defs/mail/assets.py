@@ -15,22 +15,22 @@ server will not take is an error in the run and, the first time, an alert to the
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.mail import Delivery, Mailer
 from pm_pipeline.core.periods import QUARTERLY, Quarter
-from pm_pipeline.core.sheets import shown
 from pm_pipeline.core.warehouse import OWNERS, Warehouse, read_table
 from pm_pipeline.defs.intake.tables import PI_RETURNS
+from pm_pipeline.defs.mail.managers import manager_figures, published
 from pm_pipeline.defs.mail.messages import manager_reminder_letter, owner_reminder_letter
 from pm_pipeline.defs.mail.owners import deliver, mail_owners, outbox
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.register.tables import REGISTER
 from pm_pipeline.defs.reports.assets import outstanding
-from pm_pipeline.defs.signoff.rules import APPROVED, QUERY_OPEN, figure_checks
-from pm_pipeline.defs.signoff.tables import SIGNOFFS
+from pm_pipeline.defs.signoff.assets import local_now
+from pm_pipeline.defs.signoff.rules import figure_checks
+from pm_pipeline.defs.signoff.tables import SIGNOFF_FIGURES, SIGNOFFS
 
 
 def delivery_metadata(delivery: Delivery, mailer: Mailer, folder: str) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def delivery_metadata(delivery: Delivery, mailer: Mailer, folder: str) -> dict[s
 
 @dg.asset(
     partitions_def=QUARTERLY,
-    deps=[QUALITY_ISSUES.key],
+    deps=[QUALITY_ISSUES.key, *REGISTER],
     group_name="mail",
     kinds={"email"},
     owners=OWNERS,
@@ -69,7 +69,8 @@ def owner_issue_mail(
     quarter = Quarter.from_key(context.partition_key)
     with warehouse.read() as conn:
         issues = read_table(conn, QUALITY_ISSUES, "period = ?", [quarter.key])
-    delivery = mail_owners(context, council_files, mailer, quarter, issues)
+        register = read_register(conn)
+    delivery = mail_owners(context, council_files, mailer, quarter, issues, register)
     summary = f"{quarter.label}: {delivery.summary()}"
     context.log.info(summary)
     folder = outbox(council_files, quarter)
@@ -99,11 +100,11 @@ def owner_reminder_mail(
         register = read_register(conn)
     table = outstanding(council_files, quarter, register.indicators)
     letters = [
-        owner_reminder_letter(owner, quarter, rows.to_dict("records"))
+        owner_reminder_letter(owner, register.names.name(owner), quarter, rows.to_dict("records"))
         for owner, rows in table.groupby("owner", sort=True)
     ]
     folder = outbox(council_files, quarter)
-    delivery = deliver(context, council_files, mailer, quarter, letters)
+    delivery = deliver(context, council_files, mailer, quarter, letters, register.council.mail)
     context.log.info(f"{quarter.label} owner reminders: {delivery.summary()}")
     return dg.MaterializeResult(
         metadata={
@@ -113,27 +114,9 @@ def owner_reminder_mail(
     )
 
 
-def manager_lists(checks: pd.DataFrame) -> dict[str, tuple[list[dict], list[dict]]]:
-    """Per manager: figures awaiting their check, and their queries still open."""
-    out: dict[str, tuple[list[dict], list[dict]]] = {}
-    for row in checks.to_dict("records"):
-        if not row["manager"] or row["check_status"] == APPROVED:
-            continue
-        awaiting, queries = out.setdefault(row["manager"], ([], []))
-        entry = {**row, "why": row["check_status"]}
-        if row["check_status"] == QUERY_OPEN:
-            entry["why"] = f"queried by {row['checked_by']}" + (
-                f": {shown(row['comment'])}" if row["comment"] else ""
-            )
-            queries.append(entry)
-        else:
-            awaiting.append(entry)
-    return out
-
-
 @dg.asset(
     partitions_def=QUARTERLY,
-    deps=[*REGISTER, PI_RETURNS.key, SIGNOFFS.key],
+    deps=[*REGISTER, PI_RETURNS.key, SIGNOFFS.key, SIGNOFF_FIGURES.key],
     group_name="mail",
     kinds={"email"},
     owners=OWNERS,
@@ -151,13 +134,26 @@ def manager_reminder_mail(
         register = read_register(conn)
         returns = read_table(conn, PI_RETURNS, "period = ?", [quarter.key])
         decisions = read_table(conn, SIGNOFFS, "period = ?", [quarter.key])
-    lists = manager_lists(figure_checks(returns, decisions, register.indicators))
+        timeline = read_table(conn, SIGNOFF_FIGURES, "period = ?", [quarter.key])
+    mail = register.council.mail
+    scorecard = published(council_files.reports_dir, quarter, mail.reports_url)
+    lists = manager_figures(
+        figure_checks(returns, decisions, register.indicators),
+        returns,
+        timeline,
+        register,
+        quarter,
+        scorecard,
+        local_now(),
+    )
     letters = [
-        manager_reminder_letter(manager, quarter, awaiting, queries)
+        manager_reminder_letter(
+            manager, register.names.name(manager), quarter, awaiting, queries, scorecard
+        )
         for manager, (awaiting, queries) in sorted(lists.items())
     ]
     folder = outbox(council_files, quarter)
-    delivery = deliver(context, council_files, mailer, quarter, letters)
+    delivery = deliver(context, council_files, mailer, quarter, letters, mail)
     context.log.info(f"{quarter.label} manager reminders: {delivery.summary()}")
     return dg.MaterializeResult(
         metadata={

@@ -7,18 +7,13 @@ reminder to the next working day, as the owners' reminder does.
 """
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
 
-from pm_pipeline.core.periods import (
-    TIMEZONE,
-    Quarter,
-    first_working_day_after,
-    is_working_day,
-    local_date,
-)
+from pm_pipeline.core.periods import TIMEZONE, Quarter, first_working_day_after, local_date
 from pm_pipeline.defs.mail.assets import manager_reminder_mail, owner_reminder_mail
+from pm_pipeline.defs.mail.managers import fourth_week
 from pm_pipeline.defs.reports.assets import outstanding_returns
 
 outstanding_returns_job = dg.define_asset_job(
@@ -66,9 +61,7 @@ def manager_reminder_due(day: date) -> Quarter | None:
     """The quarter whose managers are reminded on `day`: the first working day on or after the
     22nd of the month after the quarter ended."""
     quarter = Quarter.containing(day).previous
-    fourth_week = quarter.end + timedelta(days=22)
-    due = fourth_week if is_working_day(fourth_week) else first_working_day_after(fourth_week)
-    return quarter if day == due else None
+    return quarter if day == fourth_week(quarter) else None
 
 
 @dg.schedule(

@@ -7,6 +7,7 @@ import dagster as dg
 
 from pm_pipeline.core.files import SENSOR_SECONDS
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.mail.assets import owner_issue_mail
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 
@@ -53,8 +54,8 @@ def owner_mail_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     ]
     context.update_cursor(str(records[-1].storage_id))
     said = (
-        f"not mailed: {len(old)} earlier quarter(s) ({Quarter.from_key(old[0]).label} to "
-        f"{Quarter.from_key(old[-1]).label}); owners are mailed about the latest "
+        f"not mailed: {plural(len(old), 'earlier quarter')} ({Quarter.from_key(old[0]).label} "
+        f"to {Quarter.from_key(old[-1]).label}); owners are mailed about the latest "
         f"{CURRENT_QUARTERS} quarters read"
         if old
         else ""

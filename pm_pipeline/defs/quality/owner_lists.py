@@ -14,15 +14,18 @@ from pm_pipeline.render.pages import is_sample, write_html
 from pm_pipeline.render.spreadsheet import write_csv
 
 UNASSIGNED = "performance-team"  # the list of problems nobody in the register owns
+TEAM_LIST = "the performance team (problems nobody in the register owns)"
 
 
 def write_owner_lists(
     folder: Path, quarter: Quarter, issues: pd.DataFrame, register: Register
 ) -> Path:
-    """Write `issues.csv` and one HTML list per owner; lists of owners with nothing left go.
-    They name owners and quote their notes: the folder is closed to other accounts."""
+    """Write `issues.csv` and one HTML list per owner (each file named by the owner's address,
+    each owner shown by name); lists of owners with nothing left go. They name owners and
+    quote their notes: the folder is closed to other accounts."""
     private_folder(folder)
-    csv_path = write_csv(folder / "issues.csv", issues)
+    named = register.names.named
+    csv_path = write_csv(folder / "issues.csv", issues.assign(owner=issues["owner"].map(named)))
     written = {csv_path.name}
     owners = issues["owner"].fillna(UNASSIGNED)
     readable = issues.astype(object).where(issues.notna(), None)  # blanks, not "nan"
@@ -36,7 +39,7 @@ def write_owner_lists(
             "quality_owner.html.j2",
             council_name=register.council.name,
             sample=is_sample(register.council.name),
-            owner=owner,
+            owner=TEAM_LIST if owner == UNASSIGNED else named(owner),
             quarter_label=quarter.label,
             quarter_folder=quarter.folder,
             errors=int((rows["severity"] == "ERROR").sum()),

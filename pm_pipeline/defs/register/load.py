@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from pm_pipeline.core.mail import mail_address
+from pm_pipeline.core.mail import mail_address, sender_address
 from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.core.sheets import odd_characters, shown, where
 from pm_pipeline.core.values import is_gss_code, parse_number
@@ -37,6 +37,7 @@ from pm_pipeline.defs.register.model import (
     ROLLING_VALUES,
     UNITS,
     Council,
+    MailSettings,
     Register,
     RegisterError,
     RegisterProblem,
@@ -65,6 +66,43 @@ def _council_text(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
+
+
+MAIL_KEYS = {"from": "sender", "reply_to": "reply_to", "reports_url": "reports_url"}
+
+
+def read_mail(raw: object, file: str) -> tuple[MailSettings, list[str]]:
+    """council.yaml's `mail` (every key optional), and the problems with it, each naming the
+    key and what to write."""
+    if raw is None:
+        return MailSettings(), []
+    where = f"{file}, key mail"
+    if not isinstance(raw, dict):
+        return MailSettings(), [f"{where}: give {', '.join(MAIL_KEYS)} as keys, one per line"]
+    problems = [
+        f"{where}.{key}: not a mail setting — use {', '.join(MAIL_KEYS)}"
+        for key in raw
+        if key not in MAIL_KEYS
+    ]
+    given: dict[str, str] = {}
+    for key, name in MAIL_KEYS.items():
+        value = raw.get(key)
+        if value is None:
+            continue
+        text = str(value).strip()
+        try:
+            if key == "reports_url":
+                if not text.startswith(("https://", "http://", "file://")):
+                    raise ValueError(
+                        "is not a web address — give where reports/ is published, e.g. "
+                        "https://intranet.council.gov.uk/performance/reports"
+                    )
+                given[name] = text.rstrip("/")
+            else:
+                given[name] = sender_address(text)
+        except ValueError as exc:
+            problems.append(f"{where}.{key}: '{shown(text)}' {exc}")
+    return MailSettings(**given), problems
 
 
 def read_council(path: Path) -> Council:
@@ -111,7 +149,8 @@ def read_council(path: Path) -> Council:
             problems.append(f"{file}, key {key}: '{value}' must be {what}")
     frame, frame_problems = read_frame(raw.get("report_frame"), file)
     appetite, appetite_problems = read_appetite(raw.get("risk_appetite"), file)
-    problems += frame_problems + appetite_problems
+    mail, mail_problems = read_mail(raw.get("mail"), file)
+    problems += frame_problems + appetite_problems + mail_problems
     if problems:
         raise RegisterError(problems)
     return Council(
@@ -127,6 +166,7 @@ def read_council(path: Path) -> Council:
         stable_band_points=numbers["stable_band_points"],
         report_frame=frame,
         risk_appetite=tuple(appetite.items()),
+        mail=mail,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -131,6 +132,55 @@ class RegisterProblem:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """council.yaml's `mail`: who the owners' and managers' e-mails are from, where replies
+    go, and where `reports/` is published for the links in them ('' where not given:
+    PM_MAIL_FROM / PM_MAIL_REPLY_TO, then the defaults, and links as paths under the data
+    directory)."""
+
+    sender: str = ""
+    reply_to: str = ""
+    reports_url: str = ""
+
+
+class People:
+    """How every report, list, sheet and e-mail names a person: by people.csv's name and job
+    title ("Amira Khan, Housing options officer"). people.csv is optional, so an address it
+    does not list is shown as the address; e-mail addresses are otherwise only where mail is
+    sent."""
+
+    def __init__(self, people: pd.DataFrame):
+        self._known: dict[str, tuple[str, str]] = {}
+        for person in people.to_dict("records"):
+            email, name, title = person.get("email"), person.get("name"), person.get("job_title")
+            if isinstance(email, str) and isinstance(name, str) and name.strip():
+                title = title.strip() if isinstance(title, str) else ""
+                self._known[email.strip().casefold()] = (name.strip(), title)
+
+    def _found(self, address: object) -> tuple[str, str] | None:
+        if not isinstance(address, str):
+            return None
+        return self._known.get(address.strip().casefold())
+
+    def named(self, address: object) -> str:
+        """'Name, Job title' (the name alone where people.csv gives no title); the address
+        itself where people.csv does not list it; '' for nobody (a blank or missing cell)."""
+        found = self._found(address)
+        if found is None:
+            return address if isinstance(address, str) else ""
+        name, title = found
+        return f"{name}, {title}" if title else name
+
+    def name(self, address: object) -> str:
+        """The name alone, to greet them by ("Dear Amira Khan"); the address where people.csv
+        does not list it."""
+        found = self._found(address)
+        if found is None:
+            return address if isinstance(address, str) else ""
+        return found[0]
+
+
+@dataclass(frozen=True)
 class Council:
     name: str
     area_code: str
@@ -147,6 +197,7 @@ class Council:
     # issue 27: the committee paper's frame, and each risk appetite level's highest score
     report_frame: ReportFrame = field(default_factory=ReportFrame)
     risk_appetite: tuple[tuple[str, int], ...] = tuple(DEFAULT_APPETITE.items())
+    mail: MailSettings = field(default_factory=MailSettings)  # issue 27: e-mails' From etc.
 
 
 @dataclass
@@ -157,6 +208,11 @@ class Register:
     comparators: pd.DataFrame
     problems: list[RegisterProblem] = field(default_factory=list)
     people: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PEOPLE_COLUMNS))
+
+    @cached_property
+    def names(self) -> People:
+        """people.csv's names, as every output shows a person (`People.named`)."""
+        return People(self.people)
 
     def canonical_ids(self) -> dict[str, str]:
         """Case-folded id -> the register's spelling, for matching returns."""

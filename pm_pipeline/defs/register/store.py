@@ -11,7 +11,7 @@ import pandas as pd
 
 from pm_pipeline.core.warehouse import Replacement, Table, read_table, replace_all
 from pm_pipeline.defs.register.frame import ReportFrame, appetite_from_json
-from pm_pipeline.defs.register.model import Council, Register
+from pm_pipeline.defs.register.model import Council, MailSettings, Register
 from pm_pipeline.defs.register.tables import (
     REGISTER_COMPARATORS,
     REGISTER_COUNCIL,
@@ -49,6 +49,9 @@ def write_register(
                         "reconcile_pct": council.reconcile_pct,
                         "report_frame": council.report_frame.to_json(),
                         "risk_appetite": json.dumps(dict(council.risk_appetite)),
+                        "mail_from": council.mail.sender,
+                        "mail_reply_to": council.mail.reply_to,
+                        "reports_url": council.mail.reports_url,
                     }
                 ]
             ),
@@ -82,6 +85,9 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
             **_added_settings(c),
             report_frame=ReportFrame.from_json(c.get("report_frame")),
             risk_appetite=tuple(appetite_from_json(c.get("risk_appetite")).items()),
+            mail=MailSettings(
+                *(_text(c.get(k)) for k in ("mail_from", "mail_reply_to", "reports_url"))
+            ),
         ),
         indicators=read_table(conn, REGISTER_INDICATORS),
         targets=read_table(conn, REGISTER_TARGETS),
@@ -98,6 +104,11 @@ def _added_settings(row: pd.Series) -> dict[str, float]:
         key: float(getattr(defaults, key)) if pd.isna(row.get(key)) else float(row[key])
         for key in ("reconcile_points", "reconcile_pct", "stable_band_points")
     }
+
+
+def _text(value: object) -> str:
+    """A text setting added since the warehouse was written reads as not given."""
+    return value if isinstance(value, str) else ""
 
 
 def register_not_loaded(instance: dg.DagsterInstance) -> dg.SkipReason | None:

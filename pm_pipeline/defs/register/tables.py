@@ -18,6 +18,9 @@ REGISTER_COUNCIL = Table(
         "stable_band_points": "DOUBLE",
         "report_frame": "VARCHAR",  # JSON: the committee paper's frame (issue 27)
         "risk_appetite": "VARCHAR",  # JSON: appetite level -> highest score accepted
+        "mail_from": "VARCHAR",  # council.yaml's mail: the e-mails' From, Reply-To, links
+        "mail_reply_to": "VARCHAR",
+        "reports_url": "VARCHAR",
     },
 )
 

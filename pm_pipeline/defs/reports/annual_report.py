@@ -138,7 +138,7 @@ def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: 
         "direction_counts": Counter(r["direction"] for r in rows),
         "rows": rows,
         "comparator_group": council.comparator_group,
-        "plan": annual_plan_view(conn, year),
+        "plan": annual_plan_view(conn, year, register.names),
     }
 
 

@@ -195,7 +195,9 @@ def outstanding_returns(
     ]
     folder = council_files.reports_dir / quarter.folder
     deadline = quarter.entry_window[1]
-    csv_path = write_csv(folder / "outstanding_returns.csv", table)
+    named = register.names.named  # people by name in the list and its CSV, not by address
+    shown = table.assign(owner=table["owner"].map(named), manager=table["manager"].map(named))
+    csv_path = write_csv(folder / "outstanding_returns.csv", shown)
     html_path = write_html(
         folder / "outstanding_returns.html",
         "outstanding_returns.html.j2",
@@ -204,7 +206,7 @@ def outstanding_returns(
         quarter=quarter,
         deadline=deadline,
         owners=[
-            {"owner": owner, "rows": rows.to_dict("records")}
+            {"owner": named(owner), "rows": shown.loc[rows.index].to_dict("records")}
             for owner, rows in table.groupby("owner", sort=True)
         ],
         total=len(table),

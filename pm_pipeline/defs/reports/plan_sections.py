@@ -36,7 +36,7 @@ from pm_pipeline.defs.plan.tables import (
     RISK_REGISTER,
     RISK_UPDATES,
 )
-from pm_pipeline.defs.register.model import Council
+from pm_pipeline.defs.register.model import Council, People
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.spreadsheet import Sheet
 
@@ -68,7 +68,7 @@ def _status(status: object) -> dict:
     return {"status": key, "status_text": words, "shape": shape, "style": style}
 
 
-def _action_item(action: dict, latest: pd.DataFrame) -> dict:
+def _action_item(action: dict, latest: pd.DataFrame, names: People) -> dict:
     update = (
         latest.loc[action["action_id"]].to_dict() if action["action_id"] in latest.index else {}
     )
@@ -78,7 +78,7 @@ def _action_item(action: dict, latest: pd.DataFrame) -> dict:
         "action_id": action["action_id"],
         "title": action["title"],
         "kind": action["kind"],
-        "owner": action["owner"],
+        "owner": names.named(action["owner"]),
         **_status(update.get("status")),
         "percent": None if is_missing(percent) else round(float(percent)),
         "due_text": _day(action["due_date"]),
@@ -95,6 +95,7 @@ def _risk_items(
     appetite: dict[str, int],
     actions: pd.DataFrame,
     action_updates: pd.DataFrame,
+    names: People,
 ) -> list[dict]:
     """Each risk as the reports show it: inherent -> current -> target score, its direction
     since last quarter, its appetite and whether the current score is beyond it, its next
@@ -130,7 +131,7 @@ def _risk_items(
                 "risk_id": rid,
                 "title": risk["title"],
                 "theme": risk["theme"],
-                "owner": risk["owner"],
+                "owner": names.named(risk["owner"]),
                 "appetite": risk["appetite"] or "",
                 "appetite_limit": _int(risk["appetite_limit"]),
                 "over_appetite": bool(risk["over_appetite"]),
@@ -204,9 +205,11 @@ def _dropped(actions: pd.DataFrame, risks: pd.DataFrame) -> list[dict]:
     ]
 
 
-def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, council: Council) -> dict:
+def plan_view(
+    conn: duckdb.DuckDBPyConnection, quarter: Quarter, council: Council, names: People
+) -> dict:
     """The plan sections of the quarterly report, as plain data (empty for a council with no
-    actions or risks)."""
+    actions or risks); owners by name (`names`)."""
     themes = council.themes
     actions = read_table(conn, ACTION_REGISTER)
     risks = read_table(conn, RISK_REGISTER)
@@ -216,7 +219,7 @@ def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, council: Counci
     scorecard = read_table(conn, KPI_SCORECARD, "period = ?", [quarter.key])
     exceptions = read_table(conn, KPI_EXCEPTIONS, "period = ?", [quarter.key])
     latest = latest_updates(updates, quarter.key)
-    items = [_action_item(a, latest) for a in actions.to_dict("records")]
+    items = [_action_item(a, latest, names) for a in actions.to_dict("records")]
     by_id = {i["action_id"]: i for i in items}
     shown = [
         i
@@ -227,7 +230,7 @@ def plan_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, council: Counci
     ]
     appetite = dict(council.risk_appetite)
     risk_items = _risk_items(
-        risks, pd.concat([risk_updates, risk_now]), quarter, appetite, actions, updates
+        risks, pd.concat([risk_updates, risk_now]), quarter, appetite, actions, updates, names
     )
     risk_by_id = {r["risk_id"]: r for r in risk_items}
     links = {}
@@ -329,7 +332,7 @@ def plan_sheets(plan: dict) -> list[Sheet]:
     ]
 
 
-def annual_plan_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear) -> dict:
+def annual_plan_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, names: People) -> dict:
     """Deliverables due in the year: completed (on time or late), slipped, carried over."""
     everything = read_table(conn, ACTION_REGISTER)
     actions = everything[everything["kind"] != "improvement"]
@@ -343,7 +346,7 @@ def annual_plan_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear) -> di
         due = action["due_date"]
         if is_missing(due) or not year.quarters[0].start <= pd.Timestamp(due).date() <= last.end:
             continue
-        item = _action_item(action, latest)
+        item = _action_item(action, latest, names)
         history = updates[updates["action_id"] == action["action_id"]]
         done = history[history["status"] == "complete"]
         if not done.empty:

@@ -214,6 +214,7 @@ def scorecard_view(
             "trend": _trend(pi, quarter, values, targets, register),
             "peers": _peers(pi, row, peer_series, register),
             "service": pi["service"],
+            "owner_name": register.names.named(record["owner"]),
             "manager": pi["manager"],
             "check": signoff["checks"].get(record["pi_id"]),
         }
@@ -244,7 +245,7 @@ def scorecard_view(
         "tolerance": register.council.amber_tolerance_pct,
         "stable_band_text": narrative.stable_band_text(register),
         "signoff": signoff["signoff"],
-        "plan": plan_view(conn, quarter, register.council),
+        "plan": plan_view(conn, quarter, register.council, register.names),
     }
 
 
@@ -324,7 +325,7 @@ def scorecard_sheet(view: dict) -> pd.DataFrame:
                 "Title": e["title"],
                 "Theme": e["theme"],
                 "Type": e["type"],
-                "Owner": e["owner"],
+                "Owner": e["owner_name"],
                 "Unit": e["unit"],
                 "Value": e["value"],
                 "Target": e["target"],

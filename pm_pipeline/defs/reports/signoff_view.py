@@ -13,7 +13,7 @@ from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table
 from pm_pipeline.defs.intake.tables import PI_RETURNS
-from pm_pipeline.defs.register.model import Register
+from pm_pipeline.defs.register.model import People, Register
 from pm_pipeline.defs.signoff.rules import (
     APPROVED,
     CONFLICT,
@@ -29,11 +29,12 @@ def _when(value: object) -> str:
     return "" if is_missing(value) else f"{pd.Timestamp(value):%-d %B %Y}"
 
 
-def check_sentence(row: dict) -> str:
-    """'Checked by <manager> on <date>', 'Not checked by the manager', or why not."""
-    who, when = row["checked_by"], _when(row["checked_at"])
+def check_sentence(row: dict, names: People) -> str:
+    """'Checked by <manager> on <date>', 'Not checked by the manager', or why not; each
+    person by name and job title."""
+    who, when = names.named(row["checked_by"]), _when(row["checked_at"])
     if row.get("decided_as") == "delegate" and row.get("manager"):
-        who = f"{who} (delegate for {row['manager']})"
+        who = f"{who} (delegate for {names.named(row['manager'])})"
     on = f" on {when}" if when else ""
     status = row["check_status"]
     if status == APPROVED:
@@ -63,8 +64,10 @@ def signoff_view(conn: duckdb.DuckDBPyConnection, quarter: Quarter, register: Re
     by_pi = {
         row["pi_id"]: {
             "status": row["check_status"],
-            "text": check_sentence(row),
-            "checked_by": row["checked_by"] if row["check_status"] == APPROVED else "",
+            "text": check_sentence(row, register.names),
+            "checked_by": (
+                register.names.named(row["checked_by"]) if row["check_status"] == APPROVED else ""
+            ),
             "checked_on": _when(row["checked_at"]) if row["check_status"] == APPROVED else "",
         }
         for row in checks.to_dict("records")
