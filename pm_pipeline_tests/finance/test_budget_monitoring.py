@@ -1,8 +1,9 @@
 """The monthly budget monitoring (issue 28): finance/<YYYY-MM>/ read into budget_monitoring,
 and its three rules, each with a month that breaks it (July) and one that keeps it (August).
 
-The register and the two months run once for the module (three in-process runs); the
-reading's own cases are pure functions over files in a folder."""
+Each month's reports job runs once for the module (two in-process runs: the register, the
+finance checks, the service scorecards and the leader's update); the reading's own cases are
+pure functions over files in a folder."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ HEADER = [
     "commentary",
 ]
 HEAD = "hos.place@test.example"
+FORMULA = '=HYPERLINK("http://evil.example","Temporary accommodation demand")'
 
 
 def council(root: Path) -> Council:
@@ -65,7 +67,7 @@ def council(root: Path) -> Council:
         AUGUST,
         "budget.csv",
         [
-            ["Housing", "", "1500000", "520000", "1560000", "Temporary accommodation demand"],
+            ["Housing", "", "1500000", "520000", "1560000", FORMULA],
             ["Planning", "", "700000", "230000", "700000", ""],
             ["Leisure", "", "800000", "260000", "790000", ""],
         ],
@@ -76,7 +78,8 @@ def council(root: Path) -> Council:
 
 @pytest.fixture(scope="module")
 def months(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, bool]]]:
-    """The data directory after the register, July and August, and each month's checks."""
+    """The data directory after July's and August's monthly reports jobs, and each month's
+    checks."""
     root = tmp_path_factory.mktemp("finance")
     data, home = root / "data", root / "home"
     home.mkdir()
@@ -87,9 +90,8 @@ def months(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, di
         env.setenv("DAGSTER_HOME", str(home))
         council(data)
         instance = dg.DagsterInstance.get()
-        assert run_job(data, "register_job", instance=instance).success
         for month in (JULY, AUGUST):
-            result = run_job(data, "finance_job", month.key, instance=instance)
+            result = run_job(data, "monthly_reports_job", month.key, instance=instance)
             checks[month.key] = check_results(result, "budget_monitoring")
     return data, checks
 
@@ -112,6 +114,34 @@ def test_a_missing_service_fails_its_check_naming_the_file_and_the_service(month
     assert "finance/2026-07/budget.csv: no row for the service Leisure in July 2026" in missing[3]
     assert checks[AUGUST.key]["budget_services_reported"] is True
     assert issues(data, AUGUST, "budget_services_reported") == []
+
+
+def test_a_missing_service_holds_back_the_months_reports(months):
+    """budget_services_reported is an ERROR: July's reports wait for the finance file to be
+    put right; August's, whose file is complete, are written."""
+    data, _ = months
+    assert not (data / "reports" / "2026-07").exists()
+    written = sorted(p.name for p in (data / "reports" / "2026-08").iterdir())
+    assert written == [
+        "leader_update.html",
+        "leader_update.pdf",
+        "service_scorecard_communities.html",
+        "service_scorecard_communities.xlsx",
+        "service_scorecard_place.html",
+        "service_scorecard_place.xlsx",
+    ]
+
+
+def test_commentary_is_escaped_in_the_page_and_never_a_formula_in_excel(months):
+    from openpyxl import load_workbook
+
+    data, _ = months
+    folder = data / "reports" / "2026-08"
+    html = (folder / "service_scorecard_place.html").read_text()
+    assert "=HYPERLINK(&#34;http://evil.example&#34;" in html and '<a href="http://evil' not in html
+    sheet = load_workbook(folder / "service_scorecard_place.xlsx")["Finance"]
+    cells = [c for row in sheet.iter_rows() for c in row if "HYPERLINK" in str(c.value)]
+    assert [(c.value, c.data_type) for c in cells] == [(f"'{FORMULA}", "s")]
 
 
 def test_a_large_variance_without_commentary_is_a_warning_to_the_head_of_service(months):
