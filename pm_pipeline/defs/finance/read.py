@@ -303,14 +303,14 @@ def _read_file(
     if not usable:
         first = sheets[0] if sheets else None
         missing = _missing(_headings(first)) if first else _missing([])
-        rows = plural(len(first.rows), "row") if first else "no rows"
+        held = plural(len(first.rows), "row") if first else "no rows"
         return [], [
             _file_issue(
                 month,
                 source_file,
                 f"{source_file} has no {', '.join(missing)} column in its header"
                 + (f" (row {first.header_row})" if first else "")
-                + f", so none of its {rows} were read — the export needs the columns service "
+                + f", so none of its {held} were read — the export needs the columns service "
                 "(or cost_centre), annual_budget, actual_to_date, forecast_outturn and "
                 "commentary",
                 first.header_row if first else None,

@@ -41,7 +41,10 @@ def read_services(path: Path, indicators: pd.DataFrame) -> pd.DataFrame:
     seen: dict[str, int] = {}
     centres: dict[str, tuple[int, str]] = {}
     out = []
-    for row, rec in read_csv_records(path, REQUIRED_SERVICE_COLUMNS):
+    # DESIGN.md names the optional column cost_centre; either heading is read
+    for row, rec in read_csv_records(
+        path, REQUIRED_SERVICE_COLUMNS, aliases={"cost_centre": "cost_centres"}
+    ):
         item = {c: rec.get(c, "") for c in SERVICE_COLUMNS}
         for column in ("service", "directorate"):
             if not item[column]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pm_pipeline.core.words import plural
 from pm_pipeline.defs.finance.rules import forecast_rag, variance_words
 from pm_pipeline.defs.register.budget import BudgetSettings
 from pm_pipeline.defs.reports.monthly import (
@@ -157,6 +158,28 @@ def _risk_moves(now: MonthPicture, before: MonthPicture) -> list[dict]:
     return moved
 
 
+SLIP_RANK = {"at_risk": 1, "off_track": 2}  # how far a deliverable is reported off course
+
+
+def _slips(now: MonthPicture, before: MonthPicture) -> list[dict]:
+    """Deliverables that slipped since last month: newly overdue or off course, reported
+    further off course, or given a later due date."""
+    out = []
+    for key, item in sorted(now.slipped.items()):
+        was = before.slipped.get(key)
+        if was is None:
+            out.append(item)
+            continue
+        moved = item["due"] > was["due"]
+        worse = SLIP_RANK.get(item["status"] or "", 0) > SLIP_RANK.get(was["status"] or "", 0)
+        if moved or worse:
+            why = item["why"] + (f" (was {was['status_text'].lower()})" if worse else "")
+            if moved:
+                why += f"; its due date moved from {was['due_text']} to {item['due_text']}"
+            out.append({**item, "why": why})
+    return out
+
+
 def leader_view(now: MonthPicture, before: MonthPicture) -> dict:
     """The leader's update: the month in numbers, what changed since last month and what
     needs attention."""
@@ -173,27 +196,37 @@ def leader_view(now: MonthPicture, before: MonthPicture) -> dict:
     exceptions = exceptions_of(now, services)
     earlier = {x["key"] for x in exceptions_of(before, before.services())}
     new = [x for x in exceptions if x["key"] not in earlier]
-    slipped = [a for k, a in sorted(now.slipped.items()) if k not in before.slipped]
+    slipped = _slips(now, before)
     moves = _risk_moves(now, before)
     beyond = [] if now.risks.empty else now.risks[now.risks["over_appetite"]].to_dict("records")
     red_finance = [r for r in rows if r["rag"] == "RED"]
     attention = []
     if council and council["variance"] > 0:
-        attention.append(
-            f"The council is forecast to spend {council['variance_text'].lower()} its net "
-            f"budget of {council['budget_text']}."
+        over = ", ".join(
+            f"{r['service']} {money(r['variance'])}"
+            for r in sorted(red_finance, key=lambda r: -r["variance"])
         )
-    for r in sorted(red_finance, key=lambda r: -r["variance"]):
-        attention.append(f"{r['service']}: forecast {r['variance_text'].lower()} budget.")
-    for x in new:
-        if str(x["key"]).startswith("pi:"):
-            attention.append(f"New exception: {x['what']} ({x['service']}): {x['detail']}.")
-    for a in slipped:
-        attention.append(f"Deliverable {a['action_id']} {a['title']} has slipped ({a['why']}).")
-    for r in beyond:
         attention.append(
-            f"Risk {r['risk_id']} {r['title']} is beyond the council's appetite (score "
-            f"{int(r['current'])}, appetite {int(r['appetite_limit'])})."
+            f"The council is forecast to spend {council['variance_text'].lower()} its services' "
+            f"budgets of {council['budget_text']}"
+            + (f"; over by more than the Red threshold: {over}." if over else ".")
+        )
+    if new:
+        pis = sum(str(x["key"]).startswith("pi:") for x in new)
+        attention.append(
+            f"{plural(len(new), 'new exception')} since {before.month.label} (listed above): "
+            f"{plural(pis, 'indicator')} and {plural(len(new) - pis, 'budget line')}."
+        )
+    for a in slipped:
+        attention.append(f"Deliverable {a['action_id']} {a['title']} has slipped: {a['why']}.")
+    if beyond:
+        named = ", ".join(
+            f"{r['risk_id']} (score {int(r['current'])}, appetite {int(r['appetite_limit'])})"
+            for r in beyond
+        )
+        attention.append(
+            f"{plural(len(beyond), 'strategic risk')} {plural(len(beyond), 'is', 'are', False)} "
+            f"beyond the council's appetite: {named}."
         )
     return {
         "finance": council,
