@@ -20,7 +20,8 @@ import pandas as pd
 from pm_pipeline.core.periods import Month, Quarter
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import Table, read_table
-from pm_pipeline.defs.finance.rules import variance_words
+from pm_pipeline.core.words import plural
+from pm_pipeline.defs.finance.rules import money, variance_words
 from pm_pipeline.defs.finance.tables import BUDGET_MONITORING, FINANCE_ISSUES
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.plan.linking import latest_updates, risk_scores
@@ -38,7 +39,14 @@ from pm_pipeline.defs.reports.plan_sections import plan_status
 from pm_pipeline.defs.reports.spc_view import reading_fields
 from pm_pipeline.defs.scorecard import spc
 from pm_pipeline.defs.scorecard.measures import Targets, is_rolling
-from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT, band_of, direction, rag
+from pm_pipeline.defs.scorecard.rules import (
+    EXCEPTION_RED,
+    EXCEPTION_TEXT,
+    RED,
+    band_of,
+    direction,
+    rag,
+)
 from pm_pipeline.defs.scorecard.spc_series import SPC_QUARTERS, limit_bounds, runs_off
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.wording import format_value
@@ -65,10 +73,6 @@ def slug(name: str) -> str:
     """A directorate's name as it appears in a file name: `Place and Environment` ->
     `place-and-environment`."""
     return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "directorate"
-
-
-def money(value: object) -> str:
-    return "—" if is_missing(value) else format_value(float(value), "gbp", 0)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -173,7 +177,9 @@ def _monthly_entry(
     history = [(m.label, values.get(m.key)) for m in reversed(months)]
     count = sum(v is not None for _, v in history)
     if count < spc.MIN_POINTS:
-        variation = assurance = f"{spc.NONE}: only {count} months of history; SPC needs 15"
+        variation = assurance = (
+            f"{spc.NONE}: only {plural(count, 'month')} of history; SPC needs {spc.MIN_POINTS}"
+        )
     else:
         reading = spc.read(
             history,
@@ -203,7 +209,7 @@ def _monthly_entry(
         "period_label": latest.label,
         "variation": variation,
         "assurance": assurance,
-        "exceptions": [EXCEPTION_TEXT["RED"]] if rating == "RED" else [],
+        "exceptions": [EXCEPTION_TEXT[EXCEPTION_RED]] if rating == RED else [],
     }
 
 

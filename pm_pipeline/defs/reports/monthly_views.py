@@ -7,15 +7,15 @@ from __future__ import annotations
 from collections import Counter
 
 from pm_pipeline.core.words import plural
-from pm_pipeline.defs.finance.rules import forecast_rag, variance_words
+from pm_pipeline.defs.finance.rules import forecast_rag, money, variance_words
 from pm_pipeline.defs.register.budget import BudgetSettings
 from pm_pipeline.defs.reports.monthly import (
     SECTIONS,
     MonthPicture,
     first_upper,
-    money,
     slug,
 )
+from pm_pipeline.defs.scorecard.rules import AMBER, GREEN, NO_DATA, RED
 
 
 def exceptions_of(picture: MonthPicture, services: list[str]) -> list[dict[str, object]]:
@@ -26,14 +26,14 @@ def exceptions_of(picture: MonthPicture, services: list[str]) -> list[dict[str, 
     out: list[dict[str, object]] = []
     for service in services:
         row = picture.finance.get(service)
-        if row and row["rag"] == "RED":
+        if row and row["rag"] == RED:
             out.append(
                 {
                     "key": f"finance:{service}",
                     "service": service,
                     "service_id": slug(service),
                     "what": "Forecast over budget",
-                    "rag": "RED",
+                    "rag": RED,
                     "detail": f"{row['variance_text']} a budget of {row['budget_text']} "
                     f"(forecast {row['forecast_text']})",
                 }
@@ -199,7 +199,7 @@ def leader_view(now: MonthPicture, before: MonthPicture) -> dict:
     slipped = _slips(now, before)
     moves = _risk_moves(now, before)
     beyond = [] if now.risks.empty else now.risks[now.risks["over_appetite"]].to_dict("records")
-    red_finance = [r for r in rows if r["rag"] == "RED"]
+    red_finance = [r for r in rows if r["rag"] == RED]
     attention = []
     if council and council["variance"] > 0:
         over = ", ".join(
@@ -231,7 +231,7 @@ def leader_view(now: MonthPicture, before: MonthPicture) -> dict:
     return {
         "finance": council,
         "finance_by_directorate": by_directorate,
-        "kpi_rows": [(r, kpi_counts.get(r, 0)) for r in ("GREEN", "AMBER", "RED", "NO_DATA")],
+        "kpi_rows": [(r, kpi_counts.get(r, 0)) for r in (GREEN, AMBER, RED, NO_DATA)],
         "kpi_count": len(kpis),
         "monthly_kpis": monthly_kpis,
         "customers": customers,
