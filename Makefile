@@ -89,7 +89,7 @@ clean:
 FROM ?= 2021-04-01
 TO ?= 2026-07-01
 backfill: install home
-	$(VENV)/bin/dagster asset materialize -m pm_pipeline.definitions --select 'indicator_register,register_council,register_targets,register_comparators,register_people'
+	$(VENV)/bin/dagster asset materialize -m pm_pipeline.definitions --select 'indicator_register,register_council,register_targets,register_comparators,register_people,register_services'
 	$(VENV)/bin/dagster asset materialize -m pm_pipeline.definitions \
 		--select 'pi_returns,quality_issues,restatements,kpi_scorecard,kpi_exceptions,quarterly_performance_report,quarterly_report_pdf' \
 		--partition-range $(FROM)...$(TO)

@@ -14,6 +14,7 @@ from pm_pipeline.core.warehouse import build_resources
 from pm_pipeline.defs.benchmarks import definitions as benchmarks
 from pm_pipeline.defs.benchmarks.lginform import lginform_resource_from_env
 from pm_pipeline.defs.district import definitions as district
+from pm_pipeline.defs.finance import definitions as finance
 from pm_pipeline.defs.intake import definitions as intake
 from pm_pipeline.defs.mail import definitions as mail
 from pm_pipeline.defs.operations import definitions as operations
@@ -33,6 +34,7 @@ DOMAINS = (
     quality.defs,
     signoff.defs,
     plan.defs,
+    finance.defs,
     benchmarks.defs,
     scorecard.defs,
     reports.defs,

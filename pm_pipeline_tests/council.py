@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import Month, Quarter
 from pm_pipeline.defs.intake.columns import RETURN_COLUMNS
 from pm_pipeline.defs.register.model import INDICATOR_COLUMNS
 from pm_pipeline.render.pdf import PdfPrinter
@@ -99,6 +99,7 @@ class Council:
     )
     name: str = "Testshire District Council"
     themes: tuple[str, ...] = ("People", "Place")
+    settings: dict = field(default_factory=dict)  # more council.yaml keys (e.g. finance)
 
     def write(self) -> Council:
         config = self.root / "config"
@@ -113,6 +114,7 @@ class Council:
                     "amber_tolerance_pct": 5,
                     "stable_band_pct": 5,
                     "comparator_group": "Test neighbours",
+                    **self.settings,
                 }
             )
         )
@@ -128,6 +130,20 @@ class Council:
         )
         write_csv(config / "comparators.csv", ["area_code", "area_name"], self.comparators)
         return self
+
+    def services(self, rows: Iterable[Sequence[object]]) -> Path:
+        """config/services.csv: service, directorate, head_of_service, cost_centres."""
+        return write_csv(
+            self.root / "config" / "services.csv",
+            ["service", "directorate", "head_of_service", "cost_centres"],
+            rows,
+        )
+
+    def finance(
+        self, month: Month, name: str, rows: Iterable[Sequence[object]], header: Sequence[str]
+    ) -> Path:
+        """A budget-monitoring export in finance/<YYYY-MM>/."""
+        return write_csv(self.root / "finance" / month.folder / name, header, rows)
 
     def returns(
         self,

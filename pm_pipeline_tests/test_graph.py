@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pm_pipeline.core.periods import HALF_YEARLY, QUARTERLY, Quarter
+from pm_pipeline.core.periods import HALF_YEARLY, MONTHLY, QUARTERLY, Month, Quarter
 from pm_pipeline.definitions import build_defs
 from pm_pipeline.defs.operations.exports import WAREHOUSE
 from pm_pipeline_tests.council import Council, good_row, pi, query, run_job
@@ -29,6 +29,12 @@ def council(root: Path) -> Council:
     ).write()
     for n, q in enumerate(QUARTERS):
         c.returns(q, "all.csv", [good_row("KPI-1", q, 50 + n), good_row("SVC-1", q, 9)])
+    c.finance(  # the last quarter's last month, for the monthly assets
+        Month.containing(QUARTERS[-1].end),
+        "budget.csv",
+        [["Test service", "100000", "75000", "100000", ""]],
+        ["service", "annual_budget", "actual_to_date", "forecast_outturn", "commentary"],
+    )
     return c
 
 
@@ -72,9 +78,12 @@ def test_every_asset_materialises_alone(data_dir):
     defs = build_defs(data_dir, pdf_printer=PlainPdfPrinter())  # the graph, not the pages
     graph = defs.resolve_asset_graph()
     for key in sorted(graph.get_all_asset_keys()):
-        partition = {None: None, QUARTERLY: q.key, HALF_YEARLY: q.half.key}.get(
-            graph.get(key).partitions_def, q.financial_year.key
-        )
+        partition = {
+            None: None,
+            QUARTERLY: q.key,
+            HALF_YEARLY: q.half.key,
+            MONTHLY: Month.containing(q.end).key,
+        }.get(graph.get(key).partitions_def, q.financial_year.key)
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=instance, asset_selection=[key], partition_key=partition, raise_on_error=False
         )

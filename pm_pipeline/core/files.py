@@ -90,6 +90,11 @@ class CouncilFiles(dg.ConfigurableResource):
         return self.root / "reference"
 
     @property
+    def finance_dir(self) -> Path:
+        """The monthly budget-monitoring exports, `finance/<YYYY-MM>/`."""
+        return self.root / "finance"
+
+    @property
     def commentary_dir(self) -> Path:
         return self.root / "commentary"
 

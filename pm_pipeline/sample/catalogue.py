@@ -71,6 +71,11 @@ class SamplePI:
     per: float = 100.0  # numerator / denominator x this is the value (100 for a percentage)
     statistic: str | None = None  # the official statistic it measures (register `statistic`)
     statistic_use: str | None = None  # taken | checked
+    # issue 28: the service scorecard's section (register `scorecard_section`; blank:
+    # performance), and whether its figures come from a random stream of its own, so that a
+    # PI added to the sample leaves every other sample figure as it was
+    scorecard_section: str = ""
+    own_stream: bool = False
 
 
 _OFFICERS = {
@@ -808,6 +813,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         lginform_metric="900007",
         measure="ratio",
         rolling=True,
+        scorecard_section="people",
     ),
     _pi(
         "HR-02",
@@ -824,6 +830,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         target_margin=0.0,
         measure="ratio",
         rolling=True,
+        scorecard_section="people",
     ),
     _pi(
         "HR-03",
@@ -855,6 +862,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         target_margin=0.0,
         numerator_of=180,
         measure="ratio",
+        scorecard_section="customers",
     ),
     _pi(
         "CU-02",
@@ -905,6 +913,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         decimals=0,
         valid_min=0,
         measure="flow",
+        scorecard_section="customers",
     ),
     _pi(
         "FI-01",
@@ -921,6 +930,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         target_margin=0.0,
         measure="ratio",
         parts=(6100, 5900, 6300, 6600),  # invoices paid
+        scorecard_section="finance",
     ),
     _pi(
         "FI-02",
@@ -939,6 +949,7 @@ CATALOGUE: tuple[SamplePI, ...] = (
         valid_min=0,
         target_margin=0.0,
         measure="flow",
+        scorecard_section="finance",
     ),
     _pi(
         "IT-01",
@@ -955,5 +966,60 @@ CATALOGUE: tuple[SamplePI, ...] = (
         target_margin=0.0,
         measure="ratio",
         parts=(41000, 39500, 40500, 44000),  # transactions
+    ),
+    # Issue 28: the service scorecard's customers and people sections (their own random
+    # streams: the figures of the PIs above are unchanged)
+    _pi(
+        "ME-01",
+        "Member enquiries answered within 10 working days",
+        "management",
+        ORG,
+        "Customer Services",
+        "percent",
+        "higher_is_better",
+        "quarterly",
+        86,
+        0.4,
+        noise=2.0,
+        target_margin=0.0,
+        measure="ratio",
+        parts=(310, 290, 330, 300),  # enquiries from councillors answered
+        scorecard_section="customers",
+        own_stream=True,
+    ),
+    _pi(
+        "WF-01",
+        "Staff in post (full-time equivalent)",
+        "management",
+        ORG,
+        "Human Resources",
+        "count",
+        "neutral",
+        "quarterly",
+        412,
+        0.8,
+        noise=3,
+        decimals=0,
+        valid_min=0,
+        measure="stock",
+        scorecard_section="people",
+        own_stream=True,
+    ),
+    _pi(
+        "WF-02",
+        "Vacancy rate (posts vacant as a share of the establishment)",
+        "management",
+        ORG,
+        "Human Resources",
+        "percent",
+        "lower_is_better",
+        "quarterly",
+        7.8,
+        -0.05,
+        noise=0.4,
+        target_margin=0.0,
+        measure="stock",
+        scorecard_section="people",
+        own_stream=True,
     ),
 )

@@ -2,7 +2,8 @@
 
 Runs through the real Dagster instance in $DAGSTER_HOME, so every run shows in `make ui`:
 the register, every quarter's returns and checks (history the scorecard compares with), the
-latest complete quarter's full cycle, and the half-year and annual reports where due.
+latest complete quarter's full cycle, the half-year and annual reports where due, and the
+monthly budget monitoring with the latest month's service scorecards and leader's update.
 """
 
 import sys
@@ -14,7 +15,7 @@ from typing import Any, cast
 import dagster as dg
 
 from pm_pipeline.core.files import CouncilFiles
-from pm_pipeline.core.periods import Quarter, range_tags
+from pm_pipeline.core.periods import Month, Quarter, range_tags
 
 
 def returned_quarters(files: CouncilFiles, today: date) -> list[Quarter]:
@@ -27,6 +28,19 @@ def returned_quarters(files: CouncilFiles, today: date) -> list[Quarter]:
             continue
         if quarter.end < today:
             found.append(quarter)
+    return sorted(found)
+
+
+def finance_months(files: CouncilFiles, today: date) -> list[Month]:
+    """Months with a budget-monitoring folder that have ended by `today`, oldest first."""
+    found = []
+    for folder in files.finance_dir.iterdir() if files.finance_dir.is_dir() else []:
+        try:
+            month = Month.from_folder(folder.name)
+        except ValueError:
+            continue
+        if month.end < today:
+            found.append(month)
     return sorted(found)
 
 
@@ -67,14 +81,14 @@ def main() -> int:
         return 1
     latest = quarters[-1]
     print(f"Data directory: {files.root}\nDagster home: {instance.root_directory}")
-    print("1/4 Register, benchmarks and reference statistics ...")
+    print("1/5 Register, benchmarks and reference statistics ...")
     ok = _run(defs, "register_job", instance)
     ok &= _materialize(defs, ["lginform_benchmarks", "oflog_benchmarks", "benchmarks"], instance)
     # Before the returns: PIs taken from an official statistic read it from district_context.
     ok &= _materialize(defs, ["district_context", "deprivation_lsoa"], instance)
     if len(quarters) > 1:
         print(
-            f"2/4 Returns, checks and scorecards for {quarters[0].label} to {quarters[-2].label} ..."
+            f"2/5 Returns, checks and scorecards for {quarters[0].label} to {quarters[-2].label} ..."
         )
         ok &= _run(
             defs,
@@ -82,16 +96,26 @@ def main() -> int:
             instance,
             tags=range_tags(quarters[0].key, quarters[-2].key),
         )
-    print(f"3/4 Quarterly cycle for {latest.label} ...")
+    print(f"3/5 Quarterly cycle for {latest.label} ...")
     ok &= _run(defs, "quarterly_performance_job", instance, partition_key=latest.key)
-    print("4/4 Reminders, and the reports due at this point of the year ...")
+    print("4/5 Reminders, and the reports due at this point of the year ...")
     ok &= _run(defs, "outstanding_returns_job", instance, partition_key=latest.key)
     ok &= _run(defs, "manager_reminder_job", instance, partition_key=latest.key)
     print(f"  owners' mail: {owner_mail(defs, instance)[1]}")
     for job, key in extra_runs(defs, latest):
         ok &= _run(defs, job, instance, partition_key=key)
+    months = finance_months(files, date.today())
+    if months:
+        print(
+            f"5/5 Budget monitoring for {months[0].label} to {months[-1].label}, and "
+            f"{months[-1].label}'s service scorecards and leader's update ..."
+        )
+        if len(months) > 1:  # what the leader's update compares the month with
+            tags = range_tags(months[0].key, months[-2].key)
+            ok &= _run(defs, "finance_job", instance, tags=tags)
+        ok &= _run(defs, "monthly_reports_job", instance, partition_key=months[-1].key)
     print("\nReports:")
-    for path in sorted(report_paths(files, latest)):
+    for path in sorted(report_paths(files, latest, months[-1] if months else None)):
         print(f"  {path}")
     print("\nSee every run and check in the Dagster UI: make ui")
     return 0 if ok else 1
@@ -133,13 +157,15 @@ def extra_runs(defs: dg.Definitions, latest: Quarter) -> list[tuple[str, str]]:
     return runs
 
 
-def report_paths(files: CouncilFiles, latest: Quarter) -> list[Path]:
+def report_paths(files: CouncilFiles, latest: Quarter, month: Month | None = None) -> list[Path]:
+    """The reports of the latest quarter, its half-years and years, and the latest month."""
     wanted = {
         latest.folder,
         latest.half.folder,
         latest.half.previous.folder,
         latest.financial_year.folder,
         latest.financial_year.previous.folder,
+        *([month.folder] if month else []),
     }
     return [
         path

@@ -1,6 +1,7 @@
 """Write the sample council's register and returns (synthetic, deterministic).
 
-`python -m pm_pipeline.sample.generate data/` rebuilds `data/config/` and `data/returns/` for
+`python -m pm_pipeline.sample.generate data/` rebuilds `data/config/`, `data/returns/` (and
+`data/finance/`, the monthly budget monitoring: sample/finance.py) for
 2021/22 Q1 to 2026/27 Q2 (22 quarters: enough for SPC charts of 15 points and more). The same
 code writes councils of any size for `bench/scale.py`.
 
@@ -30,7 +31,7 @@ from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.defs.intake.columns import RETURN_COLUMNS
 from pm_pipeline.defs.register.model import INDICATOR_COLUMNS, PEOPLE_COLUMNS
 from pm_pipeline.sample import catalogue as cat
-from pm_pipeline.sample import reference_areas, spc_story
+from pm_pipeline.sample import finance, reference_areas, spc_story
 from pm_pipeline.sample.catalogue import SamplePI
 from pm_pipeline.sample.plan import write_plan_register, write_plan_updates
 from pm_pipeline.sample.reference_economy import claimant_rate
@@ -360,6 +361,9 @@ def write_register(
                     "reply_to": cat.MAIL_BOX,
                     "reports_url": f"https://intranet.{cat.DOMAIN}/performance/reports",
                 },
+                # the budget monitoring's settings: the net budget its services add up to;
+                # the thresholds are the defaults (docs/contracts.md, "Register files")
+                "finance": {"net_budget": finance.net_budgets()},
             },
             sort_keys=False,
             allow_unicode=True,
@@ -392,6 +396,7 @@ def write_register(
                 "",  # stable_band: the council's (1 point for percentages, else 5%)
                 pi.statistic or "",
                 pi.statistic_use or "",
+                pi.scorecard_section,
             ]
         )
     write_atomic(config / "indicators.csv", buffer.getvalue())
@@ -467,7 +472,13 @@ def sample_returns(
                 if not due(pi, quarter):
                     continue
                 reason = UNAVAILABLE.get((quarter, pi.pi_id))
-                value = None if reason else value_for(pi, quarter, rng)
+                # a PI added since the sample's story was written draws from its own stream
+                draw = (
+                    random.Random(f"pm_pipeline sample {pi.pi_id} {quarter.key}")
+                    if pi.own_stream
+                    else rng
+                )
+                value = None if reason else value_for(pi, quarter, draw)
                 before_q = (
                     quarter.previous
                     if pi.frequency == "quarterly"
@@ -476,11 +487,11 @@ def sample_returns(
                 before = records.get((before_q.key, pi.pi_id), (None,))[0]
                 # The wording is drawn here, where the sample's random stream always drew it;
                 # the note is written once the figure is final (after its numerator).
-                pick = rng.choice((0, 1, 2)) if not reason and before is not None else None
+                pick = draw.choice((0, 1, 2)) if not reason and before is not None else None
                 numerator: float | None = None
                 denominator: float | None = None
                 if pi.numerator_of and value is not None:
-                    denominator = max(1, round(pi.numerator_of * rng.uniform(0.85, 1.15)))
+                    denominator = max(1, round(pi.numerator_of * draw.uniform(0.85, 1.15)))
                     numerator = round(value / 100 * denominator)
                     value = round(100 * numerator / denominator, pi.decimals)
                 elif pi.parts and value is not None:
@@ -512,7 +523,7 @@ def sample_returns(
                     _format_value(pi, value, style),
                     numerator,
                     denominator,
-                    status if status != "final" or rng.random() < 0.5 else "",
+                    status if status != "final" or draw.random() < 0.5 else "",
                     note,
                     pi.owner,
                     when,
@@ -617,6 +628,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from pm_pipeline.sample.signoffs import write_signoffs
 
     write_signoffs(root, cat.CATALOGUE, quarters())
+    finance.write_finance(root)
     print(f"sample council written to {root} ({write_restated_original(root)})")
 
 

@@ -55,6 +55,9 @@ REPORTS = {
     "service_report": "2026-27-Q2/service_report.html",
     "management_report": "2026-27-Q2/management_report.html",
     "governance_report": "2026-27-Q2/governance_report.html",
+    # issue 28: the month's service scorecards (one per directorate) and the leader's update
+    "service_scorecard": "2026-09/service_scorecard_*.html",
+    "leader_update": "2026-09/leader_update.html",
 }
 # A RAG rating drawn in a chart: the marker's fill colour and the shape that says the same.
 RAG_SHAPES = {"#00703c": "circle", "#b58800": "polygon", "#b10e1e": "rect"}

@@ -17,6 +17,7 @@ from pm_pipeline.core.files import CouncilFiles, make_private, private_folder, w
 from pm_pipeline.core.warehouse import OWNERS, Table, Warehouse, quoted
 from pm_pipeline.defs.benchmarks import tables as benchmarks
 from pm_pipeline.defs.district import tables as district
+from pm_pipeline.defs.finance import tables as finance
 from pm_pipeline.defs.intake import tables as intake
 from pm_pipeline.defs.plan import tables as plan
 from pm_pipeline.defs.quality import tables as quality
@@ -28,7 +29,17 @@ from pm_pipeline.render.spreadsheet import write_csv
 # every domain's tables, in the order the data dictionary lists them
 WAREHOUSE: dict[str, Table] = {
     table.name: table
-    for domain in (intake, quality, scorecard, benchmarks, register, district, signoff, plan)
+    for domain in (
+        intake,
+        quality,
+        scorecard,
+        benchmarks,
+        register,
+        district,
+        signoff,
+        plan,
+        finance,
+    )
     for table in domain.TABLES
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from pm_pipeline.core.checks import ERROR, WARN, Rule
+from pm_pipeline.defs.quality.finance_rules import FINANCE_RULES
 from pm_pipeline.defs.quality.plan_rules import PLAN_RULES
 from pm_pipeline.defs.quality.signoff_rules import SIGNOFF_RULES
 from pm_pipeline.defs.register.rules import REGISTER_RULES
@@ -119,6 +120,7 @@ RULES: dict[str, Rule] = {
         *REGISTER_RULES,
         *PLAN_RULES,
         *SIGNOFF_RULES,
+        *FINANCE_RULES,
     )
 }
 
@@ -137,7 +139,7 @@ class Issue:
     value: str | None
     message: str
     owner: str | None = None
-    period: str | None = None  # the quarter's partition key
+    period: str | None = None  # the quarter's partition key (a finance issue's: the month's)
 
     @property
     def severity(self) -> str:

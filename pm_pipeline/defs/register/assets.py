@@ -18,6 +18,7 @@ from pm_pipeline.defs.register.tables import (
     REGISTER_COUNCIL,
     REGISTER_INDICATORS,
     REGISTER_PEOPLE,
+    REGISTER_SERVICES,
     REGISTER_TARGETS,
     TABLES,
 )
@@ -64,6 +65,11 @@ def years_with_returns(files: CouncilFiles) -> list[FinancialYear]:
             description="config/people.csv (optional): each person's name, job title, service "
             "and role, and the delegates who may decide a figure for its manager.",
         ),
+        REGISTER_SERVICES.spec(
+            group_name="register",
+            description="config/services.csv (optional): each service's directorate, head of "
+            "service and cost centres, which the monthly reports roll up by.",
+        ),
     ],
     check_specs=[
         dg.AssetCheckSpec(
@@ -98,6 +104,7 @@ def indicator_register(
         "register_targets": len(register.targets),
         "register_comparators": len(register.comparators),
         "register_people": len(register.people),
+        "register_services": len(register.services),
     }
     for key in sorted(keys & rows.keys()):
         yield dg.MaterializeResult(asset_key=key, metadata=row_count(rows[key]))

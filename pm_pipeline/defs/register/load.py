@@ -21,6 +21,7 @@ from pm_pipeline.core.mail import mail_address, sender_address
 from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.core.sheets import odd_characters, shown, where
 from pm_pipeline.core.values import is_gss_code, parse_number
+from pm_pipeline.defs.register.budget import read_budget_settings
 from pm_pipeline.defs.register.frame import read_appetite, read_frame
 from pm_pipeline.defs.register.model import (
     DEFAULT_DECIMALS,
@@ -35,6 +36,7 @@ from pm_pipeline.defs.register.model import (
     POLARITIES,
     REQUIRED_INDICATOR_COLUMNS,
     ROLLING_VALUES,
+    SCORECARD_SECTIONS,
     UNITS,
     Council,
     MailSettings,
@@ -44,6 +46,7 @@ from pm_pipeline.defs.register.model import (
     read_csv_records,
 )
 from pm_pipeline.defs.register.people import PEOPLE_FILE, read_people
+from pm_pipeline.defs.register.services import SERVICES_FILE, read_services
 from pm_pipeline.defs.register.statistics import statistic_problems
 from pm_pipeline.defs.register.targets import kpis_without_targets, read_comparators, read_targets
 
@@ -150,7 +153,8 @@ def read_council(path: Path) -> Council:
     frame, frame_problems = read_frame(raw.get("report_frame"), file)
     appetite, appetite_problems = read_appetite(raw.get("risk_appetite"), file)
     mail, mail_problems = read_mail(raw.get("mail"), file)
-    problems += frame_problems + appetite_problems + mail_problems
+    finance, finance_problems = read_budget_settings(raw.get("finance"), file)
+    problems += frame_problems + appetite_problems + mail_problems + finance_problems
     if problems:
         raise RegisterError(problems)
     return Council(
@@ -167,6 +171,7 @@ def read_council(path: Path) -> Council:
         report_frame=frame,
         risk_appetite=tuple(appetite.items()),
         mail=mail,
+        finance=finance,
     )
 
 
@@ -315,6 +320,13 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
                 "covers the 12 months to the period's end, or leave it blank"
             )
         item["rolling"] = ROLLING_VALUES.get(rolling, False)
+        item["scorecard_section"] = item["scorecard_section"].casefold() or "performance"
+        if item["scorecard_section"] not in SCORECARD_SECTIONS:
+            problems.append(
+                f"{where(file, row, 'scorecard_section')}: '{rec['scorecard_section']}' is not "
+                f"one of {', '.join(SCORECARD_SECTIONS)} — it says which section of the service "
+                "scorecard shows the PI (blank: performance)"
+            )
         item["statistic"] = item["statistic"].casefold()
         item["statistic_use"] = item["statistic_use"].casefold()
         for column, text in statistic_problems(
@@ -370,7 +382,7 @@ def load_register(config_dir: Path, years_in_use: list[FinancialYear] | None = N
         comparators = read_comparators(config_dir / "comparators.csv", council)
     except RegisterError as exc:
         problems += exc.problems
-    people = None
+    people = services = None
     if indicators is not None:
         try:
             targets, policy = read_targets(config_dir / "targets.csv", indicators)
@@ -380,8 +392,12 @@ def load_register(config_dir: Path, years_in_use: list[FinancialYear] | None = N
             people = read_people(config_dir / PEOPLE_FILE, indicators)
         except RegisterError as exc:
             problems += exc.problems
+        try:
+            services = read_services(config_dir / SERVICES_FILE, indicators)
+        except RegisterError as exc:
+            problems += exc.problems
     if problems:
         raise RegisterError(problems)
     policy += kpis_without_targets(indicators, targets, years_in_use or [])
     policy += legacy_column_notices(indicators)
-    return Register(council, indicators, targets, comparators, policy, people)
+    return Register(council, indicators, targets, comparators, policy, people, services)

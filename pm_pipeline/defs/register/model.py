@@ -13,6 +13,7 @@ import pandas as pd
 from pm_pipeline.core.sheets import FileProblem, clean_text, where
 from pm_pipeline.core.spreadsheets import read_table_file
 from pm_pipeline.core.words import plural
+from pm_pipeline.defs.register.budget import BudgetSettings
 from pm_pipeline.defs.register.frame import DEFAULT_APPETITE, ReportFrame
 
 PI_TYPES = ("kpi", "service", "contextual", "place", "management")
@@ -51,6 +52,9 @@ ROLLING_VALUES = {"yes": True, "no": False, "": False}
 
 TARGET_PERIODS = ("quarter", "year")  # targets.csv `period`: blank means quarter
 
+# Which section of the service balanced scorecard a PI is shown in (blank: performance).
+SCORECARD_SECTIONS = ("performance", "finance", "customers", "people")
+
 
 INDICATOR_COLUMNS = (
     "pi_id",
@@ -74,6 +78,7 @@ INDICATOR_COLUMNS = (
     "stable_band",
     "statistic",
     "statistic_use",
+    "scorecard_section",
 )
 
 # Columns indicators.csv may carry that the register reads but no longer keeps.
@@ -100,6 +105,11 @@ TARGET_COLUMNS = ("pi_id", "financial_year", "target", "amber_threshold", "perio
 PEOPLE_COLUMNS = ("email", "name", "job_title", "service", "role", "delegate_for")
 REQUIRED_PEOPLE_COLUMNS = ("email", "name", "role")
 ROLES = ("owner", "manager", "delegate", "performance_team")
+
+# config/services.csv (optional): each service's directorate and head of service, and the
+# cost centres a finance system reports it by (docs/contracts.md, "Register files").
+SERVICE_COLUMNS = ("service", "directorate", "head_of_service", "cost_centres")
+REQUIRED_SERVICE_COLUMNS = ("service", "directorate", "head_of_service")
 
 
 PI_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
@@ -198,6 +208,8 @@ class Council:
     report_frame: ReportFrame = field(default_factory=ReportFrame)
     risk_appetite: tuple[tuple[str, int], ...] = tuple(DEFAULT_APPETITE.items())
     mail: MailSettings = field(default_factory=MailSettings)  # issue 27: e-mails' From etc.
+    # issue 28: how the monthly budget monitoring is judged
+    finance: BudgetSettings = field(default_factory=BudgetSettings)
 
 
 @dataclass
@@ -208,6 +220,7 @@ class Register:
     comparators: pd.DataFrame
     problems: list[RegisterProblem] = field(default_factory=list)
     people: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PEOPLE_COLUMNS))
+    services: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SERVICE_COLUMNS))
 
     @cached_property
     def names(self) -> People:

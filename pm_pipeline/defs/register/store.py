@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from pm_pipeline.core.warehouse import Replacement, Table, read_table, replace_all
+from pm_pipeline.defs.register.budget import BudgetSettings
 from pm_pipeline.defs.register.frame import ReportFrame, appetite_from_json
 from pm_pipeline.defs.register.model import Council, MailSettings, Register
 from pm_pipeline.defs.register.tables import (
@@ -17,6 +18,7 @@ from pm_pipeline.defs.register.tables import (
     REGISTER_COUNCIL,
     REGISTER_INDICATORS,
     REGISTER_PEOPLE,
+    REGISTER_SERVICES,
     REGISTER_TARGETS,
     TABLES,
 )
@@ -52,6 +54,7 @@ def write_register(
                         "mail_from": council.mail.sender,
                         "mail_reply_to": council.mail.reply_to,
                         "reports_url": council.mail.reports_url,
+                        "finance": council.finance.to_json(),
                     }
                 ]
             ),
@@ -60,6 +63,7 @@ def write_register(
         Replacement(REGISTER_TARGETS, register.targets),
         Replacement(REGISTER_COMPARATORS, register.comparators),
         Replacement(REGISTER_PEOPLE, register.people),
+        Replacement(REGISTER_SERVICES, register.services),
     ]
     replace_all(conn, [r for r in replacements if r.table in tables])
 
@@ -70,7 +74,7 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
         raise RegisterNotBuilt(
             "The council's register is not in the warehouse yet — materialise the register "
             "first (indicator_register, register_council, register_targets, "
-            "register_comparators, register_people: the register_job)"
+            "register_comparators, register_people, register_services: the register_job)"
         )
     c = council.iloc[0]
     return Register(
@@ -88,11 +92,13 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
             mail=MailSettings(
                 *(_text(c.get(k)) for k in ("mail_from", "mail_reply_to", "reports_url"))
             ),
+            finance=BudgetSettings.from_json(c.get("finance")),
         ),
         indicators=read_table(conn, REGISTER_INDICATORS),
         targets=read_table(conn, REGISTER_TARGETS),
         comparators=read_table(conn, REGISTER_COMPARATORS),
         people=read_table(conn, REGISTER_PEOPLE),
+        services=read_table(conn, REGISTER_SERVICES),
     )
 
 

@@ -1,5 +1,5 @@
-"""The council's register in the warehouse: council.yaml, indicators, targets, comparators and
-people."""
+"""The council's register in the warehouse: council.yaml, indicators, targets, comparators,
+people and services."""
 
 from pm_pipeline.core.warehouse import Table
 
@@ -21,6 +21,7 @@ REGISTER_COUNCIL = Table(
         "mail_from": "VARCHAR",  # council.yaml's mail: the e-mails' From, Reply-To, links
         "mail_reply_to": "VARCHAR",
         "reports_url": "VARCHAR",
+        "finance": "VARCHAR",  # JSON: the budget-monitoring settings (issue 28)
     },
 )
 
@@ -49,6 +50,7 @@ REGISTER_INDICATORS = Table(
         "stable_band": "DOUBLE",
         "statistic": "VARCHAR",
         "statistic_use": "VARCHAR",
+        "scorecard_section": "VARCHAR",  # performance, finance, customers or people
     },
     asset="indicator_register",
 )
@@ -84,12 +86,23 @@ REGISTER_PEOPLE = Table(
     },
 )
 
+REGISTER_SERVICES = Table(
+    "register_services",
+    {
+        "service": "VARCHAR",
+        "directorate": "VARCHAR",
+        "head_of_service": "VARCHAR",  # an e-mail (lower case); the name is in people.csv
+        "cost_centres": "VARCHAR[]",
+    },
+)
+
 TABLES = (
     REGISTER_COUNCIL,
     REGISTER_INDICATORS,
     REGISTER_TARGETS,
     REGISTER_COMPARATORS,
     REGISTER_PEOPLE,
+    REGISTER_SERVICES,
 )
 
 # Every step that reads the register reads all its tables: its dependencies.

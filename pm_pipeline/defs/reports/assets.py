@@ -5,6 +5,8 @@ that used it as changed upstream. They are never rebuilt by themselves: a publis
 a closed quarter is re-run on purpose ("only in exceptional circumstances").
 """
 
+from collections.abc import Callable
+
 import dagster as dg
 import pandas as pd
 
@@ -14,6 +16,7 @@ from pm_pipeline.core.periods import (
     FINANCIAL_YEARLY,
     QUARTERLY,
     FinancialYear,
+    Month,
     Quarter,
     earlier_partitions,
 )
@@ -91,15 +94,24 @@ def quarterly_performance_report(
     )
 
 
-def pdf_asset(name: str, html_asset: str, stem: str, description: str) -> dg.AssetsDefinition:
-    """A quarter's report as a PDF made from its HTML (tagged, real text). Its own step:
-    a long PDF takes a while, and the web and Excel reports should not wait for it."""
+def pdf_asset(
+    name: str,
+    html_asset: str,
+    stem: str,
+    description: str,
+    partitions_def: dg.TimeWindowPartitionsDefinition = QUARTERLY,
+    period: Callable[[str], Quarter | Month] = Quarter.from_key,
+    group_name: str = "reports",
+) -> dg.AssetsDefinition:
+    """A period's report as a PDF made from its HTML (tagged, real text): a quarter's, or a
+    month's with `partitions_def=MONTHLY, period=Month.from_key`. Its own step: a long PDF
+    takes a while, and the web and Excel reports should not wait for it."""
 
     @dg.asset(
         name=name,
-        partitions_def=QUARTERLY,
+        partitions_def=partitions_def,
         deps=[html_asset],
-        group_name="reports",
+        group_name=group_name,
         kinds={"pdf"},
         backfill_policy=dg.BackfillPolicy.single_run(),
         owners=OWNERS,
@@ -110,7 +122,7 @@ def pdf_asset(name: str, html_asset: str, stem: str, description: str) -> dg.Ass
     ) -> dg.MaterializeResult:
         written = []
         for key in context.partition_keys:
-            folder = council_files.reports_dir / Quarter.from_key(key).folder
+            folder = council_files.reports_dir / period(key).folder
             html = folder / f"{stem}.html"
             if not html.exists():
                 raise dg.Failure(f"{html} does not exist: materialise {html_asset} first")

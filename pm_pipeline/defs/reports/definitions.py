@@ -1,5 +1,6 @@
 """The reports domain: the quarterly reports by audience on the quarterly schedule, the annual
-report, and the list of returns still outstanding (which the mail domain sends)."""
+report, the list of returns still outstanding (which the mail domain sends), and the monthly
+service scorecards and leader's update with the job that makes a month's."""
 
 import dagster as dg
 
@@ -15,6 +16,14 @@ from pm_pipeline.defs.reports.audience_assets import (
     cabinet_report_pdf,
     governance_report_pdf,
 )
+from pm_pipeline.defs.reports.monthly_assets import (
+    GROUP as MONTHLY_REPORTS,
+)
+from pm_pipeline.defs.reports.monthly_assets import (
+    leader_update,
+    leader_update_pdf,
+    service_scorecard,
+)
 
 # the stages of the quarterly cycle, by their groups in the UI's asset graph
 QUARTERLY_CYCLE = ("register", "intake", "quality", "benchmarks", "scorecards", "reports")
@@ -26,6 +35,13 @@ quarterly_performance_job = dg.define_asset_job(
     "benchmarks, scorecard, the full report (HTML, Excel, PDF), the reports by audience "
     "(Cabinet HTML and PDF, services, management, the Audit and Risk Committee's governance "
     "report HTML and PDF) and the BI exports.",
+)
+monthly_reports_job = dg.define_asset_job(
+    "monthly_reports_job",
+    selection=dg.AssetSelection.groups("register", "finance", MONTHLY_REPORTS),
+    description="A month's reports: the register, the month's budget monitoring and its "
+    "checks, the service balanced scorecard for each directorate (HTML and Excel) and the "
+    "Leader's monthly update (HTML and PDF).",
 )
 annual_report_job = dg.define_asset_job(
     "annual_report_job",
@@ -74,7 +90,10 @@ defs = dg.Definitions(
         governance_report_pdf,
         outstanding_returns,
         annual_performance_report,
+        service_scorecard,
+        leader_update,
+        leader_update_pdf,
     ],
-    jobs=[quarterly_performance_job, annual_report_job],
+    jobs=[quarterly_performance_job, annual_report_job, monthly_reports_job],
     schedules=[quarterly_schedule, annual_report_schedule],
 )

@@ -62,7 +62,8 @@ def _day(value: object) -> str:
     return f"{pd.Timestamp(value):%-d %b %Y}"
 
 
-def _status(status: object) -> dict:
+def plan_status(status: object) -> dict:
+    """A plan status as the reports show it: words, shape and style (never colour alone)."""
     key = None if is_missing(status) else str(status)
     words, shape, style = STATUS_TEXT.get(key, STATUS_TEXT[None])
     return {"status": key, "status_text": words, "shape": shape, "style": style}
@@ -79,7 +80,7 @@ def _action_item(action: dict, latest: pd.DataFrame, names: People) -> dict:
         "title": action["title"],
         "kind": action["kind"],
         "owner": names.named(action["owner"]),
-        **_status(update.get("status")),
+        **plan_status(update.get("status")),
         "percent": None if is_missing(percent) else round(float(percent)),
         "due_text": _day(action["due_date"]),
         "revised_text": _day(revised),
@@ -155,7 +156,7 @@ def _risk_items(
                 and pd.Timestamp(review).date() < quarter.end,
                 "due_action": due,
                 "due_action_title": titles.get(due, "") if due else "",
-                **({f"due_{k}": v for k, v in _status(status).items()} if due else {}),
+                **({f"due_{k}": v for k, v in plan_status(status).items()} if due else {}),
             }
         )
     return sorted(items, key=lambda r: (-r["score"], r["risk_id"]))

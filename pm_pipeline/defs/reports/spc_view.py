@@ -93,10 +93,8 @@ def add_spc(
         e.update(
             variation=variation,
             assurance=assurance,
-            **_fields("variation", variation_symbol(variation, str(pi["polarity"]))),
-            **{**_fields("assurance", assurance_symbol(assurance)), **_not_judged(assurance)},
+            **reading_fields(variation, assurance, str(pi["polarity"])),
             spc_rules=latest.rules if latest else (),
-            spc_reason=no_reading(variation) or no_reading(assurance, of="assurance"),
             spc_rebase_proposal=proposal,
             spc_rebase_run=run,
             spc_rebase_since=run.rpartition(" since ")[2] if run else None,
@@ -104,6 +102,17 @@ def add_spc(
             spc_note=reading.note if reading and chart else None,
             xmr=_chart(e, pi, chart, target, reading.note if reading else None) if chart else None,
         )
+
+
+def reading_fields(variation: str | None, assurance: str | None, polarity: str) -> dict:
+    """A stored reading's words and icons (`variation_text`, `_icon`, `_letter`, `_meaning`,
+    the same for assurance) and why there is none (`spc_reason`), as the templates show them:
+    for the quarterly reports' entries and the monthly service scorecard's."""
+    return {
+        **_fields("variation", variation_symbol(variation, polarity)),
+        **{**_fields("assurance", assurance_symbol(assurance)), **_not_judged(assurance)},
+        "spc_reason": no_reading(variation) or no_reading(assurance, of="assurance"),
+    }
 
 
 def _not_judged(assurance: str | None) -> dict:
