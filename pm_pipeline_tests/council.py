@@ -40,6 +40,7 @@ def pi(
     rolling: str = "",
     statistic: str = "",
     statistic_use: str = "",
+    scorecard_section: str = "",
 ) -> dict:
     """A register row; a count or money PI is a flow unless the test says otherwise (the
     register requires a measure for those units)."""
@@ -64,6 +65,7 @@ def pi(
         "rolling": rolling,
         "statistic": statistic,
         "statistic_use": statistic_use,
+        "scorecard_section": scorecard_section,
     }
 
 
