@@ -75,7 +75,7 @@ def deliver(
             files,
             Alert(
                 context.job_name,
-                context.run_id,
+                context.run.run_id,
                 quarter.key,
                 (),
                 (),
