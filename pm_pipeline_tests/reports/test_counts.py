@@ -215,7 +215,7 @@ def test_people_are_shown_by_name_not_address(demo: Path) -> None:
     assert "Owner Amira Khan, Housing options officer Manager's check" in scorecard
     assert (
         "Checked by Kate Morgan, Deputy Head of Housing (delegate for David Hughes, Head of "
-        "Housing) on 22 October 2026." in scorecard
+        "Housing) on 22 October 2026 (recorded by file)." in scorecard
     )
     listed = text(folder / "quality" / "priya.shah@sample-district.example.html")
     assert listed.startswith("Data quality issues for Priya Shah, Planning performance officer")

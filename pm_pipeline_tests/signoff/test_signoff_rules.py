@@ -252,6 +252,7 @@ def test_report_partials_say_who_checked_by_name_and_escape_file_text():
         "check_status": APPROVED,
         "checked_by": BOSS,
         "checked_at": datetime(2025, 7, 22, 9),
+        "recorded_by": "portal",  # made by the signed-in manager in the returns portal
     }
     people = People(
         pd.DataFrame(
@@ -262,6 +263,10 @@ def test_report_partials_say_who_checked_by_name_and_escape_file_text():
         )
     )
     assert check_sentence(row, people) == "Checked by Bea Oss, Head of Housing on 22 July 2025."
+    # typed into a sign-off file: anyone who can write to the folder could have
+    assert check_sentence({**row, "recorded_by": "file"}, people) == (
+        "Checked by Bea Oss, Head of Housing on 22 July 2025 (recorded by file)."
+    )
     delegate = {**row, "checked_by": DEPUTY, "decided_as": "delegate", "manager": BOSS}
     assert check_sentence(delegate, people) == (
         "Checked by Dee Puty (delegate for Bea Oss, Head of Housing) on 22 July 2025."

@@ -14,6 +14,7 @@ from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import People, Register
+from pm_pipeline.defs.signoff.read import BY_PORTAL
 from pm_pipeline.defs.signoff.rules import (
     APPROVED,
     CONFLICT,
@@ -36,6 +37,9 @@ def check_sentence(row: dict, names: People) -> str:
     if row.get("decided_as") == "delegate" and row.get("manager"):
         who = f"{who} (delegate for {names.named(row['manager'])})"
     on = f" on {when}" if when else ""
+    if row.get("checked_by") and row.get("recorded_by") != BY_PORTAL:
+        # typed into a sign-off file: anyone who can write to the folder could have
+        on += " (recorded by file)"
     status = row["check_status"]
     if status == APPROVED:
         return f"Checked by {who}{on}."

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from pm_pipeline.core.periods import Quarter, parse_period_label
+from pm_pipeline.core.seal import portal_secret, sealed
 from pm_pipeline.core.sheets import FileLimits, FileProblem, clean_text
 from pm_pipeline.core.spreadsheets import read_table_bytes
 from pm_pipeline.defs.intake.cells import parse_timestamp
@@ -24,6 +25,12 @@ from pm_pipeline.defs.intake.folder import read_entries
 from pm_pipeline.defs.quality.rules import Issue
 
 SIGNOFF_COLUMNS = ("pi_id", "decision", "checked_by", "checked_at", "comment", "period")
+# The returns portal's files (pm_pipeline/portal): `portal_<manager>.csv`, each row sealed with
+# the portal's secret in `portal_seal`, so a decision made by a signed-in manager is told from
+# one typed into a file (docs/contracts.md, "Sign-off files").
+PORTAL_PREFIX = "portal_"
+SEAL_COLUMN = "portal_seal"
+BY_PORTAL, BY_FILE = "portal", "file"
 REQUIRED = ("pi_id", "decision", "checked_by", "checked_at")
 DECISIONS = {"approved": "approved", "approve": "approved", "query": "query", "queried": "query"}
 DECISION_COLUMNS = [
@@ -36,6 +43,7 @@ DECISION_COLUMNS = [
     "source_file",
     "source_row",
     "file_sha256",
+    "recorded_by",
 ]
 _GAP = re.compile(r"[\s_]+")
 
@@ -130,13 +138,40 @@ def _decision(
         "checked_by": checked_by,
         "checked_at": checked_at,
         "comment": clean_text(record.get("comment")) or None,
+        SEAL_COLUMN: clean_text(record.get(SEAL_COLUMN)),
     }, []
 
 
+def seal_fields(decision: dict) -> list[str]:
+    """What the portal's seal covers: the decision as read (period key, pi_id, decision,
+    checked_by, checked_at, comment), so an edited row no longer verifies."""
+    return [
+        str(decision["period"]),
+        str(decision["pi_id"]),
+        str(decision["decision"]),
+        str(decision["checked_by"]),
+        pd.Timestamp(decision["checked_at"]).isoformat(),
+        str(decision.get("comment") or ""),
+    ]
+
+
+def recorded_by(decision: dict, source_file: str, secret: bytes | None) -> str:
+    """`portal` for a row of a portal file whose seal verifies, else `file`."""
+    portal = Path(source_file).name.startswith(PORTAL_PREFIX)
+    if portal and sealed(secret, seal_fields(decision), decision.get(SEAL_COLUMN) or ""):
+        return BY_PORTAL
+    return BY_FILE
+
+
 def read_signoff_bytes(
-    data: bytes, source_file: str, quarter: Quarter, ids: dict[str, str]
+    data: bytes,
+    source_file: str,
+    quarter: Quarter,
+    ids: dict[str, str],
+    secret: bytes | None = None,
 ) -> tuple[list[dict], list[Issue], int]:
-    """Decisions, problems and the number of data rows of one file."""
+    """Decisions, problems and the number of data rows of one file; each decision says
+    whether the portal recorded it (`recorded_by`), verified with the portal's `secret`."""
     if Path(source_file).suffix.casefold() not in (".csv", ".xlsx"):
         return (
             [],
@@ -180,7 +215,16 @@ def read_signoff_bytes(
         decision, problems = _decision(record, quarter, ids, source_file, excel_row)
         issues += problems
         if decision:
-            rows.append({**decision, "source_file": source_file, "source_row": excel_row})
+            by = recorded_by(decision, source_file, secret)
+            del decision[SEAL_COLUMN]
+            rows.append(
+                {
+                    **decision,
+                    "source_file": source_file,
+                    "source_row": excel_row,
+                    "recorded_by": by,
+                }
+            )
     return rows, issues, len(sheet.rows)
 
 
@@ -188,6 +232,7 @@ def read_signoffs(signoff_dir: Path, quarter: Quarter, ids: dict[str, str]) -> S
     """Every file in `signoff/<quarter>/` read (links and devices reported, never read)."""
     out = SignoffRead(pd.DataFrame(columns=DECISION_COLUMNS))
     rows: list[dict] = []
+    secret = portal_secret(signoff_dir.parent)
     for entry in read_entries(signoff_dir, quarter):
         if entry.problem:
             out.issues.append(_problem("signoff_readable", entry.source_file, None, entry.problem))
@@ -195,7 +240,7 @@ def read_signoffs(signoff_dir: Path, quarter: Quarter, ids: dict[str, str]) -> S
         data = entry.data
         sha = hashlib.sha256(data).hexdigest()
         out.contents[entry.source_file] = (data, sha)
-        found, issues, count = read_signoff_bytes(data, entry.source_file, quarter, ids)
+        found, issues, count = read_signoff_bytes(data, entry.source_file, quarter, ids, secret)
         rows += [{**r, "file_sha256": sha} for r in found]
         out.issues += issues
         out.rows_in += count

@@ -302,6 +302,7 @@ def figure_checks(
                 "checked_at": latest.get("checked_at"),
                 "comment": latest.get("comment"),
                 "decided_as": latest.get("decided_as"),
+                "recorded_by": latest.get("recorded_by"),
                 "conflict": "; ".join(
                     f"{d['decision']} by {d['checked_by']} at {_when(d['checked_at'])} "
                     f"({_where(d['source_file'], d['source_row'])})"
@@ -315,7 +316,15 @@ def figure_checks(
             }
         )
     columns = ["pi_id", "manager", "check_status", "checked_by", "checked_at", "comment"]
-    extra = ["decided_as", "conflict", "decision_file", "decision_row", "source_file", "source_row"]
+    extra = [
+        "decided_as",
+        "recorded_by",
+        "conflict",
+        "decision_file",
+        "decision_row",
+        "source_file",
+        "source_row",
+    ]
     return pd.DataFrame(rows, columns=[*columns, *extra])
 
 

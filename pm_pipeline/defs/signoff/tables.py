@@ -26,6 +26,9 @@ SIGNOFFS = Table(
         "decided_as": "VARCHAR",
         "counted": "BOOLEAN",
         "not_counted": "VARCHAR",
+        # `portal`: made by the signed-in user in the returns portal (its seal verified);
+        # `file`: as written in a sign-off file by whoever could write to the folder
+        "recorded_by": "VARCHAR",
     },
 )
 
