@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import Month, Quarter, ReturnPeriod
 from pm_pipeline.render.pages import render_html
 
 
@@ -128,18 +128,20 @@ def all_clear_letter(owner: str, quarter: Quarter, update: int) -> Letter:
     )
 
 
-def owner_reminder_letter(owner: str, quarter: Quarter, rows: list[dict]) -> Letter:
+def owner_reminder_letter(owner: str, quarter: ReturnPeriod, rows: list[dict]) -> Letter:
+    """The reminder of a quarter's returns not yet given, or a month's (monthly PIs)."""
     start, deadline = quarter.entry_window
+    kind = "month" if isinstance(quarter, Month) else "quarter"
     return Letter(
         owner,
         f"Reminder: {len(rows)} {quarter.label} return(s) due by {deadline:%-d %B %Y}",
         f"Your {quarter.label} returns are due",
-        f"The quarter has ended. These returns are not yet in returns/{quarter.folder}/; "
+        f"The {kind} has ended. These returns are not yet in returns/{quarter.folder}/; "
         f"please enter them by {deadline:%A %-d %B %Y} (the data-entry window opened on "
         f"{start:%-d %B}).",
         ("PI", "Indicator", "Service"),
         tuple((r["pi_id"], r["title"], r["service"]) for r in rows),
-        "Save your file in the quarter's folder; the checks run within a minute.",
+        f"Save your file in the {kind}'s folder; the checks run within a minute.",
         source=_ids(rows, "owner"),
     )
 

@@ -22,7 +22,7 @@ import pandas as pd
 from pm_pipeline.core.alerts import Alert, alert_team, data_team
 from pm_pipeline.core.files import CouncilFiles, write_atomic
 from pm_pipeline.core.mail import Delivery, Failure, Mailer, SentLog, mail_address
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import Quarter, ReturnPeriod
 from pm_pipeline.core.sheets import shown
 from pm_pipeline.defs.mail.messages import Letter, all_clear_letter, issue_letter
 from pm_pipeline.defs.quality.owner_lists import UNASSIGNED
@@ -34,7 +34,7 @@ def mail_dir(files: CouncilFiles) -> Path:
     return files.root / "mail"
 
 
-def outbox(files: CouncilFiles, quarter: Quarter) -> Path:
+def outbox(files: CouncilFiles, quarter: ReturnPeriod) -> Path:
     return files.reports_dir / quarter.folder / "outbox"
 
 
@@ -42,7 +42,7 @@ def deliver(
     context: dg.AssetExecutionContext,
     files: CouncilFiles,
     mailer: Mailer,
-    quarter: Quarter,
+    quarter: ReturnPeriod,
     letters: list[Letter],
 ) -> Delivery:
     """The quarter's letters sent (or written to its outbox), each once. Each is built in its

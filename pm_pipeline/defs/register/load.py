@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from pm_pipeline.core.mail import mail_address
-from pm_pipeline.core.periods import FinancialYear, Quarter
+from pm_pipeline.core.periods import FinancialYear, Month, Quarter, ReturnPeriod
 from pm_pipeline.core.sheets import odd_characters, shown, where
 from pm_pipeline.core.values import is_gss_code, parse_number
 from pm_pipeline.defs.register.frame import read_appetite, read_frame
@@ -67,6 +67,11 @@ def _council_text(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+# the latest working day after a month council.yaml may choose: every month has 15 working
+# days, so the day never falls in the month after (May has 19 with its two bank holidays)
+MAX_WORKING_DAY = 15
+
+
 def read_council(path: Path) -> Council:
     file = path.name
     if not path.exists():
@@ -109,6 +114,19 @@ def read_council(path: Path) -> Council:
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(f"{file}, key {key}: '{value}' must be {what}")
+    days: dict[str, int] = {}
+    for key, default in (
+        ("monthly_due_working_day", Council.monthly_due_working_day),
+        ("monthly_run_working_day", Council.monthly_run_working_day),
+    ):
+        value = raw.get(key, default)
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_WORKING_DAY:
+            days[key] = value
+        else:
+            problems.append(
+                f"{file}, key {key}: '{value}' must be a whole number of working days after the "
+                f"month ends, from 1 to {MAX_WORKING_DAY} (default {default})"
+            )
     frame, frame_problems = read_frame(raw.get("report_frame"), file)
     appetite, appetite_problems = read_appetite(raw.get("risk_appetite"), file)
     problems += frame_problems + appetite_problems
@@ -127,6 +145,8 @@ def read_council(path: Path) -> Council:
         stable_band_points=numbers["stable_band_points"],
         report_frame=frame,
         risk_appetite=tuple(appetite.items()),
+        monthly_due_working_day=days["monthly_due_working_day"],
+        monthly_run_working_day=days["monthly_run_working_day"],
     )
 
 
@@ -303,14 +323,20 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
 
 
 def due_pis(indicators: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
-    """PIs with a figure due this quarter: every quarterly PI, and annual PIs at Q4."""
-    return indicators.loc[(indicators["frequency"] == "quarterly") | (quarter.q == 4)]
+    """PIs with a figure this quarter: every quarterly PI, every monthly PI (its quarter is
+    its months rolled up), and annual PIs at Q4."""
+    return indicators.loc[indicators["frequency"].isin(("quarterly", "monthly")) | (quarter.q == 4)]
 
 
-def returns_owed(indicators: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
-    """Due PIs whose owners owe a return: not those taken from an official statistic
+def returns_owed(indicators: pd.DataFrame, period: ReturnPeriod) -> pd.DataFrame:
+    """PIs whose owners owe a return in the period's folder: a month's folder its monthly PIs,
+    a quarter's the other due PIs; not those taken from an official statistic
     (docs/contracts.md, "Official statistics"), whose figure comes from the published source."""
-    due = due_pis(indicators, quarter)
+    if isinstance(period, Month):
+        due = indicators.loc[indicators["frequency"] == "monthly"]
+    else:
+        due = due_pis(indicators, period)
+        due = due.loc[due["frequency"] != "monthly"]
     if "statistic_use" not in due:  # a frame built before the column existed
         return due
     return due.loc[due["statistic_use"] != "taken"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pm_pipeline.core.periods import DEFAULT_MONTHLY_DUE, DEFAULT_MONTHLY_RUN
 from pm_pipeline.core.sheets import FileProblem, clean_text, where
 from pm_pipeline.core.spreadsheets import read_table_file
 from pm_pipeline.core.words import plural
@@ -26,7 +27,7 @@ UNITS = ("percent", "count", "days", "gbp", "rate", "ratio", "score")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 
 
-FREQUENCIES = ("quarterly", "annual")
+FREQUENCIES = ("quarterly", "annual", "monthly")
 
 
 # What a PI's figure is, so a year and a year to date are worked out the right way
@@ -147,6 +148,10 @@ class Council:
     # issue 27: the committee paper's frame, and each risk appetite level's highest score
     report_frame: ReportFrame = field(default_factory=ReportFrame)
     risk_appetite: tuple[tuple[str, int], ...] = tuple(DEFAULT_APPETITE.items())
+    # issue 28: monthly returns are due by this working day after the month, and the monthly
+    # job runs on that one
+    monthly_due_working_day: int = DEFAULT_MONTHLY_DUE
+    monthly_run_working_day: int = DEFAULT_MONTHLY_RUN
 
 
 @dataclass

@@ -49,6 +49,8 @@ def write_register(
                         "reconcile_pct": council.reconcile_pct,
                         "report_frame": council.report_frame.to_json(),
                         "risk_appetite": json.dumps(dict(council.risk_appetite)),
+                        "monthly_due_working_day": council.monthly_due_working_day,
+                        "monthly_run_working_day": council.monthly_run_working_day,
                     }
                 ]
             ),
@@ -82,6 +84,8 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
             **_added_settings(c),
             report_frame=ReportFrame.from_json(c.get("report_frame")),
             risk_appetite=tuple(appetite_from_json(c.get("risk_appetite")).items()),
+            monthly_due_working_day=_monthly_day(c, "monthly_due_working_day"),
+            monthly_run_working_day=_monthly_day(c, "monthly_run_working_day"),
         ),
         indicators=read_table(conn, REGISTER_INDICATORS),
         targets=read_table(conn, REGISTER_TARGETS),
@@ -98,6 +102,12 @@ def _added_settings(row: pd.Series) -> dict[str, float]:
         key: float(getattr(defaults, key)) if pd.isna(row.get(key)) else float(row[key])
         for key in ("reconcile_points", "reconcile_pct", "stable_band_points")
     }
+
+
+def _monthly_day(row: pd.Series, key: str) -> int:
+    """One of council.yaml's monthly working days (issue 28); a warehouse written before them
+    has the default."""
+    return int(getattr(Council("", "", "", ()), key)) if pd.isna(row.get(key)) else int(row[key])
 
 
 def register_not_loaded(instance: dg.DagsterInstance) -> dg.SkipReason | None:

@@ -18,6 +18,8 @@ REGISTER_COUNCIL = Table(
         "stable_band_points": "DOUBLE",
         "report_frame": "VARCHAR",  # JSON: the committee paper's frame (issue 27)
         "risk_appetite": "VARCHAR",  # JSON: appetite level -> highest score accepted
+        "monthly_due_working_day": "INTEGER",  # issue 28: monthly returns due by
+        "monthly_run_working_day": "INTEGER",  # issue 28: the monthly job's day
     },
 )
 
