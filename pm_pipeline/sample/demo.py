@@ -1,8 +1,9 @@
 """`make demo`: the whole quarterly cycle on the data directory, then where the reports are.
 
 Runs through the real Dagster instance in $DAGSTER_HOME, so every run shows in `make ui`:
-the register, every quarter's returns and checks (history the scorecard compares with), the
-latest complete quarter's full cycle, and the half-year and annual reports where due.
+the register, every month's returns of the monthly PIs and their checks, every quarter's
+returns and checks (history the scorecard compares with), the latest complete quarter's full
+cycle, and the half-year and annual reports where due.
 """
 
 import sys
@@ -14,7 +15,7 @@ from typing import Any, cast
 import dagster as dg
 
 from pm_pipeline.core.files import CouncilFiles
-from pm_pipeline.core.periods import Quarter, range_tags
+from pm_pipeline.core.periods import Month, Quarter, range_tags
 
 
 def returned_quarters(files: CouncilFiles, today: date) -> list[Quarter]:
@@ -27,6 +28,19 @@ def returned_quarters(files: CouncilFiles, today: date) -> list[Quarter]:
             continue
         if quarter.end < today:
             found.append(quarter)
+    return sorted(found)
+
+
+def returned_months(files: CouncilFiles, today: date) -> list[Month]:
+    """Months with a returns folder (the monthly PIs') that have ended by `today`, oldest first."""
+    found = []
+    for folder in files.returns_dir.iterdir() if files.returns_dir.is_dir() else []:
+        try:
+            month = Month.from_folder(folder.name)
+        except ValueError:
+            continue
+        if month.end < today:
+            found.append(month)
     return sorted(found)
 
 
@@ -72,6 +86,12 @@ def main() -> int:
     ok &= _materialize(defs, ["lginform_benchmarks", "oflog_benchmarks", "benchmarks"], instance)
     # Before the returns: PIs taken from an official statistic read it from district_context.
     ok &= _materialize(defs, ["district_context", "deprivation_lsoa"], instance)
+    months = returned_months(files, date.today())
+    if months:  # before the quarters: a monthly PI's quarter is rolled up from its months
+        print(f"2/4 Monthly returns and checks for {months[0].label} to {months[-1].label} ...")
+        ok &= _run(
+            defs, "monthly_returns_job", instance, tags=range_tags(months[0].key, months[-1].key)
+        )
     if len(quarters) > 1:
         print(
             f"2/4 Returns, checks and scorecards for {quarters[0].label} to {quarters[-2].label} ..."
