@@ -19,7 +19,7 @@ import pytest
 from dagster._core.scheduler.instigation import InstigatorTick, InstigatorType, TickStatus
 
 from pm_pipeline.core.files import REPO_ROOT
-from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter
+from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Month, Quarter
 from pm_pipeline.core.warehouse import READER_COPY
 from pm_pipeline_tests.council import (
     Council,
@@ -184,9 +184,9 @@ def test_a_folder_made_early_for_a_running_quarter_is_left_and_the_sensors_go_on
     data_dir, start_daemon
 ):
     """Problem 7: a manager makes next quarter's sign-off folder (and an owner its returns
-    folder) before the quarter has ended. Its partition does not exist yet: each sensor's
-    tick names the folder and leaves it, and the sign-off sensor still re-reads a quarter that
-    has ended when its files change."""
+    folder, or this month's: issue 28) before the quarter (month) has ended. Its partition
+    does not exist yet: each sensor's tick names the folder and leaves it, and the sign-off
+    sensor still re-reads a quarter that has ended when its files change."""
     Council(data_dir, indicators=[pi("KPI-1", "Recycling rate")], targets=[]).write()
     instance = dg.DagsterInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
@@ -201,10 +201,16 @@ def test_a_folder_made_early_for_a_running_quarter_is_left_and_the_sensors_go_on
     made = time.time()
     write_csv(data_dir / "signoff" / running.folder / "boss.csv", header, [approve])
     (data_dir / "returns" / running.folder).mkdir(parents=True)
-    for sensor in ("signoff_sensor", "returns_sensor"):
+    this_month = Month.containing(now.date())  # and a monthly PI's owner, this month's
+    (data_dir / "returns" / this_month.folder).mkdir(parents=True)
+    for sensor, folder, kind in (
+        ("signoff_sensor", running.folder, "quarter"),
+        ("returns_sensor", running.folder, "quarter"),
+        ("monthly_returns_sensor", this_month.folder, "month"),
+    ):
         tick = wait_for(f"a {sensor} tick", lambda s=sensor: finished_tick(instance, s, made), 90)
         assert tick.status == TickStatus.SKIPPED, tick.error
-        assert f"{running.folder}/ left until the quarter has ended" in (tick.skip_reason or "")
+        assert f"{folder}/ left until the {kind} has ended" in (tick.skip_reason or "")
 
     write_csv(data_dir / "signoff" / ended.folder / "boss.csv", header, [approve, approve])
     changed = time.time()
