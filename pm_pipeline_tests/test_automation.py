@@ -323,6 +323,8 @@ def test_alerts_name_the_period_by_its_kind(data_dir):
     assert "annual_report_job failed for financial year 2025/26" in log
     log = fail_and_alert(data_dir, "state_of_the_district_job", "2025-10-01")
     assert "state_of_the_district_job failed for half-year 2025/26 H2" in log
+    log = fail_and_alert(data_dir, "monthly_job", "2025-07-01")
+    assert "monthly_job failed for month July 2025" in log
 
 
 def test_an_owners_save_failing_the_rules_goes_to_the_owner_not_the_team(data_dir):

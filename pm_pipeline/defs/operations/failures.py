@@ -10,7 +10,6 @@ from pm_pipeline.defs.district.definitions import state_of_the_district_job
 from pm_pipeline.defs.intake.schedules import monthly_job, monthly_returns_job
 from pm_pipeline.defs.intake.sensors import monthly_returns_sensor, returns_sensor
 from pm_pipeline.defs.intake.tables import PI_MONTHLY_RETURNS
-from pm_pipeline.defs.mail.schedules import monthly_reminder_job
 from pm_pipeline.defs.reports.definitions import annual_report_job
 
 
@@ -51,9 +50,9 @@ def failed_parts(instance: dg.DagsterInstance, run_id: str) -> Failure:
 def partition_kind(run: dg.DagsterRun) -> str:
     """Whether a run's partition key names a quarter, a month, a half-year or a financial year."""
     assets = {key.to_user_string() for key in run.asset_selection or ()}
-    if run.job_name in (monthly_job.name, monthly_returns_job.name, monthly_reminder_job.name):
+    if run.job_name in (monthly_job.name, monthly_returns_job.name):
         return "month"
-    if assets & {PI_MONTHLY_RETURNS.key, "monthly_reminder_mail"}:
+    if assets & {PI_MONTHLY_RETURNS.key, "monthly_reminder_mail"}:  # the mail domain's asset
         return "month"
     if run.job_name == annual_report_job.name or "annual_performance_report" in assets:
         return "financial year"
