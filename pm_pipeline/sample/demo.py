@@ -88,13 +88,14 @@ def main() -> int:
     ok &= _materialize(defs, ["district_context", "deprivation_lsoa"], instance)
     months = returned_months(files, date.today())
     if months:  # before the quarters: a monthly PI's quarter is rolled up from its months
-        print(f"2/4 Monthly returns and checks for {months[0].label} to {months[-1].label} ...")
+        print(f"2/4 Monthly PIs' returns and checks for {months[0].label} to {months[-1].label}")
         ok &= _run(
             defs, "monthly_returns_job", instance, tags=range_tags(months[0].key, months[-1].key)
         )
     if len(quarters) > 1:
         print(
-            f"2/4 Returns, checks and scorecards for {quarters[0].label} to {quarters[-2].label} ..."
+            f"{'   ' if months else '2/4'} Returns, checks and scorecards for {quarters[0].label} "
+            f"to {quarters[-2].label} ..."
         )
         ok &= _run(
             defs,

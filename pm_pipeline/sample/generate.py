@@ -403,7 +403,7 @@ def write_monthly_returns(
                 else:
                     records[(month.key, pi.pi_id)] = record
                     moved = "same" if before is None else movement(pi, record[0], before[0])
-                    note = f"{pi.title}, {month.label}: {reason_for(pi, moved)}."
+                    note = f"{pi.title}: {reason_for(pi, moved)}."
                     status = "final"
                     figure = [_format_value(pi, record[0], "csv_plain"), *record[1:]]
                 rows.append(

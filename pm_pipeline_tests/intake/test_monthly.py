@@ -117,7 +117,9 @@ def test_a_monthly_pis_quarter_in_the_scorecard_is_what_its_measure_says(data_di
     value, status, note = scored["CX-2"]
     assert value is None and status == "unavailable"  # a total of two months is not a quarter's
     assert note.startswith("2 of 3 months returned: no quarterly figure (no figure for May 2025)")
-    assert scored["CX-1"][2].startswith("3 of 3 months returned; the quarter is the sum of the")
+    assert scored["CX-1"][2].startswith(
+        "3 of 3 months returned; the quarter's figure: sum of the 3"
+    )
     (provenance,) = query(
         data_dir,
         "SELECT source_file, numerator, denominator FROM pi_returns WHERE pi_id = 'CA-1'",

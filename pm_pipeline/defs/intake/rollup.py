@@ -63,7 +63,7 @@ def quarter_from_months(
             (by_month[(k, pi_id)] for k in keys if (k, pi_id) in by_month),
             key=lambda r: r.period,
         )
-        note = f"{months_returned(len(given))}; the quarter is the {figure.how}"
+        note = f"{months_returned(len(given))}; the quarter's figure: {figure.how}"
         if figure.value is None:
             missing = f"no figure for {', '.join(absent)}" if absent else figure.reason
             note = f"{months_returned(len(given))}: no quarterly figure ({missing})"
