@@ -2,6 +2,7 @@
 rules, and each monthly PI's quarter in the quarterly scorecard worked out from its months by
 its measure (hand-worked figures below)."""
 
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -297,3 +298,44 @@ def test_a_quarter_from_hand_worked_months(measure, unit, months, value, parts):
     assert row["value"] == value
     assert (row["numerator"], row["denominator"]) == parts
     assert row["note"].startswith("3 of 3 months returned")
+
+
+def test_a_cumulative_pi_starting_its_year_again_is_not_an_unusual_movement():
+    """Rent collected year to date climbs all year and starts again in April: the April fall
+    is not flagged (a March figure that fell that far would be)."""
+    import pandas as pd
+
+    from pm_pipeline.defs.quality.evaluate import validation_frame
+
+    indicators = pd.DataFrame([pi("RC-1", "Rent", measure="cumulative", frequency="monthly")])
+
+    def movement(month: Month) -> float:
+        """The movement of a return of 8% for `month`, after a year climbing 8 points a month
+        from May 2025 (with a little wobble)."""
+        history = pd.DataFrame(
+            [
+                {"pi_id": "RC-1", "period": m.key, "value": 8.0 * ((m.month - 4) % 12 + 1) + n % 2}
+                for n, m in enumerate(month.previous.history(month.previous.month + 8))
+            ]
+        )
+        row = {c: None for c in ("numerator", "denominator", "submitted_by", "submitted_at")}
+        row.update(
+            pi_id="RC-1",
+            period=month.key,
+            stated_period=month.key,
+            value=8.0,
+            status="final",
+            note="n",
+            source_file="f",
+            source_row=2,
+            file_sha256="x",
+            raw_value="8",
+            raw_id_hint="",
+        )
+        frame = validation_frame(
+            pd.DataFrame([row]), indicators, history, date(2026, 6, 1), [month]
+        )
+        return frame["movement_z"].iloc[0]
+
+    assert abs(movement(Month(2026, 3))) > 3.5  # from 88 to 8 in March: far outside
+    assert pd.isna(movement(Month(2026, 4)))  # from 96 to 8 in April: the year starts again

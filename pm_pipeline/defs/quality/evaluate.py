@@ -183,6 +183,10 @@ def validation_frame(
     frame["register_pi_id"] = frame["pi_id"].where(frame["type"].notna())
     own = candidates[["pi_id", "period", "value"]]
     frame["movement_z"] = _movement_z(frame, pd.concat([history, own], ignore_index=True), by_key)
+    # a cumulative (year-to-date) figure starts again each April: no unusual movement then
+    measure = frame["pi_id"].map(indicators.set_index("pi_id").get("measure", pd.Series()))
+    year_start = frame["period"].map(lambda k: by_key[k].start.month == 4).astype(bool)
+    frame.loc[measure.eq("cumulative") & year_start, "movement_z"] = np.nan
     in_month = frame["period"].map(lambda k: isinstance(by_key[k], Month)).astype(bool)
     # an unknown PI (no frequency) is pi_in_register's to report
     frame["frequency_fits"] = frame["frequency"].isna() | (

@@ -95,7 +95,7 @@ RULES: dict[str, Rule] = {
             WARN,
             "pi_returns",
             "The change from the previous quarter (or month) is within the PI's own history of "
-            "changes.",
+            "changes (not checked where a cumulative PI starts its year again, in April).",
         ),
         Rule(
             "final_figures",
