@@ -122,7 +122,7 @@ def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: 
     by_theme = [
         {
             "name": theme,
-            "rows": [r for r in rows if r["theme"] == theme and r["frequency"] == "quarterly"],
+            "rows": [r for r in rows if r["theme"] == theme and r["frequency"] != "annual"],
         }
         for theme in council.themes
     ]
