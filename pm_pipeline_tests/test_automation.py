@@ -1,7 +1,8 @@
 """Schedules, the returns sensor, reminders and failure alerts against a real Dagster instance."""
 
 import socket
-from datetime import date, datetime
+import time
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,16 +11,18 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from pm_pipeline.core.files import CouncilFiles
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import Month, Quarter, month_due_on
 from pm_pipeline.defs.district.definitions import state_of_the_district_schedule
 from pm_pipeline.defs.intake import sensors as intake_sensors
-from pm_pipeline.defs.intake.sensors import returns_sensor
-from pm_pipeline.defs.mail.schedules import reminder_schedule
+from pm_pipeline.defs.intake.schedules import monthly_schedule
+from pm_pipeline.defs.intake.sensors import monthly_returns_sensor, returns_sensor
+from pm_pipeline.defs.intake.watch import SETTLE_SECONDS
+from pm_pipeline.defs.mail.schedules import monthly_reminder_schedule, reminder_schedule
 from pm_pipeline.defs.operations import sensors as operations_sensors
 from pm_pipeline.defs.operations.alert_mail import alert_mail_sensor
 from pm_pipeline.defs.operations.sensors import failure_alert_sensor, queue_alert_sensor
 from pm_pipeline.defs.reports.definitions import quarterly_schedule
-from pm_pipeline_tests.council import Council, good_row, pi, run_job
+from pm_pipeline_tests.council import RETURN_HEADER, Council, good_row, pi, run_job, write_csv
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -75,6 +78,87 @@ def test_reminders_go_on_the_first_working_day_after_the_quarter_ends():
     july = ticks(reminder_schedule, datetime(2025, 6, 30, 12, tzinfo=LONDON), 1)
     assert july[0].astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") == "2025-07-01 08:00 BST"
     assert evaluate(reminder_schedule, july[0], instance)[0].partition_key == "2025-04-01"
+
+
+def fired_days(
+    schedule: dg.ScheduleDefinition, start: datetime, count: int, data_dir: Path
+) -> dict[date, str]:
+    """Each tick of `schedule` from `start` that requested a run: its day and partition, as
+    evaluated over the test's own data directory (council.yaml) and a real instance."""
+    from pm_pipeline.definitions import build_defs
+
+    repository = build_defs(data_dir).get_repository_def()
+    instance = dg.DagsterInstance.get()
+    files = CouncilFiles(data_dir=str(data_dir))
+    out = {}
+    for tick in ticks(schedule, start, count):
+        with dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=tick,
+            repository_def=repository,
+            resources={"council_files": files},
+        ) as context:
+            for run in schedule.evaluate_tick(context).run_requests or []:
+                out[tick.astimezone(LONDON).date()] = run.partition_key
+    return out
+
+
+def test_the_monthly_job_runs_on_the_councils_working_day_after_each_month(data_dir):
+    """Default: the 12th working day, weekends and bank holidays skipped (the early May and
+    spring holidays in May 2025, New Year's Day in January 2026); council.yaml may choose
+    another. Each month of a year has one such day (the pure rule); the schedule's ticks on
+    the days around it, under a real instance, fire on that day only."""
+    days = [date(2025, 4, 1) + timedelta(days=n) for n in range(365)]
+    due = {d: m.key for d in days if (m := month_due_on(d, 12)) is not None}
+    assert sorted(due.values()) == [m.key for m in Month(2026, 2).history(12)]  # one a month
+    assert due[date(2025, 8, 18)] == "2025-07-01" and due[date(2025, 5, 19)] == "2025-04-01"
+    assert due[date(2026, 1, 19)] == "2025-12-01"
+    council(data_dir)
+    for day, key in ((date(2025, 8, 18), "2025-07-01"), (date(2026, 1, 19), "2025-12-01")):
+        before = datetime.combine(day - timedelta(days=2), datetime.min.time(), LONDON)
+        assert fired_days(monthly_schedule, before, 3, data_dir) == {day: key}
+    config = data_dir / "config" / "council.yaml"
+    config.write_text(config.read_text() + "monthly_run_working_day: 3\n")
+    before = datetime(2025, 8, 3, 12, tzinfo=LONDON)
+    assert fired_days(monthly_schedule, before, 3, data_dir) == {date(2025, 8, 5): "2025-07-01"}
+    tick = ticks(monthly_schedule, datetime(2025, 8, 4, 12, tzinfo=LONDON), 1)[0]
+    assert tick.astimezone(LONDON).strftime("%Y-%m-%d %H:%M %Z") == "2025-08-05 06:00 BST"
+
+
+def test_owners_of_monthly_pis_are_reminded_on_the_first_working_day(data_dir):
+    council(data_dir)
+    january = fired_days(
+        monthly_reminder_schedule, datetime(2025, 12, 31, 12, tzinfo=LONDON), 4, data_dir
+    )
+    assert january == {date(2026, 1, 2): "2025-12-01"}  # 1 January is a bank holiday
+    september = fired_days(
+        monthly_reminder_schedule, datetime(2025, 8, 31, 12, tzinfo=LONDON), 2, data_dir
+    )
+    assert september == {date(2025, 9, 1): "2025-08-01"}
+
+
+def test_the_monthly_sensor_reads_a_month_that_has_ended_and_leaves_a_running_one(data_dir):
+    council(data_dir)
+    instance = dg.DagsterInstance.get()
+    assert run_job(data_dir, "register_job", instance=instance).success
+    today = datetime.now(LONDON).date()
+    running = Month.containing(today)
+    ended = running.previous
+    for month in (ended, running):
+        row = [["SVC-1", month.label, "3", "", "", "final", "A steady month.", "", ""]]
+        write_csv(data_dir / "returns" / month.folder / "service.csv", RETURN_HEADER, row)
+    files = CouncilFiles(data_dir=str(data_dir))
+    cursor = None
+    for _ in range(2):  # a first look, then once the files have settled
+        time.sleep(SETTLE_SECONDS + 0.1)
+        context = dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources={"council_files": files}
+        )
+        results = list(monthly_returns_sensor(context))
+        cursor = context.cursor
+    requests = [r for r in results if isinstance(r, dg.RunRequest)]
+    assert [(r.partition_key, r.tags["month"]) for r in requests] == [(ended.key, ended.label)]
+    # the running month's folder is left until the month has ended (as a quarter's is)
 
 
 def test_schedules_and_sensors_start_running():
@@ -239,6 +323,8 @@ def test_alerts_name_the_period_by_its_kind(data_dir):
     assert "annual_report_job failed for financial year 2025/26" in log
     log = fail_and_alert(data_dir, "state_of_the_district_job", "2025-10-01")
     assert "state_of_the_district_job failed for half-year 2025/26 H2" in log
+    log = fail_and_alert(data_dir, "monthly_job", "2025-07-01")
+    assert "monthly_job failed for month July 2025" in log
 
 
 def test_an_owners_save_failing_the_rules_goes_to_the_owner_not_the_team(data_dir):

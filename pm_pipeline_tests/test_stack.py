@@ -25,7 +25,7 @@ import duckdb
 import psycopg2
 import pytest
 
-from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter
+from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Month, Quarter
 from pm_pipeline.stack.services import LocalPostgres, free_port, instance_template
 from pm_pipeline_tests.conftest import libpq_url, new_database
 from pm_pipeline_tests.council import query, quick_monitoring, run_job, wait_for
@@ -284,6 +284,8 @@ def test_quarterly_run_a_killed_code_server_and_the_sensors_at_work(stack, tmp_p
     early.parent.mkdir(parents=True)
     early.write_text(header + f"FI-01,approved,manager@test.example,{now:%d/%m/%Y},\n")
     (stack.data / "returns" / running.folder).mkdir(parents=True)
+    this_month = Month.containing(now.date())  # and a monthly PI's owner, this month's
+    (stack.data / "returns" / this_month.folder).mkdir(parents=True)
     started = time.monotonic()
     run_id = stack.launch("quarterly_performance_job", PARTITION)
     wait_for(
@@ -381,8 +383,12 @@ def test_quarterly_run_a_killed_code_server_and_the_sensors_at_work(stack, tmp_p
     )
 
     # the folders made early: each sensor's ticks name them and leave them (the UI's tick list)
-    for sensor in ("signoff_sensor", "returns_sensor"):
-        note = f"{running.folder}/ left until the quarter has ended"
+    for sensor, folder, kind in (
+        ("signoff_sensor", running.folder, "quarter"),
+        ("returns_sensor", running.folder, "quarter"),
+        ("monthly_returns_sensor", this_month.folder, "month"),
+    ):
+        note = f"{folder}/ left until the {kind} has ended"
         skipped = [t for t in stack.ticks(sensor) if note in (t["skipReason"] or "")]
         assert skipped and all(t["status"] == "SKIPPED" for t in skipped), sensor
     # ... while a decision saved for the ended quarter is read

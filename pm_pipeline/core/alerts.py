@@ -20,10 +20,11 @@ from email.utils import getaddresses
 from pathlib import Path
 
 from pm_pipeline.core.files import CouncilFiles, write_atomic
-from pm_pipeline.core.periods import FinancialYear, Half, Quarter
+from pm_pipeline.core.periods import FinancialYear, Half, Month, Quarter
 
-PERIOD_KINDS: dict[str, type[Quarter] | type[Half] | type[FinancialYear]] = {
+PERIOD_KINDS: dict[str, type[Quarter] | type[Half] | type[FinancialYear] | type[Month]] = {
     "quarter": Quarter,
+    "month": Month,
     "half-year": Half,
     "financial year": FinancialYear,
 }

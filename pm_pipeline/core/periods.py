@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import dagster as dg
@@ -32,6 +32,10 @@ def local_date(moment: datetime | None = None) -> date:
 KEY_FORMAT = "%Y-%m-%d"
 FIRST_PERIOD_ENV = "PM_FIRST_QUARTER"
 DEFAULT_FIRST_PERIOD = "2021-04-01"
+# council.yaml's defaults: monthly returns are due by the 10th working day after the month,
+# and the monthly job runs on the 12th (docs/contracts.md, "Monthly returns")
+DEFAULT_MONTHLY_DUE = 10
+DEFAULT_MONTHLY_RUN = 12
 
 
 def first_period_start() -> str:
@@ -186,6 +190,11 @@ class Quarter:
             _month_start(following.year, following.month + 1), datetime.min.time()
         )
 
+    @property
+    def months(self) -> list[Month]:
+        """The quarter's three months, oldest first."""
+        return [Month(self.start.year, self.start.month + i) for i in range(3)]
+
     def history(self, n: int) -> list[Quarter]:
         """The `n` quarters ending with this one, oldest first."""
         out = [self]
@@ -294,6 +303,9 @@ class Month:
 
     year: int
     month: int
+    # the working day after the month by which its returns are due (council.yaml's
+    # monthly_due_working_day); not part of which month it is
+    due_day: int = field(default=DEFAULT_MONTHLY_DUE, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12:
@@ -327,11 +339,32 @@ class Month:
 
     @property
     def previous(self) -> Month:
-        return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
+        before = (self.year - 1, 12) if self.month == 1 else (self.year, self.month - 1)
+        return replace(self, year=before[0], month=before[1])
 
     @property
     def next(self) -> Month:
-        return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)
+        after = (self.year + 1, 1) if self.month == 12 else (self.year, self.month + 1)
+        return replace(self, year=after[0], month=after[1])
+
+    @property
+    def entry_window(self) -> tuple[date, date]:
+        """Data entry: from the day after the month ends to its `due_day`th working day after."""
+        after = self.next
+        return self.end + timedelta(days=1), working_day_of_month(
+            after.year, after.month, self.due_day
+        )
+
+    def history(self, n: int) -> list[Month]:
+        """The `n` months ending with this one, oldest first."""
+        out = [self]
+        while len(out) < n:
+            out.append(out[-1].previous)
+        return out[::-1]
+
+    def due_by(self, working_day: int) -> Month:
+        """The same month with its returns due by that working day after it."""
+        return replace(self, due_day=working_day)
 
     @classmethod
     def containing(cls, day: date) -> Month:
@@ -364,6 +397,11 @@ class Month:
             except ValueError:
                 continue
         raise ValueError(f"'{shown(str(text))}' is not a month; write it like July 2026 or 2026-07")
+
+
+# A period whose returns are read from a folder of its own: `returns/2026-27-Q2/` or
+# `returns/2026-07/`. Both have key, label, folder, start, end, entry_window and history.
+ReturnPeriod = Quarter | Month
 
 
 def _time_windows(cron: str) -> dg.TimeWindowPartitionsDefinition:
@@ -455,3 +493,12 @@ def range_tags(first_key: str, last_key: str) -> dict[str, str]:
 def quarter_reported_on(tick: date) -> Quarter:
     """The quarter a run at the end of a data-entry month reports: the one before last month's."""
     return Quarter.containing(tick).previous
+
+
+def month_due_on(day: date, working_day: int) -> Month | None:
+    """The month whose step falls on `day` when it runs on the `working_day`th working day after
+    the month ends (1: the owners' reminder; council.yaml's monthly_run_working_day: the
+    monthly job), or None on any other day."""
+    if day != working_day_of_month(day.year, day.month, working_day):
+        return None
+    return Month.containing(day).previous

@@ -10,7 +10,7 @@
   WM2, PL1, PL2 and FN1, financial years 2016-17 to 2023-24 (Oflog closed in December 2024).
 
 The council's own figures are its sample returns' outturns, worked out by measure as every
-report works them out (`defs.scorecard.measures.combine`: WR-01's year is the year's tonnes
+report works them out (`core.measures.combine`: WR-01's year is the year's tonnes
 recycled over tonnes collected), so its own LG Inform values reconcile with its returns; before
 the returns start they follow the catalogue's trend, extended back in time; comparators are placed around it so the latest year tells a story: bottom
 quartile for major planning decisions (PL-01), near the top for recycling (WR-01), mid-table
@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pm_pipeline.core.files import write_atomic
+from pm_pipeline.core.measures import Part, combine
 from pm_pipeline.core.periods import FinancialYear
 from pm_pipeline.core.values import ENGLAND
 from pm_pipeline.defs.benchmarks.cache import CachedMetric, write_cache
@@ -37,7 +38,6 @@ from pm_pipeline.defs.benchmarks.lginform_answers import (
     data_table_request,
     period_from_identifier,
 )
-from pm_pipeline.defs.scorecard.measures import Part, combine
 from pm_pipeline.sample import catalogue as cat
 from pm_pipeline.sample.generate import FIRST, sample_returns
 

@@ -1,9 +1,10 @@
 """`make demo`: the whole quarterly cycle on the data directory, then where the reports are.
 
 Runs through the real Dagster instance in $DAGSTER_HOME, so every run shows in `make ui`:
-the register, every quarter's returns and checks (history the scorecard compares with), the
-latest complete quarter's full cycle, the half-year and annual reports where due, and the
-monthly budget monitoring with the latest month's service scorecards and leader's update.
+the register, every month's returns of the monthly PIs and their checks, every quarter's
+returns and checks (history the scorecard compares with), the latest complete quarter's full
+cycle, the half-year and annual reports where due, and the monthly budget monitoring with the
+latest month's service scorecards and leader's update.
 """
 
 import sys
@@ -31,10 +32,11 @@ def returned_quarters(files: CouncilFiles, today: date) -> list[Quarter]:
     return sorted(found)
 
 
-def finance_months(files: CouncilFiles, today: date) -> list[Month]:
-    """Months with a budget-monitoring folder that have ended by `today`, oldest first."""
+def ended_months(root: Path, today: date) -> list[Month]:
+    """Months with a folder under `root` (returns/: the monthly PIs'; finance/: the budget
+    monitoring) that have ended by `today`, oldest first."""
     found = []
-    for folder in files.finance_dir.iterdir() if files.finance_dir.is_dir() else []:
+    for folder in root.iterdir() if root.is_dir() else []:
         try:
             month = Month.from_folder(folder.name)
         except ValueError:
@@ -86,9 +88,16 @@ def main() -> int:
     ok &= _materialize(defs, ["lginform_benchmarks", "oflog_benchmarks", "benchmarks"], instance)
     # Before the returns: PIs taken from an official statistic read it from district_context.
     ok &= _materialize(defs, ["district_context", "deprivation_lsoa"], instance)
+    months = ended_months(files.returns_dir, date.today())
+    if months:  # before the quarters: a monthly PI's quarter is rolled up from its months
+        print(f"2/5 Monthly PIs' returns and checks for {months[0].label} to {months[-1].label}")
+        ok &= _run(
+            defs, "monthly_returns_job", instance, tags=range_tags(months[0].key, months[-1].key)
+        )
     if len(quarters) > 1:
         print(
-            f"2/5 Returns, checks and scorecards for {quarters[0].label} to {quarters[-2].label} ..."
+            f"{'   ' if months else '2/5'} Returns, checks and scorecards for {quarters[0].label} "
+            f"to {quarters[-2].label} ..."
         )
         ok &= _run(
             defs,
@@ -104,7 +113,7 @@ def main() -> int:
     print(f"  owners' mail: {owner_mail(defs, instance)[1]}")
     for job, key in extra_runs(defs, latest):
         ok &= _run(defs, job, instance, partition_key=key)
-    months = finance_months(files, date.today())
+    months = ended_months(files.finance_dir, date.today())
     if months:
         print(
             f"5/5 Budget monitoring for {months[0].label} to {months[-1].label}, and "

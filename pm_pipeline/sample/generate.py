@@ -2,8 +2,9 @@
 
 `python -m pm_pipeline.sample.generate data/` rebuilds `data/config/`, `data/returns/` (and
 `data/finance/`, the monthly budget monitoring: sample/finance.py) for
-2021/22 Q1 to 2026/27 Q2 (22 quarters: enough for SPC charts of 15 points and more). The same
-code writes councils of any size for `bench/scale.py`.
+2021/22 Q1 to 2026/27 Q2 (22 quarters: enough for SPC charts of 15 points and more), and the
+monthly PIs' months from April 2025 to September 2026. The same code writes councils of any
+size for `bench/scale.py`.
 
 A little over ~400 lines: the returns are drawn from one seeded random stream in a fixed
 order, beside the register they are written against; moving those helpers apart gains
@@ -27,7 +28,7 @@ import pandas as pd
 import yaml
 
 from pm_pipeline.core.files import write_atomic
-from pm_pipeline.core.periods import FinancialYear, Quarter
+from pm_pipeline.core.periods import FinancialYear, Month, Quarter
 from pm_pipeline.defs.intake.columns import RETURN_COLUMNS
 from pm_pipeline.defs.register.model import INDICATOR_COLUMNS, PEOPLE_COLUMNS
 from pm_pipeline.sample import catalogue as cat
@@ -90,6 +91,14 @@ OVERRIDES = {  # (quarter, pi) -> value: the sample's exceptions
     (LATEST, "PL-01"): 95.0,  # green against target, yet bottom quartile among peers
 }
 RESTATED = (LATEST, "WR-01", 49.1)  # first return omitted garden waste; corrected value stands
+# Monthly PIs (issue 28) from April 2025 to the latest quarter's last month; August 2026's
+# sickness figure was lost in a system move, so that quarter has 2 of 3 months.
+FIRST_MONTH = Month(2025, 4)
+LATEST_MONTH = LATEST.months[-1]
+MONTHLY_UNAVAILABLE = {
+    (Month(2026, 8), "HR-04"): "The HR system moved to a new supplier in August and the "
+    "month's absence records are still being migrated; August will be restated in October.",
+}
 
 
 def _level(pi: SamplePI, quarter: Quarter, planned_only: bool = False) -> float:
@@ -117,7 +126,8 @@ def _clip(pi: SamplePI, value: float) -> float:
 
 
 def due(pi: SamplePI, quarter: Quarter) -> bool:
-    return pi.frequency == "quarterly" or quarter.q == 4
+    """A quarterly PI every quarter, an annual one at Q4 (a monthly PI is returned by month)."""
+    return pi.frequency == "quarterly" or (pi.frequency == "annual" and quarter.q == 4)
 
 
 def value_for(pi: SamplePI, quarter: Quarter, rng: random.Random) -> float:
@@ -134,6 +144,8 @@ def value_for(pi: SamplePI, quarter: Quarter, rng: random.Random) -> float:
 def target_for(pi: SamplePI, year: FinancialYear) -> float | None:
     if pi.target_margin is None or pi.type not in ("kpi", "service", "management"):
         return None
+    if pi.frequency == "monthly":
+        return monthly_target(pi, year)
     quarters = [q for q in year.quarters if due(pi, q)]
     expected = sum(_level(pi, q, planned_only=True) for q in quarters) / len(quarters)
     factor = 1 + pi.target_margin if pi.polarity == "higher_is_better" else 1 - pi.target_margin
@@ -323,6 +335,92 @@ def _write_xlsx(
         date_cell = sheet.cell(row=sheet.max_row, column=9)
         date_cell.number_format = "dd/mm/yyyy hh:mm"
     write_atomic(path, _xlsx_bytes(book))
+
+
+def _month_level(pi: SamplePI, month: Month) -> float:
+    """A monthly PI's planned level in a month (its story without noise)."""
+    index = (month.year - FIRST_MONTH.year) * 12 + month.month - FIRST_MONTH.month
+    return pi.base + pi.trend * index + pi.season[month.quarter.q - 1]
+
+
+def monthly_target(pi: SamplePI, year: FinancialYear) -> float | None:
+    """A monthly PI's quarterly target: its quarter as planned (a flow's months added up, a
+    level's mean), by its margin; none before its first month."""
+    if year.start_year < FIRST_MONTH.quarter.fy_start_year:
+        return None
+    quarters = [[_month_level(pi, m) for m in q.months] for q in year.quarters]
+    per_quarter = [sum(q) if pi.measure == "flow" else sum(q) / 3 for q in quarters]
+    expected = sum(per_quarter) / len(per_quarter)
+    margin = pi.target_margin or 0.0
+    return _clip(pi, expected * (1 + margin if pi.polarity == "higher_is_better" else 1 - margin))
+
+
+def months(first: Month = FIRST_MONTH, last: Month = LATEST_MONTH) -> list[Month]:
+    out = [first]
+    while out[-1] < last:
+        out.append(out[-1].next)
+    return out
+
+
+def _month_value(pi: SamplePI, month: Month, rng: random.Random) -> Record:
+    """A month's figure (value, numerator, denominator), from the PI's own random stream."""
+    level = _month_level(pi, month) + rng.gauss(0, pi.noise)
+    if pi.measure == "cumulative":  # a share of the year's rent due, collected so far
+        into_year = (month.month - 4) % 12 + 1
+        return _clip(pi, level * into_year / 12), None, None
+    if pi.parts:
+        denominator = max(1, round(pi.parts[month.quarter.q - 1] * rng.uniform(0.93, 1.07)))
+        numerator = round(_clip(pi, level) / pi.per * denominator)
+        return round(pi.per * numerator / denominator, pi.decimals), numerator, denominator
+    return _clip(pi, level), None, None
+
+
+def write_monthly_returns(
+    root: Path, pis: Sequence[SamplePI], first: Month = FIRST_MONTH, last: Month = LATEST_MONTH
+) -> dict[tuple[str, str], Record]:
+    """Every month's file of the monthly PIs, one per service (returns/<YYYY-MM>/), returned
+    by the first working days of the month after, with the period written `July 2026` by
+    some services and `2026-07` by others; the figures by (month key, pi_id)."""
+    monthly = [pi for pi in pis if pi.frequency == "monthly"]
+    streams = {pi.pi_id: random.Random(f"pm_pipeline sample monthly {pi.pi_id}") for pi in monthly}
+    records: dict[tuple[str, str], Record] = {}
+    by_service: dict[str, list[SamplePI]] = defaultdict(list)
+    for pi in monthly:
+        by_service[pi.service].append(pi)
+    for month in months(first, last):
+        for service, service_pis in by_service.items():
+            rng = random.Random(f"pm_pipeline sample monthly {service} {month.key}")
+            start, _ = month.entry_window
+            day = start + timedelta(days=rng.randint(2, 9))
+            submitted = datetime(day.year, day.month, day.day, rng.randint(8, 17), 0)
+            rows = []
+            for pi in service_pis:
+                reason = MONTHLY_UNAVAILABLE.get((month, pi.pi_id))
+                record = _month_value(pi, month, streams[pi.pi_id])  # drawn either way
+                before = records.get((month.previous.key, pi.pi_id))
+                figure: list[object] = ["", "", ""]
+                if reason:
+                    note, status = reason, "unavailable"
+                else:
+                    records[(month.key, pi.pi_id)] = record
+                    moved = "same" if before is None else movement(pi, record[0], before[0])
+                    note = f"{pi.title}: {reason_for(pi, moved)}."
+                    status = "final"
+                    figure = [_format_value(pi, record[0], "csv_plain"), *record[1:]]
+                rows.append(
+                    [
+                        pi.pi_id,
+                        month.label if service != "Human Resources" else month.folder,
+                        *figure,
+                        status,
+                        note,
+                        pi.owner,
+                        submitted.strftime("%d/%m/%Y %H:%M"),
+                    ]
+                )
+            name = service_file(service)[0].rsplit(".", 1)[0] + "_monthly.csv"
+            _write_csv(root / "returns" / month.folder / name, rows, "csv_plain")
+    return records
 
 
 def write_register(
@@ -621,6 +719,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     root: Path = args.data_dir
     write_register(root, cat.CATALOGUE)
     write_returns(root, cat.CATALOGUE)
+    write_monthly_returns(root, cat.CATALOGUE)
     spc_story.write_rebase(root)
     write_plan_register(root)
     write_plan_updates(root, quarters())

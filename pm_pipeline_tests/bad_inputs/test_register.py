@@ -92,7 +92,7 @@ def test_council_yaml_saved_as_windows_1252(data_dir: Path):
         (pi("HS-02", "X", polarity="up_is_good"), "row 3, column polarity: 'up_is_good' is not"),
         (pi("HS-02", "X", type_="target"), "row 3, column type: 'target' is not one of kpi"),
         (pi("HS-02", "X", unit="%"), "row 3, column unit: '%' is not one of percent"),
-        (pi("HS-02", "X", frequency="monthly"), "row 3, column frequency: 'monthly' is not one"),
+        (pi("HS-02", "X", frequency="weekly"), "row 3, column frequency: 'weekly' is not one"),
         (pi("HS-02", "X", decimals="two"), "row 3, column decimals: 'two' must be a whole number"),
         (pi("HS-02", "X", valid_min="NaN"), "row 3, column valid_min: 'NaN' is not a number"),
         (pi("HS-02", "X", valid_max="1e309"), "row 3, column valid_max: '1e309' is not a number"),

@@ -58,10 +58,12 @@ def test_management_report_and_outstanding_list_count_the_same_things(demo: Path
         "2026/27 Q2 have been received." in outstanding
     )
     # PI returns owed: the PIs the scorecard scores this quarter, less those taken from an
-    # official statistic (none are due at Q2: PB-04 and PB-05 are annual); issue 28 added
-    # ME-01, WF-01 and WF-02 for the service scorecard's customers and people
+    # official statistic (none are due at Q2: PB-04 and PB-05 are annual), the four monthly PIs,
+    # scored from their months and owed a return in each month's folder, and ME-01, WF-01 and
+    # WF-02 for the service scorecard's customers and people (issue 28)
     scored = query(demo, "SELECT count(*) FROM kpi_scorecard WHERE period = ?", LATEST.key)
-    assert pis == scored[0][0] == 40
+    monthly = query(demo, "SELECT count(*) FROM register_indicators WHERE frequency = 'monthly'")
+    assert (pis, scored[0][0], monthly[0][0]) == (40, 44, 4)
 
 
 def test_restated_figures_agree_with_the_scorecard(demo: Path) -> None:

@@ -65,7 +65,10 @@ def test_an_approval_stays_on_the_figure_it_approved_when_its_file_is_edited(dat
     council, instance = start(data_dir)
     signoff(data_dir, "boss.csv", [["KPI-1", "approved", MANAGER, "22/07/2025 09:00", ""]])
     assert run_job(data_dir, "returns_job", Q.key, instance=instance).success
-    assert checks_said(data_dir)["KPI-1"] == f"Checked by {MANAGER} on 22 July 2025 (recorded by file)."
+    assert (
+        checks_said(data_dir)["KPI-1"]
+        == f"Checked by {MANAGER} on 22 July 2025 (recorded by file)."
+    )
 
     council.returns(Q, "r.csv", [good_row("KPI-1", Q, 56), good_row("SVC-1", Q, 12)])
     run_job(data_dir, "returns_job", Q.key, instance=instance)
@@ -144,7 +147,10 @@ def test_two_decisions_at_the_same_time_that_disagree_are_an_error_until_one_goe
     (data_dir / "signoff" / Q.folder / "b.csv").unlink()  # the query is withdrawn
     result = run_job(data_dir, "signoff_job", Q.key, instance=instance)
     assert check_results(result, "signoffs")["decisions_agree"] is True
-    assert checks_said(data_dir)["KPI-1"] == f"Checked by {MANAGER} on 22 July 2025 (recorded by file)."
+    assert (
+        checks_said(data_dir)["KPI-1"]
+        == f"Checked by {MANAGER} on 22 July 2025 (recorded by file)."
+    )
 
 
 def test_a_decision_on_a_figure_that_does_not_exist_is_reported_and_never_attached(data_dir):
@@ -209,4 +215,7 @@ def test_a_stray_file_or_a_mistyped_pi_does_not_hold_the_report_back(data_dir):
     [mistyped] = issues(data_dir, "signoff_known")
     assert mistyped[0] == "WARN" and mistyped[3:5] == ("2025-26-Q1/boss.csv", 2)
     assert "KPl-1" in mistyped[5]
-    assert checks_said(data_dir)["SVC-1"] == f"Checked by {MANAGER} on 22 July 2025 (recorded by file)."
+    assert (
+        checks_said(data_dir)["SVC-1"]
+        == f"Checked by {MANAGER} on 22 July 2025 (recorded by file)."
+    )

@@ -61,7 +61,10 @@ def test_signoffs_asset_binds_figures_and_reports_checks(data_dir: Path):
     assert figures == [("KPI-1", 55.0, r), ("SVC-1", 12.0, r)]
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
         view = signoff_view(conn, Q, read_register(conn))
-    assert view["checks"]["KPI-1"]["text"] == "Checked by manager@test.example on 22 July 2025 (recorded by file)."
+    assert (
+        view["checks"]["KPI-1"]["text"]
+        == "Checked by manager@test.example on 22 July 2025 (recorded by file)."
+    )
     assert view["checks"]["SVC-1"]["text"].startswith("Not checked by the manager: queried")
     assert view["signoff"]["sentence"] == "1 of 2 figures (50%) were checked by their manager."
 

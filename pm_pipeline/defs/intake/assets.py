@@ -11,7 +11,7 @@ own earlier partitions: re-reading a closed quarter marks the later ones as chan
 """
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -22,10 +22,10 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from pm_pipeline.core.checks import ERROR, WARN, check_severity
+from pm_pipeline.core.checks import ERROR, WARN, Rule, check_severity
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.metadata import metadata_table
-from pm_pipeline.core.periods import QUARTERLY, Quarter, earlier_partitions
+from pm_pipeline.core.periods import QUARTERLY, Quarter, ReturnPeriod, earlier_partitions
 from pm_pipeline.core.warehouse import (
     Replacement,
     Table,
@@ -39,8 +39,9 @@ from pm_pipeline.core.warehouse import (
 from pm_pipeline.defs.intake.archive import archive
 from pm_pipeline.defs.intake.read import QuarterRead, read_quarter
 from pm_pipeline.defs.intake.restatements import first_accepted, record_first_accepted, restatements
+from pm_pipeline.defs.intake.rollup import quarter_from_months
 from pm_pipeline.defs.intake.statistics import apply_statistics, read_statistics
-from pm_pipeline.defs.intake.tables import PI_RETURNS, RESTATEMENTS
+from pm_pipeline.defs.intake.tables import PI_MONTHLY_RETURNS, PI_RETURNS, RESTATEMENTS
 from pm_pipeline.defs.quality.owner_lists import write_owner_lists
 from pm_pipeline.defs.quality.plan_rules import PLAN_RULES
 from pm_pipeline.defs.quality.rules import RETURN_RULES, RULES, Issue
@@ -78,11 +79,17 @@ def _assign_owners(issues: list[Issue], read: QuarterRead, register: Register) -
             issue.owner = ranked[0] if ranked else None
 
 
-def _check_results(
-    issues: list[Issue], notes: dict[str, str], selected: set[dg.AssetCheckKey], data_docs: str
+def check_results(
+    issues: list[Issue],
+    notes: dict[str, str],
+    selected: set[dg.AssetCheckKey],
+    data_docs: str,
+    asset: str = PI_RETURNS.key,
+    rules: Sequence[Rule] = RETURN_RULES,
 ) -> Iterator[dg.AssetCheckResult]:
-    for rule in RETURN_RULES:
-        if dg.AssetCheckKey(dg.AssetKey("pi_returns"), rule.name) not in selected:
+    """One result per rule the run selected on `asset`: the failing rows, what to fix."""
+    for rule in rules:
+        if dg.AssetCheckKey(dg.AssetKey(asset), rule.name) not in selected:
             continue
         failing = [i for i in issues if i.rule == rule.name]
         table = pd.DataFrame([i.__dict__ for i in failing], columns=[*FIX_COLUMNS, "rule"])
@@ -96,7 +103,7 @@ def _check_results(
         if rule.name in notes:
             metadata["note"] = notes[rule.name]
         yield dg.AssetCheckResult(
-            asset_key="pi_returns",
+            asset_key=asset,
             check_name=rule.name,
             passed=not failing,
             severity=check_severity(rule.severity),
@@ -106,9 +113,9 @@ def _check_results(
 
 @dataclass
 class QuarterOutcome:
-    """One quarter's read, judged: what is accepted and what each owner must fix."""
+    """One quarter's (or month's) read, judged: what is accepted and what each owner must fix."""
 
-    quarter: Quarter
+    quarter: ReturnPeriod
     read: QuarterRead
     accepted: pd.DataFrame
     issues: list[Issue]
@@ -121,17 +128,20 @@ class QuarterOutcome:
 
 
 def process_quarters(
-    quarters: list[Quarter],
+    quarters: Sequence[ReturnPeriod],
     register: Register,
     files: CouncilFiles,
     history: pd.DataFrame,
     as_of: date,
     statistics: pd.DataFrame | None = None,
+    monthly: pd.DataFrame | None = None,
 ) -> tuple[list[QuarterOutcome], dict[str, str], Path]:
-    """Read and archive each quarter's files, run every rule once over all of them, and split
-    the rows into accepted returns and issues per quarter (no warehouse writes); the notes on
-    rules, and the run's Data Docs page. PIs taken from an official statistic get the published
-    figure from `statistics` (district_context's rows for the council)."""
+    """Read and archive each quarter's (or month's) files, run every rule once over all of
+    them, and split the rows into accepted returns and issues per period (no warehouse
+    writes); the notes on rules, and the run's Data Docs page. PIs taken from an official
+    statistic get the published figure from `statistics` (district_context's rows for the
+    council); monthly PIs get their quarter from their months in `monthly` (pi_monthly_returns
+    rows)."""
     from pm_pipeline.defs.quality.data_docs import write_data_docs
     from pm_pipeline.defs.quality.evaluate import evaluate_returns
 
@@ -160,7 +170,10 @@ def process_quarters(
         issues = read.issues + [i for i in found if i.period == quarter.key]
         _assign_owners(issues, read, register)
         accepted = accepted_all[accepted_all["period"] == quarter.key]
-        if statistics is not None:
+        if monthly is not None and isinstance(quarter, Quarter):
+            months = quarter_from_months(monthly, register.indicators, quarter)
+            accepted = pd.concat([accepted, months], ignore_index=True) if len(months) else accepted
+        if statistics is not None and isinstance(quarter, Quarter):
             accepted, found_here = apply_statistics(
                 accepted, register.indicators, quarter, statistics
             )
@@ -186,7 +199,9 @@ def _own_rows(table: Table, frame: pd.DataFrame, period: str) -> Replacement:
     if table is not QUALITY_ISSUES:
         return partition(table, frame, period)
     others, names = where_in("rule", OTHER_STEPS_RULES)
-    return Replacement(table, frame, f"period = ? AND NOT {others}", (period, *names))
+    return Replacement(  # the months' rows are the monthly intake's (monthly.py)
+        table, frame, f"period = ? AND month IS NULL AND NOT {others}", (period, *names)
+    )
 
 
 RULE_HISTORY = earlier_partitions(PI_RETURNS.key, -HISTORY_FOR_RULES, end_offset=-1)
@@ -196,12 +211,16 @@ RULE_HISTORY = earlier_partitions(PI_RETURNS.key, -HISTORY_FOR_RULES, end_offset
     name="returns_intake",
     specs=[
         PI_RETURNS.spec(
-            deps=[*REGISTER, RULE_HISTORY, "district_context"],
+            # a monthly PI's quarter is read from its three months (monthly partitions mapped
+            # onto the quarter by their time windows)
+            deps=[*REGISTER, RULE_HISTORY, "district_context", PI_MONTHLY_RETURNS.key],
             group_name="intake",
             kinds={"xlsx", "csv"},
             description=(
                 "The quarter's accepted PI returns, read from every .csv and .xlsx in "
-                "returns/<YYYY-YY-Qn>/ with their provenance (file, Excel row, sha256, version)."
+                "returns/<YYYY-YY-Qn>/ with their provenance (file, Excel row, sha256, version), "
+                "and each monthly PI's quarter worked out from its months in pi_monthly_returns "
+                "by its measure."
             ),
         ),
         QUALITY_ISSUES.spec(
@@ -254,8 +273,13 @@ def returns_intake(
             conn, PI_RETURNS, "period >= ? AND period < ?", [earliest.key, quarters[0].key]
         )[["pi_id", "period", "value"]]
         statistics = read_statistics(conn, register.council.area_code)
+        monthly = read_table(
+            conn,
+            PI_MONTHLY_RETURNS,
+            *where_in("period", [m.key for q in quarters for m in q.months]),
+        )
     outcomes, notes, docs = process_quarters(
-        quarters, register, council_files, history, as_of, statistics
+        quarters, register, council_files, history, as_of, statistics, monthly
     )
     issue_frames = [issues_frame(o.issues) for o in outcomes]
     with warehouse.write() as conn:  # one transaction (and one readers' copy) for the run
@@ -359,4 +383,4 @@ def returns_intake(
                 ),
             },
         )
-    yield from _check_results(all_issues, notes, set(context.selected_asset_check_keys), str(docs))
+    yield from check_results(all_issues, notes, set(context.selected_asset_check_keys), str(docs))

@@ -1,9 +1,16 @@
-"""The intake domain: each quarter's returns read, checked and kept, and the sensor that
-re-reads a quarter when an owner saves a file."""
+"""The intake domain: each quarter's (and month's) returns read, checked and kept; the sensors
+that re-read a quarter or a month when an owner saves a file; the monthly job and schedule."""
 
 import dagster as dg
 
 from pm_pipeline.defs.intake.assets import returns_intake
-from pm_pipeline.defs.intake.sensors import returns_sensor
+from pm_pipeline.defs.intake.monthly import monthly_returns_intake
+from pm_pipeline.defs.intake.schedules import monthly_job, monthly_returns_job, monthly_schedule
+from pm_pipeline.defs.intake.sensors import monthly_returns_sensor, returns_sensor
 
-defs = dg.Definitions(assets=[returns_intake], sensors=[returns_sensor])
+defs = dg.Definitions(
+    assets=[returns_intake, monthly_returns_intake],
+    jobs=[monthly_returns_job, monthly_job],
+    schedules=[monthly_schedule],
+    sensors=[returns_sensor, monthly_returns_sensor],
+)

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pm_pipeline.core.periods import Month, Quarter
+from pm_pipeline.core.periods import ReturnPeriod
 from pm_pipeline.defs.intake.columns import NOT_READ
 
 LINK_MESSAGE = (
@@ -74,9 +74,9 @@ class Entry:
     data: bytes = b""  # the file's bytes, when `read_entries` listed it (scan_quarter reads none)
 
 
-def scan_quarter(returns_dir: Path, quarter: Quarter | Month) -> list[Entry]:
-    """Every entry owners put in the quarter's folder (or a month's: finance/<YYYY-MM>/), in
-    name order, without following links."""
+def scan_quarter(returns_dir: Path, quarter: ReturnPeriod) -> list[Entry]:
+    """Every entry owners put in a quarter's or a month's folder (returns/, or finance/<YYYY-MM>/),
+    in name order, without following links."""
     folder = returns_dir / quarter.folder
     if folder.is_symlink():
         name = f"{quarter.folder}/"
@@ -147,7 +147,7 @@ def _opened(root: Path, entry: Entry) -> Iterator[io.BufferedReader]:
         yield handle
 
 
-def read_entries(root: Path, quarter: Quarter | Month) -> Iterator[Entry]:
+def read_entries(root: Path, quarter: ReturnPeriod) -> Iterator[Entry]:
     """`scan_quarter`'s entries, each ordinary file's bytes in `data` from one read of the file
     the scan checked; one that is no longer an ordinary file when opened (swapped for a link,
     a pipe or a folder since, or deleted) comes with its `problem` instead, unread."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import Month, ReturnPeriod
 from pm_pipeline.core.sheets import FileLimits, FileProblem, Sheet
 from pm_pipeline.core.spreadsheets import read_table_bytes
 from pm_pipeline.core.words import plural
@@ -38,9 +38,14 @@ from pm_pipeline.defs.quality.rules import Issue
 
 
 def read_return_bytes(
-    data: bytes, source_file: str, canonical_ids: dict[str, str], sha: str | None = None
+    data: bytes,
+    source_file: str,
+    canonical_ids: dict[str, str],
+    sha: str | None = None,
+    monthly: bool = False,
 ) -> FileRead:
-    """Candidate rows and intake issues from one file's bytes."""
+    """Candidate rows and intake issues from one file's bytes (a monthly return's periods are
+    months)."""
     out = FileRead()
     sha = sha or hashlib.sha256(data).hexdigest()
     suffix = Path(source_file).suffix.casefold()
@@ -78,7 +83,7 @@ def read_return_bytes(
         return out
     out.update_of = update_kind(sheets)
     if out.update_of is None:
-        _read_sheets(sheets, source_file, sha, canonical_ids, out)
+        _read_sheets(sheets, source_file, sha, canonical_ids, out, monthly)
     return out
 
 
@@ -101,12 +106,17 @@ def _is_return_sheet(sheet: Sheet) -> bool:
 
 
 def _read_sheets(
-    sheets: list[Sheet], source_file: str, sha: str, canonical_ids: dict[str, str], out: FileRead
+    sheets: list[Sheet],
+    source_file: str,
+    sha: str,
+    canonical_ids: dict[str, str],
+    out: FileRead,
+    monthly: bool,
 ) -> None:
     """The first return sheet is read; returns on any other sheet are reported, not guessed at."""
     returns = [s for s in sheets if _is_return_sheet(s)] or sheets[:1]
     first = returns[0]
-    sheet_rows(first, source_file, sha, canonical_ids, out)
+    sheet_rows(first, source_file, sha, canonical_ids, out, monthly)
     for extra in returns[1:]:
         out.data_rows += len(extra.rows)
         out.issues.append(
@@ -153,10 +163,12 @@ class QuarterRead:
 
 
 def read_quarter(
-    returns_dir: Path, quarter: Quarter, canonical_ids: dict[str, str]
+    returns_dir: Path, quarter: ReturnPeriod, canonical_ids: dict[str, str]
 ) -> tuple[QuarterRead, dict[str, bytes]]:
-    """Every file of the quarter read; also returns each file's bytes for archiving. A link
-    or anything but an ordinary file, when listed or when opened, is reported and never read."""
+    """Every file of the quarter (or month: `returns/2026-07/`) read; also returns each file's
+    bytes for archiving. A link or anything but an ordinary file, when listed or when opened,
+    is reported and never read."""
+    monthly = isinstance(quarter, Month)
     rows: list[dict] = []
     issues: list[Issue] = []
     files: list[ReturnFile] = []
@@ -172,7 +184,7 @@ def read_quarter(
         data = entry.data
         sha = hashlib.sha256(data).hexdigest()
         contents[entry.source_file] = data
-        read = read_return_bytes(data, entry.source_file, canonical_ids, sha)
+        read = read_return_bytes(data, entry.source_file, canonical_ids, sha, monthly)
         for issue in read.issues:
             issue.period = quarter.key
         rows += read.rows

@@ -16,18 +16,18 @@ from pathlib import Path
 import pandas as pd
 
 from pm_pipeline.core.files import write_atomic
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import ReturnPeriod
 from pm_pipeline.core.values import round_at
 from pm_pipeline.defs.intake.tables import RESTATEMENTS
 
 FIRST_COLUMNS = ["pi_id", "first_reported_value", "first_version", "source_file", "accepted_at"]
 
 
-def _folder(accepted_dir: Path, quarter: Quarter) -> Path:
+def _folder(accepted_dir: Path, quarter: ReturnPeriod) -> Path:
     return accepted_dir / quarter.folder
 
 
-def first_accepted(accepted_dir: Path, quarter: Quarter) -> pd.DataFrame:
+def first_accepted(accepted_dir: Path, quarter: ReturnPeriod) -> pd.DataFrame:
     """The first accepted figure of each PI in the quarter (oldest record wins)."""
     folder = _folder(accepted_dir, quarter)
     parts = [pd.read_csv(p, dtype={"pi_id": str}) for p in sorted(folder.glob("*.csv"))]
@@ -38,7 +38,7 @@ def first_accepted(accepted_dir: Path, quarter: Quarter) -> pd.DataFrame:
 
 def record_first_accepted(
     accepted_dir: Path,
-    quarter: Quarter,
+    quarter: ReturnPeriod,
     accepted: pd.DataFrame,
     known: pd.DataFrame,
     now: datetime | None = None,

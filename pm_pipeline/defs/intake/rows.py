@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from operator import itemgetter
 
-from pm_pipeline.core.periods import parse_period_label
+from pm_pipeline.core.periods import Month, parse_period_label
 from pm_pipeline.core.sheets import (
     EXCEL_CELL_LIMIT,
     EXCEL_ERRORS,
@@ -78,9 +78,29 @@ def _period_key(cell: object) -> str | None:
     return parse_period_label(text).key
 
 
+def _month_key(cell: object) -> str | None:
+    """The month key a monthly return's `period` cell names (`July 2026`, `2026-07`); a date
+    on the 1st is what Excel makes of a typed "July 2026", so it is that month."""
+    if cell is None:
+        return None
+    if isinstance(cell, datetime | date):
+        if cell.day != 1:
+            raise ValueError(
+                f"is a date ({cell:%d/%m/%Y}), not a month — format the cell as Text and type "
+                "the month, e.g. July 2026"
+            )
+        return Month(cell.year, cell.month).key
+    return Month.parse(clean_text(cell)).key
+
+
 _NUMBER = _memo(parse_number)
+# the parsers of a quarter's rows and of a month's: only the period differs
+_PERIOD_PARSERS = {False: _memo(_period_key), True: _memo(_month_key)}
+_EMPTY_PERIOD = {
+    False: "is empty — write the quarter, e.g. 2025/26 Q1",
+    True: "is empty — write the month, e.g. July 2026",
+}
 _PARSERS: tuple[tuple[str, Callable[[object], Parsed]], ...] = (
-    ("period", _memo(_period_key)),
     ("value", _NUMBER),
     ("numerator", _NUMBER),
     ("denominator", _NUMBER),
@@ -128,10 +148,10 @@ def _layout_problems(sheet: Sheet, excel_row: int) -> list[tuple[str | None, str
 
 
 def _cell_problems(
-    record: dict[str, object], skip: set[str], parsed: dict[str, object]
+    record: dict[str, object], skip: set[str], parsed: dict[str, object], monthly: bool
 ) -> list[tuple[str | None, str]]:
     """Each cell parsed into `parsed`; what cannot be read, column by column (`skip`ped columns
-    already have a problem)."""
+    already have a problem). A month's period is read as a month, a quarter's as a quarter."""
     problems: list[tuple[str | None, str]] = []
     for column in TEXT_COLUMNS:
         cell = record[column]
@@ -148,14 +168,14 @@ def _cell_problems(
                 )
             )
             skip.add(column)
-    for column, parse in _PARSERS:
+    for column, parse in (("period", _PERIOD_PARSERS[monthly]), *_PARSERS):
         if column not in skip:
             parsed[column], error = parse(record[column])
             if error:
                 problems.append((column, error))
                 skip.add(column)
     if parsed.get("period") is None and "period" not in skip:
-        problems.append(("period", "is empty — write the quarter, e.g. 2025/26 Q1"))
+        problems.append(("period", _EMPTY_PERIOD[monthly]))
     note = _text(record["note"])
     if len(note) > EXCEL_CELL_LIMIT and "note" not in skip:
         problems.append(
@@ -236,7 +256,12 @@ def _header_problem(sheet: Sheet, source_file: str, as_read: list[str]) -> str |
 
 
 def sheet_rows(
-    sheet: Sheet, source_file: str, sha: str, canonical_ids: dict[str, str], out: FileRead
+    sheet: Sheet,
+    source_file: str,
+    sha: str,
+    canonical_ids: dict[str, str],
+    out: FileRead,
+    monthly: bool = False,
 ) -> None:
     as_read = list(sheet.header)
     sheet.header = [HEADER_GAP.sub("_", h) for h in sheet.header]  # "Submitted At" too
@@ -251,7 +276,7 @@ def sheet_rows(
     for excel_row, cells in sheet.rows:
         out.data_rows += 1
         record = columns.record(cells)
-        row = _read_row(sheet, excel_row, record, source_file, canonical_ids, out)
+        row = _read_row(sheet, excel_row, record, source_file, canonical_ids, out, monthly)
         if row is not None:
             row.update(source_file=source_file, source_row=excel_row, file_sha256=sha)
             out.rows.append(row)
@@ -264,6 +289,7 @@ def _read_row(
     source_file: str,
     canonical_ids: dict[str, str],
     out: FileRead,
+    monthly: bool,
 ) -> dict | None:
     """One data row as a candidate return, or None after adding its `row_readable` issues."""
     raw_id = _text(record["pi_id"])
@@ -287,7 +313,7 @@ def _read_row(
             pid = odd[0]
             problems.append(("pi_id", odd[1]))
     parsed: dict[str, object] = {}
-    problems += _cell_problems(record, skip, parsed)
+    problems += _cell_problems(record, skip, parsed, monthly)
     if problems:
         for column, text in problems:
             value = record.get(column) if column else None

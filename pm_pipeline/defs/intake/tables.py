@@ -34,4 +34,8 @@ RESTATEMENTS = Table(
     },
 )
 
-TABLES = (PI_RETURNS, RESTATEMENTS)
+# issue 28: each monthly PI's month, with the same columns as pi_returns; `period` is the
+# month's key (YYYY-MM-01). Its quarter is a pi_returns row worked out from its months.
+PI_MONTHLY_RETURNS = Table("pi_monthly_returns", PI_RETURNS.columns)
+
+TABLES = (PI_RETURNS, RESTATEMENTS, PI_MONTHLY_RETURNS)

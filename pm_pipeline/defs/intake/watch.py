@@ -12,13 +12,16 @@ after the last change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Quarter
+import dagster as dg
+
+from pm_pipeline.core.periods import MONTHLY, QUARTERLY, TIMEZONE, Month, Quarter, ReturnPeriod
 from pm_pipeline.defs.intake.columns import NOT_READ
 from pm_pipeline.defs.intake.folder import fingerprint, scan_quarter, sha256_of
 
@@ -32,7 +35,7 @@ Seen = list[
 
 @dataclass
 class FolderLook:
-    quarter: Quarter
+    quarter: ReturnPeriod
     files: dict[str, Seen] = field(default_factory=dict)
     waiting_for: str | None = None  # why the folder is not ready to read yet
 
@@ -45,7 +48,9 @@ def _excel_open(folder: Path) -> bool:
     return folder.is_dir() and any(p.name.startswith("~$") for p in folder.iterdir())
 
 
-def look(returns_dir: Path, quarter: Quarter, before: dict[str, Seen], now: float) -> FolderLook:
+def look(
+    returns_dir: Path, quarter: ReturnPeriod, before: dict[str, Seen], now: float
+) -> FolderLook:
     """The quarter's files as they are now, hashing only those that changed since `before`."""
     seen = FolderLook(quarter)
     newest = 0.0
@@ -73,12 +78,17 @@ def look(returns_dir: Path, quarter: Quarter, before: dict[str, Seen], now: floa
     return seen
 
 
-@dataclass(frozen=True)
-class QuarterFolders:
-    """The quarter folders a sensor looks at, and those it leaves until their quarter ends."""
+P = TypeVar("P", Quarter, Month)
 
-    quarters: list[Quarter]
-    not_yet: list[str] = field(default_factory=list)  # folders of quarters still running
+
+@dataclass(frozen=True)
+class QuarterFolders(Generic[P]):
+    """The quarter (or month) folders a sensor looks at, and those it leaves until their
+    period ends."""
+
+    quarters: list[P]
+    not_yet: list[str] = field(default_factory=list)  # folders of periods still running
+    kind: str = "quarter"
 
     def note(self) -> str:
         """What a tick says of the folders it left (empty when none)."""
@@ -86,27 +96,47 @@ class QuarterFolders:
             return ""
         names = ", ".join(f"{name}/" for name in self.not_yet)
         return (
-            f"{names} left until the quarter has ended (it is not a partition yet; it is read "
-            "from the first tick after the quarter's last day)"
+            f"{names} left until the {self.kind} has ended (it is not a partition yet; it is "
+            f"read from the first tick after the {self.kind}'s last day)"
         )
+
+
+def _to_watch(
+    folder_dir: Path,
+    last: Sequence[str],
+    now: datetime | None,
+    from_folder: Callable[[str], P],
+    partitions: dg.TimeWindowPartitionsDefinition,
+    kind: str,
+) -> QuarterFolders[P]:
+    known = set(partitions.get_partition_keys(current_time=now or datetime.now(ZoneInfo(TIMEZONE))))
+    folders = {p.name for p in folder_dir.iterdir()} if folder_dir.is_dir() else set()
+    found: dict[str, P] = {}
+    not_yet = set()
+    for name in folders | set(last):
+        try:
+            period = from_folder(name)
+        except ValueError:
+            continue
+        if period.key in known:
+            found[name] = period
+        elif name in folders:
+            not_yet.add(name)
+    return QuarterFolders([found[n] for n in sorted(found)], sorted(not_yet), kind)
 
 
 def quarters_to_watch(
     folder_dir: Path, last: Sequence[str] = (), now: datetime | None = None
-) -> QuarterFolders:
+) -> QuarterFolders[Quarter]:
     """Quarter folders now present in `folder_dir` (returns/ or signoff/), plus those seen
     before (a deleted folder is a change), that have ended (their partitions exist); a
     folder made early for a quarter still running is named in `not_yet`, never requested."""
-    known = set(QUARTERLY.get_partition_keys(current_time=now or datetime.now(ZoneInfo(TIMEZONE))))
-    folders = {p.name for p in folder_dir.iterdir()} if folder_dir.is_dir() else set()
-    quarters, not_yet = set(), set()
-    for name in folders | set(last):
-        try:
-            quarter = Quarter.from_folder(name)
-        except ValueError:
-            continue
-        if quarter.key in known:
-            quarters.add(quarter)
-        elif name in folders:
-            not_yet.add(name)
-    return QuarterFolders(sorted(quarters), sorted(not_yet))
+    return _to_watch(folder_dir, last, now, Quarter.from_folder, QUARTERLY, "quarter")
+
+
+def months_to_watch(
+    folder_dir: Path, last: Sequence[str] = (), now: datetime | None = None
+) -> QuarterFolders[Month]:
+    """The same for the month folders in returns/ (`2026-07`): a month still running is left
+    until it has ended, as a quarter is."""
+    return _to_watch(folder_dir, last, now, Month.from_folder, MONTHLY, "month")

@@ -18,7 +18,8 @@ import dagster as dg
 
 from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.mail import Delivery, Mailer
-from pm_pipeline.core.periods import QUARTERLY, Quarter
+from pm_pipeline.core.metadata import metadata_table
+from pm_pipeline.core.periods import MONTHLY, QUARTERLY, Month, Quarter
 from pm_pipeline.core.warehouse import OWNERS, Warehouse, read_table
 from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.mail.managers import manager_figures, published
@@ -109,6 +110,44 @@ def owner_reminder_mail(
     return dg.MaterializeResult(
         metadata={
             "owners reminded": len(letters),
+            **delivery_metadata(delivery, mailer, str(folder)),
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=MONTHLY,
+    deps=REGISTER,
+    group_name="mail",
+    kinds={"email"},
+    owners=OWNERS,
+    description="The owners' reminder on the first working day after each month: each owner of "
+    "monthly PIs with returns not yet in the month's folder (returns/<YYYY-MM>/) gets one "
+    "e-mail listing them, due by council.yaml's monthly_due_working_day (or an .eml in "
+    "reports/<YYYY-MM>/outbox/ without SMTP).",
+)
+def monthly_reminder_mail(
+    context: dg.AssetExecutionContext,
+    council_files: CouncilFiles,
+    warehouse: Warehouse,
+    mailer: Mailer,
+) -> dg.MaterializeResult:
+    with warehouse.read() as conn:
+        register = read_register(conn)
+    month = Month.from_key(context.partition_key).due_by(register.council.monthly_due_working_day)
+    table = outstanding(council_files, month, register.indicators)
+    letters = [
+        owner_reminder_letter(owner, register.names.name(owner), month, rows.to_dict("records"))
+        for owner, rows in table.groupby("owner", sort=True)
+    ]
+    folder = outbox(council_files, month)
+    delivery = deliver(context, council_files, mailer, month, letters, register.council.mail)
+    context.log.info(f"{month.label} owner reminders: {delivery.summary()}")
+    return dg.MaterializeResult(
+        metadata={
+            "owners reminded": len(letters),
+            "returns outstanding": len(table),
+            "by owner": metadata_table(table[["owner", "manager", "pi_id"]]),
             **delivery_metadata(delivery, mailer, str(folder)),
         }
     )

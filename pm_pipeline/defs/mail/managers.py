@@ -21,12 +21,12 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from pm_pipeline.core.measures import Targets
 from pm_pipeline.core.periods import Quarter, first_working_day_after, is_working_day
 from pm_pipeline.core.sheets import shown
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.scorecard import rules
-from pm_pipeline.defs.scorecard.measures import Targets
 from pm_pipeline.defs.signoff.read import SIGNOFF_COLUMNS
 from pm_pipeline.defs.signoff.rules import APPROVED, QUERY_OPEN
 from pm_pipeline.render.wording import format_value, rag_label

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import Month, Quarter, ReturnPeriod
 from pm_pipeline.core.words import plural
 from pm_pipeline.defs.mail.managers import Figure, Published, fourth_week, sign_off_lines
 from pm_pipeline.defs.register.model import MailSettings
@@ -155,20 +155,22 @@ def all_clear_letter(owner: str, name: str, quarter: Quarter, change: str) -> Le
     )
 
 
-def owner_reminder_letter(owner: str, name: str, quarter: Quarter, rows: list[dict]) -> Letter:
+def owner_reminder_letter(owner: str, name: str, quarter: ReturnPeriod, rows: list[dict]) -> Letter:
+    """The reminder of a quarter's returns not yet given, or a month's (monthly PIs)."""
     start, deadline = quarter.entry_window
+    kind = "month" if isinstance(quarter, Month) else "quarter"
     due = plural(len(rows), f"{quarter.label} return")
     return Letter(
         owner,
         f"Reminder: {due} due by {deadline:%-d %B %Y}",
         f"Your {quarter.label} returns are due",
-        f"The quarter has ended. {plural(len(rows), 'This return is', 'These returns are', False)}"
+        f"The {kind} has ended. {plural(len(rows), 'This return is', 'These returns are', False)}"
         f" not yet in returns/{quarter.folder}/; please enter "
         f"{plural(len(rows), 'it', 'them', False)} by {deadline:%A %-d %B %Y} (the data-entry "
         f"window opened on {start:%-d %B}).",
         ("PI", "Indicator", "Service"),
         tuple((r["pi_id"], r["title"], r["service"]) for r in rows),
-        "Save your file in the quarter's folder; the checks run within a minute.",
+        f"Save your file in the {kind}'s folder; the checks run within a minute.",
         source=_ids(rows, "owner"),
         greeting=f"Dear {name},",
     )

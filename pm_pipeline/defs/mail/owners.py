@@ -24,7 +24,7 @@ import pandas as pd
 from pm_pipeline.core.alerts import Alert, alert_team, data_team
 from pm_pipeline.core.files import CouncilFiles, write_atomic
 from pm_pipeline.core.mail import Delivery, Failure, Mailer, SentLog, mail_address
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import Quarter, ReturnPeriod
 from pm_pipeline.core.sheets import shown
 from pm_pipeline.core.words import plural
 from pm_pipeline.defs.mail.messages import Letter, all_clear_letter, issue_letter
@@ -39,7 +39,7 @@ def mail_dir(files: CouncilFiles) -> Path:
     return files.root / "mail"
 
 
-def outbox(files: CouncilFiles, quarter: Quarter) -> Path:
+def outbox(files: CouncilFiles, quarter: ReturnPeriod) -> Path:
     return files.reports_dir / quarter.folder / "outbox"
 
 
@@ -47,7 +47,7 @@ def deliver(
     context: dg.AssetExecutionContext,
     files: CouncilFiles,
     mailer: Mailer,
-    quarter: Quarter,
+    quarter: ReturnPeriod,
     letters: list[Letter],
     mail: MailSettings | None = None,
 ) -> Delivery:

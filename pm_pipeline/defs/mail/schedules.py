@@ -1,5 +1,5 @@
-"""The reminder schedules: owners on the first working day after each quarter ends, managers at
-the start of the fourth week after it.
+"""The reminder schedules: owners on the first working day after each quarter ends (owners of
+monthly PIs after each month), managers at the start of the fourth week after the quarter.
 
 Bassetlaw's framework: owners enter data in the first three weeks after the quarter, managers
 check it in the fourth. The fourth week starts on the 22nd; a weekend or bank holiday moves the
@@ -11,8 +11,18 @@ from datetime import date
 
 import dagster as dg
 
-from pm_pipeline.core.periods import TIMEZONE, Quarter, first_working_day_after, local_date
-from pm_pipeline.defs.mail.assets import manager_reminder_mail, owner_reminder_mail
+from pm_pipeline.core.periods import (
+    TIMEZONE,
+    Quarter,
+    first_working_day_after,
+    local_date,
+    month_due_on,
+)
+from pm_pipeline.defs.mail.assets import (
+    manager_reminder_mail,
+    monthly_reminder_mail,
+    owner_reminder_mail,
+)
 from pm_pipeline.defs.mail.managers import fourth_week
 from pm_pipeline.defs.reports.assets import outstanding_returns
 
@@ -21,6 +31,11 @@ outstanding_returns_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(outstanding_returns, owner_reminder_mail),
     description="Write the reminder list of returns not yet received, by owner and manager, "
     "and e-mail each owner theirs.",
+)
+monthly_reminder_job = dg.define_asset_job(
+    "monthly_reminder_job",
+    selection=dg.AssetSelection.assets(monthly_reminder_mail),
+    description="E-mail each owner of monthly PIs the month's returns not yet received.",
 )
 manager_reminder_job = dg.define_asset_job(
     "manager_reminder_job",
@@ -84,4 +99,26 @@ def manager_reminder_schedule(
         run_key=f"manager-reminders-{quarter.key}",
         partition_key=quarter.key,
         tags={"quarter": quarter.label},
+    )
+
+
+@dg.schedule(
+    cron_schedule="0 8 1-7 * *",
+    job=monthly_reminder_job,
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="08:00 on the first working day after each month ends: owners of monthly PIs "
+    "with the month's returns outstanding are reminded.",
+)
+def monthly_reminder_schedule(
+    context: dg.ScheduleEvaluationContext,
+) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    month = month_due_on(local_date(context.scheduled_execution_time), 1)
+    if month is None:
+        yield dg.SkipReason("Not the first working day after the month ended.")
+        return
+    yield dg.RunRequest(
+        run_key=f"monthly-reminders-{month.key}",
+        partition_key=month.key,
+        tags={"month": month.label},
     )

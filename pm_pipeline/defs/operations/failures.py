@@ -7,7 +7,9 @@ from typing import cast
 import dagster as dg
 
 from pm_pipeline.defs.district.definitions import state_of_the_district_job
-from pm_pipeline.defs.intake.sensors import returns_sensor
+from pm_pipeline.defs.intake.schedules import monthly_job, monthly_returns_job
+from pm_pipeline.defs.intake.sensors import monthly_returns_sensor, returns_sensor
+from pm_pipeline.defs.intake.tables import PI_MONTHLY_RETURNS
 from pm_pipeline.defs.reports.definitions import annual_report_job
 
 
@@ -46,8 +48,12 @@ def failed_parts(instance: dg.DagsterInstance, run_id: str) -> Failure:
 
 
 def partition_kind(run: dg.DagsterRun) -> str:
-    """Whether a run's partition key names a quarter, a half-year or a financial year."""
+    """Whether a run's partition key names a quarter, a month, a half-year or a financial year."""
     assets = {key.to_user_string() for key in run.asset_selection or ()}
+    if run.job_name in (monthly_job.name, monthly_returns_job.name):
+        return "month"
+    if assets & {PI_MONTHLY_RETURNS.key, "monthly_reminder_mail"}:  # the mail domain's asset
+        return "month"
     if run.job_name == annual_report_job.name or "annual_performance_report" in assets:
         return "financial year"
     if run.job_name == state_of_the_district_job.name or "state_of_the_district" in assets:
@@ -58,7 +64,10 @@ def partition_kind(run: dg.DagsterRun) -> str:
 def owners_business(run: dg.DagsterRun, failure: Failure) -> bool:
     """An owner's save that failed only on ERROR rules: the owner's list says what to fix, and
     the data team is not woken for it."""
-    from_sensor = run.tags.get("dagster/sensor_name") == returns_sensor.name
+    from_sensor = run.tags.get("dagster/sensor_name") in (
+        returns_sensor.name,
+        monthly_returns_sensor.name,
+    )
     return from_sensor and bool(failure.checks) and not failure.beyond_checks
 
 

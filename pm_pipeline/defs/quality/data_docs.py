@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import ReturnPeriod
 from pm_pipeline.defs.quality.evaluate import Evaluation, gx_context
 
 SITE = "returns"
@@ -118,13 +118,13 @@ STATUS_ICON = {
 EXPECTATION_ICONS = {"fa-check-circle text-success": "Passed", "fa-times text-danger": "Failed"}
 
 
-def run_name(quarters: Sequence[Quarter]) -> str:
+def run_name(quarters: Sequence[ReturnPeriod]) -> str:
     """The run as the Data Docs index lists it: its quarter, or its first and last quarters."""
     first, last = quarters[0].folder, quarters[-1].folder
     return first if first == last else f"{first}_to_{last}"
 
 
-def _quarters_label(quarters: Sequence[Quarter]) -> str:
+def _quarters_label(quarters: Sequence[ReturnPeriod]) -> str:
     first, last = quarters[0].label, quarters[-1].label
     return first if first == last else f"{first} to {last}"
 
@@ -147,7 +147,7 @@ def _site(context, reports_dir: Path) -> str:
 
 
 def write_data_docs(
-    evaluation: Evaluation, quarters: Sequence[Quarter], data_dir: Path, reports_dir: Path
+    evaluation: Evaluation, quarters: Sequence[ReturnPeriod], data_dir: Path, reports_dir: Path
 ) -> Path:
     """Keep the run's validation results and render their pages and the site's index; the
     page of the run's validation of the returns' rows (the checks link to it).

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from pm_pipeline.core.checks import ERROR
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import Month, Quarter, ReturnPeriod
 from pm_pipeline.core.sheets import shown
 from pm_pipeline.defs.quality.rules import RETURN_RULES, RULES, Issue
 from pm_pipeline.defs.quality.suite import (
@@ -109,15 +109,18 @@ def _ratio_parts_given(rows: pd.DataFrame, indicators: pd.DataFrame) -> pd.Serie
     return ~(ratio & numbers["value"].notna() & lacking)
 
 
-def _movement_z(frame: pd.DataFrame, history: pd.DataFrame) -> pd.Series:
-    """How unusual each row's change from last quarter is, against the PI's own past changes."""
+def _movement_z(
+    frame: pd.DataFrame, history: pd.DataFrame, periods: Mapping[str, ReturnPeriod]
+) -> pd.Series:
+    """How unusual each row's change from last quarter (or month) is, against the PI's own
+    past changes."""
     z = pd.Series(np.nan, index=frame.index)
     if history.empty:
         return z
     history = history.assign(value=pd.to_numeric(history["value"], errors="coerce").astype(float))
     wide = history.pivot_table(index="pi_id", columns="period", values="value", aggfunc="last")
     for period, rows in frame.groupby("period"):
-        keys = [q.key for q in Quarter.from_key(period).history(MOVEMENT_HISTORY_QUARTERS + 1)[:-1]]
+        keys = [q.key for q in periods[period].history(MOVEMENT_HISTORY_QUARTERS + 1)[:-1]]
         past = wide.reindex(columns=keys)
         changes = past.diff(axis=1).iloc[:, 1:]
         stats = pd.DataFrame(
@@ -135,11 +138,22 @@ def _movement_z(frame: pd.DataFrame, history: pd.DataFrame) -> pd.Series:
     return z
 
 
+def period_map(periods: Sequence[ReturnPeriod], keys: pd.Series) -> dict[str, ReturnPeriod]:
+    """Each key a run reads, as its period: a quarter's and a month's key can be the same
+    string (`2026-07-01`), so the run's own periods say which it is (quarters otherwise)."""
+    given: dict[str, ReturnPeriod] = {p.key: p for p in periods}
+    return {k: given.get(k) or Quarter.from_key(k) for k in keys.drop_duplicates()}
+
+
 def validation_frame(
-    candidates: pd.DataFrame, indicators: pd.DataFrame, history: pd.DataFrame, as_of: date
+    candidates: pd.DataFrame,
+    indicators: pd.DataFrame,
+    history: pd.DataFrame,
+    as_of: date,
+    periods: Sequence[ReturnPeriod] = (),
 ) -> pd.DataFrame:
     """Candidate rows (with their folder's `period`) plus register attributes and the derived
-    columns the rules test, including each row's quarter-dependent limits."""
+    columns the rules test, including each row's period-dependent limits."""
     attrs = indicators.set_index("pi_id")[
         ["title", "type", "unit", "frequency", "decimals", "valid_min", "valid_max", "owner"]
     ]
@@ -148,7 +162,8 @@ def validation_frame(
     for column in ("value", "numerator", "denominator", "valid_min", "valid_max"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
-    windows = {key: Quarter.from_key(key).entry_window for key in frame["period"].drop_duplicates()}
+    by_key = period_map(periods, frame["period"])
+    windows = {key: period.entry_window for key, period in by_key.items()}
     frame["window_start"] = pd.to_datetime(
         frame["period"].map(lambda k: datetime.combine(windows[k][0], time.min))
     )
@@ -167,12 +182,21 @@ def validation_frame(
     frame["count_fraction"] = (frame["value"] - frame["value"].round()).abs().where(is_count)
     frame["register_pi_id"] = frame["pi_id"].where(frame["type"].notna())
     own = candidates[["pi_id", "period", "value"]]
-    frame["movement_z"] = _movement_z(frame, pd.concat([history, own], ignore_index=True))
+    frame["movement_z"] = _movement_z(frame, pd.concat([history, own], ignore_index=True), by_key)
+    # a cumulative (year-to-date) figure starts again each April: no unusual movement then
+    measure = frame["pi_id"].map(indicators.set_index("pi_id").get("measure", pd.Series()))
+    year_start = frame["period"].map(lambda k: by_key[k].start.month == 4).astype(bool)
+    frame.loc[measure.eq("cumulative") & year_start, "movement_z"] = np.nan
+    in_month = frame["period"].map(lambda k: isinstance(by_key[k], Month)).astype(bool)
+    # an unknown PI (no frequency) is pi_in_register's to report
+    frame["frequency_fits"] = frame["frequency"].isna() | (
+        frame["frequency"].eq("monthly") == in_month
+    )
     return frame
 
 
 def due_returns(
-    frame: pd.DataFrame, indicators: pd.DataFrame, quarters: Sequence[Quarter]
+    frame: pd.DataFrame, indicators: pd.DataFrame, quarters: Sequence[ReturnPeriod]
 ) -> pd.DataFrame:
     """One row per return owed (period, pi_id), and whether any row in the files gives it."""
     owed = pd.concat(
@@ -263,13 +287,13 @@ def run_suite(frame: pd.DataFrame, owed: pd.DataFrame, context=None) -> list:
 def evaluate_returns(
     candidates: pd.DataFrame,
     indicators: pd.DataFrame,
-    quarters: Sequence[Quarter],
+    quarters: Sequence[ReturnPeriod],
     history: pd.DataFrame,
     as_of: date,
 ) -> Evaluation:
-    """Every returns rule on the candidate rows of `quarters` (rows carry their folder's
-    `period`); row indexes in the result refer to `candidates`' positions."""
-    frame = validation_frame(candidates, indicators, history, as_of)
+    """Every returns rule on the candidate rows of `quarters` (or months: one kind a run; rows
+    carry their folder's `period`); row indexes in the result refer to `candidates`' positions."""
+    frame = validation_frame(candidates, indicators, history, as_of, quarters)
     owed = due_returns(frame, indicators, quarters)
     outcome = Evaluation(frame=frame, owed=owed)
     still_open = [q for q in quarters if as_of <= q.entry_window[1]]
@@ -288,22 +312,52 @@ def evaluate_returns(
             missing += indexes
         else:
             failing[(meta["rule"], meta.get("detail", ""))] += indexes
-    messages = _Messages(frame, indicators, failing.get(("one_return_per_pi", ""), []))
+    periods = {p.key: p for p in quarters}
+    messages = _Messages(frame, indicators, failing.get(("one_return_per_pi", ""), []), periods)
     rows = frame.loc[sorted({int(i) for ix in failing.values() for i in ix})].to_dict("index")
     for (rule, detail), indexes in failing.items():
         for index in sorted(set(indexes)):
             outcome.add(messages.issue(rule, detail, rows[int(index)]), int(index))
     for index in missing:
         row = owed.loc[int(index)]
-        outcome.add(messages.missing(row["pi_id"], Quarter.from_key(row["period"])))
+        outcome.add(messages.missing(row["pi_id"], periods[row["period"]]))
     return outcome
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 10th, 12th ..."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _frequency_fix(folder: ReturnPeriod) -> str:
+    """Where a row returned at the wrong frequency belongs."""
+    if isinstance(folder, Month):
+        quarter = folder.quarter
+        return (
+            f"return it for the whole quarter in returns/{quarter.folder}/ (period "
+            f"{quarter.label}), or ask the performance team to make it monthly in the register"
+        )
+    months = folder.months
+    return (
+        f"return it month by month in each month's folder, returns/{months[0].folder}/ to "
+        f"returns/{months[-1].folder}/ (period e.g. {months[0].label}); its quarter is worked "
+        "out from its months"
+    )
 
 
 class _Messages:
     """Plain-English messages from the suite's templates: what is wrong, where, what to do."""
 
-    def __init__(self, frame: pd.DataFrame, indicators: pd.DataFrame, duplicated: list[int]):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        indicators: pd.DataFrame,
+        duplicated: list[int],
+        periods: Mapping[str, ReturnPeriod],
+    ):
         self.pis = indicators.set_index("pi_id")
+        self.periods = periods
         self.places: dict[tuple[str, str], list[str]] = defaultdict(list)
         dupes = frame.loc[sorted({int(i) for i in duplicated})]
         for r in dupes.itertuples():  # once, so a file of duplicates costs what it has rows
@@ -324,20 +378,27 @@ class _Messages:
         )
 
     def issue(self, rule: str, detail: str, row: Mapping[str, Any]) -> Issue:
-        quarter = Quarter.from_key(row["period"])
+        quarter = self.periods[row["period"]]
+        monthly = isinstance(quarter, Month)
         fields: dict[str, object] = {
             "pi_id": shown(row["pi_id"]),
             "where": f"{row['source_file']} row {int(row['source_row'])}",
             "value": _fmt(row["value"]),
             "quarter": quarter.label,
             "closed": f"{quarter.entry_window[1]:%d/%m/%Y}",
+            "kind": "month" if monthly else "quarter",
+            "window": f"by the {_ordinal(quarter.due_day)} working day"
+            if isinstance(quarter, Month)
+            else "within the first three weeks",
         }
         if rule == "pi_in_register":
             fields["hint"] = row["raw_id_hint"]
         elif rule == "one_return_per_pi":
             fields.update(self._duplicates(row))
+        elif rule == "period_matches_folder" and detail == "frequency":
+            fields.update(frequency=row["frequency"], fix=_frequency_fix(quarter))
         elif rule == "period_matches_folder":
-            stated = Quarter.from_key(row["stated_period"])
+            stated = type(quarter).from_key(row["stated_period"])
             fields.update(stated=stated.label, stated_folder=stated.folder)
         elif rule == "value_in_range":
             fields["problem"] = self._range_problem(row)
@@ -374,7 +435,7 @@ class _Messages:
             return f"{pid} cannot be below {_fmt(row['valid_min'])}"
         return f"{pid} cannot be above {_fmt(row['valid_max'])}"
 
-    def missing(self, pi_id: str, quarter: Quarter) -> Issue:
+    def missing(self, pi_id: str, quarter: ReturnPeriod) -> Issue:
         pi = self.pis.loc[pi_id]
         manager = f" (manager: {pi['manager']})" if isinstance(pi["manager"], str) else ""
         message = MESSAGES[("returns_complete", "")].format(

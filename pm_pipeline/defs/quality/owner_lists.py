@@ -8,7 +8,7 @@ import pandas as pd
 
 from pm_pipeline.core.files import make_private, private_folder
 from pm_pipeline.core.mail import address_file_name
-from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.periods import ReturnPeriod
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.render.pages import is_sample, write_html
 from pm_pipeline.render.spreadsheet import write_csv
@@ -18,7 +18,7 @@ TEAM_LIST = "the performance team (problems nobody in the register owns)"
 
 
 def write_owner_lists(
-    folder: Path, quarter: Quarter, issues: pd.DataFrame, register: Register
+    folder: Path, quarter: ReturnPeriod, issues: pd.DataFrame, register: Register
 ) -> Path:
     """Write `issues.csv` and one HTML list per owner (each file named by the owner's address,
     each owner shown by name); lists of owners with nothing left go. They name owners and

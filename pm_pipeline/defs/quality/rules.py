@@ -41,7 +41,8 @@ RULES: dict[str, Rule] = {
             "period_matches_folder",
             ERROR,
             "pi_returns",
-            "Each row's period is the quarter of the folder it was dropped in.",
+            "Each row's period is the quarter (or month) of the folder it was dropped in, and "
+            "the PI is returned at that frequency (a monthly PI month by month).",
         ),
         Rule(
             "value_present",
@@ -87,13 +88,15 @@ RULES: dict[str, Rule] = {
             WARN,
             "pi_returns",
             "Returns are submitted within the data-entry window (first three weeks after the "
-            "quarter ends).",
+            "quarter ends; a monthly return by council.yaml's monthly_due_working_day, by default "
+            "the 10th working day after the month).",
         ),
         Rule(
             "movement_usual",
             WARN,
             "pi_returns",
-            "The change from the previous quarter is within the PI's own history of changes.",
+            "The change from the previous quarter (or month) is within the PI's own history of "
+            "changes (not checked where a cumulative PI starts its year again, in April).",
         ),
         Rule(
             "final_figures",
@@ -140,6 +143,7 @@ class Issue:
     message: str
     owner: str | None = None
     period: str | None = None  # the quarter's partition key (a finance issue's: the month's)
+    month: str | None = None  # a monthly return's month key (its quarter is `period`)
 
     @property
     def severity(self) -> str:

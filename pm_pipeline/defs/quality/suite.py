@@ -12,8 +12,11 @@ expectation for a test, pandas derives a column in `evaluate.validation_frame` a
 - `count_fraction`: GX cannot ask "is a whole number" of a float column;
 - `ratio_excess`: the value implied by numerator / denominator (x100 for percentages, the nearest
   power-of-ten scale for rates) within the PI's rounding: arithmetic across three columns;
-- `window_start`, `window_end`, `report_ready`: each row's quarter's data-entry window (from
-  `periods.Quarter`), so one validation covers every quarter of a backfill;
+- `window_start`, `window_end`, `report_ready`: each row's quarter's (or month's) data-entry
+  window (from `periods.Quarter` / `periods.Month`), so one validation covers every period of a
+  backfill;
+- `frequency_fits`: False where a monthly PI's row is in a quarter's folder or another PI's in a
+  month's: the register's frequency joined to each row, beside the folder's kind;
 - `movement_z`: the change from last quarter against the PI's own history of changes, which
   needs earlier quarters from the warehouse;
 - `ratio_parts_given`: False where a ratio PI's (not rolling) return has a value but lacks its
@@ -57,6 +60,8 @@ MESSAGES: dict[tuple[str, str], str] = {
     "and delete the others",
     ("period_matches_folder", ""): "{pi_id} in {where} says {stated} but the file is in the "
     "{quarter} folder — correct the period, or move the row to the {stated_folder} folder",
+    ("period_matches_folder", "frequency"): "{pi_id} in {where} is a {frequency} PI but the file "
+    "is in the {quarter} folder — {fix}",
     ("value_present", ""): "{pi_id} in {where} has no value — enter the figure, or set status to "
     "unavailable and say why in the note",
     ("note_present", ""): "{pi_id} in {where} has no explanatory note — add a sentence anyone "
@@ -76,12 +81,11 @@ MESSAGES: dict[tuple[str, str], str] = {
     ("returns_complete", ""): "{pi_id} ({title}) has no return for {quarter} — {owner} to submit "
     "it in returns/{folder}/{manager}",
     ("submitted_on_time", "early"): "{pi_id} in {where} was submitted on {submitted}, before "
-    "{quarter} ended — check the figure covers the whole quarter",
+    "{quarter} ended — check the figure covers the whole {kind}",
     ("submitted_on_time", "late"): "{pi_id} in {where} was submitted on {submitted}, after the "
-    "data-entry window closed on {closed} — please submit within the first three weeks next "
-    "quarter",
-    ("movement_usual", ""): "{pi_id} in {where} is {value}, a change from last quarter far "
-    "outside its usual quarter-to-quarter movement — check the figure, and explain the change "
+    "data-entry window closed on {closed} — please submit {window} next {kind}",
+    ("movement_usual", ""): "{pi_id} in {where} is {value}, a change from last {kind} far "
+    "outside its usual {kind}-to-{kind} movement — check the figure, and explain the change "
     "in the note",
     ("final_figures", ""): "{pi_id} in {where} is still provisional after the data-entry window "
     "closed on {closed} — confirm the final figure and set status to final",
@@ -108,6 +112,7 @@ COLUMNS = [
     "window_end",
     "movement_z",
     "report_ready",
+    "frequency_fits",
 ]
 
 
@@ -155,6 +160,15 @@ def returns_expectations() -> list:
             column_B="period",
             meta=_meta(
                 "period_matches_folder", "", "the period stated in the row is the folder's quarter"
+            ),
+        ),
+        e.ExpectColumnValuesToBeInSet(
+            column="frequency_fits",
+            value_set=[True],
+            meta=_meta(
+                "period_matches_folder",
+                "frequency",
+                "a monthly PI's row is in a month's folder, any other PI's in a quarter's",
             ),
         ),
         e.ExpectColumnValuesToNotBeNull(

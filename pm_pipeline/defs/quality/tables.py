@@ -24,6 +24,7 @@ QUALITY_ISSUES = Table(
         "source_row": "INTEGER",
         "value": "VARCHAR",
         "message": "VARCHAR",
+        "month": "VARCHAR",  # issue 28: a monthly return's month (YYYY-MM-01), else blank
     },
 )
 

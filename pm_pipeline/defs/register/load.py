@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from pm_pipeline.core.mail import mail_address, sender_address
-from pm_pipeline.core.periods import FinancialYear, Quarter
+from pm_pipeline.core.periods import FinancialYear, Month, Quarter, ReturnPeriod
 from pm_pipeline.core.sheets import odd_characters, shown, where
 from pm_pipeline.core.values import is_gss_code, parse_number
 from pm_pipeline.defs.register.budget import read_budget_settings
@@ -108,6 +108,11 @@ def read_mail(raw: object, file: str) -> tuple[MailSettings, list[str]]:
     return MailSettings(**given), problems
 
 
+# the latest working day after a month council.yaml may choose: every month has 15 working
+# days, so the day never falls in the month after (May has 19 with its two bank holidays)
+MAX_WORKING_DAY = 15
+
+
 def read_council(path: Path) -> Council:
     file = path.name
     if not path.exists():
@@ -150,6 +155,19 @@ def read_council(path: Path) -> Council:
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(f"{file}, key {key}: '{value}' must be {what}")
+    days: dict[str, int] = {}
+    for key, default in (
+        ("monthly_due_working_day", Council.monthly_due_working_day),
+        ("monthly_run_working_day", Council.monthly_run_working_day),
+    ):
+        value = raw.get(key, default)
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_WORKING_DAY:
+            days[key] = value
+        else:
+            problems.append(
+                f"{file}, key {key}: '{value}' must be a whole number of working days after the "
+                f"month ends, from 1 to {MAX_WORKING_DAY} (default {default})"
+            )
     frame, frame_problems = read_frame(raw.get("report_frame"), file)
     appetite, appetite_problems = read_appetite(raw.get("risk_appetite"), file)
     mail, mail_problems = read_mail(raw.get("mail"), file)
@@ -172,6 +190,8 @@ def read_council(path: Path) -> Council:
         risk_appetite=tuple(appetite.items()),
         mail=mail,
         finance=finance,
+        monthly_due_working_day=days["monthly_due_working_day"],
+        monthly_run_working_day=days["monthly_run_working_day"],
     )
 
 
@@ -355,14 +375,20 @@ def read_indicators(path: Path, council: Council) -> pd.DataFrame:
 
 
 def due_pis(indicators: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
-    """PIs with a figure due this quarter: every quarterly PI, and annual PIs at Q4."""
-    return indicators.loc[(indicators["frequency"] == "quarterly") | (quarter.q == 4)]
+    """PIs with a figure this quarter: every quarterly PI, every monthly PI (its quarter is
+    its months rolled up), and annual PIs at Q4."""
+    return indicators.loc[indicators["frequency"].isin(("quarterly", "monthly")) | (quarter.q == 4)]
 
 
-def returns_owed(indicators: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
-    """Due PIs whose owners owe a return: not those taken from an official statistic
+def returns_owed(indicators: pd.DataFrame, period: ReturnPeriod) -> pd.DataFrame:
+    """PIs whose owners owe a return in the period's folder: a month's folder its monthly PIs,
+    a quarter's the other due PIs; not those taken from an official statistic
     (docs/contracts.md, "Official statistics"), whose figure comes from the published source."""
-    due = due_pis(indicators, quarter)
+    if isinstance(period, Month):
+        due = indicators.loc[indicators["frequency"] == "monthly"]
+    else:
+        due = due_pis(indicators, period)
+        due = due.loc[due["frequency"] != "monthly"]
     if "statistic_use" not in due:  # a frame built before the column existed
         return due
     return due.loc[due["statistic_use"] != "taken"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pm_pipeline.core.periods import DEFAULT_MONTHLY_DUE, DEFAULT_MONTHLY_RUN
 from pm_pipeline.core.sheets import FileProblem, clean_text, where
 from pm_pipeline.core.spreadsheets import read_table_file
 from pm_pipeline.core.words import plural
@@ -28,7 +29,7 @@ UNITS = ("percent", "count", "days", "gbp", "rate", "ratio", "score")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 
 
-FREQUENCIES = ("quarterly", "annual")
+FREQUENCIES = ("quarterly", "annual", "monthly")
 
 
 # What a PI's figure is, so a year and a year to date are worked out the right way
@@ -210,6 +211,10 @@ class Council:
     mail: MailSettings = field(default_factory=MailSettings)  # issue 27: e-mails' From etc.
     # issue 28: how the monthly budget monitoring is judged
     finance: BudgetSettings = field(default_factory=BudgetSettings)
+    # issue 28: monthly returns are due by this working day after the month, and the monthly
+    # job runs on that one
+    monthly_due_working_day: int = DEFAULT_MONTHLY_DUE
+    monthly_run_working_day: int = DEFAULT_MONTHLY_RUN
 
 
 @dataclass

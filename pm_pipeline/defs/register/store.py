@@ -55,6 +55,8 @@ def write_register(
                         "mail_reply_to": council.mail.reply_to,
                         "reports_url": council.mail.reports_url,
                         "finance": council.finance.to_json(),
+                        "monthly_due_working_day": council.monthly_due_working_day,
+                        "monthly_run_working_day": council.monthly_run_working_day,
                     }
                 ]
             ),
@@ -93,6 +95,8 @@ def read_register(conn: duckdb.DuckDBPyConnection) -> Register:
                 *(_text(c.get(k)) for k in ("mail_from", "mail_reply_to", "reports_url"))
             ),
             finance=BudgetSettings.from_json(c.get("finance")),
+            monthly_due_working_day=_monthly_day(c, "monthly_due_working_day"),
+            monthly_run_working_day=_monthly_day(c, "monthly_run_working_day"),
         ),
         indicators=read_table(conn, REGISTER_INDICATORS),
         targets=read_table(conn, REGISTER_TARGETS),
@@ -115,6 +119,12 @@ def _added_settings(row: pd.Series) -> dict[str, float]:
 def _text(value: object) -> str:
     """A text setting added since the warehouse was written reads as not given."""
     return value if isinstance(value, str) else ""
+
+
+def _monthly_day(row: pd.Series, key: str) -> int:
+    """One of council.yaml's monthly working days (issue 28); a warehouse written before them
+    has the default."""
+    return int(getattr(Council("", "", "", ()), key)) if pd.isna(row.get(key)) else int(row[key])
 
 
 def register_not_loaded(instance: dg.DagsterInstance) -> dg.SkipReason | None:

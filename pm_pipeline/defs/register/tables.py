@@ -22,6 +22,8 @@ REGISTER_COUNCIL = Table(
         "mail_reply_to": "VARCHAR",
         "reports_url": "VARCHAR",
         "finance": "VARCHAR",  # JSON: the budget-monitoring settings (issue 28)
+        "monthly_due_working_day": "INTEGER",  # issue 28: monthly returns due by
+        "monthly_run_working_day": "INTEGER",  # issue 28: the monthly job's day
     },
 )
 

@@ -1,7 +1,7 @@
 """The annual performance report: each PI's outturn for the year against its target.
 
 KPIs are reported every three months and annually. A PI's outturn for the year is worked
-out from its measure (docs/contracts.md, "Annual outturn"; `scorecard.measures.combine`): the
+out from its measure (docs/contracts.md, "Annual outturn"; `core.measures.combine`): the
 sum of the quarters for a flow, the year-end figure for a stock, a cumulative or a rolling PI,
 Σnumerators / Σdenominators for a ratio, the (weighted) mean for an average. It is judged
 against the annual target where targets.csv gives one, else the quarterly target (four times
@@ -16,6 +16,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pm_pipeline.core.measures import (
+    Targets,
+    combine,
+    is_rolling,
+    parts_for,
+    quarters_of,
+)
 from pm_pipeline.core.periods import FinancialYear
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.core.warehouse import read_table, where_in
@@ -24,13 +31,6 @@ from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.model import Register
 from pm_pipeline.defs.reports.plan_sections import annual_plan_view
 from pm_pipeline.defs.scorecard import rules
-from pm_pipeline.defs.scorecard.measures import (
-    Targets,
-    combine,
-    is_rolling,
-    parts_for,
-    quarters_of,
-)
 from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.pages import is_sample, publish, sample_label
@@ -122,7 +122,7 @@ def annual_view(conn: duckdb.DuckDBPyConnection, year: FinancialYear, register: 
     by_theme = [
         {
             "name": theme,
-            "rows": [r for r in rows if r["theme"] == theme and r["frequency"] == "quarterly"],
+            "rows": [r for r in rows if r["theme"] == theme and r["frequency"] != "annual"],
         }
         for theme in council.themes
     ]

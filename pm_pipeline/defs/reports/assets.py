@@ -18,6 +18,7 @@ from pm_pipeline.core.periods import (
     FinancialYear,
     Month,
     Quarter,
+    ReturnPeriod,
     earlier_partitions,
 )
 from pm_pipeline.core.warehouse import OWNERS, Warehouse, read_table
@@ -148,9 +149,11 @@ quarterly_report_pdf = pdf_asset(
 )
 
 
-def outstanding(files: CouncilFiles, quarter: Quarter, indicators: pd.DataFrame) -> pd.DataFrame:
+def outstanding(
+    files: CouncilFiles, quarter: ReturnPeriod, indicators: pd.DataFrame
+) -> pd.DataFrame:
     """PIs owed a return (due, and not taken from an official statistic) with no row at all
-    in the quarter's folder yet, by owner and manager."""
+    in the quarter's (or month's) folder yet, by owner and manager."""
     canonical = {pid.casefold(): pid for pid in indicators["pi_id"]}
     read, _ = read_quarter(files.returns_dir, quarter, canonical)
     present = set(read.candidates["pi_id"])

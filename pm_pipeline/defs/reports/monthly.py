@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from pm_pipeline.core.measures import Targets, is_rolling
 from pm_pipeline.core.periods import Month, Quarter
 from pm_pipeline.core.values import is_missing
-from pm_pipeline.core.warehouse import Table, read_table
+from pm_pipeline.core.warehouse import read_table
 from pm_pipeline.core.words import plural
 from pm_pipeline.defs.finance.rules import money, variance_words
 from pm_pipeline.defs.finance.tables import BUDGET_MONITORING, FINANCE_ISSUES
-from pm_pipeline.defs.intake.tables import PI_RETURNS
+from pm_pipeline.defs.intake.tables import PI_MONTHLY_RETURNS
 from pm_pipeline.defs.plan.linking import latest_updates, risk_scores
 from pm_pipeline.defs.plan.tables import (
     ACTION_REGISTER,
@@ -38,7 +39,6 @@ from pm_pipeline.defs.register.services import directorates
 from pm_pipeline.defs.reports.plan_sections import plan_status
 from pm_pipeline.defs.reports.spc_view import reading_fields
 from pm_pipeline.defs.scorecard import spc
-from pm_pipeline.defs.scorecard.measures import Targets, is_rolling
 from pm_pipeline.defs.scorecard.rules import (
     EXCEPTION_RED,
     EXCEPTION_TEXT,
@@ -51,9 +51,6 @@ from pm_pipeline.defs.scorecard.spc_series import SPC_QUARTERS, limit_bounds, ru
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render.wording import format_value
 
-# The monthly PIs' returns (issue 28's monthly intake writes them, with pi_returns' columns and
-# the month's key as `period`). Read only where the warehouse has the table.
-PI_MONTHLY_RETURNS = Table("pi_monthly_returns", PI_RETURNS.columns)
 SPC_MONTHS = SPC_QUARTERS  # the SPC window, in months: 24 figures as for quarters
 SECTIONS = {
     "finance": "Finance",

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pm_pipeline.core.measures import Targets
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.sheets import FileProblem, clean_text
 from pm_pipeline.core.spreadsheets import read_table_file
@@ -28,7 +29,6 @@ from pm_pipeline.defs.reports.signoff_view import signoff_view
 from pm_pipeline.defs.reports.spc_view import add_spc
 from pm_pipeline.defs.scorecard import narrative
 from pm_pipeline.defs.scorecard.build import benchmark_areas_sql
-from pm_pipeline.defs.scorecard.measures import Targets
 from pm_pipeline.defs.scorecard.rules import EXCEPTION_TEXT
 from pm_pipeline.defs.scorecard.tables import KPI_EXCEPTIONS, KPI_SCORECARD
 from pm_pipeline.render import charts, wording

@@ -7,13 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from pm_pipeline.core.periods import Quarter
-from pm_pipeline.core.values import is_missing
-from pm_pipeline.core.warehouse import where_in
-from pm_pipeline.defs.register.load import due_pis
-from pm_pipeline.defs.register.model import Council
-from pm_pipeline.defs.scorecard import rules
-from pm_pipeline.defs.scorecard.measures import (
+from pm_pipeline.core.measures import (
     TO_DATE_MEASURES,
     Targets,
     combine,
@@ -21,6 +15,12 @@ from pm_pipeline.defs.scorecard.measures import (
     parts_for,
     quarters_of,
 )
+from pm_pipeline.core.periods import Quarter
+from pm_pipeline.core.values import is_missing
+from pm_pipeline.core.warehouse import where_in
+from pm_pipeline.defs.register.load import due_pis
+from pm_pipeline.defs.register.model import Council
+from pm_pipeline.defs.scorecard import rules
 from pm_pipeline.defs.scorecard.spc_series import (
     REBASE_COLUMNS,
     SPC_QUARTERS,
@@ -273,7 +273,7 @@ def build_scorecard(inputs: ScorecardInputs, quarter: Quarter) -> tuple[pd.DataF
         history = [scorer.score(q, pi.pi_id) for q in due_history[:-1]] + [
             rules.QuarterScore(**{**now.__dict__, "quartile": row.get("quartile")})
         ]
-        year = [scorer.score(q, pi.pi_id) for q in year_quarters if pi.frequency == "quarterly"]
+        year = [scorer.score(q, pi.pi_id) for q in year_quarters if pi.frequency != "annual"]
         for code in rules.exceptions(history, year):
             exception_rows.append(
                 {

@@ -19,11 +19,11 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from pm_pipeline.core.measures import combine, is_rolling, parts_for, quarters_of
 from pm_pipeline.core.periods import FinancialYear, Quarter
 from pm_pipeline.core.values import is_missing
 from pm_pipeline.defs.quality.rules import Issue
 from pm_pipeline.defs.register.model import Council
-from pm_pipeline.defs.scorecard.measures import combine, is_rolling, parts_for, quarters_of
 from pm_pipeline.render.wording import format_value
 
 RULE = "outturn_matches_lginform"

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from pm_pipeline.defs.scorecard.measures import Part, Targets, combine
+from pm_pipeline.core.measures import Part, Targets, combine
 
 
 def parts(*values, nums=None, dens=None) -> list[Part | None]:

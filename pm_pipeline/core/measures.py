@@ -1,5 +1,6 @@
-"""A PI's year and year to date from its quarters, worked out from its measure: the one
-function every report uses (docs/contracts.md, "Annual outturn").
+"""A PI's year and year to date from its quarters (and a monthly PI's quarter from its months),
+worked out from its measure: the one function every report and the intake's roll-up use
+(docs/contracts.md, "Annual outturn", "Monthly returns").
 
 - flow: the period's total, so a year is the sum of its quarters (all four needed; a year to
   date needs every quarter so far);
@@ -81,12 +82,17 @@ def rate_scale(unit: str, parts: Sequence[Part]) -> float:
 
 
 def combine(
-    measure: str | None, unit: str, parts: Sequence[Part | None], rolling: bool = False
+    measure: str | None,
+    unit: str,
+    parts: Sequence[Part | None],
+    rolling: bool = False,
+    period: str = "quarter",
 ) -> Figure:
     """The figure for the quarters in `parts` (oldest first; None where nothing was returned):
-    the whole year, or the year to date. An annual PI passes its one return."""
+    the whole year, or the year to date. An annual PI passes its one return. A monthly PI's
+    quarter is its months combined the same way (`period="month"` words the reasons so)."""
     if not parts:
-        return Figure(None, "", "no quarters")
+        return Figure(None, "", f"no {period}s")
     latest = parts[-1]
     given = [p for p in parts if p is not None and _given(p.value)]
     labels = ", ".join(p.label for p in parts if p is not None and not _given(p.value))
@@ -103,19 +109,21 @@ def combine(
             else "the figure returned"
         )
         if latest is None or not _given(latest.value):
-            name = latest.label if latest is not None else "the latest quarter"
+            name = latest.label if latest is not None else f"the latest {period}"
             return Figure(None, how, f"no figure for {name}")
         return Figure(_num(latest.value), how)
     if measure == "flow":
-        how = f"sum of the {plural(n, 'quarter')}"
+        how = f"sum of the {plural(n, period)}"
         if not complete:
             return Figure(
-                None, how, f"no figure for {labels or 'a quarter'}: a total needs every quarter"
+                None, how, f"no figure for {labels or 'a ' + period}: a total needs every {period}"
             )
         return Figure(sum(_num(p.value) for p in given), how)
     has_parts = any(p is not None and _given(p.numerator) and _given(p.denominator) for p in parts)
     if measure == "ratio" and has_parts:
-        return _ratio(unit, parts, f"Σnumerators / Σdenominators of the {plural(n, 'quarter')}")
+        return _ratio(
+            unit, parts, f"Σnumerators / Σdenominators of the {plural(n, period)}", period
+        )
     # an average; or a ratio none of whose returns gives its parts (a council whose returns
     # carry none): the mean of the quarters, labelled as such, not the year's true rate
     if measure in ("average", "ratio"):
@@ -123,22 +131,22 @@ def combine(
         if not complete:
             return Figure(
                 None,
-                f"mean of the {plural(n, 'quarter')}{why}",
-                f"no figure for {labels or 'a quarter'}: the mean needs every quarter",
+                f"mean of the {plural(n, period)}{why}",
+                f"no figure for {labels or 'a ' + period}: the mean needs every {period}",
             )
         if all(_given(p.denominator) and _num(p.denominator) > 0 for p in given):
             total = sum(_num(p.denominator) for p in given)
             value = sum(_num(p.value) * _num(p.denominator) for p in given) / total
-            how = f"mean of the {plural(n, 'quarter')} weighted by their denominators"
+            how = f"mean of the {plural(n, period)} weighted by their denominators"
             return Figure(value, how)
-        how = f"mean of the {plural(n, 'quarter')}{why}"
+        how = f"mean of the {plural(n, period)}{why}"
         return Figure(sum(_num(p.value) for p in given) / n, how)
     return Figure(None, "", f"the register gives no measure (unit {unit}): say flow or stock")
 
 
-def _ratio(unit: str, parts: Sequence[Part | None], how: str) -> Figure:
+def _ratio(unit: str, parts: Sequence[Part | None], how: str, period: str) -> Figure:
     lacking = [
-        p.label if p is not None else "a quarter"
+        p.label if p is not None else f"a {period}"
         for p in parts
         if p is None or not (_given(p.numerator) and _given(p.denominator))
     ]
