@@ -14,14 +14,13 @@ from pm_pipeline.core.files import CouncilFiles
 from pm_pipeline.core.periods import Month, Quarter, month_due_on
 from pm_pipeline.defs.district.definitions import state_of_the_district_schedule
 from pm_pipeline.defs.intake import sensors as intake_sensors
-from pm_pipeline.defs.intake.schedules import monthly_schedule
 from pm_pipeline.defs.intake.sensors import monthly_returns_sensor, returns_sensor
 from pm_pipeline.defs.intake.watch import SETTLE_SECONDS
 from pm_pipeline.defs.mail.schedules import monthly_reminder_schedule, reminder_schedule
 from pm_pipeline.defs.operations import sensors as operations_sensors
 from pm_pipeline.defs.operations.alert_mail import alert_mail_sensor
 from pm_pipeline.defs.operations.sensors import failure_alert_sensor, queue_alert_sensor
-from pm_pipeline.defs.reports.definitions import quarterly_schedule
+from pm_pipeline.defs.reports.definitions import monthly_schedule, quarterly_schedule
 from pm_pipeline_tests.council import RETURN_HEADER, Council, good_row, pi, run_job, write_csv
 
 LONDON = ZoneInfo("Europe/London")

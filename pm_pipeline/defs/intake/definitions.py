@@ -1,16 +1,18 @@
-"""The intake domain: each quarter's (and month's) returns read, checked and kept; the sensors
-that re-read a quarter or a month when an owner saves a file; the monthly job and schedule."""
+"""The intake domain: each quarter's (and month's) returns read, checked and kept, and the
+sensors that re-read a quarter or a month when an owner saves a file."""
 
 import dagster as dg
 
 from pm_pipeline.defs.intake.assets import returns_intake
 from pm_pipeline.defs.intake.monthly import monthly_returns_intake
-from pm_pipeline.defs.intake.schedules import monthly_job, monthly_returns_job, monthly_schedule
-from pm_pipeline.defs.intake.sensors import monthly_returns_sensor, returns_sensor
+from pm_pipeline.defs.intake.sensors import (
+    monthly_returns_job,
+    monthly_returns_sensor,
+    returns_sensor,
+)
 
 defs = dg.Definitions(
     assets=[returns_intake, monthly_returns_intake],
-    jobs=[monthly_returns_job, monthly_job],
-    schedules=[monthly_schedule],
+    jobs=[monthly_returns_job],
     sensors=[returns_sensor, monthly_returns_sensor],
 )

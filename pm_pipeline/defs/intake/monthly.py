@@ -43,6 +43,8 @@ from pm_pipeline.defs.quality.tables import QUALITY_ISSUES, issues_frame
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.register.tables import REGISTER
 
+MONTHLY_GROUP = "monthly"  # the monthly PIs' returns and checks in the UI's asset graph
+
 # every returns rule but the official statistics' (a PI taken from or checked against a
 # statistic is returned by the quarter)
 MONTHLY_RULES = [r for r in RETURN_RULES if r.name != "statistic_agrees"]
@@ -54,7 +56,7 @@ MONTH_HISTORY = earlier_partitions(PI_MONTHLY_RETURNS.key, -HISTORY_FOR_RULES, e
     specs=[
         PI_MONTHLY_RETURNS.spec(
             deps=[*REGISTER, MONTH_HISTORY],
-            group_name="monthly",
+            group_name=MONTHLY_GROUP,
             kinds={"xlsx", "csv"},
             description=(
                 "The month's accepted returns of the monthly PIs, read from every .csv and "

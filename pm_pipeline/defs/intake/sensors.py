@@ -14,12 +14,18 @@ from pm_pipeline.core.alerts import sensor_failed
 from pm_pipeline.core.files import SENSOR_SECONDS, CouncilFiles
 from pm_pipeline.core.periods import Month, Quarter, ReturnPeriod
 from pm_pipeline.defs.intake.assets import FILES_READ
-from pm_pipeline.defs.intake.schedules import monthly_returns_job
 from pm_pipeline.defs.intake.tables import PI_MONTHLY_RETURNS, PI_RETURNS
 from pm_pipeline.defs.intake.watch import QuarterFolders, look, months_to_watch, quarters_to_watch
 from pm_pipeline.defs.quality.definitions import returns_job
 from pm_pipeline.defs.quality.tables import QUALITY_ISSUES
 from pm_pipeline.defs.register.store import register_not_loaded
+
+monthly_returns_job = dg.define_asset_job(
+    "monthly_returns_job",
+    selection=dg.AssetSelection.assets(PI_MONTHLY_RETURNS.key),
+    description="Re-read one month's returns of the monthly PIs and re-run every data-quality "
+    "check on them.",
+)
 
 
 def last_read(

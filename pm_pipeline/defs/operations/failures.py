@@ -7,10 +7,13 @@ from typing import cast
 import dagster as dg
 
 from pm_pipeline.defs.district.definitions import state_of_the_district_job
-from pm_pipeline.defs.intake.schedules import monthly_job, monthly_returns_job
-from pm_pipeline.defs.intake.sensors import monthly_returns_sensor, returns_sensor
+from pm_pipeline.defs.intake.sensors import (
+    monthly_returns_job,
+    monthly_returns_sensor,
+    returns_sensor,
+)
 from pm_pipeline.defs.intake.tables import PI_MONTHLY_RETURNS
-from pm_pipeline.defs.reports.definitions import annual_report_job
+from pm_pipeline.defs.reports.definitions import annual_report_job, monthly_job
 
 
 @dataclass(frozen=True)

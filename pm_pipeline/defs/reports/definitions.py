@@ -1,10 +1,23 @@
 """The reports domain: the quarterly reports by audience on the quarterly schedule, the annual
 report, the list of returns still outstanding (which the mail domain sends), and the monthly
-service scorecards and leader's update with the job that makes a month's."""
+service scorecards and leader's update, with the monthly cycle's job and schedule.
+
+The monthly job runs a month's whole cycle: the monthly PIs' returns and checks (intake's
+`monthly` group), the register, the month's budget monitoring and its checks, and the service
+scorecards and leader's update. It does not run the quarter: a quarter's partition exists only
+once the quarter has ended, and the quarterly job reads the quarter's three months as they stand
+when it runs, at the end of the quarter's data-entry month. A month re-read after that shows the
+quarter's pi_returns as changed upstream in the UI until the quarter is read again (the returns
+sensor re-reads it when its own folder changes; otherwise run returns_job for the quarter)."""
+
+from collections.abc import Iterator
 
 import dagster as dg
 
-from pm_pipeline.core.periods import TIMEZONE, local_date, quarter_reported_on
+from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.periods import TIMEZONE, local_date, month_due_on, quarter_reported_on
+from pm_pipeline.defs.intake.monthly import MONTHLY_GROUP
+from pm_pipeline.defs.register.load import read_council
 from pm_pipeline.defs.reports.assets import (
     annual_performance_report,
     outstanding_returns,
@@ -43,6 +56,13 @@ monthly_reports_job = dg.define_asset_job(
     "checks, the service balanced scorecard for each directorate (HTML and Excel) and the "
     "Leader's monthly update (HTML and PDF).",
 )
+monthly_job = dg.define_asset_job(
+    "monthly_job",
+    selection=dg.AssetSelection.groups(MONTHLY_GROUP, "register", "finance", MONTHLY_REPORTS),
+    description="The monthly cycle for one month: the monthly PIs' returns and their checks, "
+    "the register, the month's budget monitoring and its checks, the service scorecards and "
+    "the leader's update. The quarter's figures are the quarterly job's.",
+)
 annual_report_job = dg.define_asset_job(
     "annual_report_job",
     selection=dg.AssetSelection.assets(annual_performance_report),
@@ -64,6 +84,32 @@ def quarterly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         run_key=f"quarterly-{quarter.key}",
         partition_key=quarter.key,
         tags={"quarter": quarter.label},
+    )
+
+
+@dg.schedule(
+    cron_schedule="0 6 * * *",
+    job=monthly_job,
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="06:00 on the council's working day after each month ends (council.yaml "
+    "monthly_run_working_day, default the 12th working day): the month just ended. Every "
+    "other day's tick is skipped, saying why.",
+)
+def monthly_schedule(
+    context: dg.ScheduleEvaluationContext, council_files: CouncilFiles
+) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    day = local_date(context.scheduled_execution_time)
+    council = read_council(council_files.config_dir / "council.yaml")
+    month = month_due_on(day, council.monthly_run_working_day)
+    if month is None:
+        yield dg.SkipReason(
+            f"Not the {council.monthly_run_working_day}th working day of the month "
+            "(council.yaml monthly_run_working_day): the monthly job runs then."
+        )
+        return
+    yield dg.RunRequest(
+        run_key=f"monthly-{month.key}", partition_key=month.key, tags={"month": month.label}
     )
 
 
@@ -94,6 +140,6 @@ defs = dg.Definitions(
         leader_update,
         leader_update_pdf,
     ],
-    jobs=[quarterly_performance_job, annual_report_job, monthly_reports_job],
-    schedules=[quarterly_schedule, annual_report_schedule],
+    jobs=[quarterly_performance_job, annual_report_job, monthly_reports_job, monthly_job],
+    schedules=[quarterly_schedule, annual_report_schedule, monthly_schedule],
 )
