@@ -30,8 +30,9 @@ OWNER, OTHER = "owner@test.example", "other@test.example"
 MANAGER, TEAM = "manager@test.example", "team@test.example"
 
 
-def portal_council(root: Path) -> Council:
-    """Two owners' PIs under one manager, people.csv naming everyone, the register loaded."""
+def portal_council(root: Path, load: bool = True) -> Council:
+    """Two owners' PIs under one manager, people.csv naming everyone, the register loaded
+    (`load=False`: the test loads it itself, e.g. with register_job)."""
     council = Council(
         root,
         indicators=[
@@ -50,8 +51,9 @@ def portal_council(root: Path) -> Council:
             [TEAM, "Tia Team", "Performance officer", "", "performance_team", ""],
         ],
     )
-    with Warehouse(database=str(root / "warehouse.duckdb")).write() as conn:
-        write_register(conn, load_register(root / "config"))
+    if load:
+        with Warehouse(database=str(root / "warehouse.duckdb")).write() as conn:
+            write_register(conn, load_register(root / "config"))
     return council
 
 
