@@ -16,11 +16,12 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.files import CouncilFiles, append_private
 from pm_pipeline.defs.intake.read import read_quarter
 from pm_pipeline.defs.register.load import load_register
 from pm_pipeline.defs.signoff.assets import judge_quarter
 from pm_pipeline.defs.signoff.read import BY_FILE, BY_PORTAL
+from pm_pipeline.portal.records import audit, audit_trail
 from pm_pipeline.portal.security import Settings
 from pm_pipeline_tests.council import RETURN_HEADER, check_results, good_row, pi, run_job, write_csv
 from pm_pipeline_tests.portal.serve import (
@@ -298,3 +299,28 @@ def test_progress_shows_each_services_pis_returned_failing_checked_and_queried_t
     checks = f"http://dagster.test:3000/assets/pi_returns?view=checks&amp;partition={Q.key}"
     assert f'href="{checks}"' in page.body
     assert 'href="/pi/KPI-2"' in page.body
+
+
+def test_the_audit_trail_is_appended_to_never_rewritten_and_closed_to_other_accounts(
+    data_dir: Path,
+):
+    """The portal's audit trail and the sent log share core.files.append_private: a folder
+    left open to others is closed, earlier lines stay, and the file is 0640."""
+    folder = data_dir / "portal"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    (folder / "audit.jsonl").write_text('{"pi_id": "KPI-1", "action": "earlier"}\n')
+    (folder / "audit.jsonl").chmod(0o666)
+    files = CouncilFiles(data_dir=str(data_dir))
+    change = {"pi_id": "KPI-1", "action": "approved"}
+    audit(files, MANAGER, "10.0.0.9", datetime(2026, 10, 5, 9, 30), [change])
+    with append_private(folder / "audit.jsonl") as handle:
+        handle.write('{"pi_id": "KPI-2", "action": "later"}\n')
+    trail = audit_trail(files, "KPI-1")
+    assert [(r["action"], r.get("who"), r.get("from")) for r in trail] == [
+        ("approved", MANAGER, "10.0.0.9"),
+        ("earlier", None, None),
+    ]
+    assert [r["action"] for r in audit_trail(files, "KPI-2")] == ["later"]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    assert stat.S_IMODE((folder / "audit.jsonl").stat().st_mode) == 0o640
