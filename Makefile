@@ -1,6 +1,6 @@
 # pm_pipeline: `make demo` runs the whole quarterly cycle on the sample council;
 # `make test` installs and runs the tests (`make test-fast`: all but those marked slow);
-# `make ui` starts the Dagster UI; `make stack` runs the services on PostgreSQL in the
+# `make ui` starts the Dagster UI and the returns portal; `make stack` runs the services on PostgreSQL in the
 # foreground; `make restore DATE=...` restores a backup.
 PYTHON ?= python3
 VENV ?= .venv
@@ -49,7 +49,11 @@ test: install $(AXE)
 test-fast: install $(AXE)
 	$(PYTEST) -n 2 --dist loadgroup -q -m "not slow"
 
+# The returns portal (docs/portal.md) runs beside it on the same PM_DATA_DIR, with the demo's
+# "sign in as" (this is the laptop/demo path), and stops when `dagster dev` stops.
 ui: install home
+	@PM_PORTAL_DEMO_LOGIN=1 $(PY) -m pm_pipeline.portal & portal=$$!; \
+	trap 'kill $$portal 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/dagster dev -w workspace.yaml
 
 # PostgreSQL, the gRPC code server, the webserver and the daemon; Ctrl-C stops them all.

@@ -42,6 +42,7 @@ def test_systemd_units_pass_systemd_analyze_verify(tmp_path):
     assert [s.stem for s in SERVICES] == [
         "pm-pipeline-code-server",
         "pm-pipeline-daemon",
+        "pm-pipeline-portal",
         "pm-pipeline-webserver",
     ]
     for unit in SERVICES:
@@ -91,10 +92,12 @@ def test_compose_runs_the_three_services_on_postgres_with_one_data_volume(monkey
     monkeypatch.setenv("DAGSTER_PG_URL", "postgresql+psycopg2://dagster@postgres:5432/dagster")
     compose = load(DEPLOY / "docker" / "compose.yaml")
     services = compose["services"]
-    assert set(services) == {"postgres", "code-server", "webserver", "daemon"}
-    # loopback only: the proxy fronts it
+    assert set(services) == {"postgres", "code-server", "webserver", "daemon", "portal"}
+    # loopback only: the proxy fronts them
     assert services["webserver"]["ports"] == ["127.0.0.1:3000:3000"]
-    assert all("ports" not in s for n, s in services.items() if n != "webserver")
+    assert services["portal"]["ports"] == ["127.0.0.1:3001:3001"]
+    published = ("webserver", "portal")
+    assert all("ports" not in s for n, s in services.items() if n not in published)
     for name in ("code-server", "webserver", "daemon"):
         env = services[name]["environment"]
         assert env["DAGSTER_PG_URL"].startswith("postgresql+psycopg2://dagster:${POSTGRES_PASSWORD")
@@ -103,12 +106,22 @@ def test_compose_runs_the_three_services_on_postgres_with_one_data_volume(monkey
     assert compose["volumes"]["pm_pipeline_data"]["name"] == "pm_pipeline_data"
 
     # runs are processes of the code server (Dagster's default launcher), in its container,
-    # which alone mounts the data volume: every run sees the same warehouse
+    # which alone of Dagster's services mounts the data volume: every run sees the same
+    # warehouse; the portal mounts it to write the returns and sign-off files the runs read
     instance = load(DEPLOY / "docker" / "dagster.yaml")
     assert instance_errors(instance) == []
     assert "run_launcher" not in instance
     mounts = {name: s.get("volumes", []) for name, s in services.items()}
-    assert [n for n, m in mounts.items() if "pm_pipeline_data:/data" in m] == ["code-server"]
+    assert [n for n, m in mounts.items() if "pm_pipeline_data:/data" in m] == [
+        "code-server",
+        "portal",
+    ]
+    portal = services["portal"]
+    assert portal["command"] == ["python", "-m", "pm_pipeline.portal"]
+    assert portal["environment"]["PM_DATA_DIR"] == "/data" and portal["restart"] == "always"
+    # it trusts no proxy unless the operator names one; it never sees PostgreSQL
+    assert default(portal["environment"]["PM_PORTAL_TRUSTED_PROXIES"]) == ""
+    assert portal["networks"] == ["frontend"] and "DAGSTER_PG_URL" not in portal["environment"]
     repo_instance = load(REPO / "dagster.yaml")
     for key in ("concurrency", "run_monitoring", "run_retries"):
         assert instance[key] == repo_instance[key], key  # the same pool, monitoring and retries
@@ -195,6 +208,24 @@ def test_helm_values_run_the_code_location_with_k8s_run_launcher_and_the_shared_
     assert values["concurrency"]["pools"]["defaultLimit"] == 1
 
 
+def test_helm_portal_runs_on_the_shared_volume_behind_a_cluster_ip_service():
+    values = load(DEPLOY / "helm" / "values.yaml")
+    deployment = values["dagster-user-deployments"]["deployments"][0]
+    portal, service = yaml.safe_load_all((DEPLOY / "helm" / "portal.yaml").read_text())
+    pod = portal["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["command"] == ["python", "-m", "pm_pipeline.portal"]
+    image = f"{deployment['image']['repository']}:{deployment['image']['tag']}"
+    assert container["image"] == image  # the code location's own image
+    assert pod["volumes"] == deployment["volumes"]
+    assert container["volumeMounts"] == deployment["volumeMounts"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["PM_DATA_DIR"] == "/data" and env["PM_PORTAL_TRUSTED_PROXIES"] == ""
+    assert container["envFrom"] == [{"secretRef": s} for s in deployment["envSecrets"]]
+    assert service["spec"]["type"] == "ClusterIP"
+    assert service["spec"]["ports"][0]["targetPort"] == int(env["PM_PORTAL_PORT"])
+
+
 def test_nginx_example_passes_nginx_t_and_puts_every_ui_request_behind_sign_in(tmp_path):
     if not (shutil.which("nginx") and shutil.which("openssl")):
         pytest.skip("nginx or openssl is not installed (Debian packages nginx-light, openssl)")
@@ -203,6 +234,14 @@ def test_nginx_example_passes_nginx_t_and_puts_every_ui_request_behind_sign_in(t
     assert "auth_request /oauth2/auth;" in ui and "proxy_pass http://pm_pipeline_dagster;" in ui
     assert site.count("proxy_pass http://pm_pipeline_dagster") == 1  # no unauthenticated path
     assert "server 127.0.0.1:3000;" in site
+    # the portal: behind the same sign-in, told the user by nginx, never by the browser
+    portal = site.split("server_name returns.example-council.gov.uk;", 1)[1]
+    portal_ui = portal.split("location / {", 1)[1]
+    assert "auth_request /oauth2/auth;" in portal_ui
+    assert "proxy_pass http://pm_pipeline_portal;" in portal_ui
+    assert "proxy_set_header X-Forwarded-Email $pm_portal_user;" in portal_ui
+    assert site.count("proxy_pass http://pm_pipeline_portal") == 1
+    assert "server 127.0.0.1:3001;" in site
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         [

@@ -6,14 +6,17 @@ on a database of its own on the session's PostgreSQL. Runs are launched through 
 UI's launchpad does; LG Inform is the loopback fake, so a run can be caught mid-step.
 """
 
+import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ import psycopg2
 import pytest
 
 from pm_pipeline.core.periods import QUARTERLY, TIMEZONE, Month, Quarter
+from pm_pipeline.portal.records import file_slug
 from pm_pipeline.stack.services import LocalPostgres, free_port, instance_template
 from pm_pipeline_tests.conftest import libpq_url, new_database
 from pm_pipeline_tests.council import query, quick_monitoring, run_job, wait_for
@@ -38,6 +42,7 @@ pytestmark = [
 
 REPO = Path(__file__).resolve().parent.parent
 PARTITION = "2026-07-01"  # 2026/27 Q2, the sample's latest quarter
+PARTITION_FOLDER = "2026-27-Q2"
 LAUNCH = """mutation($params: ExecutionParams!) { launchPipelineExecution(executionParams: $params) {
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
 RUNS = """{ runsOrError { ... on Runs { results { runId jobName status
@@ -213,6 +218,8 @@ class SharedStack:
             "LGINFORM_BASE_URL": fake.base_url,
             "DAGSTER_PG_URL": self.pg_url,
             "PM_SENSOR_INTERVAL_SECONDS": "10",  # 30 as shipped: a dropped file waits two ticks
+            # the portal believes X-Forwarded-Email from loopback, as from the council's proxy
+            "PM_PORTAL_TRUSTED_PROXIES": "127.0.0.1",
         }
         try:
             self.running = start_stack(env, data, fake)
@@ -245,6 +252,41 @@ def stack(shared_stack: SharedStack) -> Running:
     return shared_stack.get()
 
 
+def portal_save(running: Running, quarter: Quarter) -> tuple[str, str, float]:
+    """An owner moves a figure from a spreadsheet into the stack's returns portal, as docs/portal.md
+    says (delete its row there, enter it here): customer_services.csv's first row of the
+    sample's latest quarter, saved as from behind the proxy (X-Forwarded-Email from a trusted
+    loopback address) for `quarter`, the last ended one. Its PI, the portal file under
+    returns/ and the value."""
+    sheet = running.data / "returns" / PARTITION_FOLDER / "customer_services.csv"
+    with sheet.open(encoding="utf-8-sig", newline="") as f:
+        header, first, *rest = list(csv.reader(f))
+    row = dict(zip(header, first, strict=True))
+    if quarter.folder == PARTITION_FOLDER:  # else that quarter's folder has no returns at all
+        with sheet.open("w", encoding="utf-8-sig", newline="") as f:
+            csv.writer(f).writerows([header, *rest])
+    pid = row["pi_id"]
+    [(owner,)] = warehouse_rows(
+        running.data, f"SELECT owner FROM register_indicators WHERE pi_id = '{pid}'"
+    )
+    base, headers = running.state["portal"], {"X-Forwarded-Email": owner}
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/returns", headers=headers)) as got:
+        page = got.read().decode()
+        cookie = got.headers["set-cookie"].split(";")[0]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    n = re.search(rf'name="pi-(\d+)" value="{re.escape(pid)}"', page).group(1)
+    form = {"csrf_token": token, f"pi-{n}": pid, f"status-{n}": row["status"] or "final"}
+    form |= {f"{f}-{n}": row[f] for f in ("value", "numerator", "denominator", "note")}
+    request = urllib.request.Request(
+        f"{base}/returns",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={**headers, "Cookie": cookie},
+    )
+    with urllib.request.urlopen(request) as saved:
+        assert "are saved" in saved.read().decode()
+    return pid, f"{quarter.folder}/portal_{file_slug(owner)}.csv", float(row["value"])
+
+
 def in_postgres(running: Running, run_id: str) -> str | None:
     """The run's status in the stack's PostgreSQL (state.json hides the URL's password)."""
     with psycopg2.connect(libpq_url(running.pg_url)) as conn, conn.cursor() as cur:
@@ -273,7 +315,7 @@ def test_quarterly_run_a_killed_code_server_and_the_sensors_at_work(stack, tmp_p
     an old modification time, it is re-read, its issues clear, and the later quarter's scorecard
     is rebuilt by itself with the new previous quarter; folders made early for the running
     quarter are left, tick after tick, saying so, while a sign-off saved for the ended quarter is
-    still read."""
+    still read; a figure an owner saves in the stack's returns portal is read by the sensor."""
     same_inputs = tmp_path / "in_process"
     shutil.copytree(stack.data, same_inputs)
     now = datetime.now(ZoneInfo(TIMEZONE))
@@ -311,6 +353,10 @@ def test_quarterly_run_a_killed_code_server_and_the_sensors_at_work(stack, tmp_p
         f"SELECT previous_value FROM kpi_scorecard WHERE period = '{PARTITION}' AND pi_id = 'FI-01'"
     )
     assert warehouse_rows(stack.data, previous) == [(None,)]  # no 2026/27 Q1 returns yet
+
+    # an owner moves a figure of the ended quarter from a spreadsheet into the portal (a service
+    # of the stack); the returns sensor reads the portal's file like any other (asserted below)
+    portal_pi, portal_file, portal_value = portal_save(stack, ended)
 
     # a return dropped in a closed quarter's folder, for the stack's daemon to notice (its second
     # returns-sensor tick after the drop, when the file has settled) while this test goes on
@@ -382,6 +428,20 @@ def test_quarterly_run_a_killed_code_server_and_the_sensors_at_work(stack, tmp_p
         180,
     )
 
+    # the portal's file was read by a returns-sensor run: the PI's figure comes from it, and
+    # no rule finds anything wrong with the PI (its checks are green)
+    read = f"SELECT pi_id, value FROM pi_returns WHERE source_file = '{portal_file}'"
+    wait_for(
+        f"the returns sensor to read {portal_file}",
+        lambda: warehouse_rows(stack.data, read) == [(portal_pi, portal_value)],
+        150,
+    )
+    errors = (
+        "SELECT rule FROM quality_issues WHERE severity = 'ERROR' "
+        f"AND pi_id = '{portal_pi}' AND period = '{ended.key}'"
+    )
+    assert warehouse_rows(stack.data, errors) == []
+
     # the folders made early: each sensor's ticks name them and leave them (the UI's tick list)
     for sensor, folder, kind in (
         ("signoff_sensor", running.folder, "quarter"),
@@ -410,6 +470,8 @@ def test_ctrl_c_stops_every_service_and_a_given_postgres_url_is_used(shared_stac
     password = shared_stack.pg_url.split("//dagster:", 1)[1].split("@", 1)[0]
     assert state["pg_url"] == shared_stack.pg_url.replace(password, "***")
     assert not (running.root / "postgres").exists()
-    assert "Dagster UI: http://127.0.0.1:" in (running.root / "stack.out").read_text()
-    assert len(state["pids"]) == 3
+    out = (running.root / "stack.out").read_text()
+    assert "Dagster UI: http://127.0.0.1:" in out
+    assert f"Returns portal: {state['portal']}" in out
+    assert set(state["pids"]) == {"code-server", "webserver", "daemon", "portal"}
     assert shared_stack.stop() == (0, [])  # exited cleanly, nothing left running

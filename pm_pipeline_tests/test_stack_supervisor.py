@@ -12,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -26,10 +28,14 @@ from pm_pipeline.stack.services import (
     RestartPolicy,
     Service,
     Settings,
+    Stack,
     Supervisor,
     exit_cause,
+    free_port,
+    http_ok,
     instance_template,
     prepare_instance,
+    wait_until,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -291,3 +297,52 @@ def test_giving_up_stops_everything_and_exits_non_zero(monkeypatch, tmp_path, ca
     err = capsys.readouterr().err
     assert "giving up: code-server (pid 1) exit code 1" in err
     assert signal.getsignal(signal.SIGINT) is before  # Ctrl-C given back to the caller
+
+
+@pytest.mark.slow  # starts the portal twice (each start imports the pipeline's rules)
+@pytest.mark.timeout(120)
+def test_the_stack_runs_the_portal_on_loopback_trusting_no_proxy_restarts_it_and_records_it(
+    tmp_path, monkeypatch, data_dir
+):
+    monkeypatch.delenv("PM_PORTAL_TRUSTED_PROXIES", raising=False)
+    monkeypatch.delenv("PM_PORTAL_DEMO_LOGIN", raising=False)
+    port = free_port()
+    settings = Settings(tmp_path / "home", data_dir, tmp_path / "stack", None)
+    stack = Stack(settings, 3999, "postgresql+psycopg2://dagster@127.0.0.1/dagster", None, port)
+    env = stack.environment()
+    built = stack.build_services(4000, tmp_path / "workspace.yaml", tmp_path / "logs")
+    assert [s.name for s in built] == ["code-server", "webserver", "daemon", "portal"]
+    portal = built[-1]
+    assert portal.argv == [sys.executable, "-m", "pm_pipeline.portal"]
+    assert (env["PM_PORTAL_HOST"], env["PM_PORTAL_PORT"]) == ("127.0.0.1", str(port))
+    assert "PM_PORTAL_TRUSTED_PROXIES" not in env and env["PM_DAGSTER_UI_URL"] == stack.url
+
+    said: list[str] = []
+    stack.root.mkdir()
+    stack.services = [portal]
+    stack.supervisor = Supervisor(
+        [portal], env, RestartPolicy(first_delay=0.1), lambda _: stack.write_state(), said.append
+    )
+    portal.start(env)
+    try:
+        wait_until(lambda: http_ok(f"{stack.portal_url}/static/portal.css"), "the portal", 60)
+        # a user header from loopback is not believed: no proxy is trusted
+        request = urllib.request.Request(
+            f"{stack.portal_url}/returns", headers={"X-Forwarded-Email": "a@test.example"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401
+        first = portal.process.pid
+        os.killpg(first, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while stack.restarts.get("portal") != 1 and time.monotonic() < deadline:
+            stack.supervisor.check()
+            time.sleep(0.05)
+        wait_until(lambda: http_ok(f"{stack.portal_url}/static/portal.css"), "the portal", 60)
+    finally:
+        portal.stop(timeout=10)
+    assert said and "portal (pid" in said[0] and "killed by SIGKILL" in said[0]
+    state = json.loads((stack.root / "state.json").read_text())
+    assert state["portal"] == f"http://127.0.0.1:{port}"
+    assert state["pids"]["portal"] != first and state["restarts"] == {"portal": 1}

@@ -16,6 +16,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import IO
 
 import dagster as dg
 
@@ -148,6 +149,16 @@ def make_private(root: Path) -> None:
         mode = path.lstat().st_mode
         if not stat.S_ISLNK(mode) and stat.S_IMODE(mode) & PRIVATE:
             path.chmod(stat.S_IMODE(mode) & ~PRIVATE)
+
+
+def append_private(path: Path) -> IO[str]:
+    """`path` opened for appending text, closed to other accounts (the file 0640 in a 0750
+    folder): for logs that hold personal data and are added to, never rewritten (the sent
+    log, the portal's audit trail)."""
+    private_folder(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    return os.fdopen(fd, "a", encoding="utf-8")
 
 
 def write_atomic(path: Path, data: bytes | str, private: bool = False) -> Path:

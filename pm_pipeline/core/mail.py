@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from pm_pipeline.core.files import private_folder, write_atomic
+from pm_pipeline.core.files import append_private, write_atomic
 from pm_pipeline.core.periods import TIMEZONE
 from pm_pipeline.core.sheets import shown
 
@@ -197,15 +197,6 @@ class SentLog:
         legacy.unlink(missing_ok=True)
 
 
-def _append_private(path: Path) -> IO[str]:
-    """`path` opened for appending, closed to other accounts (0640 in a 0750 folder): the log
-    holds staff addresses."""
-    private_folder(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    os.fchmod(fd, 0o640)
-    return os.fdopen(fd, "a", encoding="utf-8")
-
-
 class _Records:
     """The open end of a sent log during one batch (opened when the first record comes)."""
 
@@ -215,7 +206,7 @@ class _Records:
 
     def add(self, key: str, to: str, subject: str, **outcome: object) -> None:
         if self.handle is None:
-            self.handle = _append_private(self.log.path)
+            self.handle = append_private(self.log.path)
             if self.log._ends_mid_line:  # a crash's half line: start on a line of our own
                 self.handle.write("\n")
         stamp = datetime.now(UTC).isoformat(timespec="seconds")

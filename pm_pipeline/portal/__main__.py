@@ -10,6 +10,12 @@ from pm_pipeline.portal.security import Settings
 def main() -> None:
     settings = Settings.from_env()
     print(f"The returns portal: http://{settings.host}:{settings.port}/", flush=True)
+    if settings.demo_login:
+        print(
+            "  demo sign-in is on (PM_PORTAL_DEMO_LOGIN=1): anyone can sign in as anyone in "
+            "people.csv; never with real data",
+            flush=True,
+        )
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -25,8 +25,7 @@ import duckdb
 import pandas as pd
 
 from pm_pipeline.core.checks import ERROR
-from pm_pipeline.core.files import CouncilFiles, write_atomic
-from pm_pipeline.core.mail import _append_private
+from pm_pipeline.core.files import CouncilFiles, append_private, write_atomic
 from pm_pipeline.core.periods import TIMEZONE, Quarter, local_date
 from pm_pipeline.core.seal import seal
 from pm_pipeline.core.sheets import clean_text
@@ -361,7 +360,7 @@ def audit(
     """Append each change to `portal/audit.jsonl` (never rewritten; 0640, like the sent log)."""
     if not changes:
         return
-    with _append_private(files.root / AUDIT_FILE) as handle:
+    with append_private(files.root / AUDIT_FILE) as handle:
         for change in changes:
             record = {"at": when.isoformat(), "who": who, "from": address, **change}
             handle.write(json.dumps(record) + "\n")

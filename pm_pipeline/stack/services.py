@@ -2,7 +2,8 @@
 
 Runs, events and schedules live in PostgreSQL (`$DAGSTER_PG_URL`, else a local server kept
 under `<dir>/postgres`); the code location runs as a gRPC code server; the webserver and the
-daemon are separate processes that reach it through a workspace file. All listen on loopback.
+daemon are separate processes that reach it through a workspace file; the returns portal
+(pm_pipeline/portal) is one more. All listen on loopback.
 A service that dies is started again after its whole process group is gone (so run workers
 never outlive their code server), after 1, 2, 4 … s up to a cap; one that dies more often than
 the restart limit allows stops the stack, which exits non-zero. Each death is reported with
@@ -492,7 +493,8 @@ class Supervisor:
 
 
 class Stack:
-    """PostgreSQL, the gRPC code server, the webserver and the daemon, supervised."""
+    """PostgreSQL, the gRPC code server, the webserver, the daemon and the returns portal,
+    supervised."""
 
     def __init__(
         self,
@@ -500,9 +502,11 @@ class Stack:
         port: int,
         pg_url: str | None = None,
         policy: RestartPolicy | None = None,
+        portal_port: int | None = None,
     ):
         self.settings = settings
         self.root, self.port = settings.stack_dir, port
+        self.portal_port = portal_port or free_port()
         self.home = settings.dagster_home
         self.pg_url = pg_url
         self.policy = policy or RestartPolicy()
@@ -513,6 +517,10 @@ class Stack:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.portal_port}"
 
     @property
     def restarts(self) -> dict[str, int]:
@@ -541,19 +549,46 @@ class Stack:
             "load_from:\n  - grpc_server:\n      host: 127.0.0.1\n"
             f"      port: {grpc_port}\n      location_name: {LOCATION}\n"
         )
+        self.env = self.environment()
+        self.services = self.build_services(grpc_port, workspace, logs)
+        self.supervisor = Supervisor(
+            self.services, self.env, self.policy, on_restart=lambda _: self.write_state()
+        )
+        for service in self.services:
+            service.start(self.env)
+            if service.name == "code-server":
+                self._wait(service, lambda: port_open(grpc_port), "the code server")
+        webserver = self.services[1]
+        self._wait(webserver, lambda: http_ok(f"{self.url}/server_info"), "the webserver")
+        portal = self.services[3]
+        self._wait(portal, lambda: port_open(self.portal_port), "the returns portal")
+        self.write_state()
+
+    def environment(self) -> dict[str, str]:
+        """What every service runs with: the instance, the data, PostgreSQL, the portal's
+        address."""
         checkout = self.settings.checkout
-        workdir = checkout or self.root
-        self.env = {
+        env = {
             **os.environ,
             "DAGSTER_HOME": str(self.home),
             "PM_DATA_DIR": str(self.settings.data_dir),
-            "DAGSTER_PG_URL": self.pg_url,
+            "DAGSTER_PG_URL": self.pg_url or "",
+            # the portal on loopback, believing a user header only from the proxies the
+            # operator names in PM_PORTAL_TRUSTED_PROXIES (none by default)
+            "PM_PORTAL_HOST": "127.0.0.1",
+            "PM_PORTAL_PORT": str(self.portal_port),
+            "PM_DAGSTER_UI_URL": os.environ.get("PM_DAGSTER_UI_URL", self.url),
         }
         if checkout:  # the checkout's code, even where another copy is installed
-            self.env["PYTHONPATH"] = os.pathsep.join(
+            env["PYTHONPATH"] = os.pathsep.join(
                 filter(None, [str(checkout), os.environ.get("PYTHONPATH")])
             )
-        self.services = [
+        return env
+
+    def build_services(self, grpc_port: int, workspace: Path, logs: Path) -> list[Service]:
+        """The code server, the webserver, the daemon and the returns portal, not started."""
+        workdir = self.settings.checkout or self.root
+        return [
             Service(
                 "code-server",
                 [
@@ -594,17 +629,13 @@ class Stack:
                 logs / "daemon.log",
                 workdir,
             ),
+            Service(
+                "portal",
+                [sys.executable, "-m", "pm_pipeline.portal"],
+                logs / "portal.log",
+                workdir,
+            ),
         ]
-        self.supervisor = Supervisor(
-            self.services, self.env, self.policy, on_restart=lambda _: self.write_state()
-        )
-        for service in self.services:
-            service.start(self.env)
-            if service.name == "code-server":
-                self._wait(service, lambda: port_open(grpc_port), "the code server")
-        webserver = self.services[1]
-        self._wait(webserver, lambda: http_ok(f"{self.url}/server_info"), "the webserver")
-        self.write_state()
 
     def _wait(self, service: Service, ready: Callable[[], bool], what: str) -> None:
         """Until `ready`; a service that dies while starting is reported, not waited out."""
@@ -628,6 +659,7 @@ class Stack:
     def write_state(self) -> None:
         state = {
             "ui": self.url,
+            "portal": self.portal_url,
             "dagster_home": str(self.home),
             "data_dir": str(self.settings.data_dir),
             "pg_url": re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", self.pg_url or ""),  # no password
@@ -660,6 +692,12 @@ def main(argv: list[str] | None = None) -> int:
         "(default: .stack in a checkout, else $DAGSTER_HOME/stack)",
     )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PM_STACK_PORT", "3000")))
+    parser.add_argument(
+        "--portal-port",
+        type=int,
+        default=int(os.environ.get("PM_PORTAL_PORT") or 0),
+        help="the returns portal's port (default $PM_PORTAL_PORT, else a free one: state.json)",
+    )
     defaults = RestartPolicy()
     parser.add_argument("--restart-limit", type=int, default=defaults.limit)
     parser.add_argument("--restart-window", type=float, default=defaults.window)
@@ -694,7 +732,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as problem:
         print(f"pm_pipeline stack: {problem}", file=sys.stderr)
         return EXIT_CONFIG
-    stack = Stack(settings, args.port, os.environ.get("DAGSTER_PG_URL") or None, policy)
+    stack = Stack(
+        settings, args.port, os.environ.get("DAGSTER_PG_URL") or None, policy, args.portal_port
+    )
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
@@ -705,6 +745,9 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         print(f"pm_pipeline stack up in {time.perf_counter() - started:.1f} s")
         print(f"Dagster UI: {stack.url}  (loopback only; put the proxy in deploy/nginx in front)")
+        print(
+            f"Returns portal: {stack.portal_url}  (loopback only; the same proxy, docs/portal.md)"
+        )
         print(f"Data: {settings.data_dir}   Instance: {settings.dagster_home}")
         print(f"Logs: {settings.stack_dir / 'logs'}   Ctrl-C stops everything", flush=True)
         stack.supervise(stop)

@@ -8,7 +8,7 @@ import http.client
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +30,15 @@ OWNER, OTHER = "owner@test.example", "other@test.example"
 MANAGER, TEAM = "manager@test.example", "team@test.example"
 
 
-def portal_council(root: Path) -> Council:
-    """Two owners' PIs under one manager, people.csv naming everyone, the register loaded."""
+def portal_council(root: Path, load: bool = True, more: Sequence[dict] = ()) -> Council:
+    """Two owners' PIs under one manager (and `more`), people.csv naming everyone, the
+    register loaded (`load=False`: the test loads it itself, e.g. with register_job)."""
     council = Council(
         root,
         indicators=[
             pi("KPI-1", "Homes let", valid_min="0", valid_max="100"),
             pi("KPI-2", "Missed bins", unit="count", polarity="lower_is_better", owner=OTHER),
+            *more,
         ],
         targets=[("KPI-1", "2026/27", 80, ""), ("KPI-2", "2026/27", 50, "")],
     ).write()
@@ -50,8 +52,9 @@ def portal_council(root: Path) -> Council:
             [TEAM, "Tia Team", "Performance officer", "", "performance_team", ""],
         ],
     )
-    with Warehouse(database=str(root / "warehouse.duckdb")).write() as conn:
-        write_register(conn, load_register(root / "config"))
+    if load:
+        with Warehouse(database=str(root / "warehouse.duckdb")).write() as conn:
+            write_register(conn, load_register(root / "config"))
     return council
 
 

@@ -3,26 +3,32 @@ rules and read by the intake, managers' decisions recorded as theirs, and who ma
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import json
 import logging
+import re
 import stat
 from datetime import datetime
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 
-from pm_pipeline.core.files import CouncilFiles
+from pm_pipeline.core.files import CouncilFiles, append_private
 from pm_pipeline.defs.intake.read import read_quarter
 from pm_pipeline.defs.register.load import load_register
 from pm_pipeline.defs.signoff.assets import judge_quarter
 from pm_pipeline.defs.signoff.read import BY_FILE, BY_PORTAL
+from pm_pipeline.portal.records import audit, audit_trail
 from pm_pipeline.portal.security import Settings
-from pm_pipeline_tests.council import write_csv
+from pm_pipeline_tests.council import RETURN_HEADER, check_results, good_row, pi, run_job, write_csv
 from pm_pipeline_tests.portal.serve import (
     MANAGER,
+    OTHER,
     OWNER,
+    TEAM,
     Browser,
     Q,
     portal_council,
@@ -212,3 +218,109 @@ def test_a_query_reaches_the_owner_and_the_signoffs_say_who_recorded_each_decisi
         ("KPI-2", "approved", MANAGER, BY_FILE),
         ("KPI-2", "query", MANAGER, BY_FILE),
     ]
+
+
+def progress_rows(body: str) -> dict[str, list[tuple[str, ...]]]:
+    """The progress page's tables: caption -> (PI, returned, failing checks, decision) rows."""
+    out = {}
+    for caption, table in re.findall(r"<caption[^>]*>([^<]+)</caption>(.*?)</table>", body, re.S):
+        rows = []
+        for row in re.findall(r"<tbody.*?</tbody>", table, re.S)[0].split("</tr>")[:-1]:
+            cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+            rows.append(tuple(" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells))
+        out[html.unescape(caption)] = rows
+    return out
+
+
+def test_progress_shows_each_services_pis_returned_failing_checked_and_queried_to_the_data_team(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+):
+    portal_council(
+        data_dir,
+        load=False,
+        more=[
+            {
+                **pi("WST-1", "Recycling rate", "contextual", owner=OTHER),
+                "service": "Waste services",
+            },
+            {
+                **pi("ANN-1", "Annual survey", "contextual", frequency="annual"),
+                "service": "Waste services",
+            },
+        ],
+    )
+    # KPI-2's spreadsheet return has no note: an error the pipeline's checks find
+    write_csv(
+        data_dir / "returns" / Q.folder / "waste.csv",
+        list(RETURN_HEADER),
+        [good_row("KPI-2", Q, "12", note="", submitted_by=OTHER)],
+    )
+    settings = Settings(data_dir=data_dir, dagster_ui="http://dagster.test:3000", **DEMO)
+    with serving(settings) as host:
+        instance = dg.DagsterInstance.ephemeral()
+        assert run_job(data_dir, "register_job", instance=instance).success
+        owner = Browser(host)
+        owner.sign_in(OWNER)
+        assert owner_saves(owner, "85.5", "Record lettings").status == 200
+        checked = run_job(data_dir, "returns_job", Q.key, instance=instance)
+        found = check_results(checked, "pi_returns")
+        assert not found["note_present"] and not found["returns_complete"], found
+        manager = Browser(host)
+        manager.sign_in(MANAGER)
+        form = manager.get("/check").csrf
+        for pid, decision in (("KPI-1", "approved"), ("KPI-2", "query")):
+            done = manager.post(
+                "/check",
+                {"csrf_token": form, "pi_id": pid, "decision": decision, "comment": "No note"},
+            )
+            assert done.status == 200, done.body
+        with caplog.at_level(logging.WARNING, "pm_pipeline.portal"):
+            refused = owner.get("/progress")
+            refused_manager = manager.get("/progress")
+        team = Browser(host)
+        team.sign_in(TEAM)
+        page = team.get("/progress")
+    assert refused.status == 403 and refused_manager.status == 403
+    assert "Test service" not in refused.body
+    logged = [r.getMessage() for r in caplog.records]
+    assert f"403: {OWNER} tried to open the progress page from 127.0.0.1" in logged
+    assert f"403: {MANAGER} tried to open the progress page from 127.0.0.1" in logged
+    assert page.status == 200, page.body
+    assert progress_rows(page.body) == {
+        "Test service: 2 due, 2 returned, 1 with failing checks, 1 checked, 1 queried": [
+            ("KPI-1 Homes let", "Yes", "None", "Checked"),
+            ("KPI-2 Missed bins", "Yes", "note_present failing for KPI-2", "Queried"),
+        ],
+        # the annual PI is not due at Q2, so not listed
+        "Waste services: 1 due, 0 returned, 1 with failing checks, 0 checked, 0 queried": [
+            ("WST-1 Recycling rate", "No", "returns_complete failing for WST-1", "Not yet"),
+        ],
+    }
+    checks = f"http://dagster.test:3000/assets/pi_returns?view=checks&amp;partition={Q.key}"
+    assert f'href="{checks}"' in page.body
+    assert 'href="/pi/KPI-2"' in page.body
+
+
+def test_the_audit_trail_is_appended_to_never_rewritten_and_closed_to_other_accounts(
+    data_dir: Path,
+):
+    """The portal's audit trail and the sent log share core.files.append_private: a folder
+    left open to others is closed, earlier lines stay, and the file is 0640."""
+    folder = data_dir / "portal"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    (folder / "audit.jsonl").write_text('{"pi_id": "KPI-1", "action": "earlier"}\n')
+    (folder / "audit.jsonl").chmod(0o666)
+    files = CouncilFiles(data_dir=str(data_dir))
+    change = {"pi_id": "KPI-1", "action": "approved"}
+    audit(files, MANAGER, "10.0.0.9", datetime(2026, 10, 5, 9, 30), [change])
+    with append_private(folder / "audit.jsonl") as handle:
+        handle.write('{"pi_id": "KPI-2", "action": "later"}\n')
+    trail = audit_trail(files, "KPI-1")
+    assert [(r["action"], r.get("who"), r.get("from")) for r in trail] == [
+        ("approved", MANAGER, "10.0.0.9"),
+        ("earlier", None, None),
+    ]
+    assert [r["action"] for r in audit_trail(files, "KPI-2")] == ["later"]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    assert stat.S_IMODE((folder / "audit.jsonl").stat().st_mode) == 0o640
