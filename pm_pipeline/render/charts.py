@@ -29,6 +29,8 @@ PEER_FILL = "#8eaacc"
 FONT = 13
 PRINT_WIDTH = 688  # A4 less report.css's 14mm margins (182mm), in CSS pixels
 TREND_WIDTH = 290  # a PI's trend: beside its SPC chart within PRINT_WIDTH
+TREND_HEIGHT = 200
+TrendPoint = tuple[str, float | None, str | None, float | None]  # label, value, rating, target
 
 
 @dataclass(frozen=True)
@@ -113,12 +115,15 @@ def _ticks(values: Sequence[float], whole: bool) -> tuple[list[float], int]:
 def trend_chart(
     chart_id: str,
     title: str,
-    points: Sequence[tuple[str, float | None, str | None, float | None]],
+    points: Sequence[TrendPoint],
     unit: str,
     decimals: int,
+    width: int = TREND_WIDTH,
+    height: int = TREND_HEIGHT,
 ) -> Chart:
-    """Values by period (label, value, rag, target) as a line with RAG-shaped markers."""
-    width, height, top, bottom, inset = TREND_WIDTH, 200, 12, 40, 12
+    """Values by period (label, value, rag, target) as a line with RAG-shaped markers, drawn
+    `width` by `height` (the same text size at any size)."""
+    top, bottom, inset = 12, 40, 12
     values = [v for _, v, _, _ in points if not is_missing(v)]
     targets = [t for *_, t in points if not is_missing(t)]
     fmt = lambda v: format_value(v, unit, decimals)  # noqa: E731

@@ -77,9 +77,11 @@ def _history(conn: duckdb.DuckDBPyConnection, quarter: Quarter) -> pd.DataFrame:
     return read_table(conn, PI_RETURNS, *where_in("period", keys))
 
 
-def _trend(
+def _trend_points(
     pi: dict, quarter: Quarter, values: dict, targets: Targets, register: Register
-) -> charts.Chart:
+) -> list[charts.TrendPoint]:
+    """The PI's last CHART_QUARTERS figures (annual PIs: years), oldest first, each as
+    (label, value, rating, target): what its trend chart draws."""
     from pm_pipeline.defs.scorecard.rules import rag
 
     annual = pi["frequency"] == "annual"
@@ -90,7 +92,7 @@ def _trend(
         q = q.same_quarter_last_year if annual else q.previous
         if annual and len(periods) >= 5:
             break
-    points = []
+    points: list[charts.TrendPoint] = []
     for q in reversed(periods):
         value = values.get((q.key, pi["pi_id"]))
         goal = targets.quarter(pi, q.financial_year.label)
@@ -106,8 +108,22 @@ def _trend(
         )
         label = q.financial_year.label if annual else q.label
         points.append((label, value, rating, target))
+    return points
+
+
+def trend_chart(
+    entry: dict, width: int = charts.TREND_WIDTH, height: int = charts.TREND_HEIGHT
+) -> charts.Chart:
+    """An entry's trend chart (its `trend_points`), drawn `width` by `height`: the reports'
+    size, or the Cabinet appendix's smaller one (reports/audience.py)."""
     return charts.trend_chart(
-        f"trend-{pi['pi_id']}", f"{pi['title']}: trend", points, pi["unit"], int(pi["decimals"])
+        f"trend-{entry['pi_id']}",
+        f"{entry['title']}: trend",
+        entry["trend_points"],
+        entry["unit"],
+        entry["decimals"],
+        width,
+        height,
     )
 
 
@@ -211,13 +227,14 @@ def scorecard_view(
             if is_missing(row["comparator_median"])
             else fmt(row["comparator_median"]),
             "best_text": "" if is_missing(row["comparator_best"]) else fmt(row["comparator_best"]),
-            "trend": _trend(pi, quarter, values, targets, register),
+            "trend_points": _trend_points(pi, quarter, values, targets, register),
             "peers": _peers(pi, row, peer_series, register),
             "service": pi["service"],
             "owner_name": register.names.named(record["owner"]),
             "manager": pi["manager"],
             "check": signoff["checks"].get(record["pi_id"]),
         }
+        entry["trend"] = trend_chart(entry)
         entries.append(entry)
     add_spc(entries, conn, quarter, register, config_dir)
     for entry in entries:  # after the SPC reading: the one sentence words it too
