@@ -43,6 +43,7 @@ from pm_pipeline.defs.reports.scorecard_report import (
     scorecard_sheet,
     summarise,
     summary_sentence,
+    trend_chart,
 )
 from pm_pipeline.defs.scorecard.reconcile import RULE as RECONCILE
 from pm_pipeline.defs.scorecard.reconcile import year_checked
@@ -57,6 +58,7 @@ class Audience:
     readers: str
     types: tuple[str, ...]
     covers: str
+    trend_size: tuple[int, int] | None = None  # its own size for the trend charts (px)
 
 
 AUDIENCES = {
@@ -70,6 +72,8 @@ AUDIENCES = {
         "stories, actions and SPC charts, the corporate plan deliverables, the strategic risks, "
         "the data assurance statement, the balanced scorecard by theme, and each indicator in "
         "detail as an appendix",
+        # the appendix's: beside each PI's words in print, its labels still at their drawn size
+        trend_size=(250, 120),
     ),
     "service": Audience(
         "service_report",
@@ -116,9 +120,12 @@ def links(current: str) -> list[dict]:
 
 
 def audience_view(view: dict, key: str, theme_names: Sequence[str]) -> dict:
-    """The scorecard view cut to one audience's PI types, summarised again."""
+    """The scorecard view cut to one audience's PI types (their trend charts drawn at the
+    audience's size), summarised again."""
     audience = AUDIENCES[key]
     entries = [e for e in view["entries"] if e["type"] in audience.types]
+    if audience.trend_size:
+        entries = [{**e, "trend": trend_chart(e, *audience.trend_size)} for e in entries]
     cut = {**view, **summarise(entries, theme_names)}
     cut["themes"] = [t for t in cut["themes"] if t["entries"]]
     services = sorted({e["service"] for e in entries})
