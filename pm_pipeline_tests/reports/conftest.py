@@ -16,6 +16,34 @@ from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
 
 SAMPLE_DATA = Path(__file__).resolve().parents[2] / "data"
 
+# What the sample's Cabinet paper carries (issue 27), on screen and in print: the council's
+# frame from council.yaml, its sections, and the list behind the assurance statement.
+CABINET_PAPER = [
+    "Purpose of the report",
+    "Recommendations",
+    "That Cabinet notes the council's performance in 2026/27 Q2",
+    "Portfolio holder",
+    "Portfolio Holder for Resources and Performance",
+    "Report author",
+    "Policy and Performance Team",
+    "Contact",
+    "performance@sample-district.example",
+    "Data cut-off",
+    "21 October 2026, the close of data entry",
+    "Cabinet, 18 November 2026",
+    "Implications",
+    "Financial",
+    "Legal",
+    "Equalities",
+    "Corporate plan deliverables",
+    "People: corporate plan deliverables, 2026/27 Q2",
+    "Fit-for-purpose organisation: corporate plan deliverables, 2026/27 Q2",
+    "Strategic risk summary",
+    "Data assurance statement",
+    "were checked by their manager before publication",
+    "Appendix B: figures to read with care",
+]
+
 
 @dataclass(frozen=True)
 class Demo:

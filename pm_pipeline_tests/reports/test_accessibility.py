@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from pm_pipeline.render.pdf import PdfPrinter
 from pm_pipeline_tests.browser import (
     AXE_JS,
     accessible_names,
@@ -34,8 +33,7 @@ from pm_pipeline_tests.browser import (
     run,
     set_width,
 )
-from pm_pipeline_tests.pdf_pages import ink
-from pm_pipeline_tests.reports.conftest import Demo
+from pm_pipeline_tests.reports.conftest import CABINET_PAPER, Demo
 
 pytestmark = [
     pytest.mark.xdist_group("demo"),  # one demo run per worker (reports/conftest.py)
@@ -390,58 +388,6 @@ def test_the_management_report_shows_the_quarters_data_quality(sample_reports):
     assert rows and sum(int(due) for _, due in rows) > 0
 
 
-@pytest.fixture(scope="module")
-def cabinet_pdf(sample_reports, tmp_path_factory) -> Path:
-    """The sample's Cabinet paper printed as the asset prints it, in Chromium."""
-    folder = sample_reports[0] / "2026-27-Q2"
-    html = folder / "cabinet_report.html"
-    assert html.exists(), sample_reports[1]
-    pdf = tmp_path_factory.mktemp("cabinet") / "cabinet_report.pdf"
-    pdf.write_bytes(PdfPrinter().to_pdf(html.read_text(), folder))
-    shutil.copy2(html, pdf.parent / "exceptions.html")  # what it was printed from
-    return pdf
-
-
-def test_the_sample_cabinet_pdf_fits_in_twelve_a4_pages_and_is_tagged(cabinet_pdf):
-    import subprocess
-
-    info = subprocess.run(["pdfinfo", str(cabinet_pdf)], capture_output=True, text=True, check=True)
-    fields = dict(line.split(":", 1) for line in info.stdout.splitlines() if ":" in line)
-    assert 1 <= int(fields["Pages"]) <= 12, fields["Pages"]
-    assert fields["Tagged"].strip() == "yes"
-    assert "(A4)" in fields["Page size"]  # pdfinfo names the paper size
-    assert all(ink(cabinet_pdf, n) > 0.001 for n in range(1, int(fields["Pages"]) + 1))
-
-
-# What a committee paper carries (issue 27): the council's frame from council.yaml, its
-# sections, and the list behind the assurance statement.
-PAPER = [
-    "Purpose of the report",
-    "Recommendations",
-    "That Cabinet notes the council's performance in 2026/27 Q2",
-    "Portfolio holder",
-    "Portfolio Holder for Resources and Performance",
-    "Report author",
-    "Policy and Performance Team",
-    "Contact",
-    "performance@sample-district.example",
-    "Data cut-off",
-    "21 October 2026, the close of data entry",
-    "Cabinet, 18 November 2026",
-    "Implications",
-    "Financial",
-    "Legal",
-    "Equalities",
-    "Corporate plan deliverables",
-    "People: corporate plan deliverables, 2026/27 Q2",
-    "Fit-for-purpose organisation: corporate plan deliverables, 2026/27 Q2",
-    "Strategic risk summary",
-    "Data assurance statement",
-    "were checked by their manager before publication",
-    "Appendix B: figures to read with care",
-]
-
-
 def test_the_cabinet_paper_has_its_frame_deliverables_risks_and_assurance_in_chromium(
     sample_reports, browser
 ):
@@ -449,7 +395,7 @@ def test_the_cabinet_paper_has_its_frame_deliverables_risks_and_assurance_in_chr
     set_width(page, WIDTHS["desktop"])
     page.goto((sample_reports[0] / "2026-27-Q2" / "cabinet_report.html").as_uri())
     text = " ".join(page.inner_text("main").split())
-    assert [p for p in PAPER if p not in text] == []
+    assert [p for p in CABINET_PAPER if p not in text] == []
     risks = " ".join(page.inner_text("#risks ~ .table-scroll .risk-list").split())
     assert re.search(
         r"CR-07 Cyber attack on council systems 15 25 \(5 × 5\) 4 .* averse \(4\) Beyond appetite",
@@ -476,60 +422,6 @@ def test_the_cabinet_paper_has_its_frame_deliverables_risks_and_assurance_in_chr
         assert b["chart"].startswith(b["id"].removeprefix("exception-") + " "), b
         assert b["chart"].endswith(": signal or noise"), b
     assert all(b["beside"] for b in boxes), boxes  # the SPC chart beside each exception
-
-
-def _pdf_pages(pdf: Path) -> list[str]:
-    import subprocess
-
-    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
-    return [" ".join(page.split()) for page in out.stdout.split("\f")]
-
-
-def _first_page_fill(pdf: Path) -> float:
-    """How far down page 1 its text reaches, above the footer (0 to 1 of the page's height)."""
-    import subprocess
-
-    out = subprocess.run(
-        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', out).group(1))
-    words = re.findall(r'yMax="([\d.]+)">([^<]*)</word>', out)
-    footer = max(float(y) for y, w in words if w == "Page")
-    return max(float(y) for y, _ in words if float(y) < footer - 1) / height
-
-
-def test_the_cabinet_pdf_is_the_whole_paper_with_a_full_first_page_and_no_panel_split(
-    cabinet_pdf,
-):
-    pages = _pdf_pages(cabinet_pdf)
-    whole = " ".join(pages)
-    assert [p for p in PAPER if p not in whole] == []
-    assert "CR-07" in whole and "Beyond appetite" in whole
-    assert _first_page_fill(cabinet_pdf) > 0.5  # not half empty: the frame fills it
-    summary = [n for n, page in enumerate(pages) if "Indicators by RAG rating" in page]
-    assert len(summary) == 1, summary
-    one_page = pages[summary[0]]  # the one-page summary: every panel whole on one page
-    for part in (
-        "Indicators by RAG rating",
-        "Indicators by direction of travel",
-        "Biggest changes",
-        "Most improved",
-        "Biggest declines",
-        "Corporate plan:",
-    ):
-        assert part in one_page, part
-    html = (cabinet_pdf.parent / "exceptions.html").read_text()
-    exceptions = re.findall(r'<h3 id="exception-([^"]+)-h"><a [^>]+>([^<]+)</a>', html)
-    assert exceptions
-    found = [
-        next(n for n, page in enumerate(pages) if heading in page) for _, heading in exceptions
-    ]
-    for n in set(found):  # each exception's SPC chart is on the page of its heading, beside it
-        charts = pages[n].count("Signal or noise: each figure against its normal range")
-        assert charts == found.count(n), (n, pages[n][:300])
 
 
 def test_the_governance_report_is_written_and_flags_cr07_beyond_appetite(sample_reports):
