@@ -43,6 +43,12 @@ SMALLEST_PT = 9
 CABINET_PAGES = 12  # the sample's Cabinet paper, on A4 (issue 27)
 
 
+def _pdf_pages(pdf: Path) -> list[str]:
+    """Each page's text, its whitespace made single spaces (pdftotext ends each with a form feed)."""
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+    return [" ".join(page.split()) for page in out.stdout.split("\f")[:-1]]
+
+
 def print_pdf(html: Path, pdf: Path, css: str = "") -> Path:
     """`html` printed as its asset prints it, with any `css` added to its style sheet."""
     text = html.read_text().replace("</style>", f"{css}</style>", 1)
@@ -74,6 +80,8 @@ def test_no_page_is_left_under_a_third_full_but_the_last_of_a_section(printed):
         ]
         assert sparse == [], f"{name}: pages under a third full mid-section"
         assert shares[0] > 0.5, f"{name}: its first page is half empty"
+        last = re.sub(r"Produced by pm_pipeline on .*?\.|Page \d+ of \d+", "", _pdf_pages(pdf)[-1])
+        assert last.strip(), f"{name}: its last page holds only when it was produced"
 
 
 def test_no_paragraph_row_or_chart_is_split_and_no_heading_left_at_a_page_foot(printed):
@@ -111,11 +119,6 @@ def test_the_sample_cabinet_pdf_fits_in_twelve_a4_pages_and_is_tagged(printed):
     assert fields["Tagged"].strip() == "yes"
     assert "(A4)" in fields["Page size"]  # pdfinfo names the paper size
     assert all(ink(pdf, n) > 0.001 for n in range(1, int(fields["Pages"]) + 1))
-
-
-def _pdf_pages(pdf: Path) -> list[str]:
-    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
-    return [" ".join(page.split()) for page in out.stdout.split("\f")]
 
 
 def test_the_cabinet_pdf_is_the_whole_paper_with_each_panel_whole(printed, sample_demo):
