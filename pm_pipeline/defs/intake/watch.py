@@ -12,6 +12,7 @@ after the last change.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +26,9 @@ from pm_pipeline.core.periods import MONTHLY, QUARTERLY, TIMEZONE, Month, Quarte
 from pm_pipeline.defs.intake.columns import NOT_READ
 from pm_pipeline.defs.intake.folder import fingerprint, scan_quarter, sha256_of
 
-SETTLE_SECONDS = 2.0  # a file modified this recently may still be being written
+# A file modified this recently may still be being written (2 s; raise PM_SETTLE_SECONDS for
+# a slow file share that saves in pieces, docs/operations.md)
+SETTLE_SECONDS = float(os.environ.get("PM_SETTLE_SECONDS", "2"))
 LOCK_WAIT_SECONDS = 600.0  # how long an open workbook (its ~$ lock) holds a quarter back
 
 Seen = list[
