@@ -13,12 +13,15 @@ from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 import pytest
 
 from pm_pipeline.core.files import CouncilFiles, append_private
 from pm_pipeline.defs.intake.read import read_quarter
 from pm_pipeline.defs.register.load import load_register
+from pm_pipeline.defs.register.store import read_register
+from pm_pipeline.defs.reports.signoff_view import signoff_view
 from pm_pipeline.defs.signoff.assets import judge_quarter
 from pm_pipeline.defs.signoff.read import BY_FILE, BY_PORTAL
 from pm_pipeline.portal.records import audit, audit_trail
@@ -298,6 +301,12 @@ def test_progress_shows_each_services_pis_returned_failing_checked_and_queried_t
     }
     checks = f"http://dagster.test:3000/assets/pi_returns?view=checks&amp;partition={Q.key}"
     assert f'href="{checks}"' in page.body
+    # the reports say who checked KPI-1: the signed-in manager, by name, not "recorded by file"
+    assert run_job(data_dir, "signoff_job", Q.key, instance=instance).success
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as conn:
+        said = signoff_view(conn, Q, read_register(conn))["checks"]["KPI-1"]["text"]
+    assert said.startswith("Checked by Mo Manager, Head of service on "), said
+    assert "recorded by file" not in said
     assert 'href="/pi/KPI-2"' in page.body
 
 
