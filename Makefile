@@ -80,6 +80,7 @@ bench: install
 	$(PY) bench/benchmarks_refresh.py
 	$(PY) bench/scale.py
 	$(PY) bench/operations.py
+	$(PY) bench/portal_save.py
 
 sample: install
 	$(PY) -m pm_pipeline.sample.generate data

@@ -22,19 +22,22 @@ from pathlib import Path
 
 import duckdb
 
-from pm_pipeline.core.warehouse import replace_rows
-from pm_pipeline.defs.benchmarks.combine import combine
-from pm_pipeline.defs.benchmarks.lginform import LGInformResource
-from pm_pipeline.defs.benchmarks.lginform_answers import period_from_identifier
-from pm_pipeline.defs.benchmarks.refresh import (
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the tests' doubles (pm_pipeline_tests) beside the product
+
+from pm_pipeline.core.warehouse import replace_rows  # noqa: E402
+from pm_pipeline.defs.benchmarks.combine import combine  # noqa: E402
+from pm_pipeline.defs.benchmarks.lginform import LGInformResource  # noqa: E402
+from pm_pipeline.defs.benchmarks.lginform_answers import period_from_identifier  # noqa: E402
+from pm_pipeline.defs.benchmarks.refresh import (  # noqa: E402
     FETCHED,
     MetricWanted,
     RefreshPlan,
     outcome_rows,
     refresh_lginform,
 )
-from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
-from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform
+from pm_pipeline.defs.benchmarks.tables import BENCHMARKS  # noqa: E402
+from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform  # noqa: E402
 
 KEY, SECRET = "bench-key", "bench-secret"
 

@@ -12,6 +12,7 @@ timed. Linear bookkeeping shows as times that double when the letters do.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from email.message import EmailMessage
@@ -19,8 +20,11 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from pm_pipeline.core.mail import Delivery, Mailer, SentLog
-from pm_pipeline_tests.mail.smtp import free_port
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the tests' doubles (pm_pipeline_tests) beside the product
+
+from pm_pipeline.core.mail import Delivery, Mailer, SentLog  # noqa: E402
+from pm_pipeline_tests.mail.smtp import free_port  # noqa: E402
 
 
 class Counter:

@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from pm_pipeline.core.files import CouncilFiles
-from pm_pipeline.core.periods import Quarter
-from pm_pipeline.core.warehouse import Warehouse
-from pm_pipeline.defs.register.load import load_register
-from pm_pipeline.defs.register.store import write_register
-from pm_pipeline.portal.records import Entry, Snapshot, now_local, save_returns
-from pm_pipeline_tests.council import Council, pi
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the tests' doubles (pm_pipeline_tests) beside the product
+
+from pm_pipeline.core.files import CouncilFiles  # noqa: E402
+from pm_pipeline.core.periods import Quarter  # noqa: E402
+from pm_pipeline.core.warehouse import Warehouse  # noqa: E402
+from pm_pipeline.defs.register.load import load_register  # noqa: E402
+from pm_pipeline.defs.register.store import write_register  # noqa: E402
+from pm_pipeline.portal.records import Entry, Snapshot, now_local, save_returns  # noqa: E402
+from pm_pipeline_tests.council import Council, pi  # noqa: E402
 
 PIS = 40
 OWNER = "owner@test.example"
