@@ -68,6 +68,17 @@ class Refused(Exception):
         self.status, self.title, self.text = status, title, text
 
 
+def figure_context(snap: Snapshot, quarter: Quarter, pid: str) -> dict[str, Any]:
+    """What an owner's and a manager's pages both show beside a PI's figure: last quarter,
+    the same quarter last year, the target and the pipeline's latest checks."""
+    return {
+        "last_quarter": snap.value(pid, quarter.previous),
+        "last_year": snap.value(pid, quarter.same_quarter_last_year),
+        "target": snap.target(pid, quarter),
+        "checks": snap.checks(pid),
+    }
+
+
 def _templates() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -237,10 +248,7 @@ def create_app(
                     "pi": pi,
                     "entry": folder.mine.get(pid, Entry()),
                     "elsewhere": folder.elsewhere.get(pid),
-                    "last_quarter": snap.value(pid, quarter.previous),
-                    "last_year": snap.value(pid, quarter.same_quarter_last_year),
-                    "target": snap.target(pid, quarter),
-                    "checks": snap.checks(pid),
+                    **figure_context(snap, quarter, pid),
                     "decision": decisions.get(pid),
                 }
             )
@@ -323,10 +331,7 @@ def create_app(
                     "n": index,
                     "pi": pi,
                     "figure": folder.elsewhere.get(pid),
-                    "last_quarter": snap.value(pid, quarter.previous),
-                    "last_year": snap.value(pid, quarter.same_quarter_last_year),
-                    "target": snap.target(pid, quarter),
-                    "checks": snap.checks(pid),
+                    **figure_context(snap, quarter, pid),
                     "decision": decisions.get(pid),
                 }
             )

@@ -207,6 +207,23 @@ def _own_rows(table: Table, frame: pd.DataFrame, period: str) -> Replacement:
 RULE_HISTORY = earlier_partitions(PI_RETURNS.key, -HISTORY_FOR_RULES, end_offset=-1)
 
 
+def returns_check_specs(
+    asset: str, rules: Sequence[Rule], partitions: dg.PartitionsDefinition
+) -> list[dg.AssetCheckSpec]:
+    """One asset check per returns rule, per partition (a quarter's or a month's returns),
+    blocking where the rule is an ERROR: what the quarterly and the monthly intake both declare."""
+    return [
+        dg.AssetCheckSpec(
+            rule.name,
+            asset=asset,
+            blocking=rule.severity == ERROR,
+            description=f"[{rule.severity}] {rule.description}",
+            partitions_def=partitions,
+        )
+        for rule in rules
+    ]
+
+
 @dg.multi_asset(
     name="returns_intake",
     specs=[
@@ -242,16 +259,7 @@ RULE_HISTORY = earlier_partitions(PI_RETURNS.key, -HISTORY_FOR_RULES, end_offset
             ),
         ),
     ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            rule.name,
-            asset="pi_returns",
-            blocking=rule.severity == ERROR,
-            description=f"[{rule.severity}] {rule.description}",
-            partitions_def=QUARTERLY,
-        )
-        for rule in RETURN_RULES
-    ],
+    check_specs=returns_check_specs(PI_RETURNS.key, RETURN_RULES, QUARTERLY),
     partitions_def=QUARTERLY,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="warehouse",

@@ -35,6 +35,7 @@ from pm_pipeline.defs.intake.assets import (
     IntakeConfig,
     check_results,
     process_quarters,
+    returns_check_specs,
 )
 from pm_pipeline.defs.intake.tables import PI_MONTHLY_RETURNS
 from pm_pipeline.defs.quality.owner_lists import write_owner_lists
@@ -66,16 +67,7 @@ MONTH_HISTORY = earlier_partitions(PI_MONTHLY_RETURNS.key, -HISTORY_FOR_RULES, e
             ),
         ),
     ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            rule.name,
-            asset=PI_MONTHLY_RETURNS.key,
-            blocking=rule.severity == ERROR,
-            description=f"[{rule.severity}] {rule.description}",
-            partitions_def=MONTHLY,
-        )
-        for rule in MONTHLY_RULES
-    ],
+    check_specs=returns_check_specs(PI_MONTHLY_RETURNS.key, MONTHLY_RULES, MONTHLY),
     partitions_def=MONTHLY,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="warehouse",
