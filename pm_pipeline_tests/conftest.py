@@ -21,6 +21,7 @@ from dagster._core.storage.defs_state.base import set_defs_state_storage
 
 from pm_pipeline.core.files import REPO_ROOT
 from pm_pipeline.stack.services import LocalPostgres, free_port
+from pm_pipeline_tests.council import RunInstance
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -48,6 +49,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # removed. Each test starts with none, and whatever it sets is undone after it.
     with set_defs_state_storage(None):
         yield data
+    RunInstance.reset()
 
 
 @pytest.fixture
@@ -76,6 +78,9 @@ def built_states(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path
             with pytest.MonkeyPatch.context() as env:
                 env.setenv("PM_DATA_DIR", str(data))
                 env.setenv("DAGSTER_HOME", str(home))
+                # its runs on the state's own on-disk instance, copied with it
+                env.setattr(RunInstance, "on_disk", True)
+                env.setattr(RunInstance, "current", None)
                 build(data)
             built[name] = root
         return built[name]
@@ -93,6 +98,7 @@ def built_state(built_states: Callable[..., Path], isolated_dirs: Path) -> Calla
         root = built_states(name, build)
         shutil.copytree(root / "data", isolated_dirs, dirs_exist_ok=True)
         shutil.copytree(root / "dagster_home", os.environ["DAGSTER_HOME"], dirs_exist_ok=True)
+        RunInstance.on_disk = True  # the state's runs are on disk: the test's go there too
         return isolated_dirs
 
     return copy

@@ -181,6 +181,34 @@ def good_row(
     return [row[c] for c in RETURN_HEADER]
 
 
+class RunInstance:
+    """The instance a test's in-process runs share when it passes none: an in-memory one
+    (`DagsterInstance.ephemeral()`), made at first use and dropped with the test. A run on it
+    costs about 40% less CPU than on the on-disk SQLite instance (Dagster reconnects and
+    recompiles its SQL for every event there; docs/performance.md, "The test suite"), and
+    most tests look only at the warehouse, the files and the run's own events. A test whose
+    runs must be seen elsewhere (a sensor, a schedule, the daemon, a subprocess, or
+    `DagsterInstance.get()`) passes `instance=dg.DagsterInstance.get()`; a test that starts from
+    a `built_state` (whose runs are on disk) gets the on-disk instance (conftest.py)."""
+
+    current: dg.DagsterInstance | None = None
+    on_disk = False
+
+    @classmethod
+    def get(cls) -> dg.DagsterInstance:
+        if cls.on_disk:
+            return dg.DagsterInstance.get()
+        if cls.current is None:
+            cls.current = dg.DagsterInstance.ephemeral()
+        return cls.current
+
+    @classmethod
+    def reset(cls) -> None:
+        if cls.current is not None:
+            cls.current.dispose()
+        cls.current, cls.on_disk = None, False
+
+
 def run_job(
     data_dir: Path,
     job: str,
@@ -189,13 +217,14 @@ def run_job(
     printer: PdfPrinter | None = None,
     **kwargs: object,
 ) -> dg.ExecuteInProcessResult:
-    """`job` over the test's data directory. PDFs come from the browser-free PlainPdfPrinter
-    unless a test that looks at them passes `printer=PdfPrinter()`."""
+    """`job` over the test's data directory, on the test's `RunInstance` unless it passes one.
+    PDFs come from the browser-free PlainPdfPrinter unless a test that looks at them passes
+    `printer=PdfPrinter()`."""
     from pm_pipeline.definitions import build_defs
 
     defs = build_defs(data_dir, pdf_printer=printer or PlainPdfPrinter())
     return defs.resolve_job_def(job).execute_in_process(
-        instance=instance or dg.DagsterInstance.get(),
+        instance=instance or RunInstance.get(),
         partition_key=partition_key,
         raise_on_error=False,
         **kwargs,
@@ -235,7 +264,7 @@ def range_run(
     from pm_pipeline.core.periods import range_tags
     from pm_pipeline.definitions import build_defs
 
-    instance = instance or dg.DagsterInstance.get()
+    instance = instance or RunInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
     return (
         build_defs(data_dir)
@@ -245,11 +274,15 @@ def range_run(
 
 
 def wait_for(what: str, found: Callable[[], object], timeout: float = 300) -> object:
-    """Poll `found` once a second until it is truthy (returned), or fail naming `what`."""
-    deadline = time.monotonic() + timeout
+    """Poll `found` once a second until it is truthy (returned), or fail naming `what`. How long
+    it waited is printed (pytest shows it with a failure, or with -s), so a slow test says where
+    its time goes."""
+    started = time.monotonic()
+    deadline = started + timeout
     while time.monotonic() < deadline:
         value = found()
         if value:
+            print(f"waited {time.monotonic() - started:5.1f} s for {what}")
             return value
         time.sleep(1)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")

@@ -328,7 +328,7 @@ def test_alerts_name_the_period_by_its_kind(data_dir):
 
 def test_an_owners_save_failing_the_rules_goes_to_the_owner_not_the_team(data_dir):
     council(data_dir).returns(Q, "service.csv", [good_row("KPI-1", Q, "104.2")])
-    assert run_job(data_dir, "register_job").success
+    assert run_job(data_dir, "register_job", instance=dg.DagsterInstance.get()).success
     from_sensor = {"dagster/sensor_name": "returns_sensor"}
     assert fail_and_alert(data_dir, "returns_job", Q.key, tags=from_sensor) is None
     assert (data_dir / "reports" / Q.folder / "quality" / "owner@test.example.html").exists()

@@ -92,7 +92,8 @@ def test_a_worker_killed_holding_the_pool_does_not_stall_the_queue(
     data_dir, tmp_path, start_daemon
 ):
     council(data_dir)
-    assert run_job(data_dir, "register_job").success
+    # on disk: the daemon's sensors wait for the register's run
+    assert run_job(data_dir, "register_job", instance=dg.DagsterInstance.get()).success
     marker = tmp_path / "paused.pid"
     start_daemon("pm_pipeline_tests.paused_definitions", PM_TEST_PAUSE_MARKER=str(marker))
     wait_for("a sensor run to pause inside the pooled write", marker.exists, 240)

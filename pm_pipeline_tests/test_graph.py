@@ -12,7 +12,7 @@ import pytest
 from pm_pipeline.core.periods import HALF_YEARLY, MONTHLY, QUARTERLY, Month, Quarter
 from pm_pipeline.definitions import build_defs
 from pm_pipeline.defs.operations.exports import WAREHOUSE
-from pm_pipeline_tests.council import Council, good_row, pi, query, run_job
+from pm_pipeline_tests.council import Council, RunInstance, good_row, pi, query, run_job
 from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
 
 QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]
@@ -72,7 +72,7 @@ def test_history_reads_are_declared():
 def test_every_asset_materialises_alone(data_dir):
     """After one cycle, each asset on its own (the UI's or CLI's single selection) runs."""
     council(data_dir)
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     q = QUARTERS[-1]
     assert run_job(data_dir, "quarterly_performance_job", q.key, instance=instance).success
     defs = build_defs(data_dir, pdf_printer=PlainPdfPrinter())  # the graph, not the pages

@@ -72,11 +72,13 @@ def _materialize(
     return _report(", ".join(keys), result)
 
 
-def main() -> int:
+def main(instance: dg.DagsterInstance | None = None) -> int:
+    """The cycle, its runs recorded on `instance`: DAGSTER_HOME's, which `make ui` shows,
+    unless one is given (the report tests' in-memory one)."""
     from pm_pipeline.definitions import defs
 
     files: CouncilFiles = cast(Mapping[str, Any], defs.resources)["council_files"]
-    instance = dg.DagsterInstance.get()
+    instance = instance or dg.DagsterInstance.get()
     quarters = returned_quarters(files, date.today())
     if not quarters:
         print(f"No returns folders under {files.returns_dir}")

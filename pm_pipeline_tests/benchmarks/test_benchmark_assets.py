@@ -22,6 +22,7 @@ from pm_pipeline.defs.register.load import load_register
 from pm_pipeline.defs.register.store import write_register
 from pm_pipeline.defs.scorecard.build import ScorecardInputs, benchmark_positions
 from pm_pipeline.sample import catalogue
+from pm_pipeline_tests.council import RunInstance
 from pm_pipeline_tests.fake_lginform import FakeDataset, FakeLGInform
 
 from .support import KEY, SECRET
@@ -119,7 +120,7 @@ def test_live_run_with_credentials_never_exposes_the_secret(
     monkeypatch.setenv(SECRET_ENV, SECRET)
     monkeypatch.setenv(BASE_URL_ENV, fake.base_url)
     caplog.set_level(logging.DEBUG)  # urllib3 logs each request line at DEBUG
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     result = run(resources, instance)
     assert result.success
     lg = metadata(result, "lginform_benchmarks")

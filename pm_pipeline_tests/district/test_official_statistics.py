@@ -15,7 +15,7 @@ from pm_pipeline.core.warehouse import build_resources
 from pm_pipeline.defs.district.assets import district_context, state_of_the_district
 from pm_pipeline.defs.district.layout import LayoutError
 from pm_pipeline.defs.district.reference import read_reference_dir
-from pm_pipeline_tests.council import Council, pi, query, run_job, write_csv
+from pm_pipeline_tests.council import Council, RunInstance, pi, query, run_job, write_csv
 from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
 
 from .files import nomis_header
@@ -62,7 +62,7 @@ def build(root: Path) -> Path:
             ["PB-05", YEAR_END.label, "141500", "", "", "final", "Count.", "o@test.example", ""],
         ],
     )
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     resources = {**build_resources(root), "pdf_printer": PlainPdfPrinter()}
     assert run_job(root, "register_job", instance=instance).success
     assert dg.materialize([district_context], resources=resources, instance=instance).success

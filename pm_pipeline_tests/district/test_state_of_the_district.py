@@ -24,7 +24,7 @@ from pm_pipeline.defs.intake.tables import PI_RETURNS
 from pm_pipeline.defs.register.load import load_register
 from pm_pipeline.defs.register.store import write_register
 from pm_pipeline.render.pdf import PdfPrinter
-from pm_pipeline_tests.council import Council, pi
+from pm_pipeline_tests.council import Council, RunInstance, pi
 from pm_pipeline_tests.pdf_pages import ink
 from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
 
@@ -259,7 +259,7 @@ def build(
     if reference:
         write_reference(root / "reference")
     resources = {**build_resources(root), "pdf_printer": printer or PdfPrinter()}
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     assert dg.materialize([district_context], resources=resources, instance=instance).success
     result = dg.materialize(
         [state_of_the_district], resources=resources, instance=instance, partition_key=HALF_KEY
@@ -541,7 +541,7 @@ def test_changed_layout_fails_district_context_naming_the_file(data_dir: Path) -
     result = dg.materialize(
         [district_context],
         resources=build_resources(data_dir),
-        instance=dg.DagsterInstance.get(),
+        instance=RunInstance.get(),
         raise_on_error=False,
     )
     assert not result.success

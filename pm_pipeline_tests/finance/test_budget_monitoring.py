@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
 import pandas as pd
 import pytest
 
@@ -17,7 +16,15 @@ from pm_pipeline.core.periods import Month
 from pm_pipeline.defs.finance.read import Services, read_month
 from pm_pipeline.defs.finance.rules import forecast_rag
 from pm_pipeline.defs.register.budget import BudgetSettings
-from pm_pipeline_tests.council import Council, check_results, pi, query, run_job, write_csv
+from pm_pipeline_tests.council import (
+    Council,
+    RunInstance,
+    check_results,
+    pi,
+    query,
+    run_job,
+    write_csv,
+)
 
 JULY, AUGUST = Month(2026, 7), Month(2026, 8)
 HEADER = [
@@ -89,7 +96,7 @@ def months(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, di
         env.setenv("PM_DATA_DIR", str(data))
         env.setenv("DAGSTER_HOME", str(home))
         council(data)
-        instance = dg.DagsterInstance.get()
+        instance = RunInstance.get()
         for month in (JULY, AUGUST):
             result = run_job(data, "monthly_reports_job", month.key, instance=instance)
             checks[month.key] = check_results(result, "budget_monitoring")

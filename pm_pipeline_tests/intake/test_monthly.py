@@ -15,6 +15,7 @@ from pm_pipeline.defs.quality.rules import RETURN_RULES
 from pm_pipeline_tests.council import (
     RETURN_HEADER,
     Council,
+    RunInstance,
     check_results,
     good_row,
     pi,
@@ -93,7 +94,7 @@ def test_a_monthly_pis_quarter_in_the_scorecard_is_what_its_measure_says(data_di
         if enquiries is not None:
             rows.append(month_row("CX-2", month, enquiries))
         month_file(data_dir, month, rows)
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
     months = run_job(
         data_dir, "monthly_returns_job", instance=instance, tags=range_tags(APRIL.key, JUNE.key)
@@ -150,7 +151,7 @@ def test_a_monthly_return_gets_the_quarters_messages_naming_file_row_and_column(
         ],
     )
     c.returns(Q, "quarterly.csv", [good_row("KPI-1", Q, "51"), good_row("CX-1", Q, "120")])
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
     run = run_job(data_dir, "monthly_returns_job", MAY.key, instance=instance)
     checks = check_results(run, "pi_monthly_returns")
@@ -213,7 +214,7 @@ def test_a_month_is_on_time_by_the_councils_working_day(data_dir, due_day, on_ti
         for p in ("CX-1", "CX-2", "CA-1", "RC-1")
     ]
     month_file(data_dir, APRIL, rows)
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
     run = run_job(data_dir, "monthly_returns_job", APRIL.key, instance=instance)
     assert check_results(run, "pi_monthly_returns")["submitted_on_time"] is on_time

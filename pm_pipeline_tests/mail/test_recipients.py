@@ -6,13 +6,12 @@ import email
 import email.policy
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.definitions import build_defs
 from pm_pipeline.sample.demo import owner_mail
-from pm_pipeline_tests.council import Council, good_row, pi, query, run_job
+from pm_pipeline_tests.council import Council, RunInstance, good_row, pi, query, run_job
 from pm_pipeline_tests.mail.smtp import body, smtp_server
 
 Q = Quarter(2025, 1)
@@ -52,7 +51,7 @@ def test_an_address_typed_in_a_return_never_receives_mail(
     )
     files.returns(Q, "stray.csv", [good_row("ZZ-1", Q, "5", submitted_by=TYPED)])
     files.returns(Q, "reuse.csv", [good_row("KPI-2", Q, "45", submitted_by=TYPED)])
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     assert not run_job(data_dir, "returns_job", Q.key, instance=instance).success
     with smtp_server() as (inbox, port):
         mail_server_env(monkeypatch, port)
@@ -77,7 +76,7 @@ def test_a_thousand_typed_addresses_make_one_letter_not_a_thousand(
         [good_row(f"ZZ-{i}", Q, "5", submitted_by=f"person{i}@other.example") for i in range(1001)],
     )
     monkeypatch.setenv("PM_ALERT_TO", TEAM)  # no mail server: the letters go to the outbox
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     assert not run_job(data_dir, "returns_job", Q.key, instance=instance).success
     owner_mail(build_defs(data_dir), instance)
     outbox = data_dir / "reports" / Q.folder / "outbox"
@@ -110,7 +109,7 @@ def test_odd_addresses_and_a_huge_cell_stop_neither_the_intake_nor_other_letters
             good_row("ZZ-3" + "x" * 1_000_000, Q, "5"),  # a pasted essay as an id
         ],
     )
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     read = run_job(data_dir, "returns_job", Q.key, instance=instance)
     written = {
         m.asset_key.to_user_string() for m in read.asset_materializations_for_node("returns_intake")

@@ -9,7 +9,14 @@ import pytest
 from openpyxl import load_workbook
 
 from pm_pipeline.core.periods import Quarter
-from pm_pipeline_tests.council import check_results, good_row, kpi_and_service, query, run_job
+from pm_pipeline_tests.council import (
+    RunInstance,
+    check_results,
+    good_row,
+    kpi_and_service,
+    query,
+    run_job,
+)
 from pm_pipeline_tests.council import write_csv as write_rows
 
 Q = Quarter(2025, 2)  # 2025/26 Q2: KPI-1's target is 50
@@ -56,7 +63,7 @@ def test_a_red_kpi_is_reported_with_its_linked_action_and_risk(data_dir):
         [good_row("KPI-1", Q, 40, note="Recycling fell."), good_row("SVC-1", Q, 12)],
     )
     write_plan(data_dir)
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
     from pm_pipeline.definitions import build_defs
 
@@ -126,7 +133,7 @@ def test_a_risk_beyond_appetite_without_an_action_is_a_warning_row_and_old_colum
     council = kpi_and_service(data_dir)
     council.returns(Q, "returns.csv", [good_row("KPI-1", Q, 40, note="Recycling fell.")])
     write_plan(data_dir)
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     registered = run_job(data_dir, "register_job", instance=instance)
     assert registered.success
     assert check_results(registered, "risk_register")["risk_register_complete"] is False

@@ -10,7 +10,15 @@ import pytest
 from pm_pipeline.core.periods import Quarter
 from pm_pipeline.core.warehouse import build_resources
 from pm_pipeline.defs.district.assets import district_context
-from pm_pipeline_tests.council import Council, check_results, good_row, pi, query, run_job
+from pm_pipeline_tests.council import (
+    Council,
+    RunInstance,
+    check_results,
+    good_row,
+    pi,
+    query,
+    run_job,
+)
 from pm_pipeline_tests.district.files import aps_csv, mye_workbook
 
 Q = Quarter(2024, 4)  # January to March 2025: the annual PIs are due
@@ -60,7 +68,7 @@ def build(data_dir: Path, rate_returned: str, population_returned: str | None = 
 
 
 def run(data_dir: Path) -> dg.ExecuteInProcessResult:
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
     resources = build_resources(data_dir)
     assert dg.materialize([district_context], resources=resources, instance=instance).success

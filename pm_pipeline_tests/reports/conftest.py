@@ -10,6 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from pm_pipeline_tests.pdf_printer import PlainPdfPrinter
@@ -97,6 +98,6 @@ def sample_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         env.setattr(
             definitions, "defs", definitions.build_defs(data, pdf_printer=PlainPdfPrinter())
         )
-        with contextlib.redirect_stdout(output):
-            code = demo.main()
+        with contextlib.redirect_stdout(output), dg.DagsterInstance.ephemeral() as instance:
+            code = demo.main(instance)  # runs in memory: no test reads them back
     return Demo(data, code, output.getvalue())

@@ -13,7 +13,15 @@ from pm_pipeline.core.warehouse import replace_rows
 from pm_pipeline.defs.benchmarks.tables import BENCHMARKS
 from pm_pipeline.defs.register.model import Council as CouncilSettings
 from pm_pipeline.defs.scorecard.reconcile import reconcile, year_checked
-from pm_pipeline_tests.council import Council, check_results, good_row, pi, query, run_job
+from pm_pipeline_tests.council import (
+    Council,
+    RunInstance,
+    check_results,
+    good_row,
+    pi,
+    query,
+    run_job,
+)
 
 YEAR = FinancialYear(2025)
 AREA = "E07000999"  # the test council's area code (pm_pipeline_tests.council)
@@ -146,7 +154,7 @@ def run_year(data_dir: Path, lginform: float) -> dg.ExecuteInProcessResult:
             good_row("HO-1", q, homes),
         ]
         made.returns(q, "returns.csv", rows)
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
     with duckdb.connect(str(data_dir / "warehouse.duckdb")) as conn:
         replace_rows(conn, BENCHMARKS, published(lginform, 42))

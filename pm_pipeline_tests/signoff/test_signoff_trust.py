@@ -15,6 +15,7 @@ from pm_pipeline.definitions import build_defs
 from pm_pipeline.defs.register.store import read_register
 from pm_pipeline.defs.reports.signoff_view import signoff_view
 from pm_pipeline_tests.council import (
+    RunInstance,
     check_results,
     good_row,
     kpi_and_service,
@@ -54,7 +55,7 @@ def start(data_dir: Path, kpi_value: object = 55, with_svc: bool = True):
     council = kpi_and_service(data_dir)
     rows = [good_row("KPI-1", Q, kpi_value)] + ([good_row("SVC-1", Q, 12)] if with_svc else [])
     council.returns(Q, "r.csv", rows)
-    instance = dg.DagsterInstance.get()
+    instance = RunInstance.get()
     assert run_job(data_dir, "register_job", instance=instance).success
     return council, instance
 
