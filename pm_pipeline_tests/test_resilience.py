@@ -1,10 +1,8 @@
 """Crashes, overlapping runs and re-runs never lose or corrupt data."""
 
 import itertools
+import multiprocessing
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import dagster as dg
 import pytest
 
 from pm_pipeline.core.periods import Quarter
+from pm_pipeline_tests import crash_driver
 from pm_pipeline_tests.council import Council, good_row, kpi_and_service, query, run_job, snapshot
 
 pytestmark = pytest.mark.slow  # runs in subprocesses, killed and overlapping
@@ -32,28 +31,14 @@ def values(data_dir: Path) -> list[tuple]:
 
 
 def run_until_paused(job: str, pause: str, tmp: Path) -> None:
-    """Start the job in a real subprocess, wait until it reaches `pause`, then SIGKILL it."""
+    """Start the job in a real process of its own, wait until it reaches `pause`, then SIGKILL
+    it."""
     marker = tmp / f"{pause}.paused"
     log = tmp / f"{pause}.stderr"
-    with log.open("wb") as stderr:  # a file, not a pipe nobody reads until the child ends
-        child = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pm_pipeline_tests.crash_driver",
-                job,
-                Q.key,
-                pause,
-                str(marker),
-            ],
-            cwd=REPO,
-            env=os.environ,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
+    child = crash_driver.start(job, Q.key, pause, str(marker), log)
     deadline = time.monotonic() + 120
     while not marker.exists():
-        if child.poll() is not None:
+        if not child.is_alive():
             pytest.fail(
                 "the run ended before the crash point: " + log.read_text(errors="replace")[-2000:]
             )
@@ -61,8 +46,8 @@ def run_until_paused(job: str, pause: str, tmp: Path) -> None:
             child.kill()
             pytest.fail("the run never reached the crash point")
         time.sleep(0.05)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    child.kill()  # SIGKILL
+    child.join()
 
 
 def test_killed_while_writing_pi_returns_keeps_the_previous_partition(data_dir, tmp_path):
@@ -113,21 +98,14 @@ def test_killed_while_writing_the_report_leaves_no_half_written_file(data_dir, t
     assert not list(report.parent.glob(".*.tmp"))  # the killed writer's temporary file is gone
 
 
-def _start(job: str, partition: str, log: Path) -> subprocess.Popen:
-    """The job in a subprocess; its stderr goes to `log` (a pipe nobody read could fill and
-    block the child)."""
-    with log.open("wb") as stderr:
-        return subprocess.Popen(
-            [sys.executable, "-m", "pm_pipeline_tests.crash_driver", job, partition, "none", "-"],
-            cwd=REPO,
-            env=os.environ,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
+def _start(job: str, partition: str, log: Path) -> multiprocessing.Process:
+    """The job in a process of its own; its stderr goes to `log`."""
+    return crash_driver.start(job, partition, "none", "-", log)
 
 
-def _ended(run: subprocess.Popen, log: Path) -> None:
-    assert run.wait(timeout=300) == 0, log.read_text(errors="replace")[-3000:]
+def _ended(run: multiprocessing.Process, log: Path) -> None:
+    run.join(timeout=300)
+    assert run.exitcode == 0, log.read_text(errors="replace")[-3000:]
 
 
 def _warehouse_steps(instance: dg.DagsterInstance) -> list[tuple[float, float, str]]:
