@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-# The returns sensor's settling wait (2 s shipped) at 1 s: a test's files are written whole,
-# and each sensor test waits it out several times (set before the product is imported)
+# The returns sensor's settling wait (2 s shipped) at 0.3 s: a test's files are written whole,
+# and each sensor test waits it out several times, a core idle while it sleeps (set before the
+# product is imported)
 os.environ.setdefault("PM_SETTLE_SECONDS", "0.3")
 
 from dagster._core.storage.defs_state.base import set_defs_state_storage
